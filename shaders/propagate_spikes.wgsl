@@ -1,0 +1,37 @@
+// Synapse update (twin: cpu::propagate_spikes). Every spike of the previous timestep
+// adds the group's weight to each of its CSR row's targets. Weights are fixed-point i32
+// so the sum doesn't depend on the order the atomics land in: the same bits on every
+// adapter, every run, and on the CPU.
+
+//!include step_params.wgsl
+
+@group(0) @binding(1) var<storage, read> pre_spikes: array<u32>;
+@group(0) @binding(2) var<storage, read> row_start: array<u32>;
+@group(0) @binding(3) var<storage, read> targets: array<u32>;
+@group(0) @binding(4) var<storage, read_write> in_syn_acc: array<atomic<i32>>;
+
+override N_PRE: u32;
+override WORDS_PRE: u32;
+override WEIGHT: i32;
+
+const ROW_THREADS: u32 = 64u;
+
+// One workgroup per presynaptic neuron (striding when there are more neurons than
+// workgroups); its threads share the row.
+@compute @workgroup_size(64)
+fn main(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+    @builtin(local_invocation_index) lid: u32,
+) {
+    let previous = ((params.step + 1u) & 1u) * WORDS_PRE;
+    for (var pre = wid.x; pre < N_PRE; pre += nwg.x) {
+        let word = pre_spikes[previous + pre / 32u];
+        if (word & (1u << (pre % 32u))) != 0u {
+            let end = row_start[pre + 1u];
+            for (var j = row_start[pre] + lid; j < end; j += ROW_THREADS) {
+                atomicAdd(&in_syn_acc[targets[j]], WEIGHT);
+            }
+        }
+    }
+}

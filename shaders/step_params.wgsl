@@ -1,0 +1,13 @@
+// Per-timestep parameters, one entry per timestep of a submission, bound with a
+// dynamic offset so a whole stimulus is encoded once and submitted once.
+struct StepParams {
+    // Timesteps since the last reset: its parity picks the spike slot written this step
+    // (step & 1) and the one read by the synapse update (the previous step's).
+    step: u32,
+    // Row of the recording buffer this timestep's spikes go to.
+    record_slot: u32,
+    _pad0: u32,
+    _pad1: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: StepParams;

@@ -1,0 +1,517 @@
+//! What the user describes: neuron populations, current sources and synapse groups,
+//! as plain data with no GPU types. [`Network::build`] validates a description, draws its
+//! connectivity and computes derived constants; the backends load the [`BuiltNetwork`].
+
+pub mod connectivity;
+pub mod models;
+
+pub use connectivity::SparseConnectivity;
+pub use models::{
+    Connectivity, CurrentSourceModel, ExpCurrConstants, LifConstants, LifInit, LifParams,
+    NeuronModel, PostsynapticModel, WeightUpdateModel,
+};
+
+/// Handle of a neuron population in the [`Network`] that created it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PopulationId(pub(crate) usize);
+
+impl PopulationId {
+    pub fn index(self) -> usize {
+        self.0
+    }
+}
+
+/// Handle of a current source.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CurrentSourceId(pub(crate) usize);
+
+impl CurrentSourceId {
+    pub fn index(self) -> usize {
+        self.0
+    }
+}
+
+/// Handle of a synapse group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SynapseGroupId(pub(crate) usize);
+
+impl SynapseGroupId {
+    pub fn index(self) -> usize {
+        self.0
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct NeuronPopulation {
+    pub name: String,
+    pub size: u32,
+    pub model: NeuronModel,
+    pub spike_recording: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct CurrentSource {
+    pub name: String,
+    pub target: PopulationId,
+    pub model: CurrentSourceModel,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SynapseGroup {
+    pub name: String,
+    pub pre: PopulationId,
+    pub post: PopulationId,
+    pub weight_update: WeightUpdateModel,
+    pub postsynaptic: PostsynapticModel,
+    pub connectivity: Connectivity,
+}
+
+/// Why a network description can't be built.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ModelError {
+    #[error("timestep dt = {0} ms: it must be a finite number greater than 0")]
+    InvalidTimestep(f64),
+    #[error("neuron population '{0}' has no neurons: give it a size of at least 1")]
+    EmptyPopulation(String),
+    #[error("the name '{0}' is used twice: populations, current sources and synapse groups need unique names")]
+    DuplicateName(String),
+    #[error("{owner}: {parameter} = {value} is invalid, it must be {requirement}")]
+    InvalidParameter {
+        owner: String,
+        parameter: &'static str,
+        value: f64,
+        requirement: &'static str,
+    },
+    #[error("{owner} refers to population #{index}, which this network does not have (it has {count}); use the PopulationId returned by add_neuron_population on the same network")]
+    UnknownPopulation {
+        owner: String,
+        index: usize,
+        count: usize,
+    },
+    #[error("synapse group '{0}': FixedNumberPreWithReplacement needs num of at least 1")]
+    ZeroFanIn(String),
+    #[error("synapse group '{group}' would have {synapses} synapses, more than the {max} a u32 index can address")]
+    TooManySynapses { group: String, synapses: u64, max: u64 },
+    #[error("synapse group '{group}': {inputs} inputs per neuron per timestep are too many for deterministic fixed-point accumulation (at most {max})")]
+    TooManyInputsForFixedPoint { group: String, inputs: u64, max: u64 },
+}
+
+/// A network description: populations, current sources and synapse groups at one
+/// timestep. Plain data: build it with [`Network::build`] before simulating.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Network {
+    pub dt: f64,
+    pub populations: Vec<NeuronPopulation>,
+    pub current_sources: Vec<CurrentSource>,
+    pub synapse_groups: Vec<SynapseGroup>,
+}
+
+impl Network {
+    /// An empty network with timestep `dt` [ms].
+    pub fn new(dt: f64) -> Self {
+        Network {
+            dt,
+            populations: Vec::new(),
+            current_sources: Vec::new(),
+            synapse_groups: Vec::new(),
+        }
+    }
+
+    /// Adds a population of `size` neurons. Spike recording starts off.
+    pub fn add_neuron_population(
+        &mut self,
+        name: &str,
+        size: u32,
+        model: NeuronModel,
+    ) -> PopulationId {
+        self.populations.push(NeuronPopulation {
+            name: name.to_owned(),
+            size,
+            model,
+            spike_recording: false,
+        });
+        PopulationId(self.populations.len() - 1)
+    }
+
+    /// Switches spike recording of `population` on or off.
+    pub fn set_spike_recording(&mut self, population: PopulationId, on: bool) {
+        if let Some(p) = self.populations.get_mut(population.0) {
+            p.spike_recording = on;
+        }
+    }
+
+    pub fn add_current_source(
+        &mut self,
+        name: &str,
+        target: PopulationId,
+        model: CurrentSourceModel,
+    ) -> CurrentSourceId {
+        self.current_sources.push(CurrentSource {
+            name: name.to_owned(),
+            target,
+            model,
+        });
+        CurrentSourceId(self.current_sources.len() - 1)
+    }
+
+    pub fn add_synapse_group(
+        &mut self,
+        name: &str,
+        pre: PopulationId,
+        post: PopulationId,
+        weight_update: WeightUpdateModel,
+        postsynaptic: PostsynapticModel,
+        connectivity: Connectivity,
+    ) -> SynapseGroupId {
+        self.synapse_groups.push(SynapseGroup {
+            name: name.to_owned(),
+            pre,
+            post,
+            weight_update,
+            postsynaptic,
+            connectivity,
+        });
+        SynapseGroupId(self.synapse_groups.len() - 1)
+    }
+
+    /// Looks a population up by name.
+    pub fn population(&self, name: &str) -> Option<PopulationId> {
+        self.populations
+            .iter()
+            .position(|p| p.name == name)
+            .map(PopulationId)
+    }
+
+    /// Checks the description without drawing connectivity.
+    pub fn validate(&self) -> Result<(), ModelError> {
+        if !(self.dt.is_finite() && self.dt > 0.0) {
+            return Err(ModelError::InvalidTimestep(self.dt));
+        }
+        let mut names = std::collections::HashSet::new();
+        let all_names = self
+            .populations
+            .iter()
+            .map(|p| &p.name)
+            .chain(self.current_sources.iter().map(|c| &c.name))
+            .chain(self.synapse_groups.iter().map(|s| &s.name));
+        for name in all_names {
+            if !names.insert(name.as_str()) {
+                return Err(ModelError::DuplicateName(name.clone()));
+            }
+        }
+        for p in &self.populations {
+            if p.size == 0 {
+                return Err(ModelError::EmptyPopulation(p.name.clone()));
+            }
+            match &p.model {
+                NeuronModel::Lif(params) => {
+                    params.validate(&format!("neuron population '{}'", p.name))?
+                }
+            }
+        }
+        let check_population = |owner: String, id: PopulationId| {
+            if id.0 < self.populations.len() {
+                Ok(())
+            } else {
+                Err(ModelError::UnknownPopulation {
+                    owner,
+                    index: id.0,
+                    count: self.populations.len(),
+                })
+            }
+        };
+        for c in &self.current_sources {
+            check_population(format!("current source '{}'", c.name), c.target)?;
+            let CurrentSourceModel::Magnitude { initial } = c.model;
+            if !initial.is_finite() {
+                return Err(ModelError::InvalidParameter {
+                    owner: format!("current source '{}'", c.name),
+                    parameter: "magnitude",
+                    value: f64::from(initial),
+                    requirement: "a finite number",
+                });
+            }
+        }
+        for s in &self.synapse_groups {
+            let owner = format!("synapse group '{}'", s.name);
+            check_population(owner.clone(), s.pre)?;
+            check_population(owner.clone(), s.post)?;
+            let WeightUpdateModel::StaticPulseConstantWeight { g } = s.weight_update;
+            if !g.is_finite() {
+                return Err(ModelError::InvalidParameter {
+                    owner,
+                    parameter: "g",
+                    value: g,
+                    requirement: "a finite number",
+                });
+            }
+            let PostsynapticModel::ExpCurr { tau } = s.postsynaptic;
+            if !(tau.is_finite() && tau > 0.0) {
+                return Err(ModelError::InvalidParameter {
+                    owner,
+                    parameter: "tau",
+                    value: tau,
+                    requirement: "a finite number greater than 0",
+                });
+            }
+            let Connectivity::FixedNumberPreWithReplacement { num } = s.connectivity;
+            if num == 0 {
+                return Err(ModelError::ZeroFanIn(s.name.clone()));
+            }
+            let post_size = self.populations[s.post.0].size;
+            let synapses = u64::from(num) * u64::from(post_size);
+            if synapses > u64::from(u32::MAX) {
+                return Err(ModelError::TooManySynapses {
+                    group: s.name.clone(),
+                    synapses,
+                    max: u64::from(u32::MAX),
+                });
+            }
+            fixed_point_weight(&s.name, g, u64::from(num))?;
+        }
+        Ok(())
+    }
+
+    /// Validates the description, draws every synapse group's connectivity from `seed`
+    /// and computes derived constants.
+    pub fn build(&self, seed: u64) -> Result<BuiltNetwork, ModelError> {
+        self.validate()?;
+        let populations = self
+            .populations
+            .iter()
+            .map(|p| {
+                let NeuronModel::Lif(params) = p.model;
+                BuiltPopulation {
+                    name: p.name.clone(),
+                    size: p.size,
+                    lif: params.derive(self.dt),
+                    init: p.model.initial_state(),
+                    spike_recording: p.spike_recording,
+                }
+            })
+            .collect();
+        let current_sources = self
+            .current_sources
+            .iter()
+            .map(|c| {
+                let CurrentSourceModel::Magnitude { initial } = c.model;
+                BuiltCurrentSource {
+                    name: c.name.clone(),
+                    target: c.target.0,
+                    initial_magnitude: initial,
+                }
+            })
+            .collect();
+        let mut synapse_groups = Vec::with_capacity(self.synapse_groups.len());
+        for (index, s) in self.synapse_groups.iter().enumerate() {
+            let n_pre = self.populations[s.pre.0].size;
+            let n_post = self.populations[s.post.0].size;
+            let Connectivity::FixedNumberPreWithReplacement { num } = s.connectivity;
+            let mut rng = connectivity::group_rng(seed, index);
+            let conn =
+                connectivity::fixed_number_pre_with_replacement(n_pre, n_post, num, &mut rng);
+            let WeightUpdateModel::StaticPulseConstantWeight { g } = s.weight_update;
+            let weight = fixed_point_weight(&s.name, g, u64::from(num))?;
+            synapse_groups.push(BuiltSynapseGroup {
+                name: s.name.clone(),
+                pre: s.pre.0,
+                post: s.post.0,
+                connectivity: conn,
+                exp_curr: s.postsynaptic.derive(self.dt),
+                weight,
+            });
+        }
+        Ok(BuiltNetwork {
+            description: self.clone(),
+            seed,
+            dt: self.dt as f32,
+            populations,
+            current_sources,
+            synapse_groups,
+        })
+    }
+}
+
+/// A weight in the fixed-point form synaptic input is accumulated in.
+///
+/// Both backends sum a timestep's spikes into an `i32` per postsynaptic neuron as
+/// `weight_fixed` units (on the GPU with `atomicAdd`, which WGSL has for integers but not
+/// floats) and then add `f32(sum) * inv_scale` to `inSyn`. Integer sums don't depend on
+/// the order spikes arrive in, so every backend and every run gives the same bits.
+/// The scale is the largest power of two for which the most input one neuron can receive
+/// in one step (`max_inputs * |g|`) stays within 2^30, so the weight keeps at least 30 -
+/// log2(max_inputs) bits of precision whatever its magnitude.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FixedPointWeight {
+    pub g: f64,
+    pub weight_fixed: i32,
+    /// `2^-exponent`, exactly representable in f32.
+    pub inv_scale: f32,
+    pub exponent: i32,
+}
+
+const FIXED_POINT_HEADROOM: f64 = (1u64 << 30) as f64;
+/// Below this many units per weight, quantisation would cost more than f32 precision.
+const MIN_WEIGHT_UNITS: f64 = (1u64 << 10) as f64;
+
+fn fixed_point_weight(group: &str, g: f64, max_inputs: u64) -> Result<FixedPointWeight, ModelError> {
+    let max_units_per_weight = FIXED_POINT_HEADROOM / max_inputs as f64;
+    if max_units_per_weight < MIN_WEIGHT_UNITS {
+        return Err(ModelError::TooManyInputsForFixedPoint {
+            group: group.to_owned(),
+            inputs: max_inputs,
+            max: (FIXED_POINT_HEADROOM / MIN_WEIGHT_UNITS) as u64,
+        });
+    }
+    if g == 0.0 {
+        return Ok(FixedPointWeight {
+            g,
+            weight_fixed: 0,
+            inv_scale: 1.0,
+            exponent: 0,
+        });
+    }
+    // Largest k with |g| * 2^k <= max_units_per_weight.
+    let mut exponent = (max_units_per_weight / g.abs()).log2().floor() as i32;
+    while g.abs() * 2f64.powi(exponent) > max_units_per_weight {
+        exponent -= 1;
+    }
+    exponent = exponent.clamp(-100, 100);
+    Ok(FixedPointWeight {
+        g,
+        weight_fixed: (g * 2f64.powi(exponent)).round() as i32,
+        inv_scale: 2f64.powi(-exponent) as f32,
+        exponent,
+    })
+}
+
+/// A neuron population ready to simulate.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BuiltPopulation {
+    pub name: String,
+    pub size: u32,
+    pub lif: LifConstants,
+    pub init: LifInit,
+    pub spike_recording: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct BuiltCurrentSource {
+    pub name: String,
+    pub target: usize,
+    pub initial_magnitude: f32,
+}
+
+/// A synapse group with its drawn connectivity.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BuiltSynapseGroup {
+    pub name: String,
+    pub pre: usize,
+    pub post: usize,
+    pub connectivity: SparseConnectivity,
+    pub exp_curr: ExpCurrConstants,
+    pub weight: FixedPointWeight,
+}
+
+/// A validated network with its connectivity drawn: what backends load.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BuiltNetwork {
+    pub description: Network,
+    pub seed: u64,
+    pub dt: f32,
+    pub populations: Vec<BuiltPopulation>,
+    pub current_sources: Vec<BuiltCurrentSource>,
+    pub synapse_groups: Vec<BuiltSynapseGroup>,
+}
+
+impl BuiltNetwork {
+    /// Incoming synapse groups of population `post`, in the order they were added.
+    pub fn incoming(&self, post: usize) -> impl Iterator<Item = (usize, &BuiltSynapseGroup)> {
+        self.synapse_groups
+            .iter()
+            .enumerate()
+            .filter(move |(_, s)| s.post == post)
+    }
+
+    /// Current sources injecting into population `target`.
+    pub fn sources_of(&self, target: usize) -> impl Iterator<Item = (usize, &BuiltCurrentSource)> {
+        self.current_sources
+            .iter()
+            .enumerate()
+            .filter(move |(_, c)| c.target == target)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn two_populations() -> (Network, PopulationId, PopulationId) {
+        let mut net = Network::new(0.1);
+        let a = net.add_neuron_population("a", 10, NeuronModel::Lif(LifParams::TUTORIAL));
+        let b = net.add_neuron_population("b", 5, NeuronModel::Lif(LifParams::TUTORIAL));
+        (net, a, b)
+    }
+
+    fn connect(net: &mut Network, a: PopulationId, b: PopulationId, g: f64, tau: f64, num: u32) {
+        net.add_synapse_group(
+            "a_b",
+            a,
+            b,
+            WeightUpdateModel::StaticPulseConstantWeight { g },
+            PostsynapticModel::ExpCurr { tau },
+            Connectivity::FixedNumberPreWithReplacement { num },
+        );
+    }
+
+    #[test]
+    fn invalid_descriptions_are_rejected_with_the_reason() {
+        let mut net = Network::new(0.0);
+        net.add_neuron_population("a", 1, NeuronModel::Lif(LifParams::TUTORIAL));
+        assert_eq!(net.validate(), Err(ModelError::InvalidTimestep(0.0)));
+
+        let mut net = Network::new(0.1);
+        net.add_neuron_population("empty", 0, NeuronModel::Lif(LifParams::TUTORIAL));
+        assert_eq!(net.validate(), Err(ModelError::EmptyPopulation("empty".into())));
+
+        let (mut net, a, b) = two_populations();
+        connect(&mut net, a, b, 0.2, 3.0, 0);
+        assert_eq!(net.validate(), Err(ModelError::ZeroFanIn("a_b".into())));
+
+        let (mut net, a, b) = two_populations();
+        connect(&mut net, a, b, 0.2, -1.0, 2);
+        assert!(matches!(net.validate(), Err(ModelError::InvalidParameter { parameter: "tau", .. })));
+
+        let (mut net, a, _) = two_populations();
+        connect(&mut net, a, PopulationId(7), 0.2, 3.0, 2);
+        assert!(matches!(net.validate(), Err(ModelError::UnknownPopulation { index: 7, .. })));
+
+        let (mut net, _, _) = two_populations();
+        net.add_neuron_population("a", 3, NeuronModel::Lif(LifParams::TUTORIAL));
+        assert_eq!(net.validate(), Err(ModelError::DuplicateName("a".into())));
+    }
+
+    #[test]
+    fn fixed_point_weight_uses_the_headroom_and_is_exact_enough() {
+        let w = fixed_point_weight("g", 0.2, 20).unwrap();
+        assert_eq!(w.exponent, 28);
+        assert!((f64::from(w.weight_fixed) * f64::from(w.inv_scale) - 0.2).abs() < 1e-8);
+        assert!(i64::from(w.weight_fixed) * 20 <= 1 << 30);
+        let neg = fixed_point_weight("g", -5.0, 20000).unwrap();
+        assert!(neg.weight_fixed < 0);
+        assert!((f64::from(neg.weight_fixed) * f64::from(neg.inv_scale) + 5.0).abs() < 5.0 * 1e-4);
+        assert!(fixed_point_weight("g", 1.0, 1 << 25).is_err());
+    }
+
+    #[test]
+    fn build_draws_the_same_connectivity_for_the_same_seed() {
+        let (mut net, a, b) = two_populations();
+        connect(&mut net, a, b, 0.2, 3.0, 4);
+        let x = net.build(3).unwrap();
+        let y = net.build(3).unwrap();
+        let z = net.build(4).unwrap();
+        assert_eq!(x.synapse_groups[0].connectivity, y.synapse_groups[0].connectivity);
+        assert_ne!(x.synapse_groups[0].connectivity, z.synapse_groups[0].connectivity);
+        assert_eq!(x.synapse_groups[0].connectivity.in_degrees(), vec![4; 5]);
+    }
+}

@@ -1,0 +1,219 @@
+//! Built-in models, as GeNN defines them: parameters as the user gives them, derived
+//! constants computed once on the host in double precision and stored as `f32`, the
+//! precision the simulation runs in.
+
+use super::ModelError;
+
+/// GeNN's `LIF` neuron: leaky integrate-and-fire with an absolute refractory period.
+///
+/// Units follow GeNN: nF, ms, mV, nA.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LifParams {
+    /// Membrane capacitance `C` [nF].
+    pub c: f64,
+    /// Membrane time constant `TauM` [ms].
+    pub tau_m: f64,
+    /// Resting potential `Vrest` [mV].
+    pub v_rest: f64,
+    /// Potential after a spike `Vreset` [mV].
+    pub v_reset: f64,
+    /// Spike threshold `Vthresh` [mV].
+    pub v_thresh: f64,
+    /// Constant offset current `Ioffset` [nA].
+    pub i_offset: f64,
+    /// Refractory period `TauRefrac` [ms].
+    pub tau_refrac: f64,
+}
+
+impl LifParams {
+    /// The tutorial's standard LIF parameters (the Kenyon cells').
+    pub const TUTORIAL: LifParams = LifParams {
+        c: 0.2,
+        tau_m: 20.0,
+        v_rest: -60.0,
+        v_reset: -60.0,
+        v_thresh: -50.0,
+        i_offset: 0.0,
+        tau_refrac: 2.0,
+    };
+
+    pub(crate) fn validate(&self, population: &str) -> Result<(), ModelError> {
+        let named = [
+            ("C", self.c),
+            ("TauM", self.tau_m),
+            ("Vrest", self.v_rest),
+            ("Vreset", self.v_reset),
+            ("Vthresh", self.v_thresh),
+            ("Ioffset", self.i_offset),
+            ("TauRefrac", self.tau_refrac),
+        ];
+        for (name, value) in named {
+            if !value.is_finite() {
+                return Err(ModelError::InvalidParameter {
+                    owner: population.to_owned(),
+                    parameter: name,
+                    value,
+                    requirement: "a finite number",
+                });
+            }
+        }
+        for (name, value) in [("C", self.c), ("TauM", self.tau_m)] {
+            if value <= 0.0 {
+                return Err(ModelError::InvalidParameter {
+                    owner: population.to_owned(),
+                    parameter: name,
+                    value,
+                    requirement: "greater than 0",
+                });
+            }
+        }
+        if self.tau_refrac < 0.0 {
+            return Err(ModelError::InvalidParameter {
+                owner: population.to_owned(),
+                parameter: "TauRefrac",
+                value: self.tau_refrac,
+                requirement: "0 or more",
+            });
+        }
+        Ok(())
+    }
+
+    /// Derived constants for timestep `dt` [ms].
+    pub fn derive(&self, dt: f64) -> LifConstants {
+        LifConstants {
+            exp_tc: (-dt / self.tau_m).exp() as f32,
+            r_membrane: (self.tau_m / self.c) as f32,
+            v_rest: self.v_rest as f32,
+            v_reset: self.v_reset as f32,
+            v_thresh: self.v_thresh as f32,
+            i_offset: self.i_offset as f32,
+            tau_refrac: self.tau_refrac as f32,
+            dt: dt as f32,
+        }
+    }
+}
+
+/// What a backend needs to step a LIF population, all in the simulation's `f32`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LifConstants {
+    /// `ExpTC = exp(-dt / TauM)`.
+    pub exp_tc: f32,
+    /// `Rmembrane = TauM / C` [MOhm].
+    pub r_membrane: f32,
+    pub v_rest: f32,
+    pub v_reset: f32,
+    pub v_thresh: f32,
+    pub i_offset: f32,
+    pub tau_refrac: f32,
+    pub dt: f32,
+}
+
+/// The neuron models a population can use.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum NeuronModel {
+    Lif(LifParams),
+}
+
+/// Initial (and reset) values of a LIF population's state.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LifInit {
+    pub v: f32,
+    pub refrac_time: f32,
+}
+
+impl NeuronModel {
+    /// The state a population starts in and returns to on reset: `V = Vreset`,
+    /// `RefracTime = 0`, as the tutorial initialises it.
+    pub fn initial_state(&self) -> LifInit {
+        match self {
+            NeuronModel::Lif(p) => LifInit {
+                v: p.v_reset as f32,
+                refrac_time: 0.0,
+            },
+        }
+    }
+}
+
+/// Current source models.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum CurrentSourceModel {
+    /// The tutorial's custom source, `injectCurrent(magnitude)`: a per-neuron variable
+    /// `magnitude` [nA] added to the neuron's input every timestep, settable between
+    /// stimuli. All neurons start at `initial`.
+    Magnitude { initial: f32 },
+}
+
+/// Weight update models.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum WeightUpdateModel {
+    /// Every presynaptic spike adds the same `g` to the postsynaptic input.
+    StaticPulseConstantWeight { g: f64 },
+}
+
+/// Postsynaptic models.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum PostsynapticModel {
+    /// Exponentially decaying current with time constant `tau` [ms].
+    ExpCurr { tau: f64 },
+}
+
+impl PostsynapticModel {
+    pub fn derive(&self, dt: f64) -> ExpCurrConstants {
+        match *self {
+            PostsynapticModel::ExpCurr { tau } => {
+                let exp_decay = (-dt / tau).exp();
+                ExpCurrConstants {
+                    exp_decay: exp_decay as f32,
+                    init: (tau * (1.0 - exp_decay) / dt) as f32,
+                }
+            }
+        }
+    }
+}
+
+/// ExpCurr's derived constants.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ExpCurrConstants {
+    /// `expDecay = exp(-dt / tau)`: how much of `inSyn` survives one timestep.
+    pub exp_decay: f32,
+    /// `init = tau (1 - expDecay) / dt`: scales `inSyn` into the injected current so a
+    /// pulse of weight `g` delivers charge `g * tau` whatever `dt` is.
+    pub init: f32,
+}
+
+/// How a synapse group's connectivity is generated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Connectivity {
+    /// For every postsynaptic neuron, `num` presynaptic neurons drawn uniformly with
+    /// replacement (duplicates allowed and counted).
+    FixedNumberPreWithReplacement { num: u32 },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn derived_constants_match_genn_formulas() {
+        let lif = LifParams::TUTORIAL.derive(0.1);
+        assert_eq!(lif.exp_tc, (-0.1f64 / 20.0).exp() as f32);
+        assert_eq!(lif.r_membrane, 100.0);
+        let ps = PostsynapticModel::ExpCurr { tau: 3.0 }.derive(0.1);
+        let d = (-0.1f64 / 3.0).exp();
+        assert_eq!(ps.exp_decay, d as f32);
+        assert_eq!(ps.init, (3.0 * (1.0 - d) / 0.1) as f32);
+        // init is close to 1 for tau >> dt: a pulse of g delivers about g per step at first.
+        assert!((ps.init - 0.9835).abs() < 1e-3);
+    }
+
+    #[test]
+    fn invalid_lif_parameters_are_named() {
+        let mut p = LifParams::TUTORIAL;
+        p.tau_m = 0.0;
+        let err = p.validate("kc").unwrap_err().to_string();
+        assert!(err.contains("TauM") && err.contains("kc"), "{err}");
+        p = LifParams::TUTORIAL;
+        p.v_thresh = f64::NAN;
+        assert!(p.validate("kc").is_err());
+    }
+}

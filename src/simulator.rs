@@ -1,0 +1,137 @@
+//! The one API both backends implement: load a [`BuiltNetwork`], set inputs, run
+//! timesteps, read recordings and state back.
+
+use crate::model::{BuiltNetwork, CurrentSourceId, PopulationId, SynapseGroupId};
+use crate::recording::SpikeRecording;
+
+/// Why a simulation call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    #[error("current source #{0} does not exist in this network")]
+    UnknownCurrentSource(usize),
+    #[error("population #{0} does not exist in this network")]
+    UnknownPopulation(usize),
+    #[error("synapse group #{0} does not exist in this network")]
+    UnknownSynapseGroup(usize),
+    #[error("current source '{source_name}' has {expected} neurons but {found} magnitudes were given")]
+    WrongLength {
+        source_name: String,
+        expected: usize,
+        found: usize,
+    },
+    #[error("{requested} more timesteps would overflow the recording buffer ({recorded} of {capacity} steps used): call take_recording() first or build with a larger recording_steps")]
+    RecordingFull {
+        requested: u32,
+        recorded: u32,
+        capacity: u32,
+    },
+    #[error(transparent)]
+    Gpu(#[from] crate::gpu::GpuError),
+}
+
+/// Neuron state variables that can be read back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StateVar {
+    /// Membrane potential `V` [mV].
+    V,
+    /// Remaining refractory time `RefracTime` [ms].
+    RefracTime,
+}
+
+/// Options that size a simulation's buffers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SimConfig {
+    /// Timesteps the spike recording holds before it must be taken (GeNN's
+    /// `num_recording_timesteps`). 200 = one 20 ms stimulus at dt = 0.1 ms.
+    pub recording_steps: u32,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig {
+            recording_steps: 200,
+        }
+    }
+}
+
+/// A network loaded on a backend.
+///
+/// Time is counted from the last [`reset`](Simulator::reset): timestep `i` has time
+/// `i * dt`. Every timestep first propagates the spikes of the previous timestep, then
+/// updates every neuron (GeNN's order).
+pub trait Simulator {
+    /// Backend and device, for people ("cpu", "gpu: NVIDIA ... (Vulkan)").
+    fn description(&self) -> String;
+    fn network(&self) -> &BuiltNetwork;
+    /// Sets every neuron's `magnitude` of a current source.
+    fn set_magnitude(&mut self, source: CurrentSourceId, values: &[f32]) -> Result<(), SimError>;
+    /// Advances `steps` timesteps, recording spikes of populations with recording on.
+    fn step_time(&mut self, steps: u32) -> Result<(), SimError>;
+    /// Back to the initial state: `V`, `RefracTime`, every `inSyn`, spikes still to be
+    /// delivered (unlike GeNN, see the README) and the recording; time returns to 0.
+    fn reset(&mut self) -> Result<(), SimError>;
+    /// The recordings of the steps run since the last reset or take, one per population
+    /// (None where recording is off); empties the recording buffer.
+    fn take_recording(&mut self) -> Result<Vec<Option<SpikeRecording>>, SimError>;
+    /// A state variable of every neuron of a population.
+    fn read_state(&mut self, population: PopulationId, var: StateVar) -> Result<Vec<f32>, SimError>;
+    /// The postsynaptic input `inSyn` of every target neuron of a synapse group.
+    fn read_in_syn(&mut self, group: SynapseGroupId) -> Result<Vec<f32>, SimError>;
+    /// Timesteps since the last reset.
+    fn timestep(&self) -> u64;
+}
+
+pub(crate) fn check_magnitudes(
+    net: &BuiltNetwork,
+    source: CurrentSourceId,
+    values: &[f32],
+) -> Result<usize, SimError> {
+    let cs = net
+        .current_sources
+        .get(source.index())
+        .ok_or(SimError::UnknownCurrentSource(source.index()))?;
+    let expected = net.populations[cs.target].size as usize;
+    if values.len() != expected {
+        return Err(SimError::WrongLength {
+            source_name: cs.name.clone(),
+            expected,
+            found: values.len(),
+        });
+    }
+    Ok(source.index())
+}
+
+/// Which backend to load a network on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BackendChoice {
+    /// A hardware GPU if there is one (or if an adapter is named), else the CPU.
+    Auto,
+    Gpu,
+    Cpu,
+}
+
+/// Loads `net` on the chosen backend. `adapter` picks a GPU adapter by name substring
+/// (default: `KENYON_ADAPTER`, else the best one).
+pub fn load(
+    net: &BuiltNetwork,
+    choice: BackendChoice,
+    adapter: Option<&str>,
+    config: SimConfig,
+) -> Result<Box<dyn Simulator>, SimError> {
+    let env_adapter = std::env::var(crate::gpu::ADAPTER_ENV)
+        .ok()
+        .filter(|s| !s.is_empty());
+    let use_gpu = match choice {
+        BackendChoice::Gpu => true,
+        BackendChoice::Cpu => false,
+        BackendChoice::Auto => {
+            adapter.is_some() || env_adapter.is_some() || crate::gpu::hardware_adapter().is_some()
+        }
+    };
+    if use_gpu {
+        let ctx = crate::gpu::GpuContext::new(adapter)?;
+        Ok(Box::new(crate::gpu::GpuSimulation::new(ctx, net, config)?))
+    } else {
+        Ok(Box::new(crate::cpu::CpuSimulation::new(net, config)))
+    }
+}

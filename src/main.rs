@@ -1,1 +1,428 @@
-fn main() {}
+//! `kenyon`: GeNN's mushroom-body MNIST tutorial on any GPU (or the CPU), from the shell.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+
+use kenyon::mnist::{self, Split};
+use kenyon::model::BuiltNetwork;
+use kenyon::simulator::{self, BackendChoice};
+use kenyon::tutorial::{self, MushroomBody, StimulusResponse};
+use kenyon::{npy, plot, SimConfig, Simulator};
+
+#[derive(Parser)]
+#[command(
+    name = "kenyon",
+    version,
+    about = "Spiking neural networks on any GPU (WebGPU) or the CPU: GeNN's insect mushroom-body MNIST tutorial",
+    long_about = "Spiking neural networks on any GPU (WebGPU: Vulkan, Metal, DX12, or Mesa's lavapipe) or the CPU.\n\n\
+        With no subcommand, `kenyon` runs `kenyon run`: GeNN's tutorial \"Adding Kenyon Cells\". 784 projection \
+        neurons (PN) turn MNIST digits into latency-coded spikes that drive 20 000 Kenyon cells (KC) through \
+        sparse synapses (20 PNs per KC). Each image is presented for 20 ms (200 timesteps of 0.1 ms) from a \
+        reset state.",
+    args_conflicts_with_subcommands = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Present MNIST images to the PN -> KC network and report what the KCs did (the default).
+    Run(RunArgs),
+    /// Time the tutorial network per stimulus on the CPU and GPU backends.
+    Bench(BenchArgs),
+    /// List the GPU adapters wgpu can see, best first.
+    Adapters,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Backend {
+    /// A hardware GPU if one is present (or --adapter is given), else the CPU.
+    Auto,
+    /// The wgpu backend (any adapter, software ones included).
+    Gpu,
+    /// The native CPU backend.
+    Cpu,
+}
+
+impl From<Backend> for BackendChoice {
+    fn from(b: Backend) -> Self {
+        match b {
+            Backend::Auto => BackendChoice::Auto,
+            Backend::Gpu => BackendChoice::Gpu,
+            Backend::Cpu => BackendChoice::Cpu,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum SplitArg {
+    Train,
+    Test,
+}
+
+#[derive(Args, Clone)]
+struct NetworkArgs {
+    /// Backend to simulate on.
+    #[arg(long, value_enum, default_value_t = Backend::Auto)]
+    backend: Backend,
+    /// Pick the GPU adapter whose name contains this text (case-insensitive); see `kenyon adapters`.
+    #[arg(long, env = "KENYON_ADAPTER")]
+    adapter: Option<String>,
+    /// Seed of the PN -> KC connectivity (the same seed gives the same synapses everywhere).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Folder with the MNIST IDX files (gzip or raw).
+    #[arg(long, env = "KENYON_MNIST_DIR", default_value_os_t = mnist::default_dir())]
+    mnist_dir: PathBuf,
+}
+
+#[derive(Args, Clone)]
+struct RunArgs {
+    /// Number of images to present.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..))]
+    images: u32,
+    /// Index of the first image.
+    #[arg(long, default_value_t = 0)]
+    start: u32,
+    /// Which MNIST set to draw images from.
+    #[arg(long, value_enum, default_value_t = SplitArg::Train)]
+    split: SplitArg,
+    #[command(flatten)]
+    network: NetworkArgs,
+    /// Folder for the raster plots (one PNG per image).
+    #[arg(long, default_value = "out")]
+    out: PathBuf,
+    /// Don't write raster plots.
+    #[arg(long)]
+    no_plots: bool,
+    /// Write per-image results (index, label, pn_spikes, kc_spikes, kc_active) as JSON.
+    #[arg(long, value_name = "FILE")]
+    summary_json: Option<PathBuf>,
+    /// Save the PN -> KC synapses as an int32 .npy of shape (2, S): row 0 presynaptic, row 1 postsynaptic indices.
+    #[arg(long, value_name = "FILE.npy")]
+    save_connectivity: Option<PathBuf>,
+    /// Save every image's spikes as .npy files (imageNNNNN_{pn,kc}_{times,ids}.npy; times in ms).
+    #[arg(long, value_name = "DIR")]
+    save_spikes: Option<PathBuf>,
+}
+
+#[derive(Args, Clone)]
+struct BenchArgs {
+    /// Images timed per backend (after one warm-up image).
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
+    images: u32,
+    /// Backends to time: auto times the CPU and, if any adapter exists, the GPU.
+    #[arg(long, value_enum, default_value_t = Backend::Auto)]
+    backend: Backend,
+    /// Pick the GPU adapter whose name contains this text.
+    #[arg(long, env = "KENYON_ADAPTER")]
+    adapter: Option<String>,
+    /// Connectivity seed.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Folder with the MNIST IDX files.
+    #[arg(long, env = "KENYON_MNIST_DIR", default_value_os_t = mnist::default_dir())]
+    mnist_dir: PathBuf,
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        None => run(&cli.run),
+        Some(Command::Run(args)) => run(&args),
+        Some(Command::Bench(args)) => bench(&args),
+        Some(Command::Adapters) => adapters(),
+    };
+    if let Err(e) = result {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn adapters() -> Result<()> {
+    let list = kenyon::gpu::list_adapters();
+    if list.is_empty() {
+        println!("no GPU adapters found (install a Vulkan/Metal/DX12 driver, or Mesa's lavapipe); `--backend cpu` always works");
+    }
+    for a in list {
+        println!("{a}{}", if a.is_hardware() { "" } else { "  [software]" });
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct ImageSummary {
+    index: u32,
+    label: u8,
+    pn_spikes: u64,
+    kc_spikes: u64,
+    kc_active: u32,
+    wall_ms: f64,
+}
+
+#[derive(Serialize)]
+struct RunSummary<'a> {
+    backend: &'a str,
+    seed: u64,
+    split: &'a str,
+    dt_ms: f64,
+    steps_per_image: u32,
+    images: &'a [ImageSummary],
+}
+
+fn split_of(arg: SplitArg) -> (Split, &'static str) {
+    match arg {
+        SplitArg::Train => (Split::Train, "train"),
+        SplitArg::Test => (Split::Test, "test"),
+    }
+}
+
+/// Draws the tutorial network's connectivity and loads it on the chosen backend.
+fn load_network(args: &NetworkArgs) -> Result<(MushroomBody, BuiltNetwork, Box<dyn Simulator>)> {
+    let mb = tutorial::mushroom_body();
+    let built = mb.network.build(args.seed).context("building the tutorial network")?;
+    let sim = simulator::load(
+        &built,
+        args.backend.into(),
+        args.adapter.as_deref(),
+        SimConfig {
+            recording_steps: tutorial::PRESENT_STEPS,
+        },
+    )
+    .context("loading the network on the backend")?;
+    Ok((mb, built, sim))
+}
+
+fn progress_bar(len: u64) -> ProgressBar {
+    let bar = ProgressBar::new(len);
+    if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} images  {per_sec}  ETA {eta}") {
+        bar.set_style(style);
+    }
+    bar
+}
+
+fn run(args: &RunArgs) -> Result<()> {
+    let (split, split_name) = split_of(args.split);
+    let data = mnist::load(&args.network.mnist_dir, split)?;
+    let end = u64::from(args.start) + u64::from(args.images);
+    if end > data.images.len() as u64 {
+        bail!(
+            "--start {} --images {} needs images up to #{}, but the {split_name} set has {} images",
+            args.start,
+            args.images,
+            end - 1,
+            data.images.len()
+        );
+    }
+    if data.images.pixels_per_image() != tutorial::NUM_PN as usize {
+        bail!(
+            "images have {} pixels but the network has {} projection neurons (one per pixel of a 28x28 image)",
+            data.images.pixels_per_image(),
+            tutorial::NUM_PN
+        );
+    }
+    let t0 = Instant::now();
+    let (mb, built, mut sim) = load_network(&args.network)?;
+    println!(
+        "kenyon: {} PN -> {} KC, {} synapses (seed {}), on {} (set up in {:.0} ms)",
+        tutorial::NUM_PN,
+        tutorial::NUM_KC,
+        built.synapse_groups[mb.pn_kc.index()].connectivity.len(),
+        args.network.seed,
+        sim.description(),
+        t0.elapsed().as_secs_f64() * 1e3
+    );
+    if let Some(path) = &args.save_connectivity {
+        save_connectivity(&built, &mb, path)?;
+        println!("saved PN -> KC connectivity to {}", path.display());
+    }
+    if !args.no_plots {
+        std::fs::create_dir_all(&args.out)
+            .with_context(|| format!("creating the plot folder {}", args.out.display()))?;
+    }
+    if let Some(dir) = &args.save_spikes {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating the spike folder {}", dir.display()))?;
+    }
+
+    let bar = (args.images > 4).then(|| progress_bar(u64::from(args.images)));
+    let mut summaries = Vec::with_capacity(args.images as usize);
+    for index in args.start..args.start + args.images {
+        let pixels = data
+            .images
+            .image(index as usize)
+            .context("image index out of range")?;
+        let label = data.labels[index as usize];
+        let currents = mnist::input_currents(pixels, mnist::INPUT_SCALE);
+        let t = Instant::now();
+        let response = tutorial::present(sim.as_mut(), &mb, &currents)
+            .with_context(|| format!("simulating image {index}"))?;
+        let wall_ms = t.elapsed().as_secs_f64() * 1e3;
+        let summary = ImageSummary {
+            index,
+            label,
+            pn_spikes: response.pn.spike_count(),
+            kc_spikes: response.kc.spike_count(),
+            kc_active: response.kc.active_neurons(),
+            wall_ms,
+        };
+        let line = format!(
+            "image {index} (label {label}): {} PN spikes, {} KC spikes, {} KC active  [{wall_ms:.1} ms]",
+            summary.pn_spikes, summary.kc_spikes, summary.kc_active
+        );
+        match &bar {
+            Some(b) => b.println(line),
+            None => println!("{line}"),
+        }
+        if !args.no_plots {
+            let path = args.out.join(format!("raster_{split_name}_{index:05}.png"));
+            write_raster(&path, &response, index, label, summary.kc_active)?;
+        }
+        if let Some(dir) = &args.save_spikes {
+            save_spikes(dir, index, &response)?;
+        }
+        summaries.push(summary);
+        if let Some(b) = &bar {
+            b.inc(1);
+        }
+    }
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let mean_ms = summaries.iter().map(|s| s.wall_ms).sum::<f64>() / summaries.len() as f64;
+    let mean_active = summaries.iter().map(|s| f64::from(s.kc_active)).sum::<f64>() / summaries.len() as f64;
+    println!(
+        "{} images: mean {:.0} KC active, {:.2} ms per image (20 ms of model time each) on {}",
+        summaries.len(),
+        mean_active,
+        mean_ms,
+        sim.description()
+    );
+    if !args.no_plots {
+        println!("raster plots written to {}", args.out.display());
+    }
+    if let Some(path) = &args.summary_json {
+        let description = sim.description();
+        let summary = RunSummary {
+            backend: &description,
+            seed: args.network.seed,
+            split: split_name,
+            dt_ms: tutorial::DT,
+            steps_per_image: tutorial::PRESENT_STEPS,
+            images: &summaries,
+        };
+        kenyon::output::write_atomically(path, |w| {
+            serde_json::to_writer_pretty(&mut *w, &summary).map_err(std::io::Error::other)?;
+            std::io::Write::write_all(w, b"\n")
+        })
+        .with_context(|| format!("writing the summary to {}", path.display()))?;
+        println!("summary written to {}", path.display());
+    }
+    Ok(())
+}
+
+fn write_raster(path: &Path, r: &StimulusResponse, index: u32, label: u8, kc_active: u32) -> Result<()> {
+    let (pn_t, pn_i) = r.pn.decode();
+    let (kc_t, kc_i) = r.kc.decode();
+    let panels = [
+        plot::RasterPanel {
+            label: "PN",
+            n_neurons: r.pn.n_neurons,
+            times_ms: &pn_t,
+            ids: &pn_i,
+        },
+        plot::RasterPanel {
+            label: "KC",
+            n_neurons: r.kc.n_neurons,
+            times_ms: &kc_t,
+            ids: &kc_i,
+        },
+    ];
+    let title = format!("Image {index} (label {label}): {kc_active} KC active");
+    plot::raster_png(path, &title, tutorial::PRESENT_TIME_MS as f32, &panels)?;
+    Ok(())
+}
+
+fn save_connectivity(built: &BuiltNetwork, mb: &MushroomBody, path: &Path) -> Result<()> {
+    let (pre, post) = built.synapse_groups[mb.pn_kc.index()].connectivity.pre_post_pairs();
+    let s = pre.len();
+    let data: Vec<i32> = pre.iter().chain(&post).map(|&i| i as i32).collect();
+    npy::write_npy(path, &[2, s], &data)?;
+    Ok(())
+}
+
+fn save_spikes(dir: &Path, index: u32, r: &StimulusResponse) -> Result<()> {
+    for (name, rec) in [("pn", &r.pn), ("kc", &r.kc)] {
+        let (times, ids) = rec.decode();
+        let ids: Vec<i32> = ids.iter().map(|&i| i as i32).collect();
+        npy::write_npy(&dir.join(format!("image{index:05}_{name}_times.npy")), &[times.len()], &times)?;
+        npy::write_npy(&dir.join(format!("image{index:05}_{name}_ids.npy")), &[ids.len()], &ids)?;
+    }
+    Ok(())
+}
+
+fn bench(args: &BenchArgs) -> Result<()> {
+    let data = mnist::load(&args.mnist_dir, Split::Train)?;
+    let n = (args.images as usize).min(data.images.len().saturating_sub(1));
+    if n == 0 {
+        bail!("the training set has too few images to benchmark");
+    }
+    let currents: Vec<Vec<f32>> = (0..=n)
+        .filter_map(|i| data.images.image(i))
+        .map(|p| mnist::input_currents(p, mnist::INPUT_SCALE))
+        .collect();
+    let choices: Vec<BackendChoice> = match args.backend {
+        Backend::Cpu => vec![BackendChoice::Cpu],
+        Backend::Gpu => vec![BackendChoice::Gpu],
+        Backend::Auto => {
+            let mut v = vec![BackendChoice::Cpu];
+            if args.adapter.is_some() || !kenyon::gpu::list_adapters().is_empty() {
+                v.push(BackendChoice::Gpu);
+            }
+            v
+        }
+    };
+    println!(
+        "tutorial PN -> KC network, {} images x {} timesteps each, seed {}",
+        n,
+        tutorial::PRESENT_STEPS,
+        args.seed
+    );
+    println!("{:<60} {:>12} {:>10} {:>14}", "backend", "ms/image", "images/s", "us/timestep");
+    for choice in choices {
+        let network = NetworkArgs {
+            backend: match choice {
+                BackendChoice::Cpu => Backend::Cpu,
+                _ => Backend::Gpu,
+            },
+            adapter: args.adapter.clone(),
+            seed: args.seed,
+            mnist_dir: args.mnist_dir.clone(),
+        };
+        let (mb, _, mut sim) = load_network(&network)?;
+        // One warm-up image: shader compilation and first-touch allocation happen there.
+        tutorial::present(sim.as_mut(), &mb, &currents[n])?;
+        let t = Instant::now();
+        for c in &currents[..n] {
+            tutorial::present(sim.as_mut(), &mb, c)?;
+        }
+        let secs = t.elapsed().as_secs_f64();
+        let ms = secs * 1e3 / n as f64;
+        println!(
+            "{:<60} {:>12.3} {:>10.1} {:>14.2}",
+            sim.description(),
+            ms,
+            n as f64 / secs,
+            ms * 1e3 / f64::from(tutorial::PRESENT_STEPS)
+        );
+    }
+    Ok(())
+}

@@ -102,3 +102,23 @@ fn random_networks_spike_identically_on_gpu_and_cpu() {
         }
     }
 }
+
+#[test]
+fn tutorial_network_spikes_identically_on_gpu_and_cpu() {
+    let Some(ctx) = common::gpu_context() else { return };
+    let mb = kenyon::tutorial::mushroom_body();
+    let built = mb.network.build(7).unwrap();
+    let config = SimConfig::default();
+    let mut cpu = CpuSimulation::new(&built, config);
+    let mut gpu = GpuSimulation::new(ctx, &built, config).unwrap();
+    let data = kenyon::mnist::load(&kenyon::mnist::default_dir(), kenyon::mnist::Split::Train).unwrap();
+    // Images 0 and 1: the tutorial's first two, with thousands of KCs active.
+    for index in [0usize, 1] {
+        let currents = kenyon::mnist::input_currents(data.images.image(index).unwrap(), 80.0);
+        let c = kenyon::tutorial::present(&mut cpu, &mb, &currents).unwrap();
+        let g = kenyon::tutorial::present(&mut gpu, &mb, &currents).unwrap();
+        assert_eq!(c.pn.bits, g.pn.bits, "image {index}: PN spikes differ");
+        assert_eq!(c.kc.bits, g.kc.bits, "image {index}: KC spikes differ");
+        assert!(c.kc.active_neurons() > 1000, "image {index}: too few KCs active to be a test");
+    }
+}

@@ -1,0 +1,156 @@
+//! The command line does what `--help` and the README promise.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn kenyon(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kenyon"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("KENYON_ADAPTER")
+        .env_remove("KENYON_MNIST_DIR")
+        .output()
+        .expect("the kenyon binary runs")
+}
+
+fn text(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn default_run_reports_four_images_and_writes_their_rasters() {
+    let dir = tempfile::tempdir().unwrap();
+    // No arguments at all, as `cargo run --release` does; only the backend is pinned to
+    // the CPU so the test doesn't depend on which GPU this machine has.
+    let o = kenyon(dir.path(), &["--backend", "cpu"]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}\n{err}");
+    for (i, label) in [5, 0, 4, 1].iter().enumerate() {
+        let line = out
+            .lines()
+            .find(|l| l.starts_with(&format!("image {i} (label {label}):")))
+            .unwrap_or_else(|| panic!("no line for image {i} in\n{out}"));
+        assert!(line.contains("PN spikes") && line.contains("KC spikes") && line.contains("KC active"), "{line}");
+        let png = dir.path().join(format!("out/raster_train_{i:05}.png"));
+        let img = image::open(&png).unwrap_or_else(|e| panic!("{}: {e}", png.display()));
+        assert!(img.width() >= 800 && img.height() >= 500);
+    }
+    assert!(out.contains("on cpu"), "{out}");
+    assert!(out.contains("ms per image"), "{out}");
+}
+
+#[test]
+fn summary_json_connectivity_and_spikes_are_written_as_promised() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = kenyon(
+        dir.path(),
+        &[
+            "run", "--backend", "cpu", "--images", "2", "--start", "2", "--seed", "3", "--no-plots",
+            "--summary-json", "summary.json", "--save-connectivity", "pn_kc.npy", "--save-spikes", "spikes",
+        ],
+    );
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}\n{err}");
+    assert!(!dir.path().join("out").exists(), "--no-plots still created the plot folder");
+
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("summary.json")).unwrap()).unwrap();
+    let images = summary["images"].as_array().unwrap();
+    assert_eq!(images.len(), 2);
+    for (entry, (index, label)) in images.iter().zip([(2, 4), (3, 1)]) {
+        assert_eq!(entry["index"], index);
+        assert_eq!(entry["label"], label);
+        let active = entry["kc_active"].as_u64().unwrap();
+        let spikes = entry["kc_spikes"].as_u64().unwrap();
+        assert!(active > 0 && spikes >= active);
+        assert!(out.contains(&format!("{active} KC active")), "{out}");
+        // The saved spikes agree with the summary.
+        let (shape, ids) =
+            kenyon::npy::read_npy::<i32>(&dir.path().join(format!("spikes/image{index:05}_kc_ids.npy"))).unwrap();
+        assert_eq!(shape, vec![spikes as usize]);
+        let distinct: std::collections::HashSet<i32> = ids.into_iter().collect();
+        assert_eq!(distinct.len() as u64, active);
+        let (_, times) =
+            kenyon::npy::read_npy::<f32>(&dir.path().join(format!("spikes/image{index:05}_kc_times.npy"))).unwrap();
+        assert!(times.iter().all(|&t| (0.0..20.0).contains(&t)));
+        let (pn_shape, _) =
+            kenyon::npy::read_npy::<i32>(&dir.path().join(format!("spikes/image{index:05}_pn_ids.npy"))).unwrap();
+        assert_eq!(pn_shape[0] as u64, entry["pn_spikes"].as_u64().unwrap());
+    }
+
+    let (shape, data) = kenyon::npy::read_npy::<i32>(&dir.path().join("pn_kc.npy")).unwrap();
+    assert_eq!(shape, vec![2, 400_000]);
+    let (pre, post) = data.split_at(400_000);
+    assert!(pre.iter().all(|&p| (0..784).contains(&p)));
+    let mut fan_in = vec![0u32; 20_000];
+    for &k in post {
+        fan_in[k as usize] += 1;
+    }
+    assert!(fan_in.iter().all(|&n| n == 20));
+    // The same seed through the library gives the same synapses.
+    let built = kenyon::tutorial::mushroom_body().network.build(3).unwrap();
+    let (lib_pre, lib_post) = built.synapse_groups[0].connectivity.pre_post_pairs();
+    assert!(lib_pre.iter().zip(pre).all(|(&a, &b)| a as i32 == b));
+    assert!(lib_post.iter().zip(post).all(|(&a, &b)| a as i32 == b));
+}
+
+#[test]
+fn gpu_backend_reports_what_the_cpu_does() {
+    if common::gpu_context().is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let lines = |backend: &str| {
+        let o = kenyon(dir.path(), &["--backend", backend, "--images", "2", "--no-plots"]);
+        let (out, err) = text(&o);
+        assert!(o.status.success(), "{out}\n{err}");
+        out.lines()
+            .filter(|l| l.starts_with("image "))
+            .map(|l| l.split("  [").next().unwrap_or(l).to_owned())
+            .collect::<Vec<_>>()
+    };
+    let gpu = lines("gpu");
+    assert_eq!(gpu.len(), 2);
+    assert_eq!(gpu, lines("cpu"));
+}
+
+#[test]
+fn bad_arguments_fail_with_a_message_and_no_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: &[(&[&str], &str)] = &[
+        (&["--images", "0"], "images"),
+        (&["--backend", "tpu"], "backend"),
+        (&["--start", "59999", "--images", "5", "--backend", "cpu"], "60000 images"),
+        (&["--mnist-dir", "no/such/dir", "--backend", "cpu"], "not found"),
+        (&["--backend", "gpu", "--adapter", "no-such-adapter-xyz"], "no-such-adapter-xyz"),
+        (&["--seed", "minus-one"], "seed"),
+        (&["frobnicate"], "frobnicate"),
+    ];
+    for (args, expected) in cases {
+        let o = kenyon(dir.path(), args);
+        let (out, err) = text(&o);
+        assert!(!o.status.success(), "{args:?} succeeded:\n{out}");
+        assert!(err.contains(expected), "{args:?}: stderr lacks '{expected}':\n{err}");
+        assert!(!err.contains("panicked"), "{args:?} panicked:\n{err}");
+    }
+    assert!(!dir.path().join("out").exists(), "a failed run left an output folder");
+}
+
+#[test]
+fn help_explains_every_option() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = kenyon(dir.path(), &["run", "--help"]);
+    let (out, _) = text(&o);
+    assert!(o.status.success());
+    for option in [
+        "--images", "--start", "--backend", "--adapter", "--seed", "--out", "--no-plots", "--summary-json",
+        "--save-connectivity", "--save-spikes", "--mnist-dir",
+    ] {
+        assert!(out.contains(option), "--help lacks {option}:\n{out}");
+    }
+}

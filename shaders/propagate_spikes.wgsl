@@ -10,14 +10,14 @@
 @group(0) @binding(3) var<storage, read> targets: array<u32>;
 @group(0) @binding(4) var<storage, read_write> in_syn_acc: array<atomic<i32>>;
 
-override N_PRE: u32;
 override WORDS_PRE: u32;
 override WEIGHT: i32;
 
 const ROW_THREADS: u32 = 64u;
 
-// One workgroup per presynaptic neuron (striding when there are more neurons than
-// workgroups); its threads share the row.
+// One workgroup per word of presynaptic spikes (32 neurons; striding when there are more
+// words than workgroups): most words of a timestep are zero and cost one load, and the
+// threads of the workgroup share each spiking neuron's row.
 @compute @workgroup_size(64)
 fn main(
     @builtin(workgroup_id) wid: vec3<u32>,
@@ -25,9 +25,11 @@ fn main(
     @builtin(local_invocation_index) lid: u32,
 ) {
     let previous = ((params.step + 1u) & 1u) * WORDS_PRE;
-    for (var pre = wid.x; pre < N_PRE; pre += nwg.x) {
-        let word = pre_spikes[previous + pre / 32u];
-        if (word & (1u << (pre % 32u))) != 0u {
+    for (var w = wid.x; w < WORDS_PRE; w += nwg.x) {
+        var bits = pre_spikes[previous + w];
+        while bits != 0u {
+            let pre = w * 32u + countTrailingZeros(bits);
+            bits &= bits - 1u;
             let end = row_start[pre + 1u];
             for (var j = row_start[pre] + lid; j < end; j += ROW_THREADS) {
                 atomicAdd(&in_syn_acc[targets[j]], WEIGHT);

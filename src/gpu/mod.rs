@@ -254,7 +254,6 @@ impl GpuSimulation {
             ];
             let n_pre = net.populations[s.pre].size;
             let constants = [
-                ("N_PRE", f64::from(n_pre)),
                 ("WORDS_PRE", words_per_step(n_pre) as f64),
                 ("WEIGHT", f64::from(s.weight.weight_fixed)),
             ];
@@ -272,7 +271,7 @@ impl GpuSimulation {
                 in_syn_acc,
                 pipeline,
                 bind_group,
-                workgroups: n_pre.min(limits.max_compute_workgroups_per_dimension),
+                workgroups: (words_per_step(n_pre) as u32).min(limits.max_compute_workgroups_per_dimension),
             });
         }
         let readback = (recording_bytes > 0).then(|| {

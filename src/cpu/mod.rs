@@ -12,6 +12,8 @@ struct PopulationState {
     refrac_time: Vec<f32>,
     /// Ids that spiked in the last timestep: what the next synapse update propagates.
     spikes: Vec<u32>,
+    /// Scratch: this step's summed input current per neuron.
+    isyn: Vec<f32>,
     recording: Option<Vec<u32>>,
 }
 
@@ -43,6 +45,7 @@ impl CpuSimulation {
                 v: vec![p.init.v; p.size as usize],
                 refrac_time: vec![p.init.refrac_time; p.size as usize],
                 spikes: Vec::new(),
+                isyn: vec![0.0; p.size as usize],
                 recording: p.spike_recording.then(|| {
                     vec![0; words_per_step(p.size) * config.recording_steps as usize]
                 }),
@@ -112,6 +115,7 @@ impl CpuSimulation {
                 &mut state.refrac_time,
                 &mut inputs,
                 &magnitudes,
+                &mut state.isyn,
                 &mut state.spikes,
                 record,
             );
@@ -151,6 +155,7 @@ pub fn neuron_update(
     refrac_time: &mut [f32],
     inputs: &mut [ExpCurrInput<'_>],
     magnitudes: &[&[f32]],
+    isyn: &mut [f32],
     spikes: &mut Vec<u32>,
     mut record: Option<&mut [u32]>,
 ) {
@@ -158,22 +163,28 @@ pub fn neuron_update(
     if let Some(r) = record.as_deref_mut() {
         r.fill(0);
     }
-    for i in 0..v.len() {
-        let mut isyn = 0.0f32;
-        for input in inputs.iter_mut() {
-            let acc = std::mem::take(&mut input.in_syn_acc[i]);
-            let mut in_syn = input.in_syn[i] + acc as f32 * input.inv_scale;
-            isyn += input.init * in_syn;
-            in_syn *= input.exp_decay;
-            input.in_syn[i] = in_syn;
+    // One pass per input over all neurons (vectorisable), summing each neuron's inputs in
+    // the same order as the GPU kernel does, then one pass of LIF updates.
+    let isyn = &mut isyn[..v.len()];
+    isyn.fill(0.0);
+    for input in inputs.iter_mut() {
+        let (init, decay, inv_scale) = (input.init, input.exp_decay, input.inv_scale);
+        for ((total, in_syn), acc) in isyn.iter_mut().zip(input.in_syn.iter_mut()).zip(input.in_syn_acc.iter_mut()) {
+            let s = *in_syn + std::mem::take(acc) as f32 * inv_scale;
+            *total += init * s;
+            *in_syn = s * decay;
         }
-        for m in magnitudes {
-            isyn += m[i];
+    }
+    for m in magnitudes {
+        for (total, &m) in isyn.iter_mut().zip(m.iter()) {
+            *total += m;
         }
-        if lif_update(lif, &mut v[i], &mut refrac_time[i], isyn) {
+    }
+    for (i, ((v, r), &isyn)) in v.iter_mut().zip(refrac_time.iter_mut()).zip(isyn.iter()).enumerate() {
+        if lif_update(lif, v, r, isyn) {
             spikes.push(i as u32);
-            if let Some(r) = record.as_deref_mut() {
-                r[i / 32] |= 1 << (i % 32);
+            if let Some(rec) = record.as_deref_mut() {
+                rec[i / 32] |= 1 << (i % 32);
             }
         }
     }

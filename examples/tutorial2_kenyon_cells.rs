@@ -5,8 +5,8 @@
 //!
 //!     cargo run --release --example tutorial2_kenyon_cells
 
-use kenyon::simulator::{load, BackendChoice};
-use kenyon::{mnist, tutorial, SimConfig};
+use kenyon::simulator::{BackendChoice, load};
+use kenyon::{SimConfig, mnist, tutorial};
 
 fn main() -> anyhow::Result<()> {
     let mb = tutorial::mushroom_body();
@@ -15,8 +15,15 @@ fn main() -> anyhow::Result<()> {
     println!("running on {}", sim.description());
     let data = mnist::load(&mnist::default_dir(), mnist::Split::Train)?;
     for i in 0..4 {
-        let pixels = data.images.image(i).ok_or_else(|| anyhow::anyhow!("no image {i}"))?;
-        let response = tutorial::present(sim.as_mut(), &mb, &mnist::input_currents(pixels, mnist::INPUT_SCALE))?;
+        let pixels = data
+            .images
+            .image(i)
+            .ok_or_else(|| anyhow::anyhow!("no image {i}"))?;
+        let response = tutorial::present(
+            sim.as_mut(),
+            &mb,
+            &mnist::input_currents(pixels, mnist::INPUT_SCALE),
+        )?;
         println!("{} KC active", response.kc.active_neurons());
     }
     Ok(())

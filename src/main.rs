@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
@@ -12,7 +12,7 @@ use kenyon::mnist::{self, Split};
 use kenyon::model::BuiltNetwork;
 use kenyon::simulator::{self, BackendChoice};
 use kenyon::tutorial::{self, MushroomBody, StimulusResponse};
-use kenyon::{npy, plot, SimConfig, Simulator};
+use kenyon::{SimConfig, Simulator, npy, plot};
 
 #[derive(Parser)]
 #[command(
@@ -151,7 +151,9 @@ fn main() {
 fn adapters() -> Result<()> {
     let list = kenyon::gpu::list_adapters();
     if list.is_empty() {
-        println!("no GPU adapters found (install a Vulkan/Metal/DX12 driver, or Mesa's lavapipe); `--backend cpu` always works");
+        println!(
+            "no GPU adapters found (install a Vulkan/Metal/DX12 driver, or Mesa's lavapipe); `--backend cpu` always works"
+        );
     }
     for a in list {
         println!("{a}{}", if a.is_hardware() { "" } else { "  [software]" });
@@ -189,7 +191,10 @@ fn split_of(arg: SplitArg) -> (Split, &'static str) {
 /// Draws the tutorial network's connectivity and loads it on the chosen backend.
 fn load_network(args: &NetworkArgs) -> Result<(MushroomBody, BuiltNetwork, Box<dyn Simulator>)> {
     let mb = tutorial::mushroom_body();
-    let built = mb.network.build(args.seed).context("building the tutorial network")?;
+    let built = mb
+        .network
+        .build(args.seed)
+        .context("building the tutorial network")?;
     let sim = simulator::load(
         &built,
         args.backend.into(),
@@ -204,7 +209,9 @@ fn load_network(args: &NetworkArgs) -> Result<(MushroomBody, BuiltNetwork, Box<d
 
 fn progress_bar(len: u64) -> ProgressBar {
     let bar = ProgressBar::new(len);
-    if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} images  {per_sec}  ETA {eta}") {
+    if let Ok(style) =
+        ProgressStyle::with_template("{bar:40} {pos}/{len} images  {per_sec}  ETA {eta}")
+    {
         bar.set_style(style);
     }
     bar
@@ -250,7 +257,8 @@ fn run(args: &RunArgs) -> Result<()> {
             .with_context(|| format!("creating the plot folder {}", args.out.display()))?;
     }
     if let Some(dir) = &args.save_spikes {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating the spike folder {}", dir.display()))?;
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("creating the spike folder {}", dir.display()))?;
     }
 
     let bar = (args.images > 4).then(|| progress_bar(u64::from(args.images)));
@@ -298,7 +306,11 @@ fn run(args: &RunArgs) -> Result<()> {
         b.finish_and_clear();
     }
     let mean_ms = summaries.iter().map(|s| s.wall_ms).sum::<f64>() / summaries.len() as f64;
-    let mean_active = summaries.iter().map(|s| f64::from(s.kc_active)).sum::<f64>() / summaries.len() as f64;
+    let mean_active = summaries
+        .iter()
+        .map(|s| f64::from(s.kc_active))
+        .sum::<f64>()
+        / summaries.len() as f64;
     println!(
         "{} images: mean {:.0} KC active, {:.2} ms per image (20 ms of model time each) on {}",
         summaries.len(),
@@ -329,7 +341,13 @@ fn run(args: &RunArgs) -> Result<()> {
     Ok(())
 }
 
-fn write_raster(path: &Path, r: &StimulusResponse, index: u32, label: u8, kc_active: u32) -> Result<()> {
+fn write_raster(
+    path: &Path,
+    r: &StimulusResponse,
+    index: u32,
+    label: u8,
+    kc_active: u32,
+) -> Result<()> {
     let (pn_t, pn_i) = r.pn.decode();
     let (kc_t, kc_i) = r.kc.decode();
     let panels = [
@@ -352,7 +370,9 @@ fn write_raster(path: &Path, r: &StimulusResponse, index: u32, label: u8, kc_act
 }
 
 fn save_connectivity(built: &BuiltNetwork, mb: &MushroomBody, path: &Path) -> Result<()> {
-    let (pre, post) = built.synapse_groups[mb.pn_kc.index()].connectivity.pre_post_pairs();
+    let (pre, post) = built.synapse_groups[mb.pn_kc.index()]
+        .connectivity
+        .pre_post_pairs();
     let s = pre.len();
     let data: Vec<i32> = pre.iter().chain(&post).map(|&i| i as i32).collect();
     npy::write_npy(path, &[2, s], &data)?;
@@ -363,8 +383,16 @@ fn save_spikes(dir: &Path, index: u32, r: &StimulusResponse) -> Result<()> {
     for (name, rec) in [("pn", &r.pn), ("kc", &r.kc)] {
         let (times, ids) = rec.decode();
         let ids: Vec<i32> = ids.iter().map(|&i| i as i32).collect();
-        npy::write_npy(&dir.join(format!("image{index:05}_{name}_times.npy")), &[times.len()], &times)?;
-        npy::write_npy(&dir.join(format!("image{index:05}_{name}_ids.npy")), &[ids.len()], &ids)?;
+        npy::write_npy(
+            &dir.join(format!("image{index:05}_{name}_times.npy")),
+            &[times.len()],
+            &times,
+        )?;
+        npy::write_npy(
+            &dir.join(format!("image{index:05}_{name}_ids.npy")),
+            &[ids.len()],
+            &ids,
+        )?;
     }
     Ok(())
 }
@@ -396,7 +424,10 @@ fn bench(args: &BenchArgs) -> Result<()> {
         tutorial::PRESENT_STEPS,
         args.seed
     );
-    println!("{:<60} {:>12} {:>10} {:>14}", "backend", "ms/image", "images/s", "us/timestep");
+    println!(
+        "{:<60} {:>12} {:>10} {:>14}",
+        "backend", "ms/image", "images/s", "us/timestep"
+    );
     for choice in choices {
         let network = NetworkArgs {
             backend: match choice {

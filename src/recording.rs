@@ -119,7 +119,10 @@ mod tests {
         assert_eq!(rec.bits[2 * 3 + 2], 1 << 5);
         let (times, ids) = rec.decode();
         assert_eq!(ids, vec![0, 31, 32, 69, 5, 64]);
-        let expected: Vec<f32> = spikes.iter().map(|&(s, _)| (f64::from(s) * f64::from(0.1f32)) as f32).collect();
+        let expected: Vec<f32> = spikes
+            .iter()
+            .map(|&(s, _)| (f64::from(s) * f64::from(0.1f32)) as f32)
+            .collect();
         assert_eq!(times, expected);
         for &(s, i) in &spikes {
             assert!(rec.spiked(s, i));

@@ -13,13 +13,17 @@ pub enum SimError {
     UnknownPopulation(usize),
     #[error("synapse group #{0} does not exist in this network")]
     UnknownSynapseGroup(usize),
-    #[error("current source '{source_name}' has {expected} neurons but {found} magnitudes were given")]
+    #[error(
+        "current source '{source_name}' has {expected} neurons but {found} magnitudes were given"
+    )]
     WrongLength {
         source_name: String,
         expected: usize,
         found: usize,
     },
-    #[error("{requested} more timesteps would overflow the recording buffer ({recorded} of {capacity} steps used): call take_recording() first or build with a larger recording_steps")]
+    #[error(
+        "{requested} more timesteps would overflow the recording buffer ({recorded} of {capacity} steps used): call take_recording() first or build with a larger recording_steps"
+    )]
     RecordingFull {
         requested: u32,
         recorded: u32,
@@ -74,7 +78,8 @@ pub trait Simulator {
     /// (None where recording is off); empties the recording buffer.
     fn take_recording(&mut self) -> Result<Vec<Option<SpikeRecording>>, SimError>;
     /// A state variable of every neuron of a population.
-    fn read_state(&mut self, population: PopulationId, var: StateVar) -> Result<Vec<f32>, SimError>;
+    fn read_state(&mut self, population: PopulationId, var: StateVar)
+    -> Result<Vec<f32>, SimError>;
     /// The postsynaptic input `inSyn` of every target neuron of a synapse group.
     fn read_in_syn(&mut self, group: SynapseGroupId) -> Result<Vec<f32>, SimError>;
     /// Timesteps since the last reset.

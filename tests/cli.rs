@@ -35,7 +35,10 @@ fn default_run_reports_four_images_and_writes_their_rasters() {
             .lines()
             .find(|l| l.starts_with(&format!("image {i} (label {label}):")))
             .unwrap_or_else(|| panic!("no line for image {i} in\n{out}"));
-        assert!(line.contains("PN spikes") && line.contains("KC spikes") && line.contains("KC active"), "{line}");
+        assert!(
+            line.contains("PN spikes") && line.contains("KC spikes") && line.contains("KC active"),
+            "{line}"
+        );
         let png = dir.path().join(format!("out/raster_train_{i:05}.png"));
         let img = image::open(&png).unwrap_or_else(|e| panic!("{}: {e}", png.display()));
         assert!(img.width() >= 800 && img.height() >= 500);
@@ -50,16 +53,34 @@ fn summary_json_connectivity_and_spikes_are_written_as_promised() {
     let o = kenyon(
         dir.path(),
         &[
-            "run", "--backend", "cpu", "--images", "2", "--start", "2", "--seed", "3", "--no-plots",
-            "--summary-json", "summary.json", "--save-connectivity", "pn_kc.npy", "--save-spikes", "spikes",
+            "run",
+            "--backend",
+            "cpu",
+            "--images",
+            "2",
+            "--start",
+            "2",
+            "--seed",
+            "3",
+            "--no-plots",
+            "--summary-json",
+            "summary.json",
+            "--save-connectivity",
+            "pn_kc.npy",
+            "--save-spikes",
+            "spikes",
         ],
     );
     let (out, err) = text(&o);
     assert!(o.status.success(), "{out}\n{err}");
-    assert!(!dir.path().join("out").exists(), "--no-plots still created the plot folder");
+    assert!(
+        !dir.path().join("out").exists(),
+        "--no-plots still created the plot folder"
+    );
 
     let summary: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("summary.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("summary.json")).unwrap())
+            .unwrap();
     let images = summary["images"].as_array().unwrap();
     assert_eq!(images.len(), 2);
     for (entry, (index, label)) in images.iter().zip([(2, 4), (3, 1)]) {
@@ -70,16 +91,25 @@ fn summary_json_connectivity_and_spikes_are_written_as_promised() {
         assert!(active > 0 && spikes >= active);
         assert!(out.contains(&format!("{active} KC active")), "{out}");
         // The saved spikes agree with the summary.
-        let (shape, ids) =
-            kenyon::npy::read_npy::<i32>(&dir.path().join(format!("spikes/image{index:05}_kc_ids.npy"))).unwrap();
+        let (shape, ids) = kenyon::npy::read_npy::<i32>(
+            &dir.path()
+                .join(format!("spikes/image{index:05}_kc_ids.npy")),
+        )
+        .unwrap();
         assert_eq!(shape, vec![spikes as usize]);
         let distinct: std::collections::HashSet<i32> = ids.into_iter().collect();
         assert_eq!(distinct.len() as u64, active);
-        let (_, times) =
-            kenyon::npy::read_npy::<f32>(&dir.path().join(format!("spikes/image{index:05}_kc_times.npy"))).unwrap();
+        let (_, times) = kenyon::npy::read_npy::<f32>(
+            &dir.path()
+                .join(format!("spikes/image{index:05}_kc_times.npy")),
+        )
+        .unwrap();
         assert!(times.iter().all(|&t| (0.0..20.0).contains(&t)));
-        let (pn_shape, _) =
-            kenyon::npy::read_npy::<i32>(&dir.path().join(format!("spikes/image{index:05}_pn_ids.npy"))).unwrap();
+        let (pn_shape, _) = kenyon::npy::read_npy::<i32>(
+            &dir.path()
+                .join(format!("spikes/image{index:05}_pn_ids.npy")),
+        )
+        .unwrap();
         assert_eq!(pn_shape[0] as u64, entry["pn_spikes"].as_u64().unwrap());
     }
 
@@ -106,7 +136,10 @@ fn gpu_backend_reports_what_the_cpu_does() {
     }
     let dir = tempfile::tempdir().unwrap();
     let lines = |backend: &str| {
-        let o = kenyon(dir.path(), &["--backend", backend, "--images", "2", "--no-plots"]);
+        let o = kenyon(
+            dir.path(),
+            &["--backend", backend, "--images", "2", "--no-plots"],
+        );
         let (out, err) = text(&o);
         assert!(o.status.success(), "{out}\n{err}");
         out.lines()
@@ -125,9 +158,18 @@ fn bad_arguments_fail_with_a_message_and_no_panic() {
     let cases: &[(&[&str], &str)] = &[
         (&["--images", "0"], "images"),
         (&["--backend", "tpu"], "backend"),
-        (&["--start", "59999", "--images", "5", "--backend", "cpu"], "60000 images"),
-        (&["--mnist-dir", "no/such/dir", "--backend", "cpu"], "not found"),
-        (&["--backend", "gpu", "--adapter", "no-such-adapter-xyz"], "no-such-adapter-xyz"),
+        (
+            &["--start", "59999", "--images", "5", "--backend", "cpu"],
+            "60000 images",
+        ),
+        (
+            &["--mnist-dir", "no/such/dir", "--backend", "cpu"],
+            "not found",
+        ),
+        (
+            &["--backend", "gpu", "--adapter", "no-such-adapter-xyz"],
+            "no-such-adapter-xyz",
+        ),
         (&["--seed", "minus-one"], "seed"),
         (&["frobnicate"], "frobnicate"),
     ];
@@ -135,10 +177,16 @@ fn bad_arguments_fail_with_a_message_and_no_panic() {
         let o = kenyon(dir.path(), args);
         let (out, err) = text(&o);
         assert!(!o.status.success(), "{args:?} succeeded:\n{out}");
-        assert!(err.contains(expected), "{args:?}: stderr lacks '{expected}':\n{err}");
+        assert!(
+            err.contains(expected),
+            "{args:?}: stderr lacks '{expected}':\n{err}"
+        );
         assert!(!err.contains("panicked"), "{args:?} panicked:\n{err}");
     }
-    assert!(!dir.path().join("out").exists(), "a failed run left an output folder");
+    assert!(
+        !dir.path().join("out").exists(),
+        "a failed run left an output folder"
+    );
 }
 
 #[test]
@@ -148,8 +196,17 @@ fn help_explains_every_option() {
     let (out, _) = text(&o);
     assert!(o.status.success());
     for option in [
-        "--images", "--start", "--backend", "--adapter", "--seed", "--out", "--no-plots", "--summary-json",
-        "--save-connectivity", "--save-spikes", "--mnist-dir",
+        "--images",
+        "--start",
+        "--backend",
+        "--adapter",
+        "--seed",
+        "--out",
+        "--no-plots",
+        "--summary-json",
+        "--save-connectivity",
+        "--save-spikes",
+        "--mnist-dir",
     ] {
         assert!(out.contains(option), "--help lacks {option}:\n{out}");
     }

@@ -7,8 +7,8 @@ mod common;
 use kenyon::cpu::CpuSimulation;
 use kenyon::gpu::GpuSimulation;
 use kenyon::model::{
-    Connectivity, CurrentSourceId, CurrentSourceModel, LifParams, Network, NeuronModel, PostsynapticModel,
-    WeightUpdateModel,
+    Connectivity, CurrentSourceId, CurrentSourceModel, LifParams, Network, NeuronModel,
+    PostsynapticModel, WeightUpdateModel,
 };
 use kenyon::{SimConfig, Simulator, StateVar};
 
@@ -63,11 +63,15 @@ fn random_network(seed: u64) -> (Network, Vec<(CurrentSourceId, Vec<f32>)>) {
 
 #[test]
 fn random_networks_spike_identically_on_gpu_and_cpu() {
-    let Some(_) = common::gpu_context() else { return };
+    let Some(_) = common::gpu_context() else {
+        return;
+    };
     for seed in [1u64, 2, 3, 42] {
         let (net, inputs) = random_network(seed);
         let built = net.build(seed).unwrap();
-        let config = SimConfig { recording_steps: 300 };
+        let config = SimConfig {
+            recording_steps: 300,
+        };
         let mut cpu = CpuSimulation::new(&built, config);
         let ctx = common::gpu_context().unwrap();
         let mut gpu = GpuSimulation::new(ctx, &built, config).unwrap();
@@ -84,10 +88,17 @@ fn random_networks_spike_identically_on_gpu_and_cpu() {
         let mut total = 0;
         for (c, g) in rc.iter().zip(&rg) {
             let (c, g) = (c.as_ref().unwrap(), g.as_ref().unwrap());
-            assert_eq!(c.bits, g.bits, "seed {seed}: population {} differs", c.population);
+            assert_eq!(
+                c.bits, g.bits,
+                "seed {seed}: population {} differs",
+                c.population
+            );
             total += c.spike_count();
         }
-        assert!(total > 500, "seed {seed}: only {total} spikes, the test would show little");
+        assert!(
+            total > 500,
+            "seed {seed}: only {total} spikes, the test would show little"
+        );
         // State agrees to f32 rounding, not bit for bit: WGSL (like SPIR-V without
         // NoContraction) lets a driver fuse a*b+c into one FMA, and lavapipe does, so V can
         // differ from the CPU's in the last bits. Spikes above are compared exactly.
@@ -96,8 +107,15 @@ fn random_networks_spike_identically_on_gpu_and_cpu() {
             for var in [StateVar::V, StateVar::RefracTime] {
                 let c = cpu.read_state(id, var).unwrap();
                 let g = gpu.read_state(id, var).unwrap();
-                let worst = c.iter().zip(&g).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
-                assert!(worst <= 1e-4, "seed {seed}: {name} {var:?} differs by {worst}");
+                let worst = c
+                    .iter()
+                    .zip(&g)
+                    .map(|(a, b)| (a - b).abs())
+                    .fold(0.0f32, f32::max);
+                assert!(
+                    worst <= 1e-4,
+                    "seed {seed}: {name} {var:?} differs by {worst}"
+                );
             }
         }
     }
@@ -105,13 +123,16 @@ fn random_networks_spike_identically_on_gpu_and_cpu() {
 
 #[test]
 fn tutorial_network_spikes_identically_on_gpu_and_cpu() {
-    let Some(ctx) = common::gpu_context() else { return };
+    let Some(ctx) = common::gpu_context() else {
+        return;
+    };
     let mb = kenyon::tutorial::mushroom_body();
     let built = mb.network.build(7).unwrap();
     let config = SimConfig::default();
     let mut cpu = CpuSimulation::new(&built, config);
     let mut gpu = GpuSimulation::new(ctx, &built, config).unwrap();
-    let data = kenyon::mnist::load(&kenyon::mnist::default_dir(), kenyon::mnist::Split::Train).unwrap();
+    let data =
+        kenyon::mnist::load(&kenyon::mnist::default_dir(), kenyon::mnist::Split::Train).unwrap();
     // Images 0 and 1: the tutorial's first two, with thousands of KCs active.
     for index in [0usize, 1] {
         let currents = kenyon::mnist::input_currents(data.images.image(index).unwrap(), 80.0);
@@ -119,6 +140,9 @@ fn tutorial_network_spikes_identically_on_gpu_and_cpu() {
         let g = kenyon::tutorial::present(&mut gpu, &mb, &currents).unwrap();
         assert_eq!(c.pn.bits, g.pn.bits, "image {index}: PN spikes differ");
         assert_eq!(c.kc.bits, g.kc.bits, "image {index}: KC spikes differ");
-        assert!(c.kc.active_neurons() > 1000, "image {index}: too few KCs active to be a test");
+        assert!(
+            c.kc.active_neurons() > 1000,
+            "image {index}: too few KCs active to be a test"
+        );
     }
 }

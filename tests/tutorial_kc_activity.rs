@@ -1,14 +1,19 @@
 //! The tutorial's published behaviour: how many Kenyon cells the first four training
 //! images activate ("N KC active" in GeNN's "Adding Kenyon Cells").
 
+use kenyon::SimConfig;
 use kenyon::cpu::CpuSimulation;
 use kenyon::mnist::{self, Split};
 use kenyon::tutorial;
-use kenyon::SimConfig;
 
 /// GeNN's published figures for training images 0-3, from two runs of the same notebook
 /// (the connectivity is random, so every run differs).
-const PUBLISHED: [[f64; 2]; 4] = [[4105.0, 3718.0], [4822.0, 4801.0], [2048.0, 2001.0], [924.0, 894.0]];
+const PUBLISHED: [[f64; 2]; 4] = [
+    [4105.0, 3718.0],
+    [4822.0, 4801.0],
+    [2048.0, 2001.0],
+    [924.0, 894.0],
+];
 
 /// Seed-to-seed standard deviation of KC active for the same images, measured over 30
 /// connectivity seeds with the Brian2 peer model (shared/peers/README.md).

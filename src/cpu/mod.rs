@@ -4,17 +4,19 @@
 use crate::model::{
     BuiltNetwork, BuiltSynapseGroup, CurrentSourceId, LifConstants, PopulationId, SynapseGroupId,
 };
-use crate::recording::{words_per_step, SpikeRecording};
-use crate::simulator::{check_magnitudes, SimConfig, SimError, Simulator, StateVar};
+use crate::recording::{SpikeRecording, words_per_step};
+use crate::simulator::{SimConfig, SimError, Simulator, StateVar, check_magnitudes};
 
-struct PopulationState {
-    v: Vec<f32>,
-    refrac_time: Vec<f32>,
+/// The state of one LIF population on the CPU.
+pub struct PopulationState {
+    pub v: Vec<f32>,
+    pub refrac_time: Vec<f32>,
     /// Ids that spiked in the last timestep: what the next synapse update propagates.
-    spikes: Vec<u32>,
+    pub spikes: Vec<u32>,
     /// Scratch: this step's summed input current per neuron.
-    isyn: Vec<f32>,
-    recording: Option<Vec<u32>>,
+    pub isyn: Vec<f32>,
+    /// Spike bitfield, `recording_steps` timesteps, when recording is on.
+    pub recording: Option<Vec<u32>>,
 }
 
 struct SynapseState {
@@ -46,9 +48,9 @@ impl CpuSimulation {
                 refrac_time: vec![p.init.refrac_time; p.size as usize],
                 spikes: Vec::new(),
                 isyn: vec![0.0; p.size as usize],
-                recording: p.spike_recording.then(|| {
-                    vec![0; words_per_step(p.size) * config.recording_steps as usize]
-                }),
+                recording: p
+                    .spike_recording
+                    .then(|| vec![0; words_per_step(p.size) * config.recording_steps as usize]),
             })
             .collect();
         let synapses = net
@@ -82,7 +84,11 @@ impl CpuSimulation {
     fn step(&mut self) {
         let net = &self.net;
         for (g, group) in net.synapse_groups.iter().enumerate() {
-            propagate_spikes(group, &self.populations[group.pre].spikes, &mut self.synapses[g].in_syn_acc);
+            propagate_spikes(
+                group,
+                &self.populations[group.pre].spikes,
+                &mut self.synapses[g].in_syn_acc,
+            );
         }
         let slot = self.recorded_steps as usize;
         for (p, pop) in net.populations.iter().enumerate() {
@@ -103,21 +109,12 @@ impl CpuSimulation {
                 .sources_of(p)
                 .map(|(c, _)| self.magnitudes[c].as_slice())
                 .collect();
-            let state = &mut self.populations[p];
-            let words = words_per_step(pop.size);
-            let record = state
-                .recording
-                .as_mut()
-                .map(|r| &mut r[slot * words..(slot + 1) * words]);
             neuron_update(
                 &pop.lif,
-                &mut state.v,
-                &mut state.refrac_time,
+                &mut self.populations[p],
                 &mut inputs,
                 &magnitudes,
-                &mut state.isyn,
-                &mut state.spikes,
-                record,
+                slot,
             );
         }
         self.timestep += 1;
@@ -147,18 +144,27 @@ pub fn propagate_spikes(group: &BuiltSynapseGroup, spikes: &[u32], in_syn_acc: &
 
 /// Neuron update of a LIF population (twin of `shaders/neuron_update.wgsl`): gathers
 /// ExpCurr inputs in the order the groups were added, then current sources, then
-/// integrates, tests the threshold and resets. Writes this step's spikes into `spikes`
-/// (ids, ascending) and, if given, into `record` (one timestep of the bitfield).
+/// integrates, tests the threshold and resets. Writes this step's spikes into
+/// `state.spikes` (ids, ascending) and, when recording, into timestep `record_slot` of
+/// the recording.
 pub fn neuron_update(
     lif: &LifConstants,
-    v: &mut [f32],
-    refrac_time: &mut [f32],
+    state: &mut PopulationState,
     inputs: &mut [ExpCurrInput<'_>],
     magnitudes: &[&[f32]],
-    isyn: &mut [f32],
-    spikes: &mut Vec<u32>,
-    mut record: Option<&mut [u32]>,
+    record_slot: usize,
 ) {
+    let PopulationState {
+        v,
+        refrac_time,
+        spikes,
+        isyn,
+        recording,
+    } = state;
+    let words = words_per_step(v.len() as u32);
+    let mut record = recording
+        .as_mut()
+        .map(|r| &mut r[record_slot * words..(record_slot + 1) * words]);
     spikes.clear();
     if let Some(r) = record.as_deref_mut() {
         r.fill(0);
@@ -169,7 +175,11 @@ pub fn neuron_update(
     isyn.fill(0.0);
     for input in inputs.iter_mut() {
         let (init, decay, inv_scale) = (input.init, input.exp_decay, input.inv_scale);
-        for ((total, in_syn), acc) in isyn.iter_mut().zip(input.in_syn.iter_mut()).zip(input.in_syn_acc.iter_mut()) {
+        for ((total, in_syn), acc) in isyn
+            .iter_mut()
+            .zip(input.in_syn.iter_mut())
+            .zip(input.in_syn_acc.iter_mut())
+        {
             let s = *in_syn + std::mem::take(acc) as f32 * inv_scale;
             *total += init * s;
             *in_syn = s * decay;
@@ -180,7 +190,12 @@ pub fn neuron_update(
             *total += m;
         }
     }
-    for (i, ((v, r), &isyn)) in v.iter_mut().zip(refrac_time.iter_mut()).zip(isyn.iter()).enumerate() {
+    for (i, ((v, r), &isyn)) in v
+        .iter_mut()
+        .zip(refrac_time.iter_mut())
+        .zip(isyn.iter())
+        .enumerate()
+    {
         if lif_update(lif, v, r, isyn) {
             spikes.push(i as u32);
             if let Some(rec) = record.as_deref_mut() {
@@ -265,7 +280,13 @@ impl Simulator for CpuSimulation {
             .map(|(state, pop)| {
                 state.recording.as_mut().map(|r| {
                     let words = words_per_step(pop.size) * steps as usize;
-                    let mut rec = SpikeRecording::new(&pop.name, pop.size, steps, self.net.dt, self.recording_start);
+                    let mut rec = SpikeRecording::new(
+                        &pop.name,
+                        pop.size,
+                        steps,
+                        self.net.dt,
+                        self.recording_start,
+                    );
                     rec.bits.copy_from_slice(&r[..words]);
                     r.fill(0);
                     rec
@@ -277,7 +298,11 @@ impl Simulator for CpuSimulation {
         Ok(out)
     }
 
-    fn read_state(&mut self, population: PopulationId, var: StateVar) -> Result<Vec<f32>, SimError> {
+    fn read_state(
+        &mut self,
+        population: PopulationId,
+        var: StateVar,
+    ) -> Result<Vec<f32>, SimError> {
         let p = self
             .populations
             .get(population.index())

@@ -32,7 +32,11 @@ impl AdapterSummary {
 
 impl std::fmt::Display for AdapterSummary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} ({:?}, {:?})", self.name, self.backend, self.device_type)
+        write!(
+            f,
+            "{} ({:?}, {:?})",
+            self.name, self.backend, self.device_type
+        )
     }
 }
 
@@ -144,7 +148,10 @@ impl GpuContext {
 
     /// Turns any wgpu error raised since the last check into a [`GpuError`].
     pub fn check_errors(&self) -> Result<(), GpuError> {
-        let mut errors = self.errors.lock().map_err(|_| GpuError::Wgpu("error log poisoned".into()))?;
+        let mut errors = self
+            .errors
+            .lock()
+            .map_err(|_| GpuError::Wgpu("error log poisoned".into()))?;
         if errors.is_empty() {
             Ok(())
         } else {

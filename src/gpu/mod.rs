@@ -4,19 +4,21 @@
 mod context;
 pub mod shaders;
 
-pub use context::{hardware_adapter, list_adapters, AdapterSummary, GpuContext, ADAPTER_ENV};
+pub use context::{ADAPTER_ENV, AdapterSummary, GpuContext, hardware_adapter, list_adapters};
 
 use wgpu::util::DeviceExt;
 
 use crate::model::{BuiltNetwork, CurrentSourceId, PopulationId, SynapseGroupId};
-use crate::recording::{words_per_step, SpikeRecording};
-use crate::simulator::{check_magnitudes, SimConfig, SimError, Simulator, StateVar};
+use crate::recording::{SpikeRecording, words_per_step};
+use crate::simulator::{SimConfig, SimError, Simulator, StateVar, check_magnitudes};
 use shaders::NeuronKernelLayout;
 
 /// Why the GPU backend failed.
 #[derive(Debug, thiserror::Error)]
 pub enum GpuError {
-    #[error("no GPU adapter found: install a Vulkan, Metal or DX12 driver (on Linux without a GPU, Mesa's lavapipe: apt-get install mesa-vulkan-drivers), or use the CPU backend (--backend cpu)")]
+    #[error(
+        "no GPU adapter found: install a Vulkan, Metal or DX12 driver (on Linux without a GPU, Mesa's lavapipe: apt-get install mesa-vulkan-drivers), or use the CPU backend (--backend cpu)"
+    )]
     NoAdapter,
     #[error("no adapter's name contains '{filter}'; available adapters: {}", if available.is_empty() { "none".to_owned() } else { available.join("; ") })]
     AdapterNotFound {
@@ -25,7 +27,9 @@ pub enum GpuError {
     },
     #[error("could not open a device on adapter '{adapter}': {reason}")]
     RequestDevice { adapter: String, reason: String },
-    #[error("{what} needs {needed}, but adapter '{adapter}' allows at most {limit}: use a smaller network or the CPU backend")]
+    #[error(
+        "{what} needs {needed}, but adapter '{adapter}' allows at most {limit}: use a smaller network or the CPU backend"
+    )]
     OverLimit {
         what: String,
         needed: u64,
@@ -172,7 +176,8 @@ impl GpuSimulation {
             };
             let incoming: Vec<(usize, _)> = net.incoming(p).collect();
             let sources: Vec<(usize, _)> = net.sources_of(p).collect();
-            let layout = NeuronKernelLayout::new(recording.is_some(), incoming.len(), sources.len());
+            let layout =
+                NeuronKernelLayout::new(recording.is_some(), incoming.len(), sources.len());
             if layout.storage_buffers() > limits.max_storage_buffers_per_shader_stage {
                 return Err(b.over_limit(
                     format!("population '{}' (storage buffers per kernel)", pop.name),
@@ -186,7 +191,8 @@ impl GpuSimulation {
                 storage_entry(2, false),
                 storage_entry(3, false),
             ];
-            let mut resources: Vec<(u32, &wgpu::Buffer)> = vec![(1, &v), (2, &refrac_time), (3, &spikes)];
+            let mut resources: Vec<(u32, &wgpu::Buffer)> =
+                vec![(1, &v), (2, &refrac_time), (3, &spikes)];
             if let (Some(binding), Some(buffer)) = (layout.recording, recording.as_ref()) {
                 entries.push(storage_entry(binding, false));
                 resources.push((binding, buffer));
@@ -203,22 +209,33 @@ impl GpuSimulation {
                 ("TAU_REFRAC".into(), f64::from(pop.lif.tau_refrac)),
                 ("DT".into(), f64::from(pop.lif.dt)),
             ];
-            for (k, ((g, group), &(b_in_syn, b_acc))) in incoming.iter().zip(&layout.exp_curr).enumerate() {
+            for (k, ((g, group), &(b_in_syn, b_acc))) in
+                incoming.iter().zip(&layout.exp_curr).enumerate()
+            {
                 entries.push(storage_entry(b_in_syn, false));
                 entries.push(storage_entry(b_acc, false));
                 resources.push((b_in_syn, &in_syn[*g].0));
                 resources.push((b_acc, &in_syn[*g].1));
                 constants.push((format!("INIT_{k}"), f64::from(group.exp_curr.init)));
-                constants.push((format!("EXP_DECAY_{k}"), f64::from(group.exp_curr.exp_decay)));
+                constants.push((
+                    format!("EXP_DECAY_{k}"),
+                    f64::from(group.exp_curr.exp_decay),
+                ));
                 constants.push((format!("INV_SCALE_{k}"), f64::from(group.weight.inv_scale)));
             }
             for ((c, _), &binding) in sources.iter().zip(&layout.current_sources) {
                 entries.push(storage_entry(binding, true));
                 resources.push((binding, &magnitudes[*c]));
             }
-            let constants_ref: Vec<(&str, f64)> = constants.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+            let constants_ref: Vec<(&str, f64)> =
+                constants.iter().map(|(k, v)| (k.as_str(), *v)).collect();
             let name = format!("neuron_update[{}]", pop.name);
-            let (pipeline, bgl) = b.pipeline(&name, &shaders::neuron_update(&layout), &entries, &constants_ref)?;
+            let (pipeline, bgl) = b.pipeline(
+                &name,
+                &shaders::neuron_update(&layout),
+                &entries,
+                &constants_ref,
+            )?;
             let bind_group = b.bind_group(&name, &bgl, &step_params, &resources);
             populations.push(GpuPopulation {
                 v,
@@ -264,14 +281,20 @@ impl GpuSimulation {
                 &name,
                 &bgl,
                 &step_params,
-                &[(1, pre_spikes), (2, &row_start), (3, &targets), (4, &in_syn_acc)],
+                &[
+                    (1, pre_spikes),
+                    (2, &row_start),
+                    (3, &targets),
+                    (4, &in_syn_acc),
+                ],
             );
             groups.push(GpuSynapseGroup {
                 in_syn,
                 in_syn_acc,
                 pipeline,
                 bind_group,
-                workgroups: (words_per_step(n_pre) as u32).min(limits.max_compute_workgroups_per_dimension),
+                workgroups: (words_per_step(n_pre) as u32)
+                    .min(limits.max_compute_workgroups_per_dimension),
             });
         }
         let readback = (recording_bytes > 0).then(|| {
@@ -310,7 +333,9 @@ impl GpuSimulation {
         let mut encoder = self
             .ctx
             .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("reset") });
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("reset"),
+            });
         for (gpu, pop) in self.populations.iter().zip(&self.net.populations) {
             let n = pop.size as usize;
             self.ctx
@@ -353,7 +378,9 @@ impl GpuSimulation {
         let mut encoder = self
             .ctx
             .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("readback") });
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("readback"),
+            });
         let mut offset = 0;
         for (buffer, bytes) in sources {
             encoder.copy_buffer_to_buffer(buffer, 0, staging, offset, *bytes);
@@ -406,22 +433,33 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn storage(&self, label: &str, bytes: u64, contents: Option<&[u8]>) -> Result<wgpu::Buffer, GpuError> {
+    fn storage(
+        &self,
+        label: &str,
+        bytes: u64,
+        contents: Option<&[u8]>,
+    ) -> Result<wgpu::Buffer, GpuError> {
         let limits = &self.ctx.limits;
-        let limit = limits.max_storage_buffer_binding_size.min(limits.max_buffer_size);
+        let limit = limits
+            .max_storage_buffer_binding_size
+            .min(limits.max_buffer_size);
         if bytes > limit {
             return Err(self.over_limit(format!("buffer '{label}' ({bytes} bytes)"), bytes, limit));
         }
         // Zero-sized bindings are invalid; the smallest buffer holds one word.
         let size = bytes.max(4);
-        let usage = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::COPY_SRC;
+        let usage = wgpu::BufferUsages::STORAGE
+            | wgpu::BufferUsages::COPY_DST
+            | wgpu::BufferUsages::COPY_SRC;
         Ok(match contents {
             Some(data) if !data.is_empty() => {
-                self.ctx.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                    label: Some(label),
-                    contents: data,
-                    usage,
-                })
+                self.ctx
+                    .device
+                    .create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                        label: Some(label),
+                        contents: data,
+                        usage,
+                    })
             }
             _ => self.ctx.device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some(label),
@@ -447,15 +485,21 @@ impl<'a> Builder<'a> {
                 size: wgpu::BufferSize::new(std::mem::size_of::<StepParams>() as u64),
             }),
         }];
-        entries.extend(resources.iter().map(|(binding, buffer)| wgpu::BindGroupEntry {
-            binding: *binding,
-            resource: buffer.as_entire_binding(),
-        }));
-        self.ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some(name),
-            layout,
-            entries: &entries,
-        })
+        entries.extend(
+            resources
+                .iter()
+                .map(|(binding, buffer)| wgpu::BindGroupEntry {
+                    binding: *binding,
+                    resource: buffer.as_entire_binding(),
+                }),
+        );
+        self.ctx
+            .device
+            .create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some(name),
+                layout,
+                entries: &entries,
+            })
     }
 
     fn pipeline(
@@ -539,13 +583,16 @@ impl Simulator for GpuSimulation {
                 _pad: [0; 2],
             };
             let at = k as usize * stride;
-            params[at..at + std::mem::size_of::<StepParams>()].copy_from_slice(bytemuck::bytes_of(&p));
+            params[at..at + std::mem::size_of::<StepParams>()]
+                .copy_from_slice(bytemuck::bytes_of(&p));
         }
         self.ctx.queue.write_buffer(&self.step_params, 0, &params);
         let mut encoder = self
             .ctx
             .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("timesteps") });
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("timesteps"),
+            });
         {
             let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
                 label: Some("timesteps"),
@@ -600,7 +647,13 @@ impl Simulator for GpuSimulation {
             out.push(match &gpu.recording {
                 Some(_) => {
                     let bytes = data.next().unwrap_or_default();
-                    let mut rec = SpikeRecording::new(&pop.name, pop.size, steps, self.net.dt, self.recording_start);
+                    let mut rec = SpikeRecording::new(
+                        &pop.name,
+                        pop.size,
+                        steps,
+                        self.net.dt,
+                        self.recording_start,
+                    );
                     rec.bits = bytemuck::pod_collect_to_vec(&bytes);
                     Some(rec)
                 }
@@ -612,9 +665,16 @@ impl Simulator for GpuSimulation {
         Ok(out)
     }
 
-    fn read_state(&mut self, population: PopulationId, var: StateVar) -> Result<Vec<f32>, SimError> {
+    fn read_state(
+        &mut self,
+        population: PopulationId,
+        var: StateVar,
+    ) -> Result<Vec<f32>, SimError> {
         let p = population.index();
-        let gpu = self.populations.get(p).ok_or(SimError::UnknownPopulation(p))?;
+        let gpu = self
+            .populations
+            .get(p)
+            .ok_or(SimError::UnknownPopulation(p))?;
         let buffer = match var {
             StateVar::V => &gpu.v,
             StateVar::RefracTime => &gpu.refrac_time,

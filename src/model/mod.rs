@@ -73,7 +73,9 @@ pub enum ModelError {
     InvalidTimestep(f64),
     #[error("neuron population '{0}' has no neurons: give it a size of at least 1")]
     EmptyPopulation(String),
-    #[error("the name '{0}' is used twice: populations, current sources and synapse groups need unique names")]
+    #[error(
+        "the name '{0}' is used twice: populations, current sources and synapse groups need unique names"
+    )]
     DuplicateName(String),
     #[error("{owner}: {parameter} = {value} is invalid, it must be {requirement}")]
     InvalidParameter {
@@ -82,7 +84,9 @@ pub enum ModelError {
         value: f64,
         requirement: &'static str,
     },
-    #[error("{owner} refers to population #{index}, which this network does not have (it has {count}); use the PopulationId returned by add_neuron_population on the same network")]
+    #[error(
+        "{owner} refers to population #{index}, which this network does not have (it has {count}); use the PopulationId returned by add_neuron_population on the same network"
+    )]
     UnknownPopulation {
         owner: String,
         index: usize,
@@ -90,10 +94,22 @@ pub enum ModelError {
     },
     #[error("synapse group '{0}': FixedNumberPreWithReplacement needs num of at least 1")]
     ZeroFanIn(String),
-    #[error("synapse group '{group}' would have {synapses} synapses, more than the {max} a u32 index can address")]
-    TooManySynapses { group: String, synapses: u64, max: u64 },
-    #[error("synapse group '{group}': {inputs} inputs per neuron per timestep are too many for deterministic fixed-point accumulation (at most {max})")]
-    TooManyInputsForFixedPoint { group: String, inputs: u64, max: u64 },
+    #[error(
+        "synapse group '{group}' would have {synapses} synapses, more than the {max} a u32 index can address"
+    )]
+    TooManySynapses {
+        group: String,
+        synapses: u64,
+        max: u64,
+    },
+    #[error(
+        "synapse group '{group}': {inputs} inputs per neuron per timestep are too many for deterministic fixed-point accumulation (at most {max})"
+    )]
+    TooManyInputsForFixedPoint {
+        group: String,
+        inputs: u64,
+        max: u64,
+    },
 }
 
 /// A network description: populations, current sources and synapse groups at one
@@ -354,7 +370,11 @@ const FIXED_POINT_HEADROOM: f64 = (1u64 << 30) as f64;
 /// Below this many units per weight, quantisation would cost more than f32 precision.
 const MIN_WEIGHT_UNITS: f64 = (1u64 << 10) as f64;
 
-fn fixed_point_weight(group: &str, g: f64, max_inputs: u64) -> Result<FixedPointWeight, ModelError> {
+fn fixed_point_weight(
+    group: &str,
+    g: f64,
+    max_inputs: u64,
+) -> Result<FixedPointWeight, ModelError> {
     let max_units_per_weight = FIXED_POINT_HEADROOM / max_inputs as f64;
     if max_units_per_weight < MIN_WEIGHT_UNITS {
         return Err(ModelError::TooManyInputsForFixedPoint {
@@ -472,7 +492,10 @@ mod tests {
 
         let mut net = Network::new(0.1);
         net.add_neuron_population("empty", 0, NeuronModel::Lif(LifParams::TUTORIAL));
-        assert_eq!(net.validate(), Err(ModelError::EmptyPopulation("empty".into())));
+        assert_eq!(
+            net.validate(),
+            Err(ModelError::EmptyPopulation("empty".into()))
+        );
 
         let (mut net, a, b) = two_populations();
         connect(&mut net, a, b, 0.2, 3.0, 0);
@@ -480,11 +503,20 @@ mod tests {
 
         let (mut net, a, b) = two_populations();
         connect(&mut net, a, b, 0.2, -1.0, 2);
-        assert!(matches!(net.validate(), Err(ModelError::InvalidParameter { parameter: "tau", .. })));
+        assert!(matches!(
+            net.validate(),
+            Err(ModelError::InvalidParameter {
+                parameter: "tau",
+                ..
+            })
+        ));
 
         let (mut net, a, _) = two_populations();
         connect(&mut net, a, PopulationId(7), 0.2, 3.0, 2);
-        assert!(matches!(net.validate(), Err(ModelError::UnknownPopulation { index: 7, .. })));
+        assert!(matches!(
+            net.validate(),
+            Err(ModelError::UnknownPopulation { index: 7, .. })
+        ));
 
         let (mut net, _, _) = two_populations();
         net.add_neuron_population("a", 3, NeuronModel::Lif(LifParams::TUTORIAL));
@@ -510,8 +542,14 @@ mod tests {
         let x = net.build(3).unwrap();
         let y = net.build(3).unwrap();
         let z = net.build(4).unwrap();
-        assert_eq!(x.synapse_groups[0].connectivity, y.synapse_groups[0].connectivity);
-        assert_ne!(x.synapse_groups[0].connectivity, z.synapse_groups[0].connectivity);
+        assert_eq!(
+            x.synapse_groups[0].connectivity,
+            y.synapse_groups[0].connectivity
+        );
+        assert_ne!(
+            x.synapse_groups[0].connectivity,
+            z.synapse_groups[0].connectivity
+        );
         assert_eq!(x.synapse_groups[0].connectivity.in_degrees(), vec![4; 5]);
     }
 }

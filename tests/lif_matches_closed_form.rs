@@ -11,19 +11,20 @@
 //! update of timestep `s + 1` and already feeds that step's neuron update.
 //!
 //! Tolerance for `V`: 1e-3 mV absolute over up to 200 steps. Per step the f32 update
-//! `alpha = (Isyn + Ioffset) * Rm + Vrest; V = alpha - ExpTC * (alpha - V)` rounds at
-//! most four times: `Isyn * Rm` and `ExpTC * (alpha - V)` (|x| < 32, half an ulp is at
-//! most 2^-21 ~ 4.8e-7 mV each), `+ Vrest` and the final subtraction (|x| < 64, at most
-//! 2^-19 ~ 1.9e-6 mV each; `alpha - V` is exact by Sterbenz's lemma where both lie
-//! within a factor of two, and small otherwise). The f32 constants add at most
-//! 2^-25 * |alpha - V| (ExpTC) and 2^-24 * |Isyn * Rm| (Rm, the input) per step, < 1e-6
-//! mV for these inputs. That is under 5e-6 mV per step; an error made earlier shrinks by
-//! ExpTC each step, so after any number of steps the total is at most
-//! 5e-6 / (1 - ExpTC) ~ 1e-3 mV, and within 200 steps at most
-//! sum_{j<200} ExpTC^j ~ 127 times 5e-6 ~ 6.3e-4 mV. A GPU driver may fuse
-//! `ExpTC * (alpha - V)` with the subtraction into one FMA, which drops a rounding but
-//! doesn't add one, so the same bound holds there. In practice the errors are random in
-//! sign and the observed differences are far smaller.
+//! `alpha = (Isyn + Ioffset) * Rm + Vrest; V = alpha - ExpTC * (alpha - V)` rounds four
+//! times (`Isyn * Rm`, `+ Vrest`, `ExpTC * (alpha - V)`, the final subtraction), each by
+//! at most half an ulp of a value below 64 in magnitude, 2^-19 ~ 1.9e-6 mV: under 8e-6
+//! mV per step, and under 3e-6 mV for the constant inputs below (alpha is then the same
+//! every step, so its roundings are one fixed offset, and |alpha - V| < 16 mV). An error
+//! made earlier shrinks by ExpTC each step, so after n <= 200 steps the accumulated
+//! rounding is at most sum_{j<200} ExpTC^j ~ 127 times the per-step bound: 4e-4 mV for
+//! constant input, 1e-3 mV in the worst case (the ExpCurr test has large inputs only for
+//! a few steps after the spike). The f32 constants and inputs (ExpTC, Rm, init,
+//! expDecay, magnitudes, `init * inSyn`; each within a few 2^-24 relative) change the
+//! input-driven deviation of V from rest (under 20 mV here) by a relative few 1e-7:
+//! < 1e-5 mV. A GPU driver may fuse `ExpTC * (alpha - V)` with the subtraction into one
+//! FMA, which drops a rounding rather than adding one, so the bound holds there too. The
+//! errors are random in sign; the observed differences are around 3e-5 mV.
 //!
 //! Spike timesteps are compared exactly: every input below is chosen so that `V` is more
 //! than 1e-3 mV from threshold at the crossing (asserted), so rounding can't move a spike.
@@ -44,10 +45,18 @@ const DT: f64 = 0.1;
 const V_TOLERANCE: f64 = 1e-3;
 /// How far from threshold `V` must be at a crossing for the spike step to be certain [mV].
 const THRESHOLD_MARGIN: f64 = 1e-3;
+/// Room to record every step of a 200-step run (one stimulus) before `take_recording`.
+const CONFIG: SimConfig = SimConfig {
+    recording_steps: 200,
+};
 
 /// Runs `check` on a fresh CPU simulation of `built` and, where there is a GPU adapter,
 /// on a fresh GPU simulation of it.
-fn on_every_backend(built: &BuiltNetwork, config: SimConfig, mut check: impl FnMut(&mut dyn Simulator)) {
+fn on_every_backend(
+    built: &BuiltNetwork,
+    config: SimConfig,
+    mut check: impl FnMut(&mut dyn Simulator),
+) {
     let mut cpu = CpuSimulation::new(built, config);
     check(&mut cpu);
     if let Some(ctx) = common::gpu_context() {
@@ -109,7 +118,6 @@ fn refractory_steps_f32(p: &LifParams) -> (u32, Vec<f32>) {
     (values.len() as u32, values)
 }
 
-
 /// A network of one LIF population, one neuron per entry of `currents`, each driven by
 /// its own constant current through a `Magnitude` current source.
 struct Driven {
@@ -124,7 +132,8 @@ impl Driven {
         let mut net = Network::new(DT);
         let pop = net.add_neuron_population("lif", currents.len() as u32, NeuronModel::Lif(params));
         net.set_spike_recording(pop, true);
-        let source = net.add_current_source("drive", pop, CurrentSourceModel::Magnitude { initial: 0.0 });
+        let source =
+            net.add_current_source("drive", pop, CurrentSourceModel::Magnitude { initial: 0.0 });
         Driven {
             built: net.build(1).unwrap(),
             pop,
@@ -166,7 +175,7 @@ fn constant_subthreshold_current_follows_the_closed_form() {
     let i = f64::from(current);
     let v0 = params.v_reset;
     let net = Driven::new(params, &[current]);
-    on_every_backend(&net.built, SimConfig { recording_steps: 200 }, |sim| {
+    on_every_backend(&net.built, CONFIG, |sim| {
         net.start(sim);
         let mut worst_discrete = 0.0f64;
         let mut worst_continuous = 0.0f64;
@@ -179,7 +188,10 @@ fn constant_subthreshold_current_follows_the_closed_form() {
             let continuous = v_continuous(&params, i, v0, t);
             // Exponential Euler is exact for constant input: ExpTC^n = exp(-n dt / TauM),
             // so both closed forms agree up to f64 rounding.
-            assert!((discrete - continuous).abs() < 1e-9, "n = {n}: {discrete} vs {continuous}");
+            assert!(
+                (discrete - continuous).abs() < 1e-9,
+                "n = {n}: {discrete} vs {continuous}"
+            );
             worst_discrete = worst_discrete.max((v - discrete).abs());
             worst_continuous = worst_continuous.max((v - continuous).abs());
             assert!(
@@ -193,7 +205,12 @@ fn constant_subthreshold_current_follows_the_closed_form() {
                 sim.description()
             );
             let refrac = net.read(sim, StateVar::RefracTime)[0];
-            assert_eq!(refrac, 0.0, "{}: a subthreshold neuron became refractory", sim.description());
+            assert_eq!(
+                refrac,
+                0.0,
+                "{}: a subthreshold neuron became refractory",
+                sim.description()
+            );
         }
         // 200 steps cover 1 - e^-1 of the approach to V_inf: the check saw the dynamics.
         assert!(v_discrete(&params, i, v0, 200) - v0 > 9.0);
@@ -218,22 +235,42 @@ fn first_spike_is_at_the_step_where_the_closed_form_crosses_threshold() {
     // The next spike would need 20 refractory steps and another n: after this run.
     assert!(2 * n + 20 > 200);
     let net = Driven::new(params, &[current]);
-    on_every_backend(&net.built, SimConfig { recording_steps: 200 }, |sim| {
+    on_every_backend(&net.built, CONFIG, |sim| {
         net.start(sim);
         sim.step_time(n - 1).unwrap();
         let v = f64::from(net.read(sim, StateVar::V)[0]);
         let expected = v_discrete(&params, i, params.v_reset, n - 1);
-        assert!((v - expected).abs() <= V_TOLERANCE, "{}: V_{} = {v}, expected {expected}", sim.description(), n - 1);
+        assert!(
+            (v - expected).abs() <= V_TOLERANCE,
+            "{}: V_{} = {v}, expected {expected}",
+            sim.description(),
+            n - 1
+        );
         assert!(v < params.v_thresh);
         // Timestep n - 1 computes V_n >= Vthresh, spikes and resets in the same update.
         sim.step_time(1).unwrap();
-        assert_eq!(net.read(sim, StateVar::V)[0], params.v_reset as f32, "{}", sim.description());
-        assert_eq!(net.read(sim, StateVar::RefracTime)[0], params.tau_refrac as f32, "{}", sim.description());
+        assert_eq!(
+            net.read(sim, StateVar::V)[0],
+            params.v_reset as f32,
+            "{}",
+            sim.description()
+        );
+        assert_eq!(
+            net.read(sim, StateVar::RefracTime)[0],
+            params.tau_refrac as f32,
+            "{}",
+            sim.description()
+        );
         sim.step_time(200 - n).unwrap();
         let rec = take_recording(sim, net.pop);
         assert_eq!(rec.first_step, 0);
         assert_eq!(rec.n_steps, 200);
-        assert_eq!(spike_steps(&rec, 0), vec![u64::from(n - 1)], "{}", sim.description());
+        assert_eq!(
+            spike_steps(&rec, 0),
+            vec![u64::from(n - 1)],
+            "{}",
+            sim.description()
+        );
         let (times, ids) = rec.decode();
         assert_eq!(ids, vec![0]);
         // Time of timestep k is k * dt: the first spike is at (n - 1) dt = 13.8 ms, not n dt.
@@ -244,7 +281,12 @@ fn first_spike_is_at_the_step_where_the_closed_form_crosses_threshold() {
             sim.description(),
             times[0]
         );
-        eprintln!("{}: first spike at step {} = {} ms", sim.description(), n - 1, times[0]);
+        eprintln!(
+            "{}: first spike at step {} = {} ms",
+            sim.description(),
+            n - 1,
+            times[0]
+        );
     });
 }
 
@@ -276,7 +318,7 @@ fn refractory_period_is_tau_refrac_over_dt_steps_in_f32() {
         .collect();
     assert_eq!(expected_spikes, vec![21, 63, 105, 147, 189]);
 
-    // Second neuron: threshold below reset, so only the refractory period stops it from
+    // A second network: threshold below reset, so only the refractory period stops it from
     // spiking. It spikes at step 0 and again in the very step RefracTime reaches 0:
     // every `refractory` steps exactly.
     let eager = LifParams {
@@ -285,7 +327,7 @@ fn refractory_period_is_tau_refrac_over_dt_steps_in_f32() {
     };
     let eager_net = Driven::new(eager, &[0.0]);
     let net = Driven::new(params, &[current]);
-    on_every_backend(&net.built, SimConfig { recording_steps: 200 }, |sim| {
+    on_every_backend(&net.built, CONFIG, |sim| {
         net.start(sim);
         let mut v = Vec::new();
         let mut refrac = Vec::new();
@@ -302,17 +344,27 @@ fn refractory_period_is_tau_refrac_over_dt_steps_in_f32() {
             // v[k] and refrac[k] are the state after timestep k.
             assert_eq!(v[s], params.v_reset as f32);
             assert_eq!(refrac[s], params.tau_refrac as f32);
-            let held = v[s + 1..].iter().take_while(|&&x| x == params.v_reset as f32).count();
+            let held = v[s + 1..]
+                .iter()
+                .take_while(|&&x| x == params.v_reset as f32)
+                .count();
             if s + 1 + (refractory as usize) < 200 {
                 assert_eq!(
-                    held, refractory as usize,
+                    held,
+                    refractory as usize,
                     "{}: V held at Vreset for {held} steps after the spike at step {s}",
                     sim.description()
                 );
             }
             for (k, &r) in values.iter().enumerate() {
                 if let Some(&got) = refrac.get(s + 1 + k) {
-                    assert_eq!(got, r, "{}: RefracTime {} steps after the spike at {s}", sim.description(), k + 1);
+                    assert_eq!(
+                        got,
+                        r,
+                        "{}: RefracTime {} steps after the spike at {s}",
+                        sim.description(),
+                        k + 1
+                    );
                 }
             }
             // Then it integrates again from Vreset as from a fresh start.
@@ -328,12 +380,17 @@ fn refractory_period_is_tau_refrac_over_dt_steps_in_f32() {
             }
         }
     });
-    on_every_backend(&eager_net.built, SimConfig { recording_steps: 200 }, |sim| {
+    on_every_backend(&eager_net.built, CONFIG, |sim| {
         eager_net.start(sim);
         sim.step_time(200).unwrap();
         let spikes = spike_steps(&take_recording(sim, eager_net.pop), 0);
         let expected: Vec<u64> = (0..200).step_by(refractory as usize).collect();
-        assert_eq!(spikes, expected, "{}: threshold below reset", sim.description());
+        assert_eq!(
+            spikes,
+            expected,
+            "{}: threshold below reset",
+            sim.description()
+        );
     });
 }
 
@@ -353,9 +410,12 @@ fn pn_refractory_period_allows_at_most_one_spike_per_stimulus() {
         .iter()
         .map(|&c| steps_to_threshold(&params, f64::from(c), params.v_reset))
         .collect();
-    assert_eq!(first, vec![None, None, Some(139), Some(22), Some(5), Some(1)]);
+    assert_eq!(
+        first,
+        vec![None, None, Some(139), Some(22), Some(5), Some(1)]
+    );
     let net = Driven::new(params, &currents);
-    on_every_backend(&net.built, SimConfig { recording_steps: 200 }, |sim| {
+    on_every_backend(&net.built, CONFIG, |sim| {
         net.start(sim);
         sim.step_time(200).unwrap();
         let rec = take_recording(sim, net.pop);
@@ -363,12 +423,23 @@ fn pn_refractory_period_allows_at_most_one_spike_per_stimulus() {
         for (id, f) in first.iter().enumerate() {
             let spikes = spike_steps(&rec, id as u32);
             let expected: Vec<u64> = f.iter().map(|&n| u64::from(n - 1)).collect();
-            assert_eq!(spikes, expected, "{}: neuron {id}, I = {}", sim.description(), currents[id]);
+            assert_eq!(
+                spikes,
+                expected,
+                "{}: neuron {id}, I = {}",
+                sim.description(),
+                currents[id]
+            );
             if let Some(n) = f {
                 // Still refractory at the end, with the f32 RefracTime after 200 - n
                 // decrements.
                 let decrements = (200 - n) as usize;
-                assert_eq!(refrac[id], values[decrements - 1], "{}: neuron {id}", sim.description());
+                assert_eq!(
+                    refrac[id],
+                    values[decrements - 1],
+                    "{}: neuron {id}",
+                    sim.description()
+                );
                 assert!(refrac[id] > 0.0);
             }
         }
@@ -385,7 +456,9 @@ fn exp_curr_input_decays_and_drives_v_as_the_closed_form() {
     // One presynaptic neuron that spikes once (TauRefrac = 100 ms), at step s = 21.
     let pre_params = kenyon::tutorial::pn_params();
     let pre_current = 1.0f32;
-    let s = u64::from(steps_to_threshold(&pre_params, f64::from(pre_current), pre_params.v_reset).unwrap() - 1);
+    let s = u64::from(
+        steps_to_threshold(&pre_params, f64::from(pre_current), pre_params.v_reset).unwrap() - 1,
+    );
     assert_eq!(s, 21);
     // Postsynaptic neurons that can't spike.
     let post_params = LifParams {
@@ -395,10 +468,17 @@ fn exp_curr_input_decays_and_drives_v_as_the_closed_form() {
     let mut net = Network::new(DT);
     let pre = net.add_neuron_population("pre", 1, NeuronModel::Lif(pre_params));
     net.set_spike_recording(pre, true);
-    let drive = net.add_current_source("drive", pre, CurrentSourceModel::Magnitude { initial: pre_current });
+    let drive = net.add_current_source(
+        "drive",
+        pre,
+        CurrentSourceModel::Magnitude {
+            initial: pre_current,
+        },
+    );
     let mut groups = Vec::new();
     for num in [1u32, 3] {
-        let post = net.add_neuron_population(&format!("post{num}"), 1, NeuronModel::Lif(post_params));
+        let post =
+            net.add_neuron_population(&format!("post{num}"), 1, NeuronModel::Lif(post_params));
         let group = net.add_synapse_group(
             &format!("pre_post{num}"),
             pre,
@@ -417,7 +497,7 @@ fn exp_curr_input_decays_and_drives_v_as_the_closed_form() {
         assert_eq!(conn.row(0), vec![0; num as usize].as_slice());
     }
 
-    on_every_backend(&built, SimConfig { recording_steps: 200 }, |sim| {
+    on_every_backend(&built, CONFIG, |sim| {
         sim.set_magnitude(drive, &[pre_current]).unwrap();
         // Expected postsynaptic V, stepped in f64 with the exact Isyn of each timestep.
         let mut v_expected = [post_params.v_reset; 2];
@@ -437,7 +517,11 @@ fn exp_curr_input_decays_and_drives_v_as_the_closed_form() {
                     (0.0, 0.0, 0)
                 } else {
                     let e = (step - s - 1) as i32;
-                    (init * weight * exp_decay.powi(e), weight * exp_decay.powi(e + 1), e + 1)
+                    (
+                        init * weight * exp_decay.powi(e),
+                        weight * exp_decay.powi(e + 1),
+                        e + 1,
+                    )
                 };
                 let alpha = isyn * (post_params.tau_m / post_params.c) + post_params.v_rest;
                 v_expected[k] = alpha - exp_tc(&post_params) * (alpha - v_expected[k]);
@@ -447,7 +531,12 @@ fn exp_curr_input_decays_and_drives_v_as_the_closed_form() {
                 // expDecay (2^-24) and the rounding of the f32 product (2^-24).
                 let tol = 1e-7 + 2f64.powi(-24) + f64::from(decays) * 2f64.powi(-23);
                 if decays == 0 {
-                    assert_eq!(in_syn, 0.0, "{}: inSyn before the spike arrived", sim.description());
+                    assert_eq!(
+                        in_syn,
+                        0.0,
+                        "{}: inSyn before the spike arrived",
+                        sim.description()
+                    );
                 } else {
                     let err = (f64::from(in_syn) / in_syn_expected - 1.0).abs();
                     worst_in_syn = worst_in_syn.max(err);

@@ -396,7 +396,15 @@ fn fixed_point_weight(
     while g.abs() * 2f64.powi(exponent) > max_units_per_weight {
         exponent -= 1;
     }
-    exponent = exponent.clamp(-100, 100);
+    // 2^-exponent must be a normal f32 for inv_scale to be exact.
+    if !(-126..=126).contains(&exponent) {
+        return Err(ModelError::InvalidParameter {
+            owner: format!("synapse group '{group}'"),
+            parameter: "g",
+            value: g,
+            requirement: "between about 1e-30 and 1e30 in magnitude (or 0)",
+        });
+    }
     Ok(FixedPointWeight {
         g,
         weight_fixed: (g * 2f64.powi(exponent)).round() as i32,
@@ -533,6 +541,8 @@ mod tests {
         assert!(neg.weight_fixed < 0);
         assert!((f64::from(neg.weight_fixed) * f64::from(neg.inv_scale) + 5.0).abs() < 5.0 * 1e-4);
         assert!(fixed_point_weight("g", 1.0, 1 << 25).is_err());
+        assert!(fixed_point_weight("g", 1e-35, 20).is_err());
+        assert!(fixed_point_weight("g", -1e35, 20).is_err());
     }
 
     #[test]

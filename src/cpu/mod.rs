@@ -5,7 +5,7 @@ use crate::model::{
     BuiltNetwork, BuiltSynapseGroup, CurrentSourceId, LifConstants, PopulationId, SynapseGroupId,
 };
 use crate::recording::{SpikeRecording, words_per_step};
-use crate::simulator::{SimConfig, SimError, Simulator, StateVar, check_magnitudes};
+use crate::simulator::{SimConfig, SimError, Simulator, StateVar, StepClock, check_magnitudes};
 
 /// The state of one LIF population on the CPU.
 pub struct PopulationState {
@@ -28,14 +28,10 @@ struct SynapseState {
 /// A network on the CPU.
 pub struct CpuSimulation {
     net: BuiltNetwork,
-    config: SimConfig,
     populations: Vec<PopulationState>,
     synapses: Vec<SynapseState>,
     magnitudes: Vec<Vec<f32>>,
-    timestep: u64,
-    recorded_steps: u32,
-    /// Timestep at which the current recording started.
-    recording_start: u64,
+    clock: StepClock,
 }
 
 impl CpuSimulation {
@@ -71,13 +67,10 @@ impl CpuSimulation {
             .collect();
         CpuSimulation {
             net: net.clone(),
-            config,
             populations,
             synapses,
             magnitudes,
-            timestep: 0,
-            recorded_steps: 0,
-            recording_start: 0,
+            clock: StepClock::new(config),
         }
     }
 
@@ -90,7 +83,7 @@ impl CpuSimulation {
                 &mut self.synapses[g].in_syn_acc,
             );
         }
-        let slot = self.recorded_steps as usize;
+        let slot = self.clock.recorded_steps as usize;
         for (p, pop) in net.populations.iter().enumerate() {
             let mut inputs: Vec<ExpCurrInput<'_>> = self
                 .synapses
@@ -117,8 +110,7 @@ impl CpuSimulation {
                 slot,
             );
         }
-        self.timestep += 1;
-        self.recorded_steps += 1;
+        self.clock.advance(1);
     }
 }
 
@@ -239,13 +231,7 @@ impl Simulator for CpuSimulation {
     }
 
     fn step_time(&mut self, steps: u32) -> Result<(), SimError> {
-        if self.recorded_steps + steps > self.config.recording_steps {
-            return Err(SimError::RecordingFull {
-                requested: steps,
-                recorded: self.recorded_steps,
-                capacity: self.config.recording_steps,
-            });
-        }
+        self.clock.check_room(steps)?;
         for _ in 0..steps {
             self.step();
         }
@@ -265,14 +251,12 @@ impl Simulator for CpuSimulation {
             s.in_syn.fill(0.0);
             s.in_syn_acc.fill(0);
         }
-        self.timestep = 0;
-        self.recorded_steps = 0;
-        self.recording_start = 0;
+        self.clock.reset();
         Ok(())
     }
 
     fn take_recording(&mut self) -> Result<Vec<Option<SpikeRecording>>, SimError> {
-        let steps = self.recorded_steps;
+        let (steps, first_step) = self.clock.take();
         let out = self
             .populations
             .iter_mut()
@@ -280,21 +264,14 @@ impl Simulator for CpuSimulation {
             .map(|(state, pop)| {
                 state.recording.as_mut().map(|r| {
                     let words = words_per_step(pop.size) * steps as usize;
-                    let mut rec = SpikeRecording::new(
-                        &pop.name,
-                        pop.size,
-                        steps,
-                        self.net.dt,
-                        self.recording_start,
-                    );
+                    let mut rec =
+                        SpikeRecording::new(&pop.name, pop.size, steps, self.net.dt, first_step);
                     rec.bits.copy_from_slice(&r[..words]);
                     r.fill(0);
                     rec
                 })
             })
             .collect();
-        self.recorded_steps = 0;
-        self.recording_start = self.timestep;
         Ok(out)
     }
 
@@ -321,6 +298,6 @@ impl Simulator for CpuSimulation {
     }
 
     fn timestep(&self) -> u64 {
-        self.timestep
+        self.clock.timestep
     }
 }

@@ -10,7 +10,7 @@ use wgpu::util::DeviceExt;
 
 use crate::model::{BuiltNetwork, CurrentSourceId, PopulationId, SynapseGroupId};
 use crate::recording::{SpikeRecording, words_per_step};
-use crate::simulator::{SimConfig, SimError, Simulator, StateVar, check_magnitudes};
+use crate::simulator::{SimConfig, SimError, Simulator, StateVar, StepClock, check_magnitudes};
 use shaders::NeuronKernelLayout;
 
 /// Why the GPU backend failed.
@@ -76,16 +76,13 @@ struct StepParams {
 pub struct GpuSimulation {
     ctx: GpuContext,
     net: BuiltNetwork,
-    config: SimConfig,
     step_params: wgpu::Buffer,
     step_stride: u64,
     populations: Vec<GpuPopulation>,
     groups: Vec<GpuSynapseGroup>,
     magnitudes: Vec<wgpu::Buffer>,
     readback: Option<wgpu::Buffer>,
-    timestep: u64,
-    recorded_steps: u32,
-    recording_start: u64,
+    clock: StepClock,
 }
 
 const NEURON_WORKGROUP: u32 = 256;
@@ -309,16 +306,13 @@ impl GpuSimulation {
         let sim = GpuSimulation {
             ctx,
             net: net.clone(),
-            config,
             step_params,
             step_stride,
             populations,
             groups,
             magnitudes,
             readback,
-            timestep: 0,
-            recorded_steps: 0,
-            recording_start: 0,
+            clock: StepClock::new(config),
         };
         sim.write_initial_state()?;
         Ok(sim)
@@ -563,13 +557,7 @@ impl Simulator for GpuSimulation {
     }
 
     fn step_time(&mut self, steps: u32) -> Result<(), SimError> {
-        if self.recorded_steps + steps > self.config.recording_steps {
-            return Err(SimError::RecordingFull {
-                requested: steps,
-                recorded: self.recorded_steps,
-                capacity: self.config.recording_steps,
-            });
-        }
+        self.clock.check_room(steps)?;
         if steps == 0 {
             return Ok(());
         }
@@ -578,8 +566,8 @@ impl Simulator for GpuSimulation {
         let mut params = vec![0u8; stride * steps as usize];
         for k in 0..steps {
             let p = StepParams {
-                step: ((self.timestep + u64::from(k)) & 1) as u32,
-                record_slot: self.recorded_steps + k,
+                step: ((self.clock.timestep + u64::from(k)) & 1) as u32,
+                record_slot: self.clock.recorded_steps + k,
                 _pad: [0; 2],
             };
             let at = k as usize * stride;
@@ -616,21 +604,18 @@ impl Simulator for GpuSimulation {
         }
         self.ctx.queue.submit([encoder.finish()]);
         self.ctx.check_errors()?;
-        self.timestep += u64::from(steps);
-        self.recorded_steps += steps;
+        self.clock.advance(steps);
         Ok(())
     }
 
     fn reset(&mut self) -> Result<(), SimError> {
         self.write_initial_state()?;
-        self.timestep = 0;
-        self.recorded_steps = 0;
-        self.recording_start = 0;
+        self.clock.reset();
         Ok(())
     }
 
     fn take_recording(&mut self) -> Result<Vec<Option<SpikeRecording>>, SimError> {
-        let steps = self.recorded_steps;
+        let (steps, first_step) = self.clock.take();
         let sources: Vec<(&wgpu::Buffer, u64)> = self
             .populations
             .iter()
@@ -647,21 +632,14 @@ impl Simulator for GpuSimulation {
             out.push(match &gpu.recording {
                 Some(_) => {
                     let bytes = data.next().unwrap_or_default();
-                    let mut rec = SpikeRecording::new(
-                        &pop.name,
-                        pop.size,
-                        steps,
-                        self.net.dt,
-                        self.recording_start,
-                    );
+                    let mut rec =
+                        SpikeRecording::new(&pop.name, pop.size, steps, self.net.dt, first_step);
                     rec.bits = bytemuck::pod_collect_to_vec(&bytes);
                     Some(rec)
                 }
                 None => None,
             });
         }
-        self.recorded_steps = 0;
-        self.recording_start = self.timestep;
         Ok(out)
     }
 
@@ -690,6 +668,6 @@ impl Simulator for GpuSimulation {
     }
 
     fn timestep(&self) -> u64 {
-        self.timestep
+        self.clock.timestep
     }
 }

@@ -64,16 +64,21 @@ impl From<Backend> for BackendChoice {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum BenchBackends {
+    /// The CPU and, if wgpu sees any adapter, the GPU.
+    All,
+    Cpu,
+    Gpu,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum SplitArg {
     Train,
     Test,
 }
 
 #[derive(Args, Clone)]
-struct NetworkArgs {
-    /// Backend to simulate on.
-    #[arg(long, value_enum, default_value_t = Backend::Auto)]
-    backend: Backend,
+struct SourceArgs {
     /// Pick the GPU adapter whose name contains this text (case-insensitive); see `kenyon adapters`.
     #[arg(long, env = "KENYON_ADAPTER")]
     adapter: Option<String>,
@@ -83,6 +88,15 @@ struct NetworkArgs {
     /// Folder with the MNIST IDX files (gzip or raw).
     #[arg(long, env = "KENYON_MNIST_DIR", default_value_os_t = mnist::default_dir())]
     mnist_dir: PathBuf,
+}
+
+#[derive(Args, Clone)]
+struct NetworkArgs {
+    /// Backend to simulate on.
+    #[arg(long, value_enum, default_value_t = Backend::Auto)]
+    backend: Backend,
+    #[command(flatten)]
+    source: SourceArgs,
 }
 
 #[derive(Args, Clone)]
@@ -120,18 +134,11 @@ struct BenchArgs {
     /// Images timed per backend (after one warm-up image).
     #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
     images: u32,
-    /// Backends to time: auto times the CPU and, if any adapter exists, the GPU.
-    #[arg(long, value_enum, default_value_t = Backend::Auto)]
-    backend: Backend,
-    /// Pick the GPU adapter whose name contains this text.
-    #[arg(long, env = "KENYON_ADAPTER")]
-    adapter: Option<String>,
-    /// Connectivity seed.
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
-    /// Folder with the MNIST IDX files.
-    #[arg(long, env = "KENYON_MNIST_DIR", default_value_os_t = mnist::default_dir())]
-    mnist_dir: PathBuf,
+    /// Backends to time.
+    #[arg(long, value_enum, default_value_t = BenchBackends::All)]
+    backend: BenchBackends,
+    #[command(flatten)]
+    source: SourceArgs,
 }
 
 fn main() {
@@ -193,12 +200,12 @@ fn load_network(args: &NetworkArgs) -> Result<(MushroomBody, BuiltNetwork, Box<d
     let mb = tutorial::mushroom_body();
     let built = mb
         .network
-        .build(args.seed)
+        .build(args.source.seed)
         .context("building the tutorial network")?;
     let sim = simulator::load(
         &built,
         args.backend.into(),
-        args.adapter.as_deref(),
+        args.source.adapter.as_deref(),
         SimConfig {
             recording_steps: tutorial::PRESENT_STEPS,
         },
@@ -219,7 +226,7 @@ fn progress_bar(len: u64) -> ProgressBar {
 
 fn run(args: &RunArgs) -> Result<()> {
     let (split, split_name) = split_of(args.split);
-    let data = mnist::load(&args.network.mnist_dir, split)?;
+    let data = mnist::load(&args.network.source.mnist_dir, split)?;
     let end = u64::from(args.start) + u64::from(args.images);
     if end > data.images.len() as u64 {
         bail!(
@@ -244,7 +251,7 @@ fn run(args: &RunArgs) -> Result<()> {
         tutorial::NUM_PN,
         tutorial::NUM_KC,
         built.synapse_groups[mb.pn_kc.index()].connectivity.len(),
-        args.network.seed,
+        args.network.source.seed,
         sim.description(),
         t0.elapsed().as_secs_f64() * 1e3
     );
@@ -325,7 +332,7 @@ fn run(args: &RunArgs) -> Result<()> {
         let description = sim.description();
         let summary = RunSummary {
             backend: &description,
-            seed: args.network.seed,
+            seed: args.network.source.seed,
             split: split_name,
             dt_ms: tutorial::DT,
             steps_per_image: tutorial::PRESENT_STEPS,
@@ -398,7 +405,7 @@ fn save_spikes(dir: &Path, index: u32, r: &StimulusResponse) -> Result<()> {
 }
 
 fn bench(args: &BenchArgs) -> Result<()> {
-    let data = mnist::load(&args.mnist_dir, Split::Train)?;
+    let data = mnist::load(&args.source.mnist_dir, Split::Train)?;
     let n = (args.images as usize).min(data.images.len().saturating_sub(1));
     if n == 0 {
         bail!("the training set has too few images to benchmark");
@@ -408,11 +415,11 @@ fn bench(args: &BenchArgs) -> Result<()> {
         .map(|p| mnist::input_currents(p, mnist::INPUT_SCALE))
         .collect();
     let choices: Vec<BackendChoice> = match args.backend {
-        Backend::Cpu => vec![BackendChoice::Cpu],
-        Backend::Gpu => vec![BackendChoice::Gpu],
-        Backend::Auto => {
+        BenchBackends::Cpu => vec![BackendChoice::Cpu],
+        BenchBackends::Gpu => vec![BackendChoice::Gpu],
+        BenchBackends::All => {
             let mut v = vec![BackendChoice::Cpu];
-            if args.adapter.is_some() || !kenyon::gpu::list_adapters().is_empty() {
+            if args.source.adapter.is_some() || !kenyon::gpu::list_adapters().is_empty() {
                 v.push(BackendChoice::Gpu);
             }
             v
@@ -422,7 +429,7 @@ fn bench(args: &BenchArgs) -> Result<()> {
         "tutorial PN -> KC network, {} images x {} timesteps each, seed {}",
         n,
         tutorial::PRESENT_STEPS,
-        args.seed
+        args.source.seed
     );
     println!(
         "{:<60} {:>12} {:>10} {:>14}",
@@ -434,9 +441,7 @@ fn bench(args: &BenchArgs) -> Result<()> {
                 BackendChoice::Cpu => Backend::Cpu,
                 _ => Backend::Gpu,
             },
-            adapter: args.adapter.clone(),
-            seed: args.seed,
-            mnist_dir: args.mnist_dir.clone(),
+            source: args.source.clone(),
         };
         let (mb, _, mut sim) = load_network(&network)?;
         // One warm-up image: shader compilation and first-touch allocation happen there.

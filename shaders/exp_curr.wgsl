@@ -10,7 +10,7 @@ override INV_SCALE_{k}: f32;
 fn exp_curr_{k}(i: u32) -> f32 {
     let acc = in_syn_acc_{k}[i];
     in_syn_acc_{k}[i] = 0;
-    let in_syn = in_syn_{k}[i] + f32(acc) * INV_SCALE_{k};
+    let in_syn = in_syn_{k}[i] + fixed_to_f32(acc) * INV_SCALE_{k};
     in_syn_{k}[i] = in_syn * EXP_DECAY_{k};
     return INIT_{k} * in_syn;
 }

@@ -5,6 +5,7 @@
 
 //!include step_params.wgsl
 //!include lif.wgsl
+//!include fixed_point.wgsl
 
 @group(0) @binding(1) var<storage, read_write> v: array<f32>;
 @group(0) @binding(2) var<storage, read_write> refrac_time: array<f32>;

@@ -172,7 +172,7 @@ pub fn neuron_update(
             .zip(input.in_syn.iter_mut())
             .zip(input.in_syn_acc.iter_mut())
         {
-            let s = *in_syn + std::mem::take(acc) as f32 * inv_scale;
+            let s = *in_syn + fixed_to_f32(std::mem::take(acc)) * inv_scale;
             *total += init * s;
             *in_syn = s * decay;
         }
@@ -195,6 +195,13 @@ pub fn neuron_update(
             }
         }
     }
+}
+
+/// A fixed-point input sum as f32, the way `shaders/fixed_point.wgsl` converts it: both
+/// halves convert exactly, so the result is one correctly rounded add on every device.
+#[inline]
+pub fn fixed_to_f32(acc: i32) -> f32 {
+    (acc >> 12) as f32 * 4096.0 + (acc & 4095) as f32
 }
 
 /// GeNN's LIF sim code, threshold condition and reset for one neuron; true if it spiked.
@@ -299,5 +306,31 @@ impl Simulator for CpuSimulation {
 
     fn timestep(&self) -> u64 {
         self.clock.timestep
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixed_to_f32;
+
+    #[test]
+    fn fixed_to_f32_rounds_to_nearest_like_a_plain_conversion() {
+        for acc in [
+            0,
+            1,
+            -1,
+            4095,
+            4096,
+            -4097,
+            53_687_091,
+            -53_687_091,
+            1 << 30,
+            i32::MAX,
+            i32::MIN,
+            16_777_217,
+            1_073_741_823,
+        ] {
+            assert_eq!(fixed_to_f32(acc), acc as f32, "{acc}");
+        }
     }
 }

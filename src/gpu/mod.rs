@@ -120,9 +120,22 @@ impl GpuSimulation {
         let limits = &ctx.limits;
         let step_stride = u64::from(limits.min_uniform_buffer_offset_alignment)
             .max(std::mem::size_of::<StepParams>() as u64);
+        // One block per timestep of a run; dynamic offsets are u32.
+        let step_params_bytes = step_stride * u64::from(config.recording_steps.max(1));
+        let step_params_limit = limits.max_buffer_size.min(u64::from(u32::MAX));
+        if step_params_bytes > step_params_limit {
+            return Err(b.over_limit(
+                format!(
+                    "{} recording timesteps (per-timestep parameters)",
+                    config.recording_steps
+                ),
+                step_params_bytes,
+                step_params_limit,
+            ));
+        }
         let step_params = ctx.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("step_params"),
-            size: step_stride * u64::from(config.recording_steps.max(1)),
+            size: step_params_bytes,
             usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
@@ -294,6 +307,13 @@ impl GpuSimulation {
                     .min(limits.max_compute_workgroups_per_dimension),
             });
         }
+        if recording_bytes > limits.max_buffer_size {
+            return Err(b.over_limit(
+                "the recording read-back buffer".to_owned(),
+                recording_bytes,
+                limits.max_buffer_size,
+            ));
+        }
         let readback = (recording_bytes > 0).then(|| {
             ctx.device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some("recording readback"),
@@ -386,11 +406,19 @@ impl GpuSimulation {
         slice.map_async(wgpu::MapMode::Read, move |r| {
             let _ = tx.send(r);
         });
-        self.ctx.wait()?;
-        rx.recv()
-            .map_err(|e| GpuError::Readback(e.to_string()))?
-            .map_err(|e| GpuError::Readback(e.to_string()))?;
-        let out = {
+        // Wait without returning early: the staging buffer must be unmapped on every
+        // path, or it stays mapped and every later readback fails.
+        let waited = self
+            .ctx
+            .device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .map_err(|e| GpuError::Wgpu(e.to_string()));
+        let mapped = rx
+            .recv()
+            .map_err(|e| GpuError::Readback(e.to_string()))
+            .and_then(|r| r.map_err(|e| GpuError::Readback(e.to_string())));
+        let was_mapped = mapped.is_ok();
+        let out = mapped.and_then(|()| {
             let view = slice
                 .get_mapped_range()
                 .map_err(|e| GpuError::Readback(e.to_string()))?;
@@ -400,10 +428,14 @@ impl GpuSimulation {
                 out.push(view[offset..offset + *bytes as usize].to_vec());
                 offset += *bytes as usize;
             }
-            out
-        };
-        staging.unmap();
-        Ok(out)
+            Ok(out)
+        });
+        if was_mapped {
+            staging.unmap();
+        }
+        waited?;
+        self.ctx.check_errors()?;
+        out
     }
 
     fn read_f32(&self, buffer: &wgpu::Buffer, n: u32) -> Result<Vec<f32>, SimError> {

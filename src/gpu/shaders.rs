@@ -6,6 +6,7 @@ const STEP_PARAMS: &str = include_str!("../../shaders/step_params.wgsl");
 const PROPAGATE_SPIKES: &str = include_str!("../../shaders/propagate_spikes.wgsl");
 const NEURON_UPDATE: &str = include_str!("../../shaders/neuron_update.wgsl");
 const LIF: &str = include_str!("../../shaders/lif.wgsl");
+const FIXED_POINT: &str = include_str!("../../shaders/fixed_point.wgsl");
 const EXP_CURR: &str = include_str!("../../shaders/exp_curr.wgsl");
 const CURRENT_SOURCE: &str = include_str!("../../shaders/current_source.wgsl");
 
@@ -16,6 +17,7 @@ fn resolve_includes(source: &str) -> String {
         .map(|line| match line.trim().strip_prefix("//!include ") {
             Some("step_params.wgsl") => STEP_PARAMS.to_owned(),
             Some("lif.wgsl") => LIF.to_owned(),
+            Some("fixed_point.wgsl") => FIXED_POINT.to_owned(),
             Some(other) => panic!("unknown WGSL include {other}"), // a bug in shaders/, caught by tests
             None => line.to_owned(),
         })

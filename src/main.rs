@@ -141,7 +141,34 @@ struct BenchArgs {
     source: SourceArgs,
 }
 
+/// Mesa's Vulkan and GL drivers print "error: XDG_RUNTIME_DIR is invalid or not set" on
+/// every adapter they open when the variable is missing (containers, CI), which reads
+/// like a failure of kenyon's. Point it at a private folder of ours instead.
+#[cfg(target_os = "linux")]
+fn quiet_mesa_runtime_dir_warning() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    if std::env::var_os("XDG_RUNTIME_DIR").is_some_and(|d| !d.is_empty()) {
+        return;
+    }
+    let Ok(uid) = std::fs::metadata("/proc/self").map(|m| m.uid()) else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("kenyon-runtime-{uid}"));
+    let private = std::fs::create_dir_all(&dir)
+        .and_then(|()| std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)))
+        .and_then(|()| std::fs::metadata(&dir))
+        .is_ok_and(|m| m.uid() == uid);
+    if private {
+        // SAFETY: called first thing in main, before any other thread exists.
+        unsafe { std::env::set_var("XDG_RUNTIME_DIR", &dir) };
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn quiet_mesa_runtime_dir_warning() {}
+
 fn main() {
+    quiet_mesa_runtime_dir_warning();
     let cli = Cli::parse();
     let result = match cli.command {
         None => run(&cli.run),
@@ -319,8 +346,9 @@ fn run(args: &RunArgs) -> Result<()> {
         .sum::<f64>()
         / summaries.len() as f64;
     println!(
-        "{} images: mean {:.0} KC active, {:.2} ms per image (20 ms of model time each) on {}",
+        "{} image{}: mean {:.0} KC active, {:.2} ms per image (20 ms of model time each) on {}",
         summaries.len(),
+        if summaries.len() == 1 { "" } else { "s" },
         mean_active,
         mean_ms,
         sim.description()

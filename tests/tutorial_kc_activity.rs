@@ -34,15 +34,9 @@ fn allowed_range(image: usize) -> (f64, f64) {
 
 #[test]
 fn kc_activity_for_images_0_to_3_matches_the_published_figures() {
-    let mb = tutorial::mushroom_body();
-    let data = mnist::load(&mnist::default_dir(), Split::Train).unwrap();
     let mut mean = [0.0f64; 4];
     for seed in SEEDS {
-        let built = mb.network.build(seed).unwrap();
-        let mut sim = CpuSimulation::new(&built, SimConfig::default());
-        for (i, m) in mean.iter_mut().enumerate() {
-            let currents = mnist::input_currents(data.images.image(i).unwrap(), mnist::INPUT_SCALE);
-            let r = tutorial::present(&mut sim, &mb, &currents).unwrap();
+        for (m, r) in mean.iter_mut().zip(first_four_images(seed)) {
             *m += f64::from(r.kc.active_neurons()) / SEEDS.len() as f64;
         }
     }
@@ -60,23 +54,28 @@ fn kc_activity_for_images_0_to_3_matches_the_published_figures() {
     assert!(mean[1] > 4.0 * mean[3]);
 }
 
+/// Training images 0-3 presented to the tutorial network built from `seed`, on the CPU.
+fn first_four_images(seed: u64) -> Vec<tutorial::StimulusResponse> {
+    let mb = tutorial::mushroom_body();
+    let data = mnist::load(&mnist::default_dir(), Split::Train).unwrap();
+    let built = mb.network.build(seed).unwrap();
+    let mut sim = CpuSimulation::new(&built, SimConfig::default());
+    (0..4)
+        .map(|i| {
+            let currents = mnist::input_currents(data.images.image(i).unwrap(), mnist::INPUT_SCALE);
+            tutorial::present(&mut sim, &mb, &currents).unwrap()
+        })
+        .collect()
+}
+
 /// PN spikes don't depend on the connectivity, so they can be compared exactly with an
 /// independent implementation: the Brian2 peer model (shared/peers/, GeNN's equations
 /// and update order in Brian2, float64) prints PN=[134, 146, 112, 85] for images 0-3.
 #[test]
 fn pn_spike_counts_match_an_independent_implementation() {
-    let mb = tutorial::mushroom_body();
-    let data = mnist::load(&mnist::default_dir(), Split::Train).unwrap();
-    let built = mb.network.build(1).unwrap();
-    let mut sim = CpuSimulation::new(&built, SimConfig::default());
-    let counts: Vec<u64> = (0..4)
-        .map(|i| {
-            let currents = mnist::input_currents(data.images.image(i).unwrap(), mnist::INPUT_SCALE);
-            tutorial::present(&mut sim, &mb, &currents)
-                .unwrap()
-                .pn
-                .spike_count()
-        })
+    let counts: Vec<u64> = first_four_images(1)
+        .iter()
+        .map(|r| r.pn.spike_count())
         .collect();
     assert_eq!(counts, vec![134, 146, 112, 85]);
 }
@@ -86,18 +85,9 @@ fn pn_spike_counts_match_an_independent_implementation() {
 /// the update equations; a change here must be explained, and the README updated.
 #[test]
 fn seed_1_gives_the_figures_in_the_readme() {
-    let mb = tutorial::mushroom_body();
-    let data = mnist::load(&mnist::default_dir(), Split::Train).unwrap();
-    let built = mb.network.build(1).unwrap();
-    let mut sim = CpuSimulation::new(&built, SimConfig::default());
-    let active: Vec<u32> = (0..4)
-        .map(|i| {
-            let currents = mnist::input_currents(data.images.image(i).unwrap(), mnist::INPUT_SCALE);
-            tutorial::present(&mut sim, &mb, &currents)
-                .unwrap()
-                .kc
-                .active_neurons()
-        })
+    let active: Vec<u32> = first_four_images(1)
+        .iter()
+        .map(|r| r.kc.active_neurons())
         .collect();
     assert_eq!(active, vec![3775, 4904, 2039, 950]);
 }

@@ -442,13 +442,13 @@ fn bench(args: &BenchArgs) -> Result<()> {
         .filter_map(|i| data.images.image(i))
         .map(|p| mnist::input_currents(p, mnist::INPUT_SCALE))
         .collect();
-    let choices: Vec<BackendChoice> = match args.backend {
-        BenchBackends::Cpu => vec![BackendChoice::Cpu],
-        BenchBackends::Gpu => vec![BackendChoice::Gpu],
+    let backends: Vec<Backend> = match args.backend {
+        BenchBackends::Cpu => vec![Backend::Cpu],
+        BenchBackends::Gpu => vec![Backend::Gpu],
         BenchBackends::All => {
-            let mut v = vec![BackendChoice::Cpu];
+            let mut v = vec![Backend::Cpu];
             if args.source.adapter.is_some() || !kenyon::gpu::list_adapters().is_empty() {
-                v.push(BackendChoice::Gpu);
+                v.push(Backend::Gpu);
             }
             v
         }
@@ -463,12 +463,9 @@ fn bench(args: &BenchArgs) -> Result<()> {
         "{:<60} {:>12} {:>10} {:>14}",
         "backend", "ms/image", "images/s", "us/timestep"
     );
-    for choice in choices {
+    for backend in backends {
         let network = NetworkArgs {
-            backend: match choice {
-                BackendChoice::Cpu => Backend::Cpu,
-                _ => Backend::Gpu,
-            },
+            backend,
             source: args.source.clone(),
         };
         let (mb, _, mut sim) = load_network(&network)?;

@@ -406,13 +406,9 @@ impl GpuSimulation {
         slice.map_async(wgpu::MapMode::Read, move |r| {
             let _ = tx.send(r);
         });
-        // Wait without returning early: the staging buffer must be unmapped on every
-        // path, or it stays mapped and every later readback fails.
-        let waited = self
-            .ctx
-            .device
-            .poll(wgpu::PollType::wait_indefinitely())
-            .map_err(|e| GpuError::Wgpu(e.to_string()));
+        // Keep the wait's result rather than returning early: the staging buffer must be
+        // unmapped on every path, or it stays mapped and every later readback fails.
+        let waited = self.ctx.wait();
         let mapped = rx
             .recv()
             .map_err(|e| GpuError::Readback(e.to_string()))
@@ -434,7 +430,6 @@ impl GpuSimulation {
             staging.unmap();
         }
         waited?;
-        self.ctx.check_errors()?;
         out
     }
 

@@ -37,7 +37,7 @@ fn main() -> anyhow::Result<()> {
         sim.step_time(tutorial::PRESENT_STEPS)?;
         let recording = sim
             .take_recording()?
-            .swap_remove(pn.index())
+            .take_one(pn, 0)
             .ok_or_else(|| anyhow::anyhow!("PN recording is off"))?;
         let (times, ids) = recording.decode();
         let first = times.first().copied().unwrap_or(f32::NAN);

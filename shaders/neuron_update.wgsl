@@ -1,23 +1,31 @@
 // Neuron update of one population (twin: cpu::neuron_update), assembled from pieces:
 // the neuron model (lif.wgsl), one exp_curr.wgsl per incoming synapse group and one
-// current_source.wgsl per current source. Spikes are gathered per workgroup in shared
-// memory and written as whole words, so no global atomics or clearing are needed.
+// current_source.wgsl per current source.
+//
+// Dispatched as (ceil(N / 256), BATCH): workgroup row y updates batch entry y. State is
+// image-major (entry * N + neuron); spike words are [step & 1][entry][word] and the
+// recording [recording step][entry][word], so the rows of a run read back in one copy.
+//
+// A neuron that spikes sets its bit with atomicOr; spikes are rare, so this costs less
+// than gathering words in workgroup memory, and needs no barrier (software adapters
+// such as lavapipe run barriers as coroutine switches). The words this step writes were
+// cleared by the previous step's neuron update; this step clears the ones the next step
+// writes, which the synapse update has already read. The recording is cleared on the
+// host side, when it is taken or reset.
 
 //!include step_params.wgsl
 //!include lif.wgsl
 //!include fixed_point.wgsl
 
+override BATCH: u32;
+
 @group(0) @binding(1) var<storage, read_write> v: array<f32>;
 @group(0) @binding(2) var<storage, read_write> refrac_time: array<f32>;
 // Two timesteps of spike words: this step's (step & 1) and the previous one.
-@group(0) @binding(3) var<storage, read_write> spikes: array<u32>;
+@group(0) @binding(3) var<storage, read_write> spikes: array<atomic<u32>>;
 //!recording_binding
 
 override WORDS: u32;
-const WORKGROUP: u32 = 256u;
-const WORKGROUP_WORDS: u32 = WORKGROUP / 32u;
-
-var<workgroup> spike_words: array<atomic<u32>, WORKGROUP_WORDS>;
 
 //!pieces
 
@@ -25,30 +33,30 @@ var<workgroup> spike_words: array<atomic<u32>, WORKGROUP_WORDS>;
 fn main(
     @builtin(global_invocation_id) gid: vec3<u32>,
     @builtin(workgroup_id) wid: vec3<u32>,
-    @builtin(local_invocation_index) lid: u32,
 ) {
-    if lid < WORKGROUP_WORDS {
-        atomicStore(&spike_words[lid], 0u);
-    }
-    workgroupBarrier();
     let i = gid.x;
-    if i < N {
-        var isyn = 0.0;
-//!inputs
-        var v_i = v[i];
-        var refrac_time_i = refrac_time[i];
-        let spiked = lif_update(&v_i, &refrac_time_i, isyn);
-        v[i] = v_i;
-        refrac_time[i] = refrac_time_i;
-        if spiked {
-            atomicOr(&spike_words[lid / 32u], 1u << (lid % 32u));
-        }
+    let batch = wid.y;
+    if i < WORDS {
+        atomicStore(&spikes[(((params.step + 1u) & 1u) * BATCH + batch) * WORDS + i], 0u);
     }
-    workgroupBarrier();
-    let word = wid.x * WORKGROUP_WORDS + lid;
-    if lid < WORKGROUP_WORDS && word < WORDS {
-        let bits = atomicLoad(&spike_words[lid]);
-        spikes[(params.step & 1u) * WORDS + word] = bits;
+    if i < N {
+        update_neuron(batch, i);
+    }
+}
+
+fn update_neuron(batch: u32, i: u32) {
+    let j = batch * N + i;
+    var isyn = 0.0;
+//!inputs
+    var v_i = v[j];
+    var refrac_time_i = refrac_time[j];
+    let spiked = lif_update(&v_i, &refrac_time_i, isyn);
+    v[j] = v_i;
+    refrac_time[j] = refrac_time_i;
+    if spiked {
+        let word = i / 32u;
+        let bit = 1u << (i % 32u);
+        atomicOr(&spikes[((params.step & 1u) * BATCH + batch) * WORDS + word], bit);
 //!record
     }
 }

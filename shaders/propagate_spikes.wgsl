@@ -11,20 +11,25 @@
 @group(0) @binding(4) var<storage, read_write> in_syn_acc: array<atomic<i32>>;
 
 override WORDS_PRE: u32;
+override N_POST: u32;
+override BATCH: u32;
 override WEIGHT: i32;
 
 const ROW_THREADS: u32 = 64u;
 
 // One workgroup per word of presynaptic spikes (32 neurons; striding when there are more
 // words than workgroups): most words of a timestep are zero and cost one load, and the
-// threads of the workgroup share each spiking neuron's row.
+// threads of the workgroup share each spiking neuron's row. Workgroup row y serves batch
+// entry y: its spikes ([step & 1][entry][word]) into its own inSyn (entry * N_POST + i).
 @compute @workgroup_size(64)
 fn main(
     @builtin(workgroup_id) wid: vec3<u32>,
     @builtin(num_workgroups) nwg: vec3<u32>,
     @builtin(local_invocation_index) lid: u32,
 ) {
-    let previous = ((params.step + 1u) & 1u) * WORDS_PRE;
+    let batch = wid.y;
+    let previous = (((params.step + 1u) & 1u) * BATCH + batch) * WORDS_PRE;
+    let post_base = batch * N_POST;
     for (var w = wid.x; w < WORDS_PRE; w += nwg.x) {
         var bits = pre_spikes[previous + w];
         while bits != 0u {
@@ -32,7 +37,7 @@ fn main(
             bits &= bits - 1u;
             let end = row_start[pre + 1u];
             for (var j = row_start[pre] + lid; j < end; j += ROW_THREADS) {
-                atomicAdd(&in_syn_acc[targets[j]], WEIGHT);
+                atomicAdd(&in_syn_acc[post_base + targets[j]], WEIGHT);
             }
         }
     }

@@ -17,4 +17,5 @@ pub mod recording;
 pub mod simulator;
 pub mod tutorial;
 
-pub use simulator::{SimConfig, SimError, Simulator, StateVar};
+pub use recording::{Recordings, SpikeRecording};
+pub use simulator::{PendingRecordings, SimConfig, SimError, Simulator, StateVar};

@@ -88,6 +88,9 @@ struct SourceArgs {
     /// Folder with the MNIST IDX files (gzip or raw).
     #[arg(long, env = "KENYON_MNIST_DIR", default_value_os_t = mnist::default_dir())]
     mnist_dir: PathBuf,
+    /// CPU backend threads (0: one per core). Spikes don't depend on it.
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
 }
 
 #[derive(Args, Clone)]
@@ -95,6 +98,10 @@ struct NetworkArgs {
     /// Backend to simulate on.
     #[arg(long, value_enum, default_value_t = Backend::Auto)]
     backend: Backend,
+    /// Images simulated at once, each in its own copy of the network (GeNN's batch_size).
+    /// Spikes don't depend on it; throughput does.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=65_535))]
+    batch: u32,
     #[command(flatten)]
     source: SourceArgs,
 }
@@ -131,9 +138,13 @@ struct RunArgs {
 
 #[derive(Args, Clone)]
 struct BenchArgs {
-    /// Images timed per backend (after one warm-up image).
-    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
+    /// Images timed per backend and batch size (after one warm-up batch); rounded up to
+    /// at least two whole batches.
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..))]
     images: u32,
+    /// Batch sizes to time, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "1,8,64,256", value_parser = clap::value_parser!(u32).range(1..=65_535))]
+    batch: Vec<u32>,
     /// Backends to time.
     #[arg(long, value_enum, default_value_t = BenchBackends::All)]
     backend: BenchBackends,
@@ -202,7 +213,6 @@ struct ImageSummary {
     pn_spikes: u64,
     kc_spikes: u64,
     kc_active: u32,
-    wall_ms: f64,
 }
 
 #[derive(Serialize)]
@@ -212,6 +222,9 @@ struct RunSummary<'a> {
     split: &'a str,
     dt_ms: f64,
     steps_per_image: u32,
+    batch_size: u32,
+    /// Wall-clock time over all images, per image.
+    ms_per_image: f64,
     images: &'a [ImageSummary],
 }
 
@@ -235,6 +248,8 @@ fn load_network(args: &NetworkArgs) -> Result<(MushroomBody, BuiltNetwork, Box<d
         args.source.adapter.as_deref(),
         SimConfig {
             recording_steps: tutorial::PRESENT_STEPS,
+            batch_size: args.batch,
+            threads: args.source.threads,
         },
     )
     .context("loading the network on the backend")?;
@@ -297,49 +312,59 @@ fn run(args: &RunArgs) -> Result<()> {
 
     let bar = (args.images > 4).then(|| progress_bar(u64::from(args.images)));
     let mut summaries = Vec::with_capacity(args.images as usize);
-    for index in args.start..args.start + args.images {
-        let pixels = data
-            .images
-            .image(index as usize)
-            .context("image index out of range")?;
-        let label = data.labels[index as usize];
-        let currents = mnist::input_currents(pixels, mnist::INPUT_SCALE);
-        let t = Instant::now();
-        let response = tutorial::present(sim.as_mut(), &mb, &currents)
-            .with_context(|| format!("simulating image {index}"))?;
-        let wall_ms = t.elapsed().as_secs_f64() * 1e3;
-        let summary = ImageSummary {
-            index,
-            label,
-            pn_spikes: response.pn.spike_count(),
-            kc_spikes: response.kc.spike_count(),
-            kc_active: response.kc.active_neurons(),
-            wall_ms,
-        };
-        let line = format!(
-            "image {index} (label {label}): {} PN spikes, {} KC spikes, {} KC active  [{wall_ms:.1} ms]",
-            summary.pn_spikes, summary.kc_spikes, summary.kc_active
-        );
-        match &bar {
-            Some(b) => b.println(line),
-            None => println!("{line}"),
-        }
-        if !args.no_plots {
-            let path = args.out.join(format!("raster_{split_name}_{index:05}.png"));
-            write_raster(&path, &response, index, label, summary.kc_active)?;
-        }
-        if let Some(dir) = &args.save_spikes {
-            save_spikes(dir, index, &response)?;
-        }
-        summaries.push(summary);
-        if let Some(b) = &bar {
-            b.inc(1);
-        }
-    }
+    let first = args.start as usize;
+    let t_all = Instant::now();
+    tutorial::present_all(
+        sim.as_mut(),
+        &mb,
+        args.images as usize,
+        |k| {
+            let pixels = data
+                .images
+                .image(first + k)
+                .context("image index out of range")?;
+            Ok(mnist::input_currents(pixels, mnist::INPUT_SCALE))
+        },
+        |k0, responses| {
+            for (k, response) in responses.iter().enumerate() {
+                let index = (first + k0 + k) as u32;
+                let label = data.labels[index as usize];
+                let summary = ImageSummary {
+                    index,
+                    label,
+                    pn_spikes: response.pn.spike_count(),
+                    kc_spikes: response.kc.spike_count(),
+                    kc_active: response.kc.active_neurons(),
+                };
+                let line = format!(
+                    "image {index} (label {label}): {} PN spikes, {} KC spikes, {} KC active",
+                    summary.pn_spikes, summary.kc_spikes, summary.kc_active
+                );
+                match &bar {
+                    Some(b) => b.println(line),
+                    None => println!("{line}"),
+                }
+                if !args.no_plots {
+                    let path = args.out.join(format!("raster_{split_name}_{index:05}.png"));
+                    write_raster(&path, response, index, label, summary.kc_active)?;
+                }
+                if let Some(dir) = &args.save_spikes {
+                    save_spikes(dir, index, response)?;
+                }
+                summaries.push(summary);
+                if let Some(b) = &bar {
+                    b.inc(1);
+                }
+            }
+            Ok::<(), anyhow::Error>(())
+        },
+    )
+    .context("simulating the images")?;
+    let total_ms = t_all.elapsed().as_secs_f64() * 1e3;
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    let mean_ms = summaries.iter().map(|s| s.wall_ms).sum::<f64>() / summaries.len() as f64;
+    let mean_ms = total_ms / summaries.len().max(1) as f64;
     let mean_active = summaries
         .iter()
         .map(|s| f64::from(s.kc_active))
@@ -364,6 +389,8 @@ fn run(args: &RunArgs) -> Result<()> {
             split: split_name,
             dt_ms: tutorial::DT,
             steps_per_image: tutorial::PRESENT_STEPS,
+            batch_size: args.network.batch,
+            ms_per_image: mean_ms,
             images: &summaries,
         };
         kenyon::output::write_atomically(path, |w| {
@@ -434,11 +461,15 @@ fn save_spikes(dir: &Path, index: u32, r: &StimulusResponse) -> Result<()> {
 
 fn bench(args: &BenchArgs) -> Result<()> {
     let data = mnist::load(&args.source.mnist_dir, Split::Train)?;
-    let n = (args.images as usize).min(data.images.len().saturating_sub(1));
-    if n == 0 {
-        bail!("the training set has too few images to benchmark");
+    let largest = args.batch.iter().copied().max().unwrap_or(1);
+    let most = bench_images(args.images, largest);
+    if data.images.len() < most {
+        bail!(
+            "benchmarking batch size {largest} uses {most} images but the training set has {}",
+            data.images.len()
+        );
     }
-    let currents: Vec<Vec<f32>> = (0..=n)
+    let currents: Vec<Vec<f32>> = (0..most)
         .filter_map(|i| data.images.image(i))
         .map(|p| mnist::input_currents(p, mnist::INPUT_SCALE))
         .collect();
@@ -454,36 +485,60 @@ fn bench(args: &BenchArgs) -> Result<()> {
         }
     };
     println!(
-        "tutorial PN -> KC network, {} images x {} timesteps each, seed {}",
-        n,
+        "tutorial PN -> KC network, {} timesteps per image, seed {}; wall-clock time from the first \
+         image in to the last recording out, after one warm-up batch",
         tutorial::PRESENT_STEPS,
         args.source.seed
     );
     println!(
-        "{:<60} {:>12} {:>10} {:>14}",
-        "backend", "ms/image", "images/s", "us/timestep"
+        "{:<56} {:>6} {:>7} {:>10} {:>10} {:>12}",
+        "backend", "batch", "images", "ms/image", "images/s", "us/timestep"
     );
     for backend in backends {
-        let network = NetworkArgs {
-            backend,
-            source: args.source.clone(),
-        };
-        let (mb, _, mut sim) = load_network(&network)?;
-        // One warm-up image: shader compilation and first-touch allocation happen there.
-        tutorial::present(sim.as_mut(), &mb, &currents[n])?;
-        let t = Instant::now();
-        for c in &currents[..n] {
-            tutorial::present(sim.as_mut(), &mb, c)?;
+        for &batch in &args.batch {
+            let network = NetworkArgs {
+                backend,
+                batch,
+                source: args.source.clone(),
+            };
+            let (mb, _, mut sim) = load_network(&network)?;
+            let images = bench_images(args.images, batch);
+            let run = |sim: &mut dyn Simulator, count: usize| {
+                tutorial::present_all(
+                    sim,
+                    &mb,
+                    count,
+                    |k| Ok::<_, kenyon::SimError>(currents[k].clone()),
+                    |_, responses| {
+                        std::hint::black_box(responses);
+                        Ok(())
+                    },
+                )
+            };
+            // Warm-up: shader compilation and first-touch allocation happen here.
+            run(sim.as_mut(), batch as usize)?;
+            let t = Instant::now();
+            run(sim.as_mut(), images)?;
+            let secs = t.elapsed().as_secs_f64();
+            let ms = secs * 1e3 / images as f64;
+            let batches = images.div_ceil(batch as usize);
+            println!(
+                "{:<56} {:>6} {:>7} {:>10.3} {:>10.1} {:>12.2}",
+                sim.description(),
+                batch,
+                images,
+                ms,
+                images as f64 / secs,
+                secs * 1e6 / (batches as f64 * f64::from(tutorial::PRESENT_STEPS))
+            );
         }
-        let secs = t.elapsed().as_secs_f64();
-        let ms = secs * 1e3 / n as f64;
-        println!(
-            "{:<60} {:>12.3} {:>10.1} {:>14.2}",
-            sim.description(),
-            ms,
-            n as f64 / secs,
-            ms * 1e3 / f64::from(tutorial::PRESENT_STEPS)
-        );
     }
+    println!("us/timestep: wall-clock time per timestep of a whole batch");
     Ok(())
+}
+
+/// Images a bench row times: at least `requested`, and at least two whole batches.
+fn bench_images(requested: u32, batch: u32) -> usize {
+    let batches = requested.div_ceil(batch).max(2);
+    (batches * batch) as usize
 }

@@ -100,6 +100,41 @@ impl SpikeRecording {
     }
 }
 
+/// What [`Simulator::take_recording`](crate::Simulator::take_recording) returns: for
+/// every population with recording on, one [`SpikeRecording`] per batch entry.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Recordings {
+    /// Indexed by population, then batch entry; `None` where recording is off.
+    pub populations: Vec<Option<Vec<SpikeRecording>>>,
+}
+
+impl Recordings {
+    /// The recordings of `population`, one per batch entry.
+    pub fn get(&self, population: crate::model::PopulationId) -> Option<&[SpikeRecording]> {
+        self.populations
+            .get(population.index())
+            .and_then(|r| r.as_deref())
+    }
+
+    /// Moves the recordings of `population` out, one per batch entry.
+    pub fn take(&mut self, population: crate::model::PopulationId) -> Option<Vec<SpikeRecording>> {
+        self.populations
+            .get_mut(population.index())
+            .and_then(Option::take)
+    }
+
+    /// Moves the recording of `population` in batch entry `batch` out.
+    pub fn take_one(
+        &mut self,
+        population: crate::model::PopulationId,
+        batch: usize,
+    ) -> Option<SpikeRecording> {
+        let all = self.populations.get_mut(population.index())?.as_mut()?;
+        (batch < all.len())
+            .then(|| std::mem::replace(&mut all[batch], SpikeRecording::new("", 0, 0, 0.0, 0)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

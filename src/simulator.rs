@@ -1,8 +1,13 @@
 //! The one API both backends implement: load a [`BuiltNetwork`], set inputs, run
 //! timesteps, read recordings and state back.
+//!
+//! A simulation runs a batch of `batch_size` independent copies of the network at once
+//! (GeNN's `batch_size`): connectivity is shared, state, inputs and recordings are per
+//! image. Per-neuron data passed in or out covers the whole batch, image-major: the value
+//! of neuron `i` in batch entry `b` is at `b * n + i`.
 
 use crate::model::{BuiltNetwork, CurrentSourceId, PopulationId, SynapseGroupId};
-use crate::recording::SpikeRecording;
+use crate::recording::Recordings;
 
 /// Why a simulation call failed.
 #[derive(Debug, thiserror::Error)]
@@ -14,13 +19,19 @@ pub enum SimError {
     #[error("synapse group #{0} does not exist in this network")]
     UnknownSynapseGroup(usize),
     #[error(
-        "current source '{source_name}' has {expected} neurons but {found} magnitudes were given"
+        "current source '{source_name}' needs {expected} magnitudes (neurons x batch size) but {found} were given"
     )]
     WrongLength {
         source_name: String,
         expected: usize,
         found: usize,
     },
+    #[error("batch size must be at least 1")]
+    ZeroBatch,
+    #[error("{images} images were given to a simulation of batch size {batch_size}")]
+    BatchMismatch { images: usize, batch_size: u32 },
+    #[error("this pending recording was started by a different simulation")]
+    ForeignRecording,
     #[error(
         "{requested} more timesteps would overflow the recording buffer ({recorded} of {capacity} steps used): call take_recording() first or build with a larger recording_steps"
     )]
@@ -48,13 +59,25 @@ pub struct SimConfig {
     /// Timesteps the spike recording holds before it must be taken (GeNN's
     /// `num_recording_timesteps`). 200 = one 20 ms stimulus at dt = 0.1 ms.
     pub recording_steps: u32,
+    /// Independent copies of the network simulated together (GeNN's `batch_size`).
+    pub batch_size: u32,
+    /// CPU backend only: worker threads, 0 = one per available core. Results do not
+    /// depend on it.
+    pub threads: usize,
+}
+
+impl SimConfig {
+    /// One stimulus of recording, batch size 1, every core.
+    pub const DEFAULT: SimConfig = SimConfig {
+        recording_steps: 200,
+        batch_size: 1,
+        threads: 0,
+    };
 }
 
 impl Default for SimConfig {
     fn default() -> Self {
-        SimConfig {
-            recording_steps: 200,
-        }
+        SimConfig::DEFAULT
     }
 }
 
@@ -67,27 +90,55 @@ pub trait Simulator {
     /// Backend and device, for people ("cpu", "gpu: NVIDIA ... (Vulkan)").
     fn description(&self) -> String;
     fn network(&self) -> &BuiltNetwork;
-    /// Sets every neuron's `magnitude` of a current source.
+    /// Copies of the network simulated together.
+    fn batch_size(&self) -> u32;
+    /// Sets every neuron's `magnitude` of a current source, for every batch entry
+    /// (`batch_size * n` values, image-major).
     fn set_magnitude(&mut self, source: CurrentSourceId, values: &[f32]) -> Result<(), SimError>;
     /// Advances `steps` timesteps, recording spikes of populations with recording on.
     fn step_time(&mut self, steps: u32) -> Result<(), SimError>;
     /// Back to the initial state: `V`, `RefracTime`, every `inSyn`, spikes still to be
     /// delivered (unlike GeNN, see the README) and the recording; time returns to 0.
     fn reset(&mut self) -> Result<(), SimError>;
-    /// The recordings of the steps run since the last reset or take, one per population
-    /// (None where recording is off); empties the recording buffer.
-    fn take_recording(&mut self) -> Result<Vec<Option<SpikeRecording>>, SimError>;
-    /// A state variable of every neuron of a population.
+    /// The recordings of the steps run since the last reset or take, per population and
+    /// batch entry; empties the recording buffer.
+    fn take_recording(&mut self) -> Result<Recordings, SimError> {
+        let pending = self.start_take_recording()?;
+        self.finish_take_recording(pending)
+    }
+    /// Starts [`take_recording`](Simulator::take_recording) without waiting for the data:
+    /// on a GPU the copy is queued behind the timesteps already submitted, and later
+    /// timesteps can be submitted before [`finish_take_recording`] waits for it, so the
+    /// device never idles while the host reads a recording back.
+    ///
+    /// [`finish_take_recording`]: Simulator::finish_take_recording
+    fn start_take_recording(&mut self) -> Result<PendingRecordings, SimError>;
+    /// Waits for a recording started by [`start_take_recording`](Simulator::start_take_recording).
+    fn finish_take_recording(&mut self, pending: PendingRecordings)
+    -> Result<Recordings, SimError>;
+    /// A state variable of every neuron of a population, for every batch entry.
     fn read_state(&mut self, population: PopulationId, var: StateVar)
     -> Result<Vec<f32>, SimError>;
-    /// The postsynaptic input `inSyn` of every target neuron of a synapse group.
+    /// The postsynaptic input `inSyn` of every target neuron of a synapse group, for
+    /// every batch entry.
     fn read_in_syn(&mut self, group: SynapseGroupId) -> Result<Vec<f32>, SimError>;
     /// Timesteps since the last reset.
     fn timestep(&self) -> u64;
 }
 
+/// A recording on its way back from the device; see
+/// [`Simulator::start_take_recording`].
+#[must_use = "a pending recording holds a read-back buffer until it is finished"]
+pub struct PendingRecordings(pub(crate) Pending);
+
+pub(crate) enum Pending {
+    Ready(Recordings),
+    Gpu(crate::gpu::PendingReadback),
+}
+
 pub(crate) fn check_magnitudes(
     net: &BuiltNetwork,
+    batch_size: u32,
     source: CurrentSourceId,
     values: &[f32],
 ) -> Result<usize, SimError> {
@@ -95,7 +146,7 @@ pub(crate) fn check_magnitudes(
         .current_sources
         .get(source.index())
         .ok_or(SimError::UnknownCurrentSource(source.index()))?;
-    let expected = net.populations[cs.target].size as usize;
+    let expected = net.populations[cs.target].size as usize * batch_size as usize;
     if values.len() != expected {
         return Err(SimError::WrongLength {
             source_name: cs.name.clone(),
@@ -133,11 +184,14 @@ pub fn load(
             adapter.is_some() || env_adapter.is_some() || crate::gpu::hardware_adapter().is_some()
         }
     };
+    if config.batch_size == 0 {
+        return Err(SimError::ZeroBatch);
+    }
     if use_gpu {
         let ctx = crate::gpu::GpuContext::new(adapter)?;
         Ok(Box::new(crate::gpu::GpuSimulation::new(ctx, net, config)?))
     } else {
-        Ok(Box::new(crate::cpu::CpuSimulation::new(net, config)))
+        Ok(Box::new(crate::cpu::CpuSimulation::new(net, config)?))
     }
 }
 
@@ -183,6 +237,7 @@ impl StepClock {
     pub fn reset(&mut self) {
         *self = StepClock::new(SimConfig {
             recording_steps: self.capacity,
+            ..SimConfig::DEFAULT
         });
     }
 

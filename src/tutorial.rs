@@ -7,7 +7,7 @@ use crate::model::{
     PopulationId, PostsynapticModel, SynapseGroupId, WeightUpdateModel,
 };
 use crate::recording::SpikeRecording;
-use crate::simulator::{SimError, Simulator};
+use crate::simulator::{PendingRecordings, SimError, Simulator};
 
 /// Simulation timestep [ms].
 pub const DT: f64 = 0.1;
@@ -83,24 +83,111 @@ pub struct StimulusResponse {
 }
 
 /// Presents one image's input currents for [`PRESENT_STEPS`] timesteps from a reset state,
-/// as the tutorial does, and returns the PN and KC recordings.
+/// as the tutorial does, and returns the PN and KC recordings. Needs batch size 1.
 pub fn present(
     sim: &mut dyn Simulator,
     mb: &MushroomBody,
     input_currents: &[f32],
 ) -> Result<StimulusResponse, SimError> {
+    let mut responses = present_batch(sim, mb, &[input_currents])?;
+    responses.pop().ok_or(SimError::BatchMismatch {
+        images: 1,
+        batch_size: sim.batch_size(),
+    })
+}
+
+/// Presents up to `batch_size` images at once, image `k` in batch entry `k`, each from a
+/// reset state; entries past the last image get no input and are not returned.
+pub fn present_batch(
+    sim: &mut dyn Simulator,
+    mb: &MushroomBody,
+    inputs: &[&[f32]],
+) -> Result<Vec<StimulusResponse>, SimError> {
+    let pending = start_batch(sim, mb, inputs)?;
+    finish_batch(sim, mb, pending, inputs.len())
+}
+
+/// Presents `count` images in batches of the simulation's batch size, reading each batch's
+/// recordings back while the next batch runs (on a GPU the device never waits for the
+/// host). `input(i)` gives image `i`'s currents; `on_batch(first, responses)` receives
+/// each batch's responses in order, image `first + k` in `responses[k]`.
+pub fn present_all<E: From<SimError>>(
+    sim: &mut dyn Simulator,
+    mb: &MushroomBody,
+    count: usize,
+    mut input: impl FnMut(usize) -> Result<Vec<f32>, E>,
+    mut on_batch: impl FnMut(usize, Vec<StimulusResponse>) -> Result<(), E>,
+) -> Result<(), E> {
+    let batch = sim.batch_size() as usize;
+    let mut in_flight: Option<(PendingRecordings, usize, usize)> = None;
+    let mut next = 0;
+    while next < count || in_flight.is_some() {
+        let started = if next < count {
+            let end = (next + batch).min(count);
+            let currents = (next..end).map(&mut input).collect::<Result<Vec<_>, E>>()?;
+            let refs: Vec<&[f32]> = currents.iter().map(Vec::as_slice).collect();
+            let pending = start_batch(sim, mb, &refs)?;
+            let first = next;
+            next = end;
+            Some((pending, first, end - first))
+        } else {
+            None
+        };
+        if let Some((pending, first, len)) = in_flight.take() {
+            on_batch(first, finish_batch(sim, mb, pending, len)?)?;
+        }
+        in_flight = started;
+    }
+    Ok(())
+}
+
+fn start_batch(
+    sim: &mut dyn Simulator,
+    mb: &MushroomBody,
+    inputs: &[&[f32]],
+) -> Result<PendingRecordings, SimError> {
+    let batch = sim.batch_size() as usize;
+    let n = NUM_PN as usize;
+    if inputs.is_empty() || inputs.len() > batch {
+        return Err(SimError::BatchMismatch {
+            images: inputs.len(),
+            batch_size: sim.batch_size(),
+        });
+    }
+    let mut magnitudes = vec![0.0f32; batch * n];
+    for (entry, currents) in magnitudes.chunks_mut(n).zip(inputs) {
+        if currents.len() != n {
+            return Err(SimError::WrongLength {
+                source_name: "pn_input".to_owned(),
+                expected: n,
+                found: currents.len(),
+            });
+        }
+        entry.copy_from_slice(currents);
+    }
     sim.reset()?;
-    sim.set_magnitude(mb.pn_input, input_currents)?;
+    sim.set_magnitude(mb.pn_input, &magnitudes)?;
     sim.step_time(PRESENT_STEPS)?;
-    let mut recordings = sim.take_recording()?;
+    sim.start_take_recording()
+}
+
+fn finish_batch(
+    sim: &mut dyn Simulator,
+    mb: &MushroomBody,
+    pending: PendingRecordings,
+    images: usize,
+) -> Result<Vec<StimulusResponse>, SimError> {
+    let mut recordings = sim.finish_take_recording(pending)?;
     let mut take = |p: PopulationId| {
         recordings
-            .get_mut(p.index())
-            .and_then(Option::take)
+            .take(p)
             .ok_or(SimError::UnknownPopulation(p.index()))
     };
-    Ok(StimulusResponse {
-        pn: take(mb.pn)?,
-        kc: take(mb.kc)?,
-    })
+    let (pn, kc) = (take(mb.pn)?, take(mb.kc)?);
+    Ok(pn
+        .into_iter()
+        .zip(kc)
+        .take(images)
+        .map(|(pn, kc)| StimulusResponse { pn, kc })
+        .collect())
 }

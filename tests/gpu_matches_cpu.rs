@@ -69,15 +69,21 @@ fn random_networks_spike_identically_on_gpu_and_cpu() {
     for seed in [1u64, 2, 3, 42] {
         let (net, inputs) = random_network(seed);
         let built = net.build(seed).unwrap();
+        // Three batch entries with different drives: batched indexing of every kernel.
         let config = SimConfig {
             recording_steps: 300,
+            batch_size: 3,
+            ..SimConfig::DEFAULT
         };
-        let mut cpu = CpuSimulation::new(&built, config);
+        let mut cpu = CpuSimulation::new(&built, config).unwrap();
         let ctx = common::gpu_context().unwrap();
         let mut gpu = GpuSimulation::new(ctx, &built, config).unwrap();
         for sim in [&mut cpu as &mut dyn Simulator, &mut gpu] {
             for (source, values) in &inputs {
-                sim.set_magnitude(*source, values).unwrap();
+                let batch: Vec<f32> = (0..3)
+                    .flat_map(|b| values.iter().map(move |v| v * (1.0 + 0.3 * b as f32)))
+                    .collect();
+                sim.set_magnitude(*source, &batch).unwrap();
             }
             // Two runs into one recording: runs may be split anywhere.
             sim.step_time(120).unwrap();
@@ -86,14 +92,17 @@ fn random_networks_spike_identically_on_gpu_and_cpu() {
         let rc = cpu.take_recording().unwrap();
         let rg = gpu.take_recording().unwrap();
         let mut total = 0;
-        for (c, g) in rc.iter().zip(&rg) {
+        for (c, g) in rc.populations.iter().zip(&rg.populations) {
             let (c, g) = (c.as_ref().unwrap(), g.as_ref().unwrap());
-            assert_eq!(
-                c.bits, g.bits,
-                "seed {seed}: population {} differs",
-                c.population
-            );
-            total += c.spike_count();
+            assert_eq!(c.len(), 3);
+            for (b, (c, g)) in c.iter().zip(g).enumerate() {
+                assert_eq!(
+                    c.bits, g.bits,
+                    "seed {seed}: population {} differs in batch entry {b}",
+                    c.population
+                );
+                total += c.spike_count();
+            }
         }
         assert!(
             total > 500,
@@ -129,7 +138,7 @@ fn tutorial_network_spikes_identically_on_gpu_and_cpu() {
     let mb = kenyon::tutorial::mushroom_body();
     let built = mb.network.build(7).unwrap();
     let config = SimConfig::default();
-    let mut cpu = CpuSimulation::new(&built, config);
+    let mut cpu = CpuSimulation::new(&built, config).unwrap();
     let mut gpu = GpuSimulation::new(ctx, &built, config).unwrap();
     let data =
         kenyon::mnist::load(&kenyon::mnist::default_dir(), kenyon::mnist::Split::Train).unwrap();

@@ -48,6 +48,7 @@ const THRESHOLD_MARGIN: f64 = 1e-3;
 /// Room to record every step of a 200-step run (one stimulus) before `take_recording`.
 const CONFIG: SimConfig = SimConfig {
     recording_steps: 200,
+    ..SimConfig::DEFAULT
 };
 
 /// Runs `check` on a fresh CPU simulation of `built` and, where there is a GPU adapter,
@@ -57,7 +58,7 @@ fn on_every_backend(
     config: SimConfig,
     mut check: impl FnMut(&mut dyn Simulator),
 ) {
-    let mut cpu = CpuSimulation::new(built, config);
+    let mut cpu = CpuSimulation::new(built, config).unwrap();
     check(&mut cpu);
     if let Some(ctx) = common::gpu_context() {
         let mut gpu = GpuSimulation::new(ctx, built, config).unwrap();
@@ -161,7 +162,7 @@ fn spike_steps(rec: &SpikeRecording, id: u32) -> Vec<u64> {
 }
 
 fn take_recording(sim: &mut dyn Simulator, pop: PopulationId) -> SpikeRecording {
-    sim.take_recording().unwrap()[pop.index()].take().unwrap()
+    sim.take_recording().unwrap().take_one(pop, 0).unwrap()
 }
 
 #[test]
@@ -573,7 +574,7 @@ fn exp_curr_input_decays_and_drives_v_as_the_closed_form() {
         // The input moved V well away from rest: the check saw the synaptic current.
         assert!(v_peak[0] - post_params.v_rest > 1.0, "{v_peak:?}");
         let rec = sim.take_recording().unwrap();
-        assert_eq!(spike_steps(rec[pre.index()].as_ref().unwrap(), 0), vec![s]);
+        assert_eq!(spike_steps(&rec.get(pre).unwrap()[0], 0), vec![s]);
         eprintln!(
             "{}: ExpCurr, 200 steps: max relative inSyn error {worst_in_syn:.2e}, \
              max |ratio / 3 - 1| {worst_ratio:.2e}, max |V - expected| {worst_v:.2e} mV, \

@@ -65,7 +65,10 @@ fn kc_activity_matches_brian2_given_the_same_synapses() {
     let mb = tutorial::mushroom_body();
     let mut built = mb.network.build(1).unwrap();
     built.synapse_groups[mb.pn_kc.index()].connectivity = peer_connectivity();
-    check(&mut CpuSimulation::new(&built, SimConfig::default()), &mb);
+    check(
+        &mut CpuSimulation::new(&built, SimConfig::default()).unwrap(),
+        &mb,
+    );
     if let Some(ctx) = common::gpu_context() {
         check(
             &mut GpuSimulation::new(ctx, &built, SimConfig::default()).unwrap(),

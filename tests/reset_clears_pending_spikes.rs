@@ -13,7 +13,7 @@ use kenyon::model::{
 use kenyon::{SimConfig, Simulator, StateVar, mnist, tutorial};
 
 fn each_backend(built: &BuiltNetwork, mut check: impl FnMut(&mut dyn Simulator)) {
-    check(&mut CpuSimulation::new(built, SimConfig::default()));
+    check(&mut CpuSimulation::new(built, SimConfig::default()).unwrap());
     if let Some(ctx) = common::gpu_context() {
         check(&mut GpuSimulation::new(ctx, built, SimConfig::default()).unwrap());
     }
@@ -44,7 +44,7 @@ fn a_spike_of_the_last_step_before_reset_is_never_delivered() {
         sim.step_time(1).unwrap();
         let rec = sim.take_recording().unwrap();
         assert!(
-            rec[pre.index()].as_ref().unwrap().spiked(0, 0),
+            rec.get(pre).unwrap()[0].spiked(0, 0),
             "{}: no spike at step 0",
             sim.description()
         );

@@ -59,7 +59,7 @@ fn first_four_images(seed: u64) -> Vec<tutorial::StimulusResponse> {
     let mb = tutorial::mushroom_body();
     let data = mnist::load(&mnist::default_dir(), Split::Train).unwrap();
     let built = mb.network.build(seed).unwrap();
-    let mut sim = CpuSimulation::new(&built, SimConfig::default());
+    let mut sim = CpuSimulation::new(&built, SimConfig::default()).unwrap();
     (0..4)
         .map(|i| {
             let currents = mnist::input_currents(data.images.image(i).unwrap(), mnist::INPUT_SCALE);

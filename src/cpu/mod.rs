@@ -1,25 +1,43 @@
 //! The native CPU backend, and the reference the GPU is tested against. Each stage is the
 //! twin of the WGSL kernel of the same name in `shaders/`.
+//!
+//! State is laid out image-major (`[batch][neuron]`) like the GPU's. The work of a run of
+//! timesteps is split between threads once, before the step loop: with at least as many
+//! batch entries as threads each thread simulates whole images, independently; otherwise
+//! each thread owns a slice of every population (aligned to 32 neurons, so spike words
+//! are never shared) and the threads meet at a barrier after every timestep. Neither
+//! split changes a result: synaptic input is summed in fixed point, and every other
+//! operation is per neuron.
 
-use crate::model::{
-    BuiltNetwork, BuiltSynapseGroup, CurrentSourceId, LifConstants, PopulationId, SynapseGroupId,
+mod barrier;
+mod threads;
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use crate::model::{BuiltNetwork, CurrentSourceId, LifConstants, PopulationId, SynapseGroupId};
+use crate::recording::{Recordings, SpikeRecording, words_per_step};
+use crate::simulator::{
+    Pending, PendingRecordings, SimConfig, SimError, Simulator, StateVar, StepClock,
+    check_magnitudes,
 };
-use crate::recording::{SpikeRecording, words_per_step};
-use crate::simulator::{SimConfig, SimError, Simulator, StateVar, StepClock, check_magnitudes};
 
-/// The state of one LIF population on the CPU.
-pub struct PopulationState {
-    pub v: Vec<f32>,
-    pub refrac_time: Vec<f32>,
-    /// Ids that spiked in the last timestep: what the next synapse update propagates.
-    pub spikes: Vec<u32>,
-    /// Scratch: this step's summed input current per neuron.
-    pub isyn: Vec<f32>,
-    /// Spike bitfield, `recording_steps` timesteps, when recording is on.
-    pub recording: Option<Vec<u32>>,
+/// The state of one LIF population, for every batch entry.
+pub(crate) struct PopulationState {
+    /// `[batch][neuron]`.
+    v: Vec<f32>,
+    /// `[batch][neuron]`.
+    refrac_time: Vec<f32>,
+    /// Spike words of the last two timesteps, `[step & 1][batch][word]`: the neuron
+    /// update writes this step's slot while the synapse update reads the other one.
+    /// Atomics only so threads can share them; every access is a plain relaxed load or
+    /// store, ordered by the barrier between timesteps.
+    spikes: Vec<AtomicU32>,
+    /// Spike bitfield `[batch][recording step][word]`, when recording is on.
+    recording: Option<Vec<AtomicU32>>,
 }
 
-struct SynapseState {
+/// The postsynaptic state of one synapse group, `[batch][target neuron]`.
+pub(crate) struct SynapseState {
     in_syn: Vec<f32>,
     /// This timestep's input in fixed-point units (see `FixedPointWeight`).
     in_syn_acc: Vec<i32>,
@@ -28,32 +46,52 @@ struct SynapseState {
 /// A network on the CPU.
 pub struct CpuSimulation {
     net: BuiltNetwork,
+    batch: usize,
+    threads: usize,
+    recording_steps: usize,
     populations: Vec<PopulationState>,
     synapses: Vec<SynapseState>,
+    /// Per current source, `[batch][neuron]`.
     magnitudes: Vec<Vec<f32>>,
+    /// Per population, the synapse groups targeting it, in the order they were added.
+    incoming: Vec<Vec<usize>>,
+    /// Per population, the current sources injecting into it.
+    sources: Vec<Vec<usize>>,
     clock: StepClock,
 }
 
+fn zeroed_atomics(n: usize) -> Vec<AtomicU32> {
+    (0..n).map(|_| AtomicU32::new(0)).collect()
+}
+
 impl CpuSimulation {
-    pub fn new(net: &BuiltNetwork, config: SimConfig) -> Self {
+    pub fn new(net: &BuiltNetwork, config: SimConfig) -> Result<Self, SimError> {
+        if config.batch_size == 0 {
+            return Err(SimError::ZeroBatch);
+        }
+        let batch = config.batch_size as usize;
+        let recording_steps = config.recording_steps as usize;
         let populations = net
             .populations
             .iter()
-            .map(|p| PopulationState {
-                v: vec![p.init.v; p.size as usize],
-                refrac_time: vec![p.init.refrac_time; p.size as usize],
-                spikes: Vec::new(),
-                isyn: vec![0.0; p.size as usize],
-                recording: p
-                    .spike_recording
-                    .then(|| vec![0; words_per_step(p.size) * config.recording_steps as usize]),
+            .map(|p| {
+                let n = p.size as usize;
+                let words = words_per_step(p.size);
+                PopulationState {
+                    v: vec![p.init.v; n * batch],
+                    refrac_time: vec![p.init.refrac_time; n * batch],
+                    spikes: zeroed_atomics(2 * batch * words),
+                    recording: p
+                        .spike_recording
+                        .then(|| zeroed_atomics(batch * recording_steps * words)),
+                }
             })
             .collect();
         let synapses = net
             .synapse_groups
             .iter()
             .map(|s| {
-                let n = net.populations[s.post].size as usize;
+                let n = net.populations[s.post].size as usize * batch;
                 SynapseState {
                     in_syn: vec![0.0; n],
                     in_syn_acc: vec![0; n],
@@ -63,138 +101,245 @@ impl CpuSimulation {
         let magnitudes = net
             .current_sources
             .iter()
-            .map(|c| vec![c.initial_magnitude; net.populations[c.target].size as usize])
+            .map(|c| vec![c.initial_magnitude; net.populations[c.target].size as usize * batch])
             .collect();
-        CpuSimulation {
+        let incoming = (0..net.populations.len())
+            .map(|p| net.incoming(p).map(|(g, _)| g).collect())
+            .collect();
+        let sources = (0..net.populations.len())
+            .map(|p| net.sources_of(p).map(|(c, _)| c).collect())
+            .collect();
+        let threads = if config.threads == 0 {
+            std::thread::available_parallelism().map_or(1, usize::from)
+        } else {
+            config.threads
+        };
+        Ok(CpuSimulation {
             net: net.clone(),
+            batch,
+            threads,
+            recording_steps,
             populations,
             synapses,
             magnitudes,
+            incoming,
+            sources,
             clock: StepClock::new(config),
-        }
+        })
     }
 
-    fn step(&mut self) {
-        let net = &self.net;
-        for (g, group) in net.synapse_groups.iter().enumerate() {
-            propagate_spikes(
-                group,
-                &self.populations[group.pre].spikes,
-                &mut self.synapses[g].in_syn_acc,
-            );
-        }
-        let slot = self.clock.recorded_steps as usize;
-        for (p, pop) in net.populations.iter().enumerate() {
-            let mut inputs: Vec<ExpCurrInput<'_>> = self
-                .synapses
-                .iter_mut()
-                .zip(&net.synapse_groups)
-                .filter(|(_, group)| group.post == p)
-                .map(|(s, group)| ExpCurrInput {
-                    in_syn: &mut s.in_syn,
-                    in_syn_acc: &mut s.in_syn_acc,
-                    init: group.exp_curr.init,
-                    exp_decay: group.exp_curr.exp_decay,
-                    inv_scale: group.weight.inv_scale,
-                })
-                .collect();
-            let magnitudes: Vec<&[f32]> = net
-                .sources_of(p)
-                .map(|(c, _)| self.magnitudes[c].as_slice())
-                .collect();
-            neuron_update(
-                &pop.lif,
-                &mut self.populations[p],
-                &mut inputs,
-                &magnitudes,
-                slot,
-            );
-        }
-        self.clock.advance(1);
+    /// Worker threads a run of `steps` timesteps would use.
+    pub fn threads_for(&self, steps: u32) -> usize {
+        threads::plan(&self.net, self.batch, self.threads, steps).workers()
     }
 }
 
-/// The postsynaptic input of one ExpCurr synapse group into the neurons it targets.
-pub struct ExpCurrInput<'a> {
-    pub in_syn: &'a mut [f32],
-    pub in_syn_acc: &'a mut [i32],
-    pub init: f32,
-    pub exp_decay: f32,
-    pub inv_scale: f32,
-}
-
-/// Synapse update: every spike of the previous timestep adds the group's weight, in
-/// fixed point, to each of its targets (twin of `shaders/propagate_spikes.wgsl`).
-pub fn propagate_spikes(group: &BuiltSynapseGroup, spikes: &[u32], in_syn_acc: &mut [i32]) {
-    let w = group.weight.weight_fixed;
-    for &pre in spikes {
-        for &post in group.connectivity.row(pre) {
-            in_syn_acc[post as usize] += w;
-        }
-    }
-}
-
-/// Neuron update of a LIF population (twin of `shaders/neuron_update.wgsl`): gathers
-/// ExpCurr inputs in the order the groups were added, then current sources, then
-/// integrates, tests the threshold and resets. Writes this step's spikes into
-/// `state.spikes` (ids, ascending) and, when recording, into timestep `record_slot` of
-/// the recording.
-pub fn neuron_update(
-    lif: &LifConstants,
-    state: &mut PopulationState,
-    inputs: &mut [ExpCurrInput<'_>],
-    magnitudes: &[&[f32]],
-    record_slot: usize,
+/// Synapse update for one batch entry and one slice `[lo, lo + in_syn_acc.len())` of the
+/// target population (twin of `shaders/propagate_spikes.wgsl`): every spike of the
+/// previous timestep adds the group's fixed-point weight to each of its targets.
+pub(crate) fn propagate_spikes(
+    connectivity: &crate::model::SparseConnectivity,
+    weight_fixed: i32,
+    pre_spike_words: &[AtomicU32],
+    lo: usize,
+    in_syn_acc: &mut [i32],
 ) {
-    let PopulationState {
-        v,
-        refrac_time,
-        spikes,
-        isyn,
-        recording,
-    } = state;
-    let words = words_per_step(v.len() as u32);
-    let mut record = recording
-        .as_mut()
-        .map(|r| &mut r[record_slot * words..(record_slot + 1) * words]);
-    spikes.clear();
-    if let Some(r) = record.as_deref_mut() {
-        r.fill(0);
-    }
-    // One pass per input over all neurons (vectorisable), summing each neuron's inputs in
-    // the same order as the GPU kernel does, then one pass of LIF updates.
-    let isyn = &mut isyn[..v.len()];
-    isyn.fill(0.0);
-    for input in inputs.iter_mut() {
-        let (init, decay, inv_scale) = (input.init, input.exp_decay, input.inv_scale);
-        for ((total, in_syn), acc) in isyn
-            .iter_mut()
-            .zip(input.in_syn.iter_mut())
-            .zip(input.in_syn_acc.iter_mut())
-        {
-            let s = *in_syn + fixed_to_f32(std::mem::take(acc)) * inv_scale;
-            *total += init * s;
-            *in_syn = s * decay;
-        }
-    }
-    for m in magnitudes {
-        for (total, &m) in isyn.iter_mut().zip(m.iter()) {
-            *total += m;
-        }
-    }
-    for (i, ((v, r), &isyn)) in v
-        .iter_mut()
-        .zip(refrac_time.iter_mut())
-        .zip(isyn.iter())
-        .enumerate()
-    {
-        if lif_update(lif, v, r, isyn) {
-            spikes.push(i as u32);
-            if let Some(rec) = record.as_deref_mut() {
-                rec[i / 32] |= 1 << (i % 32);
+    let whole = lo == 0 && in_syn_acc.len() == connectivity.n_post as usize;
+    for (w, word) in pre_spike_words.iter().enumerate() {
+        let mut bits = word.load(Ordering::Relaxed);
+        while bits != 0 {
+            let pre = (w * 32) as u32 + bits.trailing_zeros();
+            bits &= bits - 1;
+            let row = connectivity.row(pre);
+            if whole {
+                for &post in row {
+                    in_syn_acc[post as usize] += weight_fixed;
+                }
+            } else {
+                for &post in row {
+                    if let Some(acc) = (post as usize)
+                        .checked_sub(lo)
+                        .and_then(|i| in_syn_acc.get_mut(i))
+                    {
+                        *acc += weight_fixed;
+                    }
+                }
             }
         }
     }
+}
+
+/// The ExpCurr postsynaptic model of one incoming group over a run of neurons (twin of
+/// `shaders/exp_curr.wgsl`): this step's fixed-point input joins `inSyn`, `init * inSyn`
+/// is injected, then `inSyn` decays.
+#[inline(always)]
+fn exp_curr(
+    isyn: &mut [f32],
+    in_syn: &mut [f32],
+    in_syn_acc: &mut [i32],
+    (init, decay, inv_scale): (f32, f32, f32),
+) {
+    for ((total, in_syn), &acc) in isyn.iter_mut().zip(in_syn).zip(in_syn_acc.iter()) {
+        let s = *in_syn + fixed_to_f32(acc) * inv_scale;
+        *total += init * s;
+        *in_syn = s * decay;
+    }
+    // Most neurons receive nothing in a given timestep: skip rewriting zeros.
+    if in_syn_acc.iter().any(|&a| a != 0) {
+        in_syn_acc.fill(0);
+    }
+}
+
+/// LIF update of up to 32 neurons, branch-free so it vectorises; bit `j` of the result
+/// is set if neuron `j` spiked. Same arithmetic as [`lif_update`].
+#[inline(always)]
+fn lif_word(lif: &LifConstants, v: &mut [f32], refrac_time: &mut [f32], isyn: &[f32]) -> u32 {
+    let mut bits = 0u32;
+    for (j, ((v, r), &isyn)) in v.iter_mut().zip(refrac_time).zip(isyn).enumerate() {
+        let (v_old, r_old) = (*v, *r);
+        let integrating = r_old <= 0.0;
+        let alpha = (isyn + lif.i_offset) * lif.r_membrane + lif.v_rest;
+        let v_new = if integrating {
+            alpha - lif.exp_tc * (alpha - v_old)
+        } else {
+            v_old
+        };
+        let r_new = if integrating { r_old } else { r_old - lif.dt };
+        let spiked = r_new <= 0.0 && v_new >= lif.v_thresh;
+        *v = if spiked { lif.v_reset } else { v_new };
+        *r = if spiked { lif.tau_refrac } else { r_new };
+        bits |= u32::from(spiked) << j;
+    }
+    bits
+}
+
+/// One incoming ExpCurr group's state over a population slice in one batch entry.
+pub(crate) struct ExpCurrSlice<'a> {
+    pub in_syn: &'a mut [f32],
+    pub in_syn_acc: &'a mut [i32],
+    /// (init, expDecay, 1 / fixed-point scale)
+    pub constants: (f32, f32, f32),
+}
+
+/// One population slice's inputs for a timestep: its ExpCurr groups, in the order the
+/// groups were added, then its current sources' magnitudes.
+pub(crate) struct NeuronInputs<'s, 'a> {
+    pub exp_curr: &'s mut [ExpCurrSlice<'a>],
+    pub magnitudes: &'s [&'a [f32]],
+}
+
+/// Neuron update of one slice of a LIF population in one batch entry (twin of
+/// `shaders/neuron_update.wgsl`), 32 neurons at a time: gathers the inputs, integrates,
+/// tests the threshold, resets, and stores each word of spikes into `spike_words` and,
+/// when recording, `record_words`. The slice starts at a multiple of 32.
+#[inline(always)]
+fn neuron_update_body(
+    lif: &LifConstants,
+    v: &mut [f32],
+    refrac_time: &mut [f32],
+    inputs: &mut NeuronInputs<'_, '_>,
+    spike_words: &[AtomicU32],
+    record_words: Option<&[AtomicU32]>,
+) {
+    let n = v.len();
+    let whole_words = n / 32;
+    // Whole words with a length the compiler knows (plain full-width vectors), then the
+    // partial last word.
+    for w in 0..whole_words {
+        let bits = word_update(lif, v, refrac_time, inputs, w * 32, w * 32 + 32);
+        spike_words[w].store(bits, Ordering::Relaxed);
+        if let Some(r) = record_words {
+            r[w].store(bits, Ordering::Relaxed);
+        }
+    }
+    if !n.is_multiple_of(32) {
+        let bits = word_update(lif, v, refrac_time, inputs, whole_words * 32, n);
+        spike_words[whole_words].store(bits, Ordering::Relaxed);
+        if let Some(r) = record_words {
+            r[whole_words].store(bits, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Inputs and LIF update of neurons `lo..hi` (at most 32); returns their spike word.
+#[inline(always)]
+fn word_update(
+    lif: &LifConstants,
+    v: &mut [f32],
+    refrac_time: &mut [f32],
+    inputs: &mut NeuronInputs<'_, '_>,
+    lo: usize,
+    hi: usize,
+) -> u32 {
+    let mut isyn = [0.0f32; 32];
+    let isyn = &mut isyn[..hi - lo];
+    for input in inputs.exp_curr.iter_mut() {
+        exp_curr(
+            isyn,
+            &mut input.in_syn[lo..hi],
+            &mut input.in_syn_acc[lo..hi],
+            input.constants,
+        );
+    }
+    for m in inputs.magnitudes {
+        for (total, &m) in isyn.iter_mut().zip(&m[lo..hi]) {
+            *total += m;
+        }
+    }
+    lif_word(lif, &mut v[lo..hi], &mut refrac_time[lo..hi], isyn)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn neuron_update_avx2(
+    lif: &LifConstants,
+    v: &mut [f32],
+    refrac_time: &mut [f32],
+    inputs: &mut NeuronInputs<'_, '_>,
+    spike_words: &[AtomicU32],
+    record_words: Option<&[AtomicU32]>,
+) {
+    // The same code, compiled with 8-wide vectors. No FMA: contraction would change the
+    // rounding and the CPU reference must stay the exact, portable arithmetic.
+    neuron_update_body(lif, v, refrac_time, inputs, spike_words, record_words);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn neuron_update_avx512(
+    lif: &LifConstants,
+    v: &mut [f32],
+    refrac_time: &mut [f32],
+    inputs: &mut NeuronInputs<'_, '_>,
+    spike_words: &[AtomicU32],
+    record_words: Option<&[AtomicU32]>,
+) {
+    // 16-wide vectors and mask registers; as above, no FMA.
+    neuron_update_body(lif, v, refrac_time, inputs, spike_words, record_words);
+}
+
+/// See [`neuron_update_body`]; picks the widest vector code this CPU runs.
+pub(crate) fn neuron_update(
+    lif: &LifConstants,
+    v: &mut [f32],
+    refrac_time: &mut [f32],
+    inputs: &mut NeuronInputs<'_, '_>,
+    spike_words: &[AtomicU32],
+    record_words: Option<&[AtomicU32]>,
+) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx512f") {
+        // SAFETY: the CPU supports AVX-512F, checked just above.
+        unsafe { neuron_update_avx512(lif, v, refrac_time, inputs, spike_words, record_words) };
+        return;
+    }
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2, checked just above.
+        unsafe { neuron_update_avx2(lif, v, refrac_time, inputs, spike_words, record_words) };
+        return;
+    }
+    neuron_update_body(lif, v, refrac_time, inputs, spike_words, record_words);
 }
 
 /// A fixed-point input sum as f32, the way `shaders/fixed_point.wgsl` converts it: both
@@ -205,6 +350,7 @@ pub fn fixed_to_f32(acc: i32) -> f32 {
 }
 
 /// GeNN's LIF sim code, threshold condition and reset for one neuron; true if it spiked.
+/// The scalar statement of what `lif_word` computes 32 neurons at a time.
 #[inline]
 pub fn lif_update(lif: &LifConstants, v: &mut f32, refrac_time: &mut f32, isyn: f32) -> bool {
     if *refrac_time <= 0.0 {
@@ -224,24 +370,34 @@ pub fn lif_update(lif: &LifConstants, v: &mut f32, refrac_time: &mut f32, isyn: 
 
 impl Simulator for CpuSimulation {
     fn description(&self) -> String {
-        "cpu".to_owned()
+        format!(
+            "cpu ({} thread{})",
+            self.threads,
+            if self.threads == 1 { "" } else { "s" }
+        )
     }
 
     fn network(&self) -> &BuiltNetwork {
         &self.net
     }
 
+    fn batch_size(&self) -> u32 {
+        self.batch as u32
+    }
+
     fn set_magnitude(&mut self, source: CurrentSourceId, values: &[f32]) -> Result<(), SimError> {
-        let c = check_magnitudes(&self.net, source, values)?;
+        let c = check_magnitudes(&self.net, self.batch as u32, source, values)?;
         self.magnitudes[c].copy_from_slice(values);
         Ok(())
     }
 
     fn step_time(&mut self, steps: u32) -> Result<(), SimError> {
         self.clock.check_room(steps)?;
-        for _ in 0..steps {
-            self.step();
+        if steps == 0 {
+            return Ok(());
         }
+        threads::run(self, steps);
+        self.clock.advance(steps);
         Ok(())
     }
 
@@ -249,9 +405,12 @@ impl Simulator for CpuSimulation {
         for (state, pop) in self.populations.iter_mut().zip(&self.net.populations) {
             state.v.fill(pop.init.v);
             state.refrac_time.fill(pop.init.refrac_time);
-            state.spikes.clear();
-            if let Some(r) = state.recording.as_mut() {
-                r.fill(0);
+            for w in state
+                .spikes
+                .iter_mut()
+                .chain(state.recording.iter_mut().flatten())
+            {
+                *w.get_mut() = 0;
             }
         }
         for s in &mut self.synapses {
@@ -262,24 +421,46 @@ impl Simulator for CpuSimulation {
         Ok(())
     }
 
-    fn take_recording(&mut self) -> Result<Vec<Option<SpikeRecording>>, SimError> {
+    fn start_take_recording(&mut self) -> Result<PendingRecordings, SimError> {
         let (steps, first_step) = self.clock.take();
-        let out = self
+        let populations = self
             .populations
             .iter_mut()
             .zip(&self.net.populations)
             .map(|(state, pop)| {
+                let words = words_per_step(pop.size);
                 state.recording.as_mut().map(|r| {
-                    let words = words_per_step(pop.size) * steps as usize;
-                    let mut rec =
-                        SpikeRecording::new(&pop.name, pop.size, steps, self.net.dt, first_step);
-                    rec.bits.copy_from_slice(&r[..words]);
-                    r.fill(0);
-                    rec
+                    r.chunks_mut(self.recording_steps * words)
+                        .map(|image| {
+                            let mut rec = SpikeRecording::new(
+                                &pop.name,
+                                pop.size,
+                                steps,
+                                self.net.dt,
+                                first_step,
+                            );
+                            for (out, w) in rec.bits.iter_mut().zip(image.iter_mut()) {
+                                *out = std::mem::take(w.get_mut());
+                            }
+                            rec
+                        })
+                        .collect()
                 })
             })
             .collect();
-        Ok(out)
+        Ok(PendingRecordings(Pending::Ready(Recordings {
+            populations,
+        })))
+    }
+
+    fn finish_take_recording(
+        &mut self,
+        pending: PendingRecordings,
+    ) -> Result<Recordings, SimError> {
+        match pending.0 {
+            Pending::Ready(r) => Ok(r),
+            Pending::Gpu(_) => Err(SimError::ForeignRecording),
+        }
     }
 
     fn read_state(
@@ -311,7 +492,7 @@ impl Simulator for CpuSimulation {
 
 #[cfg(test)]
 mod tests {
-    use super::fixed_to_f32;
+    use super::*;
 
     #[test]
     fn fixed_to_f32_rounds_to_nearest_like_a_plain_conversion() {
@@ -331,6 +512,29 @@ mod tests {
             1_073_741_823,
         ] {
             assert_eq!(fixed_to_f32(acc), acc as f32, "{acc}");
+        }
+    }
+
+    #[test]
+    fn lif_word_matches_the_scalar_lif_update() {
+        let lif = crate::model::LifParams::TUTORIAL.derive(0.1);
+        // Neurons around threshold, refractory ones about to come out, and odd lengths.
+        for len in [1usize, 7, 31, 32] {
+            let mut v: Vec<f32> = (0..len).map(|j| -60.0 + 0.5 * j as f32).collect();
+            let mut r: Vec<f32> = (0..len)
+                .map(|j| [0.0, 0.05, 0.1, 2.0, -0.1][j % 5])
+                .collect();
+            let isyn: Vec<f32> = (0..len).map(|j| 0.1 * (j % 9) as f32).collect();
+            let (mut v2, mut r2) = (v.clone(), r.clone());
+            for _ in 0..50 {
+                let bits = lif_word(&lif, &mut v, &mut r, &isyn);
+                for j in 0..len {
+                    let spiked = lif_update(&lif, &mut v2[j], &mut r2[j], isyn[j]);
+                    assert_eq!(bits >> j & 1 == 1, spiked, "neuron {j}");
+                }
+                assert_eq!(v, v2);
+                assert_eq!(r, r2);
+            }
         }
     }
 }

@@ -161,6 +161,17 @@ impl GpuContext {
         }
     }
 
+    /// Waits for one submission (and those before it), not for later ones.
+    pub fn wait_for(&self, submission: wgpu::SubmissionIndex) -> Result<(), GpuError> {
+        self.device
+            .poll(wgpu::PollType::Wait {
+                submission_index: Some(submission),
+                timeout: None,
+            })
+            .map_err(|e| GpuError::Wgpu(e.to_string()))?;
+        self.check_errors()
+    }
+
     /// Waits for all submitted work.
     pub fn wait(&self) -> Result<(), GpuError> {
         self.device

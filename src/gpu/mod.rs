@@ -1,5 +1,12 @@
-//! The wgpu backend: WGSL kernels from `shaders/`, one submission per run of timesteps,
-//! recordings read back once at its end.
+//! The wgpu backend: WGSL kernels from `shaders/`, one submission per run of timesteps
+//! for the whole batch, recordings read back once at its end.
+//!
+//! Everything is created once in [`GpuSimulation::new`]: buffers sized for the batch,
+//! pipelines, bind groups, the initial state to reset from. A run of timesteps only
+//! writes its per-step parameters and records dispatches; a reset is two buffer copies
+//! and a few clears, recorded into the next submission. Recordings come back through a
+//! small pool of read-back buffers, so a recording can be copied out while the next
+//! batch already runs (see [`Simulator::start_take_recording`]).
 
 mod context;
 pub mod shaders;
@@ -9,8 +16,11 @@ pub use context::{ADAPTER_ENV, AdapterSummary, GpuContext, hardware_adapter, lis
 use wgpu::util::DeviceExt;
 
 use crate::model::{BuiltNetwork, CurrentSourceId, PopulationId, SynapseGroupId};
-use crate::recording::{SpikeRecording, words_per_step};
-use crate::simulator::{SimConfig, SimError, Simulator, StateVar, StepClock, check_magnitudes};
+use crate::recording::{Recordings, SpikeRecording, words_per_step};
+use crate::simulator::{
+    Pending, PendingRecordings, SimConfig, SimError, Simulator, StateVar, StepClock,
+    check_magnitudes,
+};
 use shaders::NeuronKernelLayout;
 
 /// Why the GPU backend failed.
@@ -36,6 +46,17 @@ pub enum GpuError {
         limit: u64,
         adapter: String,
     },
+    #[error(
+        "batch size {batch} is too large for adapter '{adapter}': {what} would need {needed} bytes, at most {limit} are allowed; use --batch {max_batch} or less"
+    )]
+    BatchTooLarge {
+        batch: u32,
+        max_batch: u32,
+        what: String,
+        needed: u64,
+        limit: u64,
+        adapter: String,
+    },
     #[error("kernel '{kernel}' failed to compile on this adapter: {reason}")]
     Pipeline { kernel: String, reason: String },
     #[error("wgpu error: {0}")]
@@ -47,6 +68,9 @@ pub enum GpuError {
 struct GpuPopulation {
     v: wgpu::Buffer,
     refrac_time: wgpu::Buffer,
+    /// Initial `V` and `RefracTime` of the whole batch, copied over the state on reset.
+    v_init: wgpu::Buffer,
+    refrac_time_init: wgpu::Buffer,
     /// Two timesteps of spike words, written alternately.
     spikes: wgpu::Buffer,
     recording: Option<wgpu::Buffer>,
@@ -76,14 +100,39 @@ struct StepParams {
 pub struct GpuSimulation {
     ctx: GpuContext,
     net: BuiltNetwork,
+    batch: u32,
     step_params: wgpu::Buffer,
     step_stride: u64,
+    /// Host copy of the per-step parameters, reused by every run.
+    step_params_host: Vec<u8>,
     populations: Vec<GpuPopulation>,
     groups: Vec<GpuSynapseGroup>,
     magnitudes: Vec<wgpu::Buffer>,
-    readback: Option<wgpu::Buffer>,
+    /// Bytes of one full recording of every recorded population.
+    recording_bytes: u64,
+    /// Read-back buffers for recordings not in flight.
+    free_readbacks: Vec<wgpu::Buffer>,
+    /// Commands (a reset) to run before the next run of timesteps.
+    pending: Option<wgpu::CommandEncoder>,
+    /// Whether recording rows hold spikes not yet cleared (neurons OR their bits in).
+    recording_dirty: bool,
+    /// Tells pending recordings which simulation they belong to.
+    id: u64,
     clock: StepClock,
 }
+
+/// A recording being copied to a read-back buffer; see
+/// [`Simulator::start_take_recording`].
+pub struct PendingReadback {
+    owner: u64,
+    buffer: wgpu::Buffer,
+    submission: wgpu::SubmissionIndex,
+    mapped: std::sync::mpsc::Receiver<Result<(), wgpu::BufferAsyncError>>,
+    steps: u32,
+    first_step: u64,
+}
+
+static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 const NEURON_WORKGROUP: u32 = 256;
 
@@ -118,6 +167,8 @@ impl GpuSimulation {
     pub fn new(ctx: GpuContext, net: &BuiltNetwork, config: SimConfig) -> Result<Self, GpuError> {
         let b = Builder { ctx: &ctx };
         let limits = &ctx.limits;
+        let batch = config.batch_size.max(1);
+        b.check_batch(net, config)?;
         let step_stride = u64::from(limits.min_uniform_buffer_offset_alignment)
             .max(std::mem::size_of::<StepParams>() as u64);
         // One block per timestep of a run; dynamic offsets are u32.
@@ -139,11 +190,12 @@ impl GpuSimulation {
             usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
+        let batched = |n: u32| u64::from(n) * u64::from(batch);
         let magnitudes = net
             .current_sources
             .iter()
             .map(|c| {
-                let n = net.populations[c.target].size as usize;
+                let n = batched(net.populations[c.target].size) as usize;
                 b.storage(
                     &format!("{}.magnitude", c.name),
                     n as u64 * 4,
@@ -154,7 +206,7 @@ impl GpuSimulation {
 
         let mut in_syn = Vec::new();
         for s in &net.synapse_groups {
-            let n = u64::from(net.populations[s.post].size) * 4;
+            let n = batched(net.populations[s.post].size) * 4;
             in_syn.push((
                 b.storage(&format!("{}.in_syn", s.name), n, None)?,
                 b.storage(&format!("{}.in_syn_acc", s.name), n, None)?,
@@ -173,12 +225,27 @@ impl GpuSimulation {
                     u64::from(limits.max_compute_workgroups_per_dimension),
                 ));
             }
-            let n_bytes = u64::from(pop.size) * 4;
+            let n = batched(pop.size) as usize;
+            let n_bytes = n as u64 * 4;
             let v = b.storage(&format!("{}.V", pop.name), n_bytes, None)?;
             let refrac_time = b.storage(&format!("{}.RefracTime", pop.name), n_bytes, None)?;
-            let spikes = b.storage(&format!("{}.spikes", pop.name), 2 * words * 4, None)?;
+            let v_init = b.storage(
+                &format!("{}.V initial", pop.name),
+                n_bytes,
+                Some(bytemuck::cast_slice(&vec![pop.init.v; n])),
+            )?;
+            let refrac_time_init = b.storage(
+                &format!("{}.RefracTime initial", pop.name),
+                n_bytes,
+                Some(bytemuck::cast_slice(&vec![pop.init.refrac_time; n])),
+            )?;
+            let spikes = b.storage(
+                &format!("{}.spikes", pop.name),
+                2 * batched(words as u32) * 4,
+                None,
+            )?;
             let recording = if pop.spike_recording {
-                let bytes = words * 4 * u64::from(config.recording_steps);
+                let bytes = batched(words as u32) * 4 * u64::from(config.recording_steps);
                 recording_bytes += bytes;
                 Some(b.storage(&format!("{}.recording", pop.name), bytes, None)?)
             } else {
@@ -210,6 +277,7 @@ impl GpuSimulation {
             let mut constants: Vec<(String, f64)> = vec![
                 ("N".into(), f64::from(pop.size)),
                 ("WORDS".into(), words as f64),
+                ("BATCH".into(), f64::from(batch)),
                 ("EXP_TC".into(), f64::from(pop.lif.exp_tc)),
                 ("R_MEMBRANE".into(), f64::from(pop.lif.r_membrane)),
                 ("V_REST".into(), f64::from(pop.lif.v_rest)),
@@ -250,6 +318,8 @@ impl GpuSimulation {
             populations.push(GpuPopulation {
                 v,
                 refrac_time,
+                v_init,
+                refrac_time_init,
                 spikes,
                 recording,
                 pipeline,
@@ -282,6 +352,8 @@ impl GpuSimulation {
             let n_pre = net.populations[s.pre].size;
             let constants = [
                 ("WORDS_PRE", words_per_step(n_pre) as f64),
+                ("N_POST", f64::from(net.populations[s.post].size)),
+                ("BATCH", f64::from(batch)),
                 ("WEIGHT", f64::from(s.weight.weight_fixed)),
             ];
             let name = format!("propagate_spikes[{}]", s.name);
@@ -307,34 +379,25 @@ impl GpuSimulation {
                     .min(limits.max_compute_workgroups_per_dimension),
             });
         }
-        if recording_bytes > limits.max_buffer_size {
-            return Err(b.over_limit(
-                "the recording read-back buffer".to_owned(),
-                recording_bytes,
-                limits.max_buffer_size,
-            ));
-        }
-        let readback = (recording_bytes > 0).then(|| {
-            ctx.device.create_buffer(&wgpu::BufferDescriptor {
-                label: Some("recording readback"),
-                size: recording_bytes,
-                usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-                mapped_at_creation: false,
-            })
-        });
         ctx.check_errors()?;
-        let sim = GpuSimulation {
+        let mut sim = GpuSimulation {
             ctx,
             net: net.clone(),
+            batch,
             step_params,
             step_stride,
+            step_params_host: Vec::new(),
             populations,
             groups,
             magnitudes,
-            readback,
+            recording_bytes,
+            free_readbacks: Vec::new(),
+            pending: None,
+            recording_dirty: false,
+            id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             clock: StepClock::new(config),
         };
-        sim.write_initial_state()?;
+        sim.record_reset();
         Ok(sim)
     }
 
@@ -343,100 +406,112 @@ impl GpuSimulation {
         &self.ctx.adapter
     }
 
-    fn write_initial_state(&self) -> Result<(), GpuError> {
-        let mut encoder = self
-            .ctx
+    fn encoder(&self, label: &str) -> wgpu::CommandEncoder {
+        self.ctx
             .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                label: Some("reset"),
-            });
-        for (gpu, pop) in self.populations.iter().zip(&self.net.populations) {
-            let n = pop.size as usize;
-            self.ctx
-                .queue
-                .write_buffer(&gpu.v, 0, bytemuck::cast_slice(&vec![pop.init.v; n]));
-            self.ctx.queue.write_buffer(
-                &gpu.refrac_time,
-                0,
-                bytemuck::cast_slice(&vec![pop.init.refrac_time; n]),
-            );
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(label) })
+    }
+
+    /// Records a reset into the commands the next submission starts with.
+    fn record_reset(&mut self) {
+        let mut encoder = self.pending.take().unwrap_or_else(|| self.encoder("reset"));
+        for gpu in &self.populations {
+            encoder.copy_buffer_to_buffer(&gpu.v_init, 0, &gpu.v, 0, None);
+            encoder.copy_buffer_to_buffer(&gpu.refrac_time_init, 0, &gpu.refrac_time, 0, None);
             encoder.clear_buffer(&gpu.spikes, 0, None);
+            if let Some(r) = gpu.recording.as_ref().filter(|_| self.recording_dirty) {
+                encoder.clear_buffer(r, 0, None);
+            }
         }
+        self.recording_dirty = false;
         for g in &self.groups {
             encoder.clear_buffer(&g.in_syn, 0, None);
             encoder.clear_buffer(&g.in_syn_acc, 0, None);
         }
-        self.ctx.queue.submit([encoder.finish()]);
-        self.ctx.check_errors()
+        self.pending = Some(encoder);
+    }
+
+    /// Submits any recorded reset on its own.
+    fn flush_pending(&mut self) -> Result<(), GpuError> {
+        if let Some(encoder) = self.pending.take() {
+            self.ctx.queue.submit([encoder.finish()]);
+            self.ctx.check_errors()?;
+        }
+        Ok(())
     }
 
     /// Copies `bytes` bytes of each buffer to the host in one submission.
-    fn read_buffers(&self, sources: &[(&wgpu::Buffer, u64)]) -> Result<Vec<Vec<u8>>, GpuError> {
+    fn read_buffers(&mut self, sources: &[(&wgpu::Buffer, u64)]) -> Result<Vec<Vec<u8>>, GpuError> {
+        self.flush_pending()?;
         let total: u64 = sources.iter().map(|(_, b)| *b).sum();
         if total == 0 {
             return Ok(sources.iter().map(|_| Vec::new()).collect());
         }
-        let owned;
-        let staging = match &self.readback {
-            Some(b) if b.size() >= total => b,
-            _ => {
-                owned = self.ctx.device.create_buffer(&wgpu::BufferDescriptor {
-                    label: Some("readback"),
-                    size: total,
-                    usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-                    mapped_at_creation: false,
-                });
-                &owned
-            }
-        };
-        let mut encoder = self
-            .ctx
-            .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                label: Some("readback"),
-            });
+        let staging = self.ctx.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("readback"),
+            size: total,
+            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let mut encoder = self.encoder("readback");
         let mut offset = 0;
         for (buffer, bytes) in sources {
-            encoder.copy_buffer_to_buffer(buffer, 0, staging, offset, *bytes);
+            encoder.copy_buffer_to_buffer(buffer, 0, &staging, offset, *bytes);
             offset += bytes;
         }
-        self.ctx.queue.submit([encoder.finish()]);
-        let slice = staging.slice(..total);
+        let submission = self.ctx.queue.submit([encoder.finish()]);
         let (tx, rx) = std::sync::mpsc::channel();
-        slice.map_async(wgpu::MapMode::Read, move |r| {
-            let _ = tx.send(r);
-        });
-        // Keep the wait's result rather than returning early: the staging buffer must be
-        // unmapped on every path, or it stays mapped and every later readback fails.
-        let waited = self.ctx.wait();
-        let mapped = rx
-            .recv()
-            .map_err(|e| GpuError::Readback(e.to_string()))
-            .and_then(|r| r.map_err(|e| GpuError::Readback(e.to_string())));
-        let was_mapped = mapped.is_ok();
-        let out = mapped.and_then(|()| {
-            let view = slice
-                .get_mapped_range()
-                .map_err(|e| GpuError::Readback(e.to_string()))?;
+        staging
+            .slice(..total)
+            .map_async(wgpu::MapMode::Read, move |r| {
+                let _ = tx.send(r);
+            });
+        map_and_read(&self.ctx, &staging, total, submission, &rx, |view| {
             let mut out = Vec::with_capacity(sources.len());
             let mut offset = 0usize;
             for (_, bytes) in sources {
                 out.push(view[offset..offset + *bytes as usize].to_vec());
                 offset += *bytes as usize;
             }
-            Ok(out)
-        });
-        if was_mapped {
-            staging.unmap();
-        }
-        waited?;
-        out
+            out
+        })
     }
 
-    fn read_f32(&self, buffer: &wgpu::Buffer, n: u32) -> Result<Vec<f32>, SimError> {
-        let bytes = self.read_buffers(&[(buffer, u64::from(n) * 4)])?;
+    fn read_f32(&mut self, buffer: &wgpu::Buffer, n: u64) -> Result<Vec<f32>, SimError> {
+        let bytes = self.read_buffers(&[(buffer, n * 4)])?;
         Ok(bytemuck::pod_collect_to_vec(&bytes[0]))
     }
+}
+
+/// Waits for `submission`, then hands the mapped first `bytes` of `staging` to `read`.
+/// The buffer is unmapped on every path, or it would stay mapped and every later
+/// read-back through it would fail.
+fn map_and_read<T>(
+    ctx: &GpuContext,
+    staging: &wgpu::Buffer,
+    bytes: u64,
+    submission: wgpu::SubmissionIndex,
+    mapped: &std::sync::mpsc::Receiver<Result<(), wgpu::BufferAsyncError>>,
+    read: impl FnOnce(&[u8]) -> T,
+) -> Result<T, GpuError> {
+    let waited = ctx.wait_for(submission);
+    let mapped = mapped
+        .recv()
+        .map_err(|e| GpuError::Readback(e.to_string()))
+        .and_then(|r| r.map_err(|e| GpuError::Readback(e.to_string())));
+    let was_mapped = mapped.is_ok();
+    let out = mapped.and_then(|()| {
+        let view = staging
+            .slice(..bytes)
+            .get_mapped_range()
+            .map_err(|e| GpuError::Readback(e.to_string()))?;
+        Ok(read(&view))
+    });
+    if was_mapped {
+        staging.unmap();
+    }
+    waited?;
+    out
 }
 
 /// Creates buffers and pipelines; kept apart so `GpuSimulation::new` reads as a summary.
@@ -445,6 +520,63 @@ struct Builder<'a> {
 }
 
 impl<'a> Builder<'a> {
+    /// Refuses a batch size some buffer or dispatch can't hold, naming the largest that
+    /// fits.
+    fn check_batch(&self, net: &BuiltNetwork, config: SimConfig) -> Result<(), GpuError> {
+        let limits = &self.ctx.limits;
+        let binding_limit = limits
+            .max_storage_buffer_binding_size
+            .min(limits.max_buffer_size);
+        let steps = u64::from(config.recording_steps);
+        // (what, bytes per batch entry, limit)
+        let mut per_entry: Vec<(String, u64, u64)> = Vec::new();
+        let mut recording_total = 0;
+        for pop in &net.populations {
+            let words = words_per_step(pop.size) as u64 * 4;
+            per_entry.push((
+                format!("the state of population '{}'", pop.name),
+                u64::from(pop.size) * 4,
+                binding_limit,
+            ));
+            if pop.spike_recording {
+                per_entry.push((
+                    format!(
+                        "the spike recording of population '{}' ({steps} timesteps)",
+                        pop.name
+                    ),
+                    words * steps,
+                    binding_limit,
+                ));
+                recording_total += words * steps;
+            }
+        }
+        per_entry.push((
+            "the read-back buffer of all recordings".to_owned(),
+            recording_total,
+            limits.max_buffer_size,
+        ));
+        per_entry.push((
+            "the dispatch (workgroups per dimension)".to_owned(),
+            1,
+            u64::from(limits.max_compute_workgroups_per_dimension),
+        ));
+        let batch = u64::from(config.batch_size);
+        for (what, bytes, limit) in per_entry {
+            if bytes > 0 && bytes * batch > limit {
+                let max_batch = (limit / bytes).min(u64::from(u32::MAX)) as u32;
+                return Err(GpuError::BatchTooLarge {
+                    batch: config.batch_size,
+                    max_batch,
+                    what,
+                    needed: bytes * batch,
+                    limit,
+                    adapter: self.ctx.adapter.name.clone(),
+                });
+            }
+        }
+        Ok(())
+    }
+
     fn over_limit(&self, what: String, needed: u64, limit: u64) -> GpuError {
         GpuError::OverLimit {
             what,
@@ -575,8 +707,14 @@ impl Simulator for GpuSimulation {
         &self.net
     }
 
+    fn batch_size(&self) -> u32 {
+        self.batch
+    }
+
     fn set_magnitude(&mut self, source: CurrentSourceId, values: &[f32]) -> Result<(), SimError> {
-        let c = check_magnitudes(&self.net, source, values)?;
+        let c = check_magnitudes(&self.net, self.batch, source, values)?;
+        // Staged now, copied at the start of the next submission: after every run
+        // already submitted, so a batch in flight keeps its own input.
         self.ctx
             .queue
             .write_buffer(&self.magnitudes[c], 0, bytemuck::cast_slice(values));
@@ -590,7 +728,9 @@ impl Simulator for GpuSimulation {
         }
         // One StepParams per timestep at aligned offsets, written once for the run.
         let stride = self.step_stride as usize;
-        let mut params = vec![0u8; stride * steps as usize];
+        let params = &mut self.step_params_host;
+        params.clear();
+        params.resize(stride * steps as usize, 0);
         for k in 0..steps {
             let p = StepParams {
                 step: ((self.clock.timestep + u64::from(k)) & 1) as u32,
@@ -601,13 +741,11 @@ impl Simulator for GpuSimulation {
             params[at..at + std::mem::size_of::<StepParams>()]
                 .copy_from_slice(bytemuck::bytes_of(&p));
         }
-        self.ctx.queue.write_buffer(&self.step_params, 0, &params);
+        self.ctx.queue.write_buffer(&self.step_params, 0, params);
         let mut encoder = self
-            .ctx
-            .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                label: Some("timesteps"),
-            });
+            .pending
+            .take()
+            .unwrap_or_else(|| self.encoder("timesteps"));
         {
             let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
                 label: Some("timesteps"),
@@ -620,54 +758,131 @@ impl Simulator for GpuSimulation {
                 for g in &self.groups {
                     pass.set_pipeline(&g.pipeline);
                     pass.set_bind_group(0, &g.bind_group, &offset);
-                    pass.dispatch_workgroups(g.workgroups, 1, 1);
+                    pass.dispatch_workgroups(g.workgroups, self.batch, 1);
                 }
                 for p in &self.populations {
                     pass.set_pipeline(&p.pipeline);
                     pass.set_bind_group(0, &p.bind_group, &offset);
-                    pass.dispatch_workgroups(p.workgroups, 1, 1);
+                    pass.dispatch_workgroups(p.workgroups, self.batch, 1);
                 }
             }
         }
         self.ctx.queue.submit([encoder.finish()]);
         self.ctx.check_errors()?;
         self.clock.advance(steps);
+        self.recording_dirty = true;
         Ok(())
     }
 
     fn reset(&mut self) -> Result<(), SimError> {
-        self.write_initial_state()?;
+        self.record_reset();
         self.clock.reset();
         Ok(())
     }
 
-    fn take_recording(&mut self) -> Result<Vec<Option<SpikeRecording>>, SimError> {
+    fn start_take_recording(&mut self) -> Result<PendingRecordings, SimError> {
         let (steps, first_step) = self.clock.take();
-        let sources: Vec<(&wgpu::Buffer, u64)> = self
+        self.recording_dirty = false;
+        let buffer = self.free_readbacks.pop().unwrap_or_else(|| {
+            self.ctx.device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("recording readback"),
+                size: self.recording_bytes.max(4),
+                usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            })
+        });
+        // Rows [0, steps) of every recording are contiguous ([step][entry][word]).
+        let mut encoder = self
+            .pending
+            .take()
+            .unwrap_or_else(|| self.encoder("recording readback"));
+        let mut offset = 0;
+        for (gpu, pop) in self.populations.iter().zip(&self.net.populations) {
+            if let Some(r) = &gpu.recording {
+                let bytes =
+                    words_per_step(pop.size) as u64 * 4 * u64::from(self.batch) * u64::from(steps);
+                if bytes > 0 {
+                    encoder.copy_buffer_to_buffer(r, 0, &buffer, offset, bytes);
+                    encoder.clear_buffer(r, 0, Some(bytes));
+                }
+                offset += bytes;
+            }
+        }
+        let submission = self.ctx.queue.submit([encoder.finish()]);
+        let (tx, rx) = std::sync::mpsc::channel();
+        buffer
+            .slice(..offset.max(4))
+            .map_async(wgpu::MapMode::Read, move |r| {
+                let _ = tx.send(r);
+            });
+        self.ctx.check_errors()?;
+        Ok(PendingRecordings(Pending::Gpu(PendingReadback {
+            owner: self.id,
+            buffer,
+            submission,
+            mapped: rx,
+            steps,
+            first_step,
+        })))
+    }
+
+    fn finish_take_recording(
+        &mut self,
+        pending: PendingRecordings,
+    ) -> Result<Recordings, SimError> {
+        let p = match pending.0 {
+            Pending::Gpu(p) if p.owner == self.id => p,
+            _ => return Err(SimError::ForeignRecording),
+        };
+        let (steps, first_step, batch) = (p.steps, p.first_step, self.batch as usize);
+        let layout: Vec<(String, u32, bool)> = self
+            .net
             .populations
             .iter()
-            .zip(&self.net.populations)
-            .filter_map(|(gpu, pop)| {
-                gpu.recording
-                    .as_ref()
-                    .map(|r| (r, words_per_step(pop.size) as u64 * 4 * u64::from(steps)))
-            })
+            .zip(&self.populations)
+            .map(|(pop, gpu)| (pop.name.clone(), pop.size, gpu.recording.is_some()))
             .collect();
-        let mut data = self.read_buffers(&sources)?.into_iter();
-        let mut out = Vec::with_capacity(self.populations.len());
-        for (gpu, pop) in self.populations.iter().zip(&self.net.populations) {
-            out.push(match &gpu.recording {
-                Some(_) => {
-                    let bytes = data.next().unwrap_or_default();
-                    let mut rec =
-                        SpikeRecording::new(&pop.name, pop.size, steps, self.net.dt, first_step);
-                    rec.bits = bytemuck::pod_collect_to_vec(&bytes);
-                    Some(rec)
-                }
-                None => None,
-            });
-        }
-        Ok(out)
+        let total: u64 = layout
+            .iter()
+            .filter(|l| l.2)
+            .map(|l| words_per_step(l.1) as u64 * 4 * batch as u64 * u64::from(steps))
+            .sum();
+        let dt = self.net.dt;
+        let result = map_and_read(
+            &self.ctx,
+            &p.buffer,
+            total.max(4),
+            p.submission,
+            &p.mapped,
+            |view| {
+                let words: &[u32] = bytemuck::cast_slice(&view[..total as usize]);
+                let mut at = 0usize;
+                layout
+                    .iter()
+                    .map(|(name, size, recorded)| {
+                        if !recorded {
+                            return None;
+                        }
+                        let w = words_per_step(*size);
+                        let mut out: Vec<SpikeRecording> = (0..batch)
+                            .map(|_| SpikeRecording::new(name, *size, steps, dt, first_step))
+                            .collect();
+                        for step in 0..steps as usize {
+                            for rec in out.iter_mut() {
+                                rec.bits[step * w..(step + 1) * w]
+                                    .copy_from_slice(&words[at..at + w]);
+                                at += w;
+                            }
+                        }
+                        Some(out)
+                    })
+                    .collect()
+            },
+        );
+        self.free_readbacks.push(p.buffer);
+        Ok(Recordings {
+            populations: result?,
+        })
     }
 
     fn read_state(
@@ -681,17 +896,20 @@ impl Simulator for GpuSimulation {
             .get(p)
             .ok_or(SimError::UnknownPopulation(p))?;
         let buffer = match var {
-            StateVar::V => &gpu.v,
-            StateVar::RefracTime => &gpu.refrac_time,
+            StateVar::V => gpu.v.clone(),
+            StateVar::RefracTime => gpu.refrac_time.clone(),
         };
-        self.read_f32(buffer, self.net.populations[p].size)
+        let n = u64::from(self.net.populations[p].size) * u64::from(self.batch);
+        self.read_f32(&buffer, n)
     }
 
     fn read_in_syn(&mut self, group: SynapseGroupId) -> Result<Vec<f32>, SimError> {
         let g = group.index();
         let gpu = self.groups.get(g).ok_or(SimError::UnknownSynapseGroup(g))?;
-        let n = self.net.populations[self.net.synapse_groups[g].post].size;
-        self.read_f32(&gpu.in_syn, n)
+        let buffer = gpu.in_syn.clone();
+        let n = u64::from(self.net.populations[self.net.synapse_groups[g].post].size)
+            * u64::from(self.batch);
+        self.read_f32(&buffer, n)
     }
 
     fn timestep(&self) -> u64 {

@@ -1,0 +1,322 @@
+//! How a run of timesteps is shared between threads, and the step loop each one runs.
+//!
+//! Everything a thread touches mutably (its slices of `V`, `RefracTime`, `inSyn`) is
+//! split off with safe borrows before the loop starts, so the loop itself allocates
+//! nothing and takes no locks; spike words are shared as atomics.
+
+use std::sync::atomic::AtomicU32;
+
+use super::barrier::SpinBarrier;
+use super::{CpuSimulation, ExpCurrSlice, NeuronInputs, neuron_update, propagate_spikes};
+use crate::model::BuiltNetwork;
+use crate::recording::words_per_step;
+
+/// Below this many neuron updates a run stays on the calling thread: starting threads
+/// costs more than it saves.
+const MIN_PARALLEL_WORK: u64 = 1_000_000;
+/// Below this many neurons per thread and timestep, slicing populations costs more in
+/// barriers than it saves.
+const MIN_NEURONS_PER_THREAD: u64 = 4_096;
+
+/// How a run is split.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Plan {
+    /// All on the calling thread.
+    Single,
+    /// Each of `n` threads simulates whole batch entries; no synchronisation.
+    Images(usize),
+    /// Each of `n` threads updates a slice of every population in every batch entry;
+    /// they meet at a barrier after each timestep.
+    Neurons(usize),
+}
+
+impl Plan {
+    pub fn workers(self) -> usize {
+        match self {
+            Plan::Single => 1,
+            Plan::Images(n) | Plan::Neurons(n) => n,
+        }
+    }
+}
+
+pub(super) fn plan(net: &BuiltNetwork, batch: usize, threads: usize, steps: u32) -> Plan {
+    let neurons: u64 = net.populations.iter().map(|p| u64::from(p.size)).sum();
+    let per_step = neurons * batch as u64;
+    if threads <= 1 || per_step * u64::from(steps) < MIN_PARALLEL_WORK {
+        Plan::Single
+    } else if batch >= threads {
+        Plan::Images(threads)
+    } else if per_step >= MIN_NEURONS_PER_THREAD * threads as u64 {
+        Plan::Neurons(threads)
+    } else {
+        Plan::Single
+    }
+}
+
+/// Neuron boundaries of `parts` slices of a population of `n`, on word boundaries.
+fn slice_bounds(n: usize, parts: usize) -> Vec<usize> {
+    let words = n.div_ceil(32);
+    (0..=parts)
+        .map(|k| (words * k / parts * 32).min(n))
+        .collect()
+}
+
+/// `data` (`[batch][n]`) cut into `[batch][slice]` pieces at `bounds`.
+fn split<'a, T>(data: &'a mut [T], n: usize, bounds: &[usize]) -> Vec<Vec<Option<&'a mut [T]>>> {
+    data.chunks_mut(n)
+        .map(|mut image| {
+            bounds
+                .windows(2)
+                .map(|w| {
+                    let (piece, rest) = std::mem::take(&mut image).split_at_mut(w[1] - w[0]);
+                    image = rest;
+                    Some(piece)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// One population slice in one batch entry.
+struct PopulationSlice<'a> {
+    image: usize,
+    /// First neuron (a multiple of 32).
+    lo: usize,
+    v: &'a mut [f32],
+    refrac_time: &'a mut [f32],
+}
+
+/// What every thread reads.
+struct Shared<'a> {
+    net: &'a BuiltNetwork,
+    batch: usize,
+    recording_steps: usize,
+    spikes: Vec<&'a [AtomicU32]>,
+    recording: Vec<Option<&'a [AtomicU32]>>,
+    /// Per synapse group, its position among its target population's incoming groups.
+    position_in_post: Vec<usize>,
+}
+
+/// One thread's share of the state: pieces indexed `[population][task]`.
+struct Worker<'a> {
+    populations: Vec<Vec<PopulationSlice<'a>>>,
+    /// `[post population][task][incoming group]`.
+    exp_curr: Vec<Vec<Vec<ExpCurrSlice<'a>>>>,
+    /// `[population][task][current source]`.
+    magnitudes: Vec<Vec<Vec<&'a [f32]>>>,
+}
+
+impl Worker<'_> {
+    fn step(&mut self, shared: &Shared<'_>, timestep: u64, record_slot: usize) {
+        let current = (timestep & 1) as usize;
+        let previous = current ^ 1;
+        let net = shared.net;
+        // Synapse update: the previous timestep's spikes, into this thread's targets.
+        for (g, group) in net.synapse_groups.iter().enumerate() {
+            let words_pre = words_per_step(net.populations[group.pre].size);
+            let k = shared.position_in_post[g];
+            for (slice, inputs) in self.populations[group.post]
+                .iter()
+                .zip(&mut self.exp_curr[group.post])
+            {
+                let at = (previous * shared.batch + slice.image) * words_pre;
+                propagate_spikes(
+                    &group.connectivity,
+                    group.weight.weight_fixed,
+                    &shared.spikes[group.pre][at..at + words_pre],
+                    slice.lo,
+                    inputs[k].in_syn_acc,
+                );
+            }
+        }
+        for (p, pop) in net.populations.iter().enumerate() {
+            let words = words_per_step(pop.size);
+            for ((slice, exp_curr), magnitudes) in self.populations[p]
+                .iter_mut()
+                .zip(&mut self.exp_curr[p])
+                .zip(&self.magnitudes[p])
+            {
+                let first = slice.lo / 32;
+                let n_words = slice.v.len().div_ceil(32);
+                let at = (current * shared.batch + slice.image) * words + first;
+                let spike_words = &shared.spikes[p][at..at + n_words];
+                let record_words = shared.recording[p].map(|r| {
+                    let at = (slice.image * shared.recording_steps + record_slot) * words + first;
+                    &r[at..at + n_words]
+                });
+                neuron_update(
+                    &pop.lif,
+                    slice.v,
+                    slice.refrac_time,
+                    &mut NeuronInputs {
+                        exp_curr,
+                        magnitudes,
+                    },
+                    spike_words,
+                    record_words,
+                );
+            }
+        }
+    }
+}
+
+/// Runs `steps` timesteps of `sim`, starting at its clock.
+pub(super) fn run(sim: &mut CpuSimulation, steps: u32) {
+    let plan = plan(&sim.net, sim.batch, sim.threads, steps);
+    let workers = plan.workers();
+    let batch = sim.batch;
+    // Which (batch entry, slice) tasks each worker gets; slices are per population.
+    let slices = if let Plan::Neurons(n) = plan { n } else { 1 };
+    let tasks: Vec<Vec<(usize, usize)>> = (0..workers)
+        .map(|w| match plan {
+            Plan::Neurons(_) => (0..batch).map(|b| (b, w)).collect(),
+            _ => (batch * w / workers..batch * (w + 1) / workers)
+                .map(|b| (b, 0))
+                .collect(),
+        })
+        .collect();
+
+    let CpuSimulation {
+        net,
+        recording_steps,
+        populations,
+        synapses,
+        magnitudes,
+        incoming,
+        sources,
+        clock,
+        ..
+    } = sim;
+    let net: &BuiltNetwork = net;
+    let bounds: Vec<Vec<usize>> = net
+        .populations
+        .iter()
+        .map(|p| slice_bounds(p.size as usize, slices))
+        .collect();
+
+    let mut spikes = Vec::new();
+    let mut recording = Vec::new();
+    let mut v_pieces = Vec::new();
+    let mut refrac_pieces = Vec::new();
+    for (state, pop) in populations.iter_mut().zip(&net.populations) {
+        let n = pop.size as usize;
+        let b = &bounds[spikes.len()];
+        v_pieces.push(split(&mut state.v, n, b));
+        refrac_pieces.push(split(&mut state.refrac_time, n, b));
+        spikes.push(&state.spikes[..]);
+        recording.push(state.recording.as_deref());
+    }
+    let mut in_syn_pieces = Vec::new();
+    let mut acc_pieces = Vec::new();
+    for (state, group) in synapses.iter_mut().zip(&net.synapse_groups) {
+        let n = net.populations[group.post].size as usize;
+        in_syn_pieces.push(split(&mut state.in_syn, n, &bounds[group.post]));
+        acc_pieces.push(split(&mut state.in_syn_acc, n, &bounds[group.post]));
+    }
+    let mut position_in_post = vec![0; net.synapse_groups.len()];
+    for groups in incoming.iter() {
+        for (k, &g) in groups.iter().enumerate() {
+            position_in_post[g] = k;
+        }
+    }
+
+    let mut thread_state: Vec<Worker<'_>> = Vec::with_capacity(workers);
+    for tasks in &tasks {
+        let mut worker = Worker {
+            populations: Vec::new(),
+            exp_curr: Vec::new(),
+            magnitudes: Vec::new(),
+        };
+        for (p, pop) in net.populations.iter().enumerate() {
+            let n = pop.size as usize;
+            let mut slices = Vec::new();
+            let mut exp_curr = Vec::new();
+            let mut mags = Vec::new();
+            for &(b, s) in tasks {
+                let (lo, hi) = (bounds[p][s], bounds[p][s + 1]);
+                slices.push(PopulationSlice {
+                    image: b,
+                    lo,
+                    v: v_pieces[p][b][s].take().unwrap_or_default(),
+                    refrac_time: refrac_pieces[p][b][s].take().unwrap_or_default(),
+                });
+                exp_curr.push(
+                    incoming[p]
+                        .iter()
+                        .map(|&g| {
+                            let group = &net.synapse_groups[g];
+                            ExpCurrSlice {
+                                in_syn: in_syn_pieces[g][b][s].take().unwrap_or_default(),
+                                in_syn_acc: acc_pieces[g][b][s].take().unwrap_or_default(),
+                                constants: (
+                                    group.exp_curr.init,
+                                    group.exp_curr.exp_decay,
+                                    group.weight.inv_scale,
+                                ),
+                            }
+                        })
+                        .collect(),
+                );
+                mags.push(
+                    sources[p]
+                        .iter()
+                        .map(|&c| &magnitudes[c][b * n + lo..b * n + hi])
+                        .collect(),
+                );
+            }
+            worker.populations.push(slices);
+            worker.exp_curr.push(exp_curr);
+            worker.magnitudes.push(mags);
+        }
+        thread_state.push(worker);
+    }
+
+    let shared = Shared {
+        net,
+        batch,
+        recording_steps: *recording_steps,
+        spikes,
+        recording,
+        position_in_post,
+    };
+    let start = clock.timestep;
+    let first_slot = clock.recorded_steps as usize;
+    let barrier = matches!(plan, Plan::Neurons(_)).then(|| SpinBarrier::new(workers));
+    let run_worker = &|mut worker: Worker<'_>| {
+        for k in 0..steps {
+            worker.step(&shared, start + u64::from(k), first_slot + k as usize);
+            if let Some(b) = &barrier {
+                b.wait();
+            }
+        }
+    };
+    std::thread::scope(|scope| {
+        let mut all = thread_state.into_iter();
+        let first = all.next();
+        for worker in all {
+            scope.spawn(move || run_worker(worker));
+        }
+        if let Some(worker) = first {
+            run_worker(worker);
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slices_cover_the_population_on_word_boundaries() {
+        assert_eq!(slice_bounds(20_000, 2), vec![0, 9984, 20_000]);
+        assert_eq!(slice_bounds(70, 3), vec![0, 32, 64, 70]);
+        assert_eq!(slice_bounds(5, 1), vec![0, 5]);
+        for n in [1, 31, 32, 33, 1000] {
+            for parts in 1..5 {
+                let b = slice_bounds(n, parts);
+                assert_eq!((b[0], b[parts]), (0, n));
+                assert!(b.windows(2).all(|w| w[0] <= w[1] && w[0] % 32 == 0));
+            }
+        }
+    }
+}

@@ -142,6 +142,9 @@ struct BenchArgs {
     /// at least two whole batches.
     #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..))]
     images: u32,
+    /// Timed runs per row; the row shows the median.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
+    repeat: u32,
     /// Batch sizes to time, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "1,8,64,256", value_parser = clap::value_parser!(u32).range(1..=65_535))]
     batch: Vec<u32>,
@@ -341,8 +344,9 @@ fn run(args: &RunArgs) -> Result<()> {
                     summary.pn_spikes, summary.kc_spikes, summary.kc_active
                 );
                 match &bar {
-                    Some(b) => b.println(line),
-                    None => println!("{line}"),
+                    // A hidden bar (output not a terminal) drops what it is given to print.
+                    Some(b) if !b.is_hidden() => b.println(line),
+                    _ => println!("{line}"),
                 }
                 if !args.no_plots {
                     let path = args.out.join(format!("raster_{split_name}_{index:05}.png"));
@@ -486,9 +490,10 @@ fn bench(args: &BenchArgs) -> Result<()> {
     };
     println!(
         "tutorial PN -> KC network, {} timesteps per image, seed {}; wall-clock time from the first \
-         image in to the last recording out, after one warm-up batch",
+         image in to the last recording out, median of {} runs after one warm-up batch",
         tutorial::PRESENT_STEPS,
-        args.source.seed
+        args.source.seed,
+        args.repeat
     );
     println!(
         "{:<56} {:>6} {:>7} {:>10} {:>10} {:>12}",
@@ -517,9 +522,14 @@ fn bench(args: &BenchArgs) -> Result<()> {
             };
             // Warm-up: shader compilation and first-touch allocation happen here.
             run(sim.as_mut(), batch as usize)?;
-            let t = Instant::now();
-            run(sim.as_mut(), images)?;
-            let secs = t.elapsed().as_secs_f64();
+            let mut times = Vec::new();
+            for _ in 0..args.repeat {
+                let t = Instant::now();
+                run(sim.as_mut(), images)?;
+                times.push(t.elapsed().as_secs_f64());
+            }
+            times.sort_by(f64::total_cmp);
+            let secs = times[times.len() / 2];
             let ms = secs * 1e3 / images as f64;
             let batches = images.div_ceil(batch as usize);
             println!(

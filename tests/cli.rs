@@ -48,6 +48,28 @@ fn default_run_reports_four_images_and_writes_their_rasters() {
 }
 
 #[test]
+fn batched_runs_print_the_same_images_as_unbatched_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines = |args: &[&str]| {
+        let mut all = vec!["run", "--images", "5", "--no-plots"];
+        all.extend_from_slice(args);
+        let o = kenyon(dir.path(), &all);
+        let (out, err) = text(&o);
+        assert!(o.status.success(), "{out}\n{err}");
+        out.lines()
+            .filter(|l| l.starts_with("image "))
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    let alone = lines(&["--backend", "cpu", "--threads", "1"]);
+    assert_eq!(alone.len(), 5);
+    assert_eq!(alone, lines(&["--backend", "cpu", "--batch", "2"]));
+    if common::gpu_context().is_some() {
+        assert_eq!(alone, lines(&["--backend", "gpu", "--batch", "3"]));
+    }
+}
+
+#[test]
 fn summary_json_connectivity_and_spikes_are_written_as_promised() {
     let dir = tempfile::tempdir().unwrap();
     let o = kenyon(

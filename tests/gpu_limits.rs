@@ -36,3 +36,35 @@ fn a_population_over_the_adapters_limits_is_refused_clearly() {
         "{message}"
     );
 }
+
+#[test]
+fn a_batch_over_the_adapters_limits_is_refused_naming_the_largest_that_fits() {
+    let Some(ctx) = common::gpu_context() else {
+        return;
+    };
+    let mb = kenyon::tutorial::mushroom_body();
+    let built = mb.network.build(1).unwrap();
+    // 65 535 stimuli of KC recording are 32 GB: more than any adapter binds.
+    let config = SimConfig {
+        batch_size: 65_535,
+        ..SimConfig::DEFAULT
+    };
+    let err = match GpuSimulation::new(ctx, &built, config) {
+        Ok(_) => panic!("batch 65535 was accepted"),
+        Err(e) => e,
+    };
+    let GpuError::BatchTooLarge { max_batch, .. } = err else {
+        panic!("{err:?}");
+    };
+    assert!((1..65_535).contains(&max_batch), "{max_batch}");
+    assert!(
+        err.to_string().contains(&format!("--batch {max_batch}")),
+        "{err}"
+    );
+    // The largest batch it names does load.
+    let fits = SimConfig {
+        batch_size: max_batch.min(64),
+        ..SimConfig::DEFAULT
+    };
+    GpuSimulation::new(common::gpu_context().unwrap(), &built, fits).unwrap();
+}

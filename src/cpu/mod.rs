@@ -57,6 +57,8 @@ pub struct CpuSimulation {
     incoming: Vec<Vec<usize>>,
     /// Per population, the current sources injecting into it.
     sources: Vec<Vec<usize>>,
+    /// `V`, `RefracTime` and `inSyn` still to be set to their initial values.
+    reset_pending: bool,
     clock: StepClock,
 }
 
@@ -124,8 +126,23 @@ impl CpuSimulation {
             magnitudes,
             incoming,
             sources,
+            reset_pending: false,
             clock: StepClock::new(config),
         })
+    }
+
+    /// Carries out a pending reset of the state here and now.
+    fn apply_reset(&mut self) {
+        if std::mem::take(&mut self.reset_pending) {
+            for (state, pop) in self.populations.iter_mut().zip(&self.net.populations) {
+                state.v.fill(pop.init.v);
+                state.refrac_time.fill(pop.init.refrac_time);
+            }
+            for s in &mut self.synapses {
+                s.in_syn.fill(0.0);
+                s.in_syn_acc.fill(0);
+            }
+        }
     }
 
     /// Worker threads a run of `steps` timesteps would use.
@@ -179,14 +196,20 @@ fn exp_curr(
     in_syn_acc: &mut [i32],
     (init, decay, inv_scale): (f32, f32, f32),
 ) {
-    for ((total, in_syn), &acc) in isyn.iter_mut().zip(in_syn).zip(in_syn_acc.iter()) {
-        let s = *in_syn + fixed_to_f32(acc) * inv_scale;
+    // In most timesteps most words of neurons receive no spike: then the input is 0.0
+    // (exactly what converting a zero sum gives) and there are no zeros to rewrite.
+    if in_syn_acc.iter().fold(0, |any, &a| any | a) == 0 {
+        for (total, in_syn) in isyn.iter_mut().zip(in_syn) {
+            let s = *in_syn + 0.0;
+            *total += init * s;
+            *in_syn = s * decay;
+        }
+        return;
+    }
+    for ((total, in_syn), acc) in isyn.iter_mut().zip(in_syn).zip(in_syn_acc) {
+        let s = *in_syn + fixed_to_f32(std::mem::take(acc)) * inv_scale;
         *total += init * s;
         *in_syn = s * decay;
-    }
-    // Most neurons receive nothing in a given timestep: skip rewriting zeros.
-    if in_syn_acc.iter().any(|&a| a != 0) {
-        in_syn_acc.fill(0);
     }
 }
 
@@ -397,26 +420,21 @@ impl Simulator for CpuSimulation {
             return Ok(());
         }
         threads::run(self, steps);
+        self.reset_pending = false;
         self.clock.advance(steps);
         Ok(())
     }
 
     fn reset(&mut self) -> Result<(), SimError> {
-        for (state, pop) in self.populations.iter_mut().zip(&self.net.populations) {
-            state.v.fill(pop.init.v);
-            state.refrac_time.fill(pop.init.refrac_time);
-            for w in state
-                .spikes
-                .iter_mut()
-                .chain(state.recording.iter_mut().flatten())
-            {
+        // The recording needs no clearing (each recorded timestep writes its row whole)
+        // and the state is reset by the threads of the next run, each its own slices,
+        // just before using them.
+        for state in &mut self.populations {
+            for w in state.spikes.iter_mut() {
                 *w.get_mut() = 0;
             }
         }
-        for s in &mut self.synapses {
-            s.in_syn.fill(0.0);
-            s.in_syn_acc.fill(0);
-        }
+        self.reset_pending = true;
         self.clock.reset();
         Ok(())
     }
@@ -430,19 +448,18 @@ impl Simulator for CpuSimulation {
             .map(|(state, pop)| {
                 let words = words_per_step(pop.size);
                 state.recording.as_mut().map(|r| {
+                    // Every recorded row was written whole, so nothing needs clearing.
                     r.chunks_mut(self.recording_steps * words)
-                        .map(|image| {
-                            let mut rec = SpikeRecording::new(
-                                &pop.name,
-                                pop.size,
-                                steps,
-                                self.net.dt,
-                                first_step,
-                            );
-                            for (out, w) in rec.bits.iter_mut().zip(image.iter_mut()) {
-                                *out = std::mem::take(w.get_mut());
-                            }
-                            rec
+                        .map(|image| SpikeRecording {
+                            population: pop.name.clone(),
+                            n_neurons: pop.size,
+                            n_steps: steps,
+                            dt: self.net.dt,
+                            first_step,
+                            bits: image[..steps as usize * words]
+                                .iter_mut()
+                                .map(|w| *w.get_mut())
+                                .collect(),
                         })
                         .collect()
                 })
@@ -468,6 +485,7 @@ impl Simulator for CpuSimulation {
         population: PopulationId,
         var: StateVar,
     ) -> Result<Vec<f32>, SimError> {
+        self.apply_reset();
         let p = self
             .populations
             .get(population.index())
@@ -479,6 +497,7 @@ impl Simulator for CpuSimulation {
     }
 
     fn read_in_syn(&mut self, group: SynapseGroupId) -> Result<Vec<f32>, SimError> {
+        self.apply_reset();
         self.synapses
             .get(group.index())
             .map(|s| s.in_syn.clone())

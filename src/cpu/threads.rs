@@ -107,7 +107,27 @@ struct Worker<'a> {
 }
 
 impl Worker<'_> {
-    fn step(&mut self, shared: &Shared<'_>, timestep: u64, record_slot: usize) {
+    /// Sets the state of task `task` to its initial values.
+    fn reset(&mut self, net: &BuiltNetwork, task: usize) {
+        for (p, pop) in net.populations.iter().enumerate() {
+            let slice = &mut self.populations[p][task];
+            slice.v.fill(pop.init.v);
+            slice.refrac_time.fill(pop.init.refrac_time);
+            for input in &mut self.exp_curr[p][task] {
+                input.in_syn.fill(0.0);
+                input.in_syn_acc.fill(0);
+            }
+        }
+    }
+
+    /// One timestep of tasks `tasks` (indices into this worker's pieces).
+    fn step(
+        &mut self,
+        shared: &Shared<'_>,
+        timestep: u64,
+        record_slot: usize,
+        tasks: std::ops::Range<usize>,
+    ) {
         let current = (timestep & 1) as usize;
         let previous = current ^ 1;
         let net = shared.net;
@@ -115,9 +135,9 @@ impl Worker<'_> {
         for (g, group) in net.synapse_groups.iter().enumerate() {
             let words_pre = words_per_step(net.populations[group.pre].size);
             let k = shared.position_in_post[g];
-            for (slice, inputs) in self.populations[group.post]
+            for (slice, inputs) in self.populations[group.post][tasks.clone()]
                 .iter()
-                .zip(&mut self.exp_curr[group.post])
+                .zip(&mut self.exp_curr[group.post][tasks.clone()])
             {
                 let at = (previous * shared.batch + slice.image) * words_pre;
                 propagate_spikes(
@@ -131,10 +151,10 @@ impl Worker<'_> {
         }
         for (p, pop) in net.populations.iter().enumerate() {
             let words = words_per_step(pop.size);
-            for ((slice, exp_curr), magnitudes) in self.populations[p]
+            for ((slice, exp_curr), magnitudes) in self.populations[p][tasks.clone()]
                 .iter_mut()
-                .zip(&mut self.exp_curr[p])
-                .zip(&self.magnitudes[p])
+                .zip(&mut self.exp_curr[p][tasks.clone()])
+                .zip(&self.magnitudes[p][tasks.clone()])
             {
                 let first = slice.lo / 32;
                 let n_words = slice.v.len().div_ceil(32);
@@ -184,9 +204,11 @@ pub(super) fn run(sim: &mut CpuSimulation, steps: u32) {
         magnitudes,
         incoming,
         sources,
+        reset_pending,
         clock,
         ..
     } = sim;
+    let reset = *reset_pending;
     let net: &BuiltNetwork = net;
     let bounds: Vec<Vec<usize>> = net
         .populations
@@ -282,11 +304,41 @@ pub(super) fn run(sim: &mut CpuSimulation, steps: u32) {
     let start = clock.timestep;
     let first_slot = clock.recorded_steps as usize;
     let barrier = matches!(plan, Plan::Neurons(_)).then(|| SpinBarrier::new(workers));
-    let run_worker = &|mut worker: Worker<'_>| {
-        for k in 0..steps {
-            worker.step(&shared, start + u64::from(k), first_slot + k as usize);
-            if let Some(b) = &barrier {
+    let n_tasks = tasks.first().map_or(0, Vec::len);
+    let run_worker = &|mut worker: Worker<'_>| match &barrier {
+        // Sliced populations: every thread finishes a timestep before any starts the next.
+        Some(b) => {
+            if reset {
+                for task in 0..n_tasks {
+                    worker.reset(net, task);
+                }
+            }
+            for k in 0..steps {
+                worker.step(
+                    &shared,
+                    start + u64::from(k),
+                    first_slot + k as usize,
+                    0..n_tasks,
+                );
                 b.wait();
+            }
+        }
+        // Whole images: one image at a time through every timestep, so only that
+        // image's state is in cache.
+        None => {
+            let own = worker.populations.first().map_or(0, Vec::len);
+            for task in 0..own {
+                if reset {
+                    worker.reset(net, task);
+                }
+                for k in 0..steps {
+                    worker.step(
+                        &shared,
+                        start + u64::from(k),
+                        first_slot + k as usize,
+                        task..task + 1,
+                    );
+                }
             }
         }
     };

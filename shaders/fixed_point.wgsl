@@ -2,6 +2,6 @@
 // plain f32(i32) may round either way when the value needs more than 24 bits (WGSL
 // leaves the direction to the implementation); the two halves below are exact, the
 // scaling by 4096 is exact, so the one rounding left is a correctly rounded f32 add.
-fn fixed_to_f32(acc: i32) -> f32 {
-    return f32(acc >> 12u) * 4096.0 + f32(acc & 4095);
+fn fixed_to_f32(acc: vec4<i32>) -> vec4<f32> {
+    return vec4<f32>(acc >> vec4(12u)) * 4096.0 + vec4<f32>(acc & vec4(4095));
 }

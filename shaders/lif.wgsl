@@ -1,4 +1,7 @@
-// GeNN's LIF neuron: sim code, threshold condition and reset (twin: cpu::lif_update).
+// GeNN's LIF neuron: sim code, threshold condition and reset (twin: cpu::lif_word, and
+// cpu::lif_update for one neuron), for four neurons at once. `select` keeps each lane's
+// arithmetic exactly that of the scalar `if`: the branch not taken is computed but not
+// used.
 override N: u32;
 override EXP_TC: f32;
 override R_MEMBRANE: f32;
@@ -9,17 +12,13 @@ override I_OFFSET: f32;
 override TAU_REFRAC: f32;
 override DT: f32;
 
-fn lif_update(v: ptr<function, f32>, refrac_time: ptr<function, f32>, isyn: f32) -> bool {
-    if *refrac_time <= 0.0 {
-        let alpha = (isyn + I_OFFSET) * R_MEMBRANE + V_REST;
-        *v = alpha - EXP_TC * (alpha - *v);
-    } else {
-        *refrac_time = *refrac_time - DT;
-    }
-    if *refrac_time <= 0.0 && *v >= V_THRESH {
-        *v = V_RESET;
-        *refrac_time = TAU_REFRAC;
-        return true;
-    }
-    return false;
+fn lif_update(v: ptr<function, vec4<f32>>, refrac_time: ptr<function, vec4<f32>>, isyn: vec4<f32>) -> vec4<bool> {
+    let integrating = *refrac_time <= vec4(0.0);
+    let alpha = (isyn + I_OFFSET) * R_MEMBRANE + V_REST;
+    let v_new = select(*v, alpha - EXP_TC * (alpha - *v), integrating);
+    let refrac_new = select(*refrac_time - DT, *refrac_time, integrating);
+    let spiked = (refrac_new <= vec4(0.0)) & (v_new >= vec4(V_THRESH));
+    *v = select(v_new, vec4(V_RESET), spiked);
+    *refrac_time = select(refrac_new, vec4(TAU_REFRAC), spiked);
+    return spiked;
 }

@@ -2,61 +2,61 @@
 // the neuron model (lif.wgsl), one exp_curr.wgsl per incoming synapse group and one
 // current_source.wgsl per current source.
 //
-// Dispatched as (ceil(N / 256), BATCH): workgroup row y updates batch entry y. State is
-// image-major (entry * N + neuron); spike words are [step & 1][entry][word] and the
-// recording [recording step][entry][word], so the rows of a run read back in one copy.
+// One invocation updates the 32 neurons of one spike word, four at a time, and writes
+// the word whole into the spike buffer and the recording: no atomics, nothing to clear.
+// Few invocations and wide loads suit software adapters, where each invocation and each
+// memory access has a fixed cost (lavapipe), and give a GPU one thread per word of every
+// image of a batch.
 //
-// A neuron that spikes sets its bit with atomicOr; spikes are rare, so this costs less
-// than gathering words in workgroup memory, and needs no barrier (software adapters
-// such as lavapipe run barriers as coroutine switches). The words this step writes were
-// cleared by the previous step's neuron update; this step clears the ones the next step
-// writes, which the synapse update has already read. The recording is cleared on the
-// host side, when it is taken or reset.
+// Dispatched as (ceil(WORDS / 64), BATCH): workgroup row y updates batch entry y. Per
+// neuron state is image-major with each entry padded to whole words (entry * WORDS * 32
+// + neuron; the padding neurons are updated but never spike); spike words are
+// [step & 1][entry][word] and the recording [recording step][entry][word], so the rows of
+// a run read back in one copy.
 
 //!include step_params.wgsl
 //!include lif.wgsl
 //!include fixed_point.wgsl
 
 override BATCH: u32;
-
-@group(0) @binding(1) var<storage, read_write> v: array<f32>;
-@group(0) @binding(2) var<storage, read_write> refrac_time: array<f32>;
-// Two timesteps of spike words: this step's (step & 1) and the previous one.
-@group(0) @binding(3) var<storage, read_write> spikes: array<atomic<u32>>;
-//!recording_binding
-
 override WORDS: u32;
+
+@group(0) @binding(1) var<storage, read_write> v: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> refrac_time: array<vec4<f32>>;
+// Two timesteps of spike words: this step's (step & 1) and the previous one.
+@group(0) @binding(3) var<storage, read_write> spikes: array<u32>;
+//!recording_binding
 
 //!pieces
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(64)
 fn main(
     @builtin(global_invocation_id) gid: vec3<u32>,
     @builtin(workgroup_id) wid: vec3<u32>,
 ) {
-    let i = gid.x;
+    let word = gid.x;
     let batch = wid.y;
-    if i < WORDS {
-        atomicStore(&spikes[(((params.step + 1u) & 1u) * BATCH + batch) * WORDS + i], 0u);
+    if word >= WORDS {
+        return;
     }
-    if i < N {
-        update_neuron(batch, i);
-    }
-}
-
-fn update_neuron(batch: u32, i: u32) {
-    let j = batch * N + i;
-    var isyn = 0.0;
+    var bits = 0u;
+    for (var m = 0u; m < 8u; m++) {
+        let q = (batch * WORDS + word) * 8u + m;
+        var isyn = vec4(0.0);
 //!inputs
-    var v_i = v[j];
-    var refrac_time_i = refrac_time[j];
-    let spiked = lif_update(&v_i, &refrac_time_i, isyn);
-    v[j] = v_i;
-    refrac_time[j] = refrac_time_i;
-    if spiked {
-        let word = i / 32u;
-        let bit = 1u << (i % 32u);
-        atomicOr(&spikes[((params.step & 1u) * BATCH + batch) * WORDS + word], bit);
-//!record
+        var v_q = v[q];
+        var refrac_time_q = refrac_time[q];
+        let spiked = lif_update(&v_q, &refrac_time_q, isyn);
+        v[q] = v_q;
+        refrac_time[q] = refrac_time_q;
+        bits |= (select(0u, 1u, spiked.x) | select(0u, 2u, spiked.y)
+            | select(0u, 4u, spiked.z) | select(0u, 8u, spiked.w)) << (4u * m);
     }
+    // Padding neurons past N never spike.
+    let valid = min(N - word * 32u, 32u);
+    if valid < 32u {
+        bits &= (1u << valid) - 1u;
+    }
+    spikes[((params.step & 1u) * BATCH + batch) * WORDS + word] = bits;
+//!record
 }

@@ -11,16 +11,17 @@
 @group(0) @binding(4) var<storage, read_write> in_syn_acc: array<atomic<i32>>;
 
 override WORDS_PRE: u32;
-override N_POST: u32;
+// Neurons per batch entry in the target's state: its size padded to whole words.
+override POST_STRIDE: u32;
 override BATCH: u32;
 override WEIGHT: i32;
 
 const ROW_THREADS: u32 = 64u;
 
-// One workgroup per word of presynaptic spikes (32 neurons; striding when there are more
-// words than workgroups): most words of a timestep are zero and cost one load, and the
-// threads of the workgroup share each spiking neuron's row. Workgroup row y serves batch
-// entry y: its spikes ([step & 1][entry][word]) into its own inSyn (entry * N_POST + i).
+// Each workgroup scans a stride of the words of presynaptic spikes (32 neurons each):
+// most words of a timestep are zero and cost one load, and the threads of the workgroup
+// share each spiking neuron's row. Workgroup row y serves batch
+// entry y: its spikes ([step & 1][entry][word]) into its own inSyn (entry * POST_STRIDE + i).
 @compute @workgroup_size(64)
 fn main(
     @builtin(workgroup_id) wid: vec3<u32>,
@@ -29,7 +30,7 @@ fn main(
 ) {
     let batch = wid.y;
     let previous = (((params.step + 1u) & 1u) * BATCH + batch) * WORDS_PRE;
-    let post_base = batch * N_POST;
+    let post_base = batch * POST_STRIDE;
     for (var w = wid.x; w < WORDS_PRE; w += nwg.x) {
         var bits = pre_spikes[previous + w];
         while bits != 0u {

@@ -13,9 +13,11 @@ fn a_population_over_the_adapters_limits_is_refused_clearly() {
         return;
     };
     let limits = ctx.limits.clone();
-    // More neurons than either one dispatch (256 per workgroup) or one storage binding
-    // (4 bytes of V per neuron) can hold on this adapter.
-    let by_workgroups = u64::from(limits.max_compute_workgroups_per_dimension) * 256 + 1;
+    // More neurons than either one dispatch or one storage binding (4 bytes of V per
+    // neuron) can hold on this adapter.
+    let by_workgroups = u64::from(limits.max_compute_workgroups_per_dimension)
+        * u64::from(kenyon::gpu::NEURONS_PER_WORKGROUP)
+        + 1;
     let by_binding = limits
         .max_storage_buffer_binding_size
         .min(limits.max_buffer_size)

@@ -134,7 +134,43 @@ pub struct PendingReadback {
 
 static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
-const NEURON_WORKGROUP: u32 = 256;
+/// Invocations per neuron-update workgroup; each updates one word (32 neurons).
+const NEURON_WORKGROUP: u32 = 64;
+
+/// Words of presynaptic spikes each synapse-update workgroup scans. Spikes are sparse
+/// (most words are zero), so one workgroup serves many words; fewer, busier workgroups
+/// also cost software adapters far less.
+const SPIKE_WORDS_PER_WORKGROUP: u32 = 32;
+
+/// Neurons each neuron-update workgroup covers.
+pub const NEURONS_PER_WORKGROUP: u32 = NEURON_WORKGROUP * 32;
+
+/// Neurons per batch entry in GPU state: the population padded to whole spike words, so
+/// each invocation of the neuron update owns a word and reads whole `vec4`s.
+fn padded(size: u32) -> u32 {
+    size.div_ceil(32) * 32
+}
+
+/// `values` (`[batch][n]`) with each entry padded with `fill` to `padded(n)`.
+fn pad_entries(values: &[f32], n: usize, fill: f32) -> Vec<f32> {
+    let stride = padded(n as u32) as usize;
+    let mut out = Vec::with_capacity(values.len() / n.max(1) * stride);
+    for entry in values.chunks(n.max(1)) {
+        out.extend_from_slice(entry);
+        out.resize(out.len() + stride - entry.len(), fill);
+    }
+    out
+}
+
+/// The inverse of [`pad_entries`].
+fn unpad_entries(values: &[f32], n: usize) -> Vec<f32> {
+    let stride = padded(n as u32) as usize;
+    values
+        .chunks(stride.max(1))
+        .flat_map(|entry| &entry[..n.min(entry.len())])
+        .copied()
+        .collect()
+}
 
 fn storage_entry(binding: u32, read_only: bool) -> wgpu::BindGroupLayoutEntry {
     wgpu::BindGroupLayoutEntry {
@@ -195,7 +231,7 @@ impl GpuSimulation {
             .current_sources
             .iter()
             .map(|c| {
-                let n = batched(net.populations[c.target].size) as usize;
+                let n = batched(padded(net.populations[c.target].size)) as usize;
                 b.storage(
                     &format!("{}.magnitude", c.name),
                     n as u64 * 4,
@@ -206,7 +242,7 @@ impl GpuSimulation {
 
         let mut in_syn = Vec::new();
         for s in &net.synapse_groups {
-            let n = batched(net.populations[s.post].size) * 4;
+            let n = batched(padded(net.populations[s.post].size)) * 4;
             in_syn.push((
                 b.storage(&format!("{}.in_syn", s.name), n, None)?,
                 b.storage(&format!("{}.in_syn_acc", s.name), n, None)?,
@@ -217,7 +253,7 @@ impl GpuSimulation {
         let mut recording_bytes = 0u64;
         for (p, pop) in net.populations.iter().enumerate() {
             let words = words_per_step(pop.size) as u64;
-            let workgroups = pop.size.div_ceil(NEURON_WORKGROUP);
+            let workgroups = (words_per_step(pop.size) as u32).div_ceil(NEURON_WORKGROUP);
             if workgroups > limits.max_compute_workgroups_per_dimension {
                 return Err(b.over_limit(
                     format!("population '{}' ({} neurons)", pop.name, pop.size),
@@ -225,7 +261,7 @@ impl GpuSimulation {
                     u64::from(limits.max_compute_workgroups_per_dimension),
                 ));
             }
-            let n = batched(pop.size) as usize;
+            let n = batched(padded(pop.size)) as usize;
             let n_bytes = n as u64 * 4;
             let v = b.storage(&format!("{}.V", pop.name), n_bytes, None)?;
             let refrac_time = b.storage(&format!("{}.RefracTime", pop.name), n_bytes, None)?;
@@ -352,7 +388,10 @@ impl GpuSimulation {
             let n_pre = net.populations[s.pre].size;
             let constants = [
                 ("WORDS_PRE", words_per_step(n_pre) as f64),
-                ("N_POST", f64::from(net.populations[s.post].size)),
+                (
+                    "POST_STRIDE",
+                    f64::from(padded(net.populations[s.post].size)),
+                ),
                 ("BATCH", f64::from(batch)),
                 ("WEIGHT", f64::from(s.weight.weight_fixed)),
             ];
@@ -376,6 +415,7 @@ impl GpuSimulation {
                 pipeline,
                 bind_group,
                 workgroups: (words_per_step(n_pre) as u32)
+                    .div_ceil(SPIKE_WORDS_PER_WORKGROUP)
                     .min(limits.max_compute_workgroups_per_dimension),
             });
         }
@@ -535,7 +575,7 @@ impl<'a> Builder<'a> {
             let words = words_per_step(pop.size) as u64 * 4;
             per_entry.push((
                 format!("the state of population '{}'", pop.name),
-                u64::from(pop.size) * 4,
+                u64::from(padded(pop.size)) * 4,
                 binding_limit,
             ));
             if pop.spike_recording {
@@ -713,11 +753,14 @@ impl Simulator for GpuSimulation {
 
     fn set_magnitude(&mut self, source: CurrentSourceId, values: &[f32]) -> Result<(), SimError> {
         let c = check_magnitudes(&self.net, self.batch, source, values)?;
+        let n = self.net.populations[self.net.current_sources[c].target].size as usize;
         // Staged now, copied at the start of the next submission: after every run
         // already submitted, so a batch in flight keeps its own input.
-        self.ctx
-            .queue
-            .write_buffer(&self.magnitudes[c], 0, bytemuck::cast_slice(values));
+        self.ctx.queue.write_buffer(
+            &self.magnitudes[c],
+            0,
+            bytemuck::cast_slice(&pad_entries(values, n, 0.0)),
+        );
         Ok(())
     }
 
@@ -899,17 +942,18 @@ impl Simulator for GpuSimulation {
             StateVar::V => gpu.v.clone(),
             StateVar::RefracTime => gpu.refrac_time.clone(),
         };
-        let n = u64::from(self.net.populations[p].size) * u64::from(self.batch);
-        self.read_f32(&buffer, n)
+        let n = self.net.populations[p].size;
+        let padded_values = self.read_f32(&buffer, u64::from(padded(n)) * u64::from(self.batch))?;
+        Ok(unpad_entries(&padded_values, n as usize))
     }
 
     fn read_in_syn(&mut self, group: SynapseGroupId) -> Result<Vec<f32>, SimError> {
         let g = group.index();
         let gpu = self.groups.get(g).ok_or(SimError::UnknownSynapseGroup(g))?;
         let buffer = gpu.in_syn.clone();
-        let n = u64::from(self.net.populations[self.net.synapse_groups[g].post].size)
-            * u64::from(self.batch);
-        self.read_f32(&buffer, n)
+        let n = self.net.populations[self.net.synapse_groups[g].post].size;
+        let padded_values = self.read_f32(&buffer, u64::from(padded(n)) * u64::from(self.batch))?;
+        Ok(unpad_entries(&padded_values, n as usize))
     }
 
     fn timestep(&self) -> u64 {

@@ -76,21 +76,18 @@ pub fn neuron_update(layout: &NeuronKernelLayout) -> String {
             .replace("{k}", &k.to_string())
             .replace("{in_syn_binding}", &in_syn.to_string())
             .replace("{acc_binding}", &acc.to_string());
-        inputs += &format!("    isyn = isyn + exp_curr_{k}(j);\n");
+        inputs += &format!("        isyn = isyn + exp_curr_{k}(q);\n");
     }
     for (k, &binding) in layout.current_sources.iter().enumerate() {
         pieces += &CURRENT_SOURCE
             .replace("{k}", &k.to_string())
             .replace("{binding}", &binding.to_string());
-        inputs += &format!("    isyn = isyn + current_source_{k}(j);\n");
+        inputs += &format!("        isyn = isyn + current_source_{k}(q);\n");
     }
     let (recording_binding, record) = match layout.recording {
         Some(b) => (
-            format!(
-                "@group(0) @binding({b}) var<storage, read_write> recording: array<atomic<u32>>;"
-            ),
-            "        atomicOr(&recording[(params.record_slot * BATCH + batch) * WORDS + word], bit);"
-                .to_owned(),
+            format!("@group(0) @binding({b}) var<storage, read_write> recording: array<u32>;"),
+            "    recording[(params.record_slot * BATCH + batch) * WORDS + word] = bits;".to_owned(),
         ),
         None => (String::new(), String::new()),
     };

@@ -602,7 +602,9 @@ impl<'a> Builder<'a> {
         ));
         let batch = u64::from(config.batch_size);
         for (what, bytes, limit) in per_entry {
-            if bytes > 0 && bytes * batch > limit {
+            // A single entry over the limit is the network's problem, not the batch's:
+            // the buffer checks below name it.
+            if bytes > 0 && bytes <= limit && bytes * batch > limit {
                 let max_batch = (limit / bytes).min(u64::from(u32::MAX)) as u32;
                 return Err(GpuError::BatchTooLarge {
                     batch: config.batch_size,

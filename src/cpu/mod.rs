@@ -41,6 +41,9 @@ pub(crate) struct SynapseState {
     in_syn: Vec<f32>,
     /// This timestep's input in fixed-point units (see `FixedPointWeight`).
     in_syn_acc: Vec<i32>,
+    /// `[batch][word]`: nonzero where a neuron of the word may have input in
+    /// `in_syn_acc`, so the neuron update reads the accumulator only there.
+    acc_dirty: Vec<u8>,
 }
 
 /// A network on the CPU.
@@ -93,10 +96,12 @@ impl CpuSimulation {
             .synapse_groups
             .iter()
             .map(|s| {
-                let n = net.populations[s.post].size as usize * batch;
+                let post = net.populations[s.post].size;
+                let n = post as usize * batch;
                 SynapseState {
                     in_syn: vec![0.0; n],
                     in_syn_acc: vec![0; n],
+                    acc_dirty: vec![0; words_per_step(post) * batch],
                 }
             })
             .collect();
@@ -141,6 +146,7 @@ impl CpuSimulation {
             for s in &mut self.synapses {
                 s.in_syn.fill(0.0);
                 s.in_syn_acc.fill(0);
+                s.acc_dirty.fill(0);
             }
         }
     }
@@ -153,13 +159,16 @@ impl CpuSimulation {
 
 /// Synapse update for one batch entry and one slice `[lo, lo + in_syn_acc.len())` of the
 /// target population (twin of `shaders/propagate_spikes.wgsl`): every spike of the
-/// previous timestep adds the group's fixed-point weight to each of its targets.
+/// previous timestep adds the group's fixed-point weight to each of its targets, and marks
+/// the target's word in `acc_dirty` (indexed from the slice's first word; `lo` is a
+/// multiple of 32).
 pub(crate) fn propagate_spikes(
     connectivity: &crate::model::SparseConnectivity,
     weight_fixed: i32,
     pre_spike_words: &[AtomicU32],
     lo: usize,
     in_syn_acc: &mut [i32],
+    acc_dirty: &mut [u8],
 ) {
     let whole = lo == 0 && in_syn_acc.len() == connectivity.n_post as usize;
     for (w, word) in pre_spike_words.iter().enumerate() {
@@ -171,14 +180,16 @@ pub(crate) fn propagate_spikes(
             if whole {
                 for &post in row {
                     in_syn_acc[post as usize] += weight_fixed;
+                    acc_dirty[post as usize / 32] = 1;
                 }
             } else {
                 for &post in row {
-                    if let Some(acc) = (post as usize)
+                    if let Some(i) = (post as usize)
                         .checked_sub(lo)
-                        .and_then(|i| in_syn_acc.get_mut(i))
+                        .filter(|&i| i < in_syn_acc.len())
                     {
-                        *acc += weight_fixed;
+                        in_syn_acc[i] += weight_fixed;
+                        acc_dirty[i / 32] = 1;
                     }
                 }
             }
@@ -194,11 +205,13 @@ fn exp_curr(
     isyn: &mut [f32],
     in_syn: &mut [f32],
     in_syn_acc: &mut [i32],
+    acc_dirty: &mut u8,
     (init, decay, inv_scale): (f32, f32, f32),
 ) {
     // In most timesteps most words of neurons receive no spike: then the input is 0.0
-    // (exactly what converting a zero sum gives) and there are no zeros to rewrite.
-    if in_syn_acc.iter().fold(0, |any, &a| any | a) == 0 {
+    // (exactly what converting a zero sum gives), and the accumulator is neither read
+    // nor rewritten.
+    if std::mem::take(acc_dirty) == 0 {
         for (total, in_syn) in isyn.iter_mut().zip(in_syn) {
             let s = *in_syn + 0.0;
             *total += init * s;
@@ -240,6 +253,8 @@ fn lif_word(lif: &LifConstants, v: &mut [f32], refrac_time: &mut [f32], isyn: &[
 pub(crate) struct ExpCurrSlice<'a> {
     pub in_syn: &'a mut [f32],
     pub in_syn_acc: &'a mut [i32],
+    /// One flag per word of the slice; see `SynapseState::acc_dirty`.
+    pub acc_dirty: &'a mut [u8],
     /// (init, expDecay, 1 / fixed-point scale)
     pub constants: (f32, f32, f32),
 }
@@ -301,6 +316,7 @@ fn word_update(
             isyn,
             &mut input.in_syn[lo..hi],
             &mut input.in_syn_acc[lo..hi],
+            &mut input.acc_dirty[lo / 32],
             input.constants,
         );
     }

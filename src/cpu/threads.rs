@@ -116,6 +116,7 @@ impl Worker<'_> {
             for input in &mut self.exp_curr[p][task] {
                 input.in_syn.fill(0.0);
                 input.in_syn_acc.fill(0);
+                input.acc_dirty.fill(0);
             }
         }
     }
@@ -140,12 +141,14 @@ impl Worker<'_> {
                 .zip(&mut self.exp_curr[group.post][tasks.clone()])
             {
                 let at = (previous * shared.batch + slice.image) * words_pre;
+                let input = &mut inputs[k];
                 propagate_spikes(
                     &group.connectivity,
                     group.weight.weight_fixed,
                     &shared.spikes[group.pre][at..at + words_pre],
                     slice.lo,
-                    inputs[k].in_syn_acc,
+                    input.in_syn_acc,
+                    input.acc_dirty,
                 );
             }
         }
@@ -230,10 +233,17 @@ pub(super) fn run(sim: &mut CpuSimulation, steps: u32) {
     }
     let mut in_syn_pieces = Vec::new();
     let mut acc_pieces = Vec::new();
+    let mut dirty_pieces = Vec::new();
     for (state, group) in synapses.iter_mut().zip(&net.synapse_groups) {
         let n = net.populations[group.post].size as usize;
         in_syn_pieces.push(split(&mut state.in_syn, n, &bounds[group.post]));
         acc_pieces.push(split(&mut state.in_syn_acc, n, &bounds[group.post]));
+        let word_bounds: Vec<usize> = bounds[group.post].iter().map(|b| b.div_ceil(32)).collect();
+        dirty_pieces.push(split(
+            &mut state.acc_dirty,
+            words_per_step(n as u32),
+            &word_bounds,
+        ));
     }
     let mut position_in_post = vec![0; net.synapse_groups.len()];
     for groups in incoming.iter() {
@@ -270,6 +280,7 @@ pub(super) fn run(sim: &mut CpuSimulation, steps: u32) {
                             ExpCurrSlice {
                                 in_syn: in_syn_pieces[g][b][s].take().unwrap_or_default(),
                                 in_syn_acc: acc_pieces[g][b][s].take().unwrap_or_default(),
+                                acc_dirty: dirty_pieces[g][b][s].take().unwrap_or_default(),
                                 constants: (
                                     group.exp_curr.init,
                                     group.exp_curr.exp_decay,

@@ -121,6 +121,30 @@ impl Worker<'_> {
         }
     }
 
+    /// `steps` timesteps of tasks `tasks` from timestep `start` (recording row
+    /// `first_slot`), waiting at `barrier` after each.
+    fn run(
+        &mut self,
+        shared: &Shared<'_>,
+        start: u64,
+        first_slot: usize,
+        steps: u32,
+        tasks: std::ops::Range<usize>,
+        barrier: Option<&SpinBarrier>,
+    ) {
+        for k in 0..steps {
+            self.step(
+                shared,
+                start + u64::from(k),
+                first_slot + k as usize,
+                tasks.clone(),
+            );
+            if let Some(b) = barrier {
+                b.wait();
+            }
+        }
+    }
+
     /// One timestep of tasks `tasks` (indices into this worker's pieces).
     fn step(
         &mut self,
@@ -324,15 +348,7 @@ pub(super) fn run(sim: &mut CpuSimulation, steps: u32) {
                     worker.reset(net, task);
                 }
             }
-            for k in 0..steps {
-                worker.step(
-                    &shared,
-                    start + u64::from(k),
-                    first_slot + k as usize,
-                    0..n_tasks,
-                );
-                b.wait();
-            }
+            worker.run(&shared, start, first_slot, steps, 0..n_tasks, Some(b));
         }
         // Whole images: one image at a time through every timestep, so only that
         // image's state is in cache.
@@ -342,14 +358,7 @@ pub(super) fn run(sim: &mut CpuSimulation, steps: u32) {
                 if reset {
                     worker.reset(net, task);
                 }
-                for k in 0..steps {
-                    worker.step(
-                        &shared,
-                        start + u64::from(k),
-                        first_slot + k as usize,
-                        task..task + 1,
-                    );
-                }
+                worker.run(&shared, start, first_slot, steps, task..task + 1, None);
             }
         }
     };

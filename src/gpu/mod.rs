@@ -57,6 +57,8 @@ pub enum GpuError {
         limit: u64,
         adapter: String,
     },
+    #[error("batch size must be at least 1")]
+    ZeroBatch,
     #[error("kernel '{kernel}' failed to compile on this adapter: {reason}")]
     Pipeline { kernel: String, reason: String },
     #[error("wgpu error: {0}")]
@@ -203,7 +205,10 @@ impl GpuSimulation {
     pub fn new(ctx: GpuContext, net: &BuiltNetwork, config: SimConfig) -> Result<Self, GpuError> {
         let b = Builder { ctx: &ctx };
         let limits = &ctx.limits;
-        let batch = config.batch_size.max(1);
+        if config.batch_size == 0 {
+            return Err(GpuError::ZeroBatch);
+        }
+        let batch = config.batch_size;
         b.check_batch(net, config)?;
         let step_stride = u64::from(limits.min_uniform_buffer_offset_alignment)
             .max(std::mem::size_of::<StepParams>() as u64);

@@ -2,7 +2,6 @@
 // cpu::lif_update for one neuron), for four neurons at once. `select` keeps each lane's
 // arithmetic exactly that of the scalar `if`: the branch not taken is computed but not
 // used.
-override N: u32;
 override EXP_TC: f32;
 override R_MEMBRANE: f32;
 override V_REST: f32;
@@ -12,7 +11,7 @@ override I_OFFSET: f32;
 override TAU_REFRAC: f32;
 override DT: f32;
 
-fn lif_update(v: ptr<function, vec4<f32>>, refrac_time: ptr<function, vec4<f32>>, isyn: vec4<f32>) -> vec4<bool> {
+fn neuron_model(v: ptr<function, vec4<f32>>, refrac_time: ptr<function, vec4<f32>>, isyn: vec4<f32>) -> vec4<bool> {
     let integrating = *refrac_time <= vec4(0.0);
     let alpha = (isyn + I_OFFSET) * R_MEMBRANE + V_REST;
     let v_new = select(*v, alpha - EXP_TC * (alpha - *v), integrating);

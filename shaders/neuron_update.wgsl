@@ -1,6 +1,7 @@
 // Neuron update of one population (twin: cpu::neuron_update), assembled from pieces:
-// the neuron model (lif.wgsl), one exp_curr.wgsl per incoming synapse group and one
-// current_source.wgsl per current source.
+// the neuron model (lif.wgsl or if.wgsl, each defining `neuron_model`), one
+// exp_curr.wgsl per incoming synapse group (DeltaCurr groups too, with its constants) and
+// one current_source.wgsl per current source.
 //
 // One invocation updates the 32 neurons of one spike word, four at a time, and writes
 // the word whole into the spike buffer and the recording: no atomics, nothing to clear.
@@ -15,9 +16,10 @@
 // a run read back in one copy.
 
 //!include step_params.wgsl
-//!include lif.wgsl
+//!neuron_model
 //!include fixed_point.wgsl
 
+override N: u32;
 override BATCH: u32;
 override WORDS: u32;
 
@@ -46,7 +48,7 @@ fn main(
 //!inputs
         var v_q = v[q];
         var refrac_time_q = refrac_time[q];
-        let spiked = lif_update(&v_q, &refrac_time_q, isyn);
+        let spiked = neuron_model(&v_q, &refrac_time_q, isyn);
         v[q] = v_q;
         refrac_time[q] = refrac_time_q;
         bits |= (select(0u, 1u, spiked.x) | select(0u, 2u, spiked.y)

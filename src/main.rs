@@ -12,7 +12,7 @@ use kenyon::mnist::{self, Split};
 use kenyon::model::BuiltNetwork;
 use kenyon::simulator::{self, BackendChoice};
 use kenyon::tutorial::{self, MushroomBody, StimulusResponse};
-use kenyon::{SimConfig, Simulator, npy, plot};
+use kenyon::{SimConfig, Simulator, SpikeRecording, npy, plot};
 
 #[derive(Parser)]
 #[command(
@@ -102,6 +102,10 @@ struct NetworkArgs {
     /// Spikes don't depend on it; throughput does.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=65_535))]
     batch: u32,
+    /// Add the tutorial's part 3 gain control: a giant GABAergic neuron (GGN) that counts
+    /// KC spikes and inhibits every KC, keeping a few hundred KCs active per image.
+    #[arg(long)]
+    gain_control: bool,
     #[command(flatten)]
     source: SourceArgs,
 }
@@ -216,6 +220,9 @@ struct ImageSummary {
     pn_spikes: u64,
     kc_spikes: u64,
     kc_active: u32,
+    /// With gain control.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ggn_spikes: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -240,7 +247,11 @@ fn split_of(arg: SplitArg) -> (Split, &'static str) {
 
 /// Draws the tutorial network's connectivity and loads it on the chosen backend.
 fn load_network(args: &NetworkArgs) -> Result<(MushroomBody, BuiltNetwork, Box<dyn Simulator>)> {
-    let mb = tutorial::mushroom_body();
+    let mb = if args.gain_control {
+        tutorial::mushroom_body_with_gain_control()
+    } else {
+        tutorial::mushroom_body()
+    };
     let built = mb
         .network
         .build(args.source.seed)
@@ -341,11 +352,15 @@ fn run(args: &RunArgs) -> Result<()> {
                     pn_spikes: response.pn.spike_count(),
                     kc_spikes: response.kc.spike_count(),
                     kc_active: response.kc.active_neurons(),
+                    ggn_spikes: response.ggn.as_ref().map(SpikeRecording::spike_count),
                 };
-                let line = format!(
+                let mut line = format!(
                     "image {index} (label {label}): {} PN spikes, {} KC spikes, {} KC active",
                     summary.pn_spikes, summary.kc_spikes, summary.kc_active
                 );
+                if let Some(n) = summary.ggn_spikes {
+                    line += &format!(", {n} GGN spikes");
+                }
                 match &bar {
                     // A hidden bar (output not a terminal) drops what it is given to print.
                     Some(b) if !b.is_hidden() => b.println(line),
@@ -420,7 +435,8 @@ fn write_raster(
 ) -> Result<()> {
     let (pn_t, pn_i) = r.pn.decode();
     let (kc_t, kc_i) = r.kc.decode();
-    let panels = [
+    let ggn = r.ggn.as_ref().map(|g| (g.n_neurons, g.decode()));
+    let mut panels = vec![
         plot::RasterPanel {
             label: "PN",
             n_neurons: r.pn.n_neurons,
@@ -434,6 +450,14 @@ fn write_raster(
             ids: &kc_i,
         },
     ];
+    if let Some((n_neurons, (times_ms, ids))) = &ggn {
+        panels.push(plot::RasterPanel {
+            label: "GGN",
+            n_neurons: *n_neurons,
+            times_ms,
+            ids,
+        });
+    }
     let title = format!("Image {index} (label {label}): {kc_active} KC active");
     plot::raster_png(path, &title, tutorial::PRESENT_TIME_MS as f32, &panels)?;
     Ok(())
@@ -508,6 +532,7 @@ fn bench(args: &BenchArgs) -> Result<()> {
             let network = NetworkArgs {
                 backend,
                 batch,
+                gain_control: false,
                 source: args.source.clone(),
             };
             let (mb, _, mut sim) = load_network(&network)?;

@@ -1,9 +1,10 @@
-//! GeNN's insect mushroom-body MNIST tutorial network (part 2, "Adding Kenyon Cells"):
+//! GeNN's insect mushroom-body MNIST tutorial network: part 2 ("Adding Kenyon Cells"),
 //! 784 projection neurons driven by image pixels, 20 000 Kenyon cells, sparse PN -> KC
-//! synapses with fixed fan-in and exponential currents.
+//! synapses with fixed fan-in and exponential currents; part 3 adds gain control, one
+//! giant GABAergic neuron (GGN) that counts KC spikes and inhibits every KC.
 
 use crate::model::{
-    Connectivity, CurrentSourceId, CurrentSourceModel, LifParams, Network, NeuronModel,
+    Connectivity, CurrentSourceId, CurrentSourceModel, IfParams, LifParams, Network, NeuronModel,
     PopulationId, PostsynapticModel, SynapseGroupId, WeightUpdateModel,
 };
 use crate::recording::SpikeRecording;
@@ -28,6 +29,15 @@ pub const PN_KC_FAN_IN: u32 = 20;
 /// PN refractory period [ms]: long enough that each PN spikes at most once per image.
 pub const PN_TAU_REFRAC: f64 = 100.0;
 
+/// GGN threshold (part 3): the GGN spikes once per this many KC spikes.
+pub const GGN_V_THRESH: f64 = 200.0;
+/// Weight of each KC -> GGN synapse (DeltaCurr).
+pub const KC_GGN_WEIGHT: f64 = 1.0;
+/// Weight of the GGN -> KC synapses: inhibition.
+pub const GGN_KC_WEIGHT: f64 = -5.0;
+/// GGN -> KC synaptic time constant [ms].
+pub const GGN_KC_TAU_SYN: f64 = 5.0;
+
 /// The tutorial's PNs: standard LIF with a 100 ms refractory period.
 pub fn pn_params() -> LifParams {
     LifParams {
@@ -44,6 +54,16 @@ pub struct MushroomBody {
     pub kc: PopulationId,
     pub pn_input: CurrentSourceId,
     pub pn_kc: SynapseGroupId,
+    /// Part 3's gain control, when the network has it.
+    pub gain_control: Option<GainControl>,
+}
+
+/// Part 3's giant GABAergic neuron and its synapses.
+#[derive(Clone, Copy, Debug)]
+pub struct GainControl {
+    pub ggn: PopulationId,
+    pub kc_ggn: SynapseGroupId,
+    pub ggn_kc: SynapseGroupId,
 }
 
 /// Tutorial part 2: PN -> KC, spike recording on for both populations.
@@ -72,7 +92,49 @@ pub fn mushroom_body() -> MushroomBody {
         kc,
         pn_input,
         pn_kc,
+        gain_control: None,
     }
+}
+
+/// Tutorial part 3: part 2 plus gain control. One GGN (IF, `Vthresh` 200, `V` from 0)
+/// receives every KC spike (dense, weight 1, DeltaCurr) and inhibits every KC (dense,
+/// weight -5, ExpCurr tau 5 ms): once 200 KCs have spiked, all KCs are inhibited. Spike
+/// recording is on for the GGN too.
+pub fn mushroom_body_with_gain_control() -> MushroomBody {
+    let mut mb = mushroom_body();
+    let network = &mut mb.network;
+    let ggn = network.add_neuron_population(
+        "ggn",
+        1,
+        NeuronModel::If(IfParams {
+            v_thresh: GGN_V_THRESH,
+        }),
+    );
+    network.set_spike_recording(ggn, true);
+    let kc_ggn = network.add_synapse_group(
+        "kc_ggn",
+        mb.kc,
+        ggn,
+        WeightUpdateModel::StaticPulseConstantWeight { g: KC_GGN_WEIGHT },
+        PostsynapticModel::DeltaCurr,
+        Connectivity::Dense,
+    );
+    let ggn_kc = network.add_synapse_group(
+        "ggn_kc",
+        ggn,
+        mb.kc,
+        WeightUpdateModel::StaticPulseConstantWeight { g: GGN_KC_WEIGHT },
+        PostsynapticModel::ExpCurr {
+            tau: GGN_KC_TAU_SYN,
+        },
+        Connectivity::Dense,
+    );
+    mb.gain_control = Some(GainControl {
+        ggn,
+        kc_ggn,
+        ggn_kc,
+    });
+    mb
 }
 
 /// What one stimulus did.
@@ -80,6 +142,8 @@ pub fn mushroom_body() -> MushroomBody {
 pub struct StimulusResponse {
     pub pn: SpikeRecording,
     pub kc: SpikeRecording,
+    /// The GGN's spikes, in a network with gain control.
+    pub ggn: Option<SpikeRecording>,
 }
 
 /// Presents one image's input currents for [`PRESENT_STEPS`] timesteps from a reset state,
@@ -184,10 +248,18 @@ fn finish_batch(
             .ok_or(SimError::UnknownPopulation(p.index()))
     };
     let (pn, kc) = (take(mb.pn)?, take(mb.kc)?);
+    let mut ggn = match mb.gain_control {
+        Some(g) => Some(take(g.ggn)?.into_iter()),
+        None => None,
+    };
     Ok(pn
         .into_iter()
         .zip(kc)
         .take(images)
-        .map(|(pn, kc)| StimulusResponse { pn, kc })
+        .map(|(pn, kc)| StimulusResponse {
+            pn,
+            kc,
+            ggn: ggn.as_mut().and_then(Iterator::next),
+        })
         .collect())
 }

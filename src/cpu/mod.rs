@@ -14,7 +14,10 @@ mod threads;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use crate::model::{BuiltNetwork, CurrentSourceId, LifConstants, PopulationId, SynapseGroupId};
+use crate::model::{
+    BuiltNetwork, CurrentSourceId, IfConstants, LifConstants, NeuronConstants, PopulationId,
+    SynapseGroupId,
+};
 use crate::recording::{Recordings, SpikeRecording, words_per_step};
 use crate::simulator::{
     Pending, PendingRecordings, SimConfig, SimError, Simulator, StateVar, StepClock,
@@ -271,8 +274,8 @@ pub(crate) struct NeuronInputs<'s, 'a> {
 /// tests the threshold, resets, and stores each word of spikes into `spike_words` and,
 /// when recording, `record_words`. The slice starts at a multiple of 32.
 #[inline(always)]
-fn neuron_update_body(
-    lif: &LifConstants,
+fn neuron_update_body<M: NeuronWord>(
+    model: &M,
     v: &mut [f32],
     refrac_time: &mut [f32],
     inputs: &mut NeuronInputs<'_, '_>,
@@ -284,14 +287,14 @@ fn neuron_update_body(
     // Whole words with a length the compiler knows (plain full-width vectors), then the
     // partial last word.
     for w in 0..whole_words {
-        let bits = word_update(lif, v, refrac_time, inputs, w * 32, w * 32 + 32);
+        let bits = word_update(model, v, refrac_time, inputs, w * 32, w * 32 + 32);
         spike_words[w].store(bits, Ordering::Relaxed);
         if let Some(r) = record_words {
             r[w].store(bits, Ordering::Relaxed);
         }
     }
     if !n.is_multiple_of(32) {
-        let bits = word_update(lif, v, refrac_time, inputs, whole_words * 32, n);
+        let bits = word_update(model, v, refrac_time, inputs, whole_words * 32, n);
         spike_words[whole_words].store(bits, Ordering::Relaxed);
         if let Some(r) = record_words {
             r[whole_words].store(bits, Ordering::Relaxed);
@@ -301,8 +304,8 @@ fn neuron_update_body(
 
 /// Inputs and LIF update of neurons `lo..hi` (at most 32); returns their spike word.
 #[inline(always)]
-fn word_update(
-    lif: &LifConstants,
+fn word_update<M: NeuronWord>(
+    model: &M,
     v: &mut [f32],
     refrac_time: &mut [f32],
     inputs: &mut NeuronInputs<'_, '_>,
@@ -325,13 +328,53 @@ fn word_update(
             *total += m;
         }
     }
-    lif_word(lif, &mut v[lo..hi], &mut refrac_time[lo..hi], isyn)
+    model.word(&mut v[lo..hi], &mut refrac_time[lo..hi], isyn)
+}
+
+/// A neuron model's update of up to 32 neurons (one spike word): bit `j` of the result
+/// is set if neuron `j` spiked.
+pub(crate) trait NeuronWord {
+    fn word(&self, v: &mut [f32], refrac_time: &mut [f32], isyn: &[f32]) -> u32;
+}
+
+impl NeuronWord for LifConstants {
+    #[inline(always)]
+    fn word(&self, v: &mut [f32], refrac_time: &mut [f32], isyn: &[f32]) -> u32 {
+        lif_word(self, v, refrac_time, isyn)
+    }
+}
+
+impl NeuronWord for IfConstants {
+    /// Same arithmetic as [`if_update`]; IF neurons have no `RefracTime`.
+    #[inline(always)]
+    fn word(&self, v: &mut [f32], _refrac_time: &mut [f32], isyn: &[f32]) -> u32 {
+        let mut bits = 0u32;
+        for (j, (v, &isyn)) in v.iter_mut().zip(isyn).enumerate() {
+            let v_new = *v + isyn;
+            let spiked = v_new >= self.v_thresh;
+            *v = if spiked { 0.0 } else { v_new };
+            bits |= u32::from(spiked) << j;
+        }
+        bits
+    }
+}
+
+/// The tutorial's IF neuron for one neuron; true if it spiked.
+#[inline]
+pub fn if_update(c: &IfConstants, v: &mut f32, isyn: f32) -> bool {
+    *v += isyn;
+    if *v >= c.v_thresh {
+        *v = 0.0;
+        true
+    } else {
+        false
+    }
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn neuron_update_avx2(
-    lif: &LifConstants,
+fn neuron_update_avx2<M: NeuronWord>(
+    model: &M,
     v: &mut [f32],
     refrac_time: &mut [f32],
     inputs: &mut NeuronInputs<'_, '_>,
@@ -340,13 +383,13 @@ fn neuron_update_avx2(
 ) {
     // The same code, compiled with 8-wide vectors. No FMA: contraction would change the
     // rounding and the CPU reference must stay the exact, portable arithmetic.
-    neuron_update_body(lif, v, refrac_time, inputs, spike_words, record_words);
+    neuron_update_body(model, v, refrac_time, inputs, spike_words, record_words);
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
-fn neuron_update_avx512(
-    lif: &LifConstants,
+fn neuron_update_avx512<M: NeuronWord>(
+    model: &M,
     v: &mut [f32],
     refrac_time: &mut [f32],
     inputs: &mut NeuronInputs<'_, '_>,
@@ -354,12 +397,31 @@ fn neuron_update_avx512(
     record_words: Option<&[AtomicU32]>,
 ) {
     // 16-wide vectors and mask registers; as above, no FMA.
-    neuron_update_body(lif, v, refrac_time, inputs, spike_words, record_words);
+    neuron_update_body(model, v, refrac_time, inputs, spike_words, record_words);
 }
 
-/// See [`neuron_update_body`]; picks the widest vector code this CPU runs.
+/// See [`neuron_update_body`]; picks the neuron model's code and the widest vectors this
+/// CPU runs.
 pub(crate) fn neuron_update(
-    lif: &LifConstants,
+    neuron: &NeuronConstants,
+    v: &mut [f32],
+    refrac_time: &mut [f32],
+    inputs: &mut NeuronInputs<'_, '_>,
+    spike_words: &[AtomicU32],
+    record_words: Option<&[AtomicU32]>,
+) {
+    match neuron {
+        NeuronConstants::Lif(c) => {
+            neuron_update_for(c, v, refrac_time, inputs, spike_words, record_words)
+        }
+        NeuronConstants::If(c) => {
+            neuron_update_for(c, v, refrac_time, inputs, spike_words, record_words)
+        }
+    }
+}
+
+fn neuron_update_for<M: NeuronWord>(
+    model: &M,
     v: &mut [f32],
     refrac_time: &mut [f32],
     inputs: &mut NeuronInputs<'_, '_>,
@@ -369,16 +431,16 @@ pub(crate) fn neuron_update(
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx512f") {
         // SAFETY: the CPU supports AVX-512F, checked just above.
-        unsafe { neuron_update_avx512(lif, v, refrac_time, inputs, spike_words, record_words) };
+        unsafe { neuron_update_avx512(model, v, refrac_time, inputs, spike_words, record_words) };
         return;
     }
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU supports AVX2, checked just above.
-        unsafe { neuron_update_avx2(lif, v, refrac_time, inputs, spike_words, record_words) };
+        unsafe { neuron_update_avx2(model, v, refrac_time, inputs, spike_words, record_words) };
         return;
     }
-    neuron_update_body(lif, v, refrac_time, inputs, spike_words, record_words);
+    neuron_update_body(model, v, refrac_time, inputs, spike_words, record_words);
 }
 
 /// A fixed-point input sum as f32, the way `shaders/fixed_point.wgsl` converts it: both

@@ -192,7 +192,7 @@ impl Worker<'_> {
                     &r[at..at + n_words]
                 });
                 neuron_update(
-                    &pop.lif,
+                    &pop.neuron,
                     slice.v,
                     slice.refrac_time,
                     &mut NeuronInputs {
@@ -306,8 +306,8 @@ pub(super) fn run(sim: &mut CpuSimulation, steps: u32) {
                                 in_syn_acc: acc_pieces[g][b][s].take().unwrap_or_default(),
                                 acc_dirty: dirty_pieces[g][b][s].take().unwrap_or_default(),
                                 constants: (
-                                    group.exp_curr.init,
-                                    group.exp_curr.exp_decay,
+                                    group.postsynaptic.init,
+                                    group.postsynaptic.exp_decay,
                                     group.weight.inv_scale,
                                 ),
                             }

@@ -136,6 +136,28 @@ pub struct PendingReadback {
 
 static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
+/// The neuron model's override constants, named as in its WGSL piece.
+fn neuron_constants(neuron: &crate::model::NeuronConstants) -> Vec<(String, f64)> {
+    use crate::model::NeuronConstants;
+    let named: Vec<(&str, f32)> = match neuron {
+        NeuronConstants::Lif(c) => vec![
+            ("EXP_TC", c.exp_tc),
+            ("R_MEMBRANE", c.r_membrane),
+            ("V_REST", c.v_rest),
+            ("V_RESET", c.v_reset),
+            ("V_THRESH", c.v_thresh),
+            ("I_OFFSET", c.i_offset),
+            ("TAU_REFRAC", c.tau_refrac),
+            ("DT", c.dt),
+        ],
+        NeuronConstants::If(c) => vec![("V_THRESH", c.v_thresh)],
+    };
+    named
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), f64::from(v)))
+        .collect()
+}
+
 /// Invocations per neuron-update workgroup; each updates one word (32 neurons).
 const NEURON_WORKGROUP: u32 = 64;
 
@@ -319,15 +341,8 @@ impl GpuSimulation {
                 ("N".into(), f64::from(pop.size)),
                 ("WORDS".into(), words as f64),
                 ("BATCH".into(), f64::from(batch)),
-                ("EXP_TC".into(), f64::from(pop.lif.exp_tc)),
-                ("R_MEMBRANE".into(), f64::from(pop.lif.r_membrane)),
-                ("V_REST".into(), f64::from(pop.lif.v_rest)),
-                ("V_RESET".into(), f64::from(pop.lif.v_reset)),
-                ("V_THRESH".into(), f64::from(pop.lif.v_thresh)),
-                ("I_OFFSET".into(), f64::from(pop.lif.i_offset)),
-                ("TAU_REFRAC".into(), f64::from(pop.lif.tau_refrac)),
-                ("DT".into(), f64::from(pop.lif.dt)),
             ];
+            constants.extend(neuron_constants(&pop.neuron));
             for (k, ((g, group), &(b_in_syn, b_acc))) in
                 incoming.iter().zip(&layout.exp_curr).enumerate()
             {
@@ -335,10 +350,10 @@ impl GpuSimulation {
                 entries.push(storage_entry(b_acc, false));
                 resources.push((b_in_syn, &in_syn[*g].0));
                 resources.push((b_acc, &in_syn[*g].1));
-                constants.push((format!("INIT_{k}"), f64::from(group.exp_curr.init)));
+                constants.push((format!("INIT_{k}"), f64::from(group.postsynaptic.init)));
                 constants.push((
                     format!("EXP_DECAY_{k}"),
-                    f64::from(group.exp_curr.exp_decay),
+                    f64::from(group.postsynaptic.exp_decay),
                 ));
                 constants.push((format!("INV_SCALE_{k}"), f64::from(group.weight.inv_scale)));
             }
@@ -351,7 +366,7 @@ impl GpuSimulation {
             let name = format!("neuron_update[{}]", pop.name);
             let (pipeline, bgl) = b.pipeline(
                 &name,
-                &shaders::neuron_update(&layout),
+                &shaders::neuron_update(&layout, &pop.neuron),
                 &entries,
                 &constants_ref,
             )?;

@@ -2,10 +2,13 @@
 //! pieces (the way GeNN generates code from model snippets). Every assembled kernel is
 //! validated by naga in the tests below.
 
+use crate::model::NeuronConstants;
+
 const STEP_PARAMS: &str = include_str!("../../shaders/step_params.wgsl");
 const PROPAGATE_SPIKES: &str = include_str!("../../shaders/propagate_spikes.wgsl");
 const NEURON_UPDATE: &str = include_str!("../../shaders/neuron_update.wgsl");
 const LIF: &str = include_str!("../../shaders/lif.wgsl");
+const IF: &str = include_str!("../../shaders/if.wgsl");
 const FIXED_POINT: &str = include_str!("../../shaders/fixed_point.wgsl");
 const EXP_CURR: &str = include_str!("../../shaders/exp_curr.wgsl");
 const CURRENT_SOURCE: &str = include_str!("../../shaders/current_source.wgsl");
@@ -16,7 +19,6 @@ fn resolve_includes(source: &str) -> String {
         .lines()
         .map(|line| match line.trim().strip_prefix("//!include ") {
             Some("step_params.wgsl") => STEP_PARAMS.to_owned(),
-            Some("lif.wgsl") => LIF.to_owned(),
             Some("fixed_point.wgsl") => FIXED_POINT.to_owned(),
             Some(other) => panic!("unknown WGSL include {other}"), // a bug in shaders/, caught by tests
             None => line.to_owned(),
@@ -66,9 +68,14 @@ impl NeuronKernelLayout {
     }
 }
 
-/// The neuron update kernel of a LIF population with the given inputs. Inputs are summed
-/// in the order the CPU twin sums them: synapse groups, then current sources.
-pub fn neuron_update(layout: &NeuronKernelLayout) -> String {
+/// The neuron update kernel of a population of `neuron`'s model with the given inputs.
+/// Inputs are summed in the order the CPU twin sums them: synapse groups, then current
+/// sources.
+pub fn neuron_update(layout: &NeuronKernelLayout, neuron: &NeuronConstants) -> String {
+    let model = match neuron {
+        NeuronConstants::Lif(_) => LIF,
+        NeuronConstants::If(_) => IF,
+    };
     let mut pieces = String::new();
     let mut inputs = String::new();
     for (k, &(in_syn, acc)) in layout.exp_curr.iter().enumerate() {
@@ -92,6 +99,7 @@ pub fn neuron_update(layout: &NeuronKernelLayout) -> String {
         None => (String::new(), String::new()),
     };
     resolve_includes(NEURON_UPDATE)
+        .replace("//!neuron_model", model)
         .replace("//!recording_binding", &recording_binding)
         .replace("//!pieces", &pieces)
         .replace("//!inputs", inputs.trim_end())
@@ -120,11 +128,17 @@ mod tests {
 
     #[test]
     fn neuron_update_validates_for_every_combination_of_pieces() {
-        for record in [false, true] {
-            for n_exp in 0..3 {
-                for n_cs in 0..3 {
-                    let layout = NeuronKernelLayout::new(record, n_exp, n_cs);
-                    validate(&neuron_update(&layout));
+        let models = [
+            NeuronConstants::Lif(crate::model::LifParams::TUTORIAL.derive(0.1)),
+            NeuronConstants::If(crate::model::IfConstants { v_thresh: 200.0 }),
+        ];
+        for model in &models {
+            for record in [false, true] {
+                for n_exp in 0..3 {
+                    for n_cs in 0..3 {
+                        let layout = NeuronKernelLayout::new(record, n_exp, n_cs);
+                        validate(&neuron_update(&layout, model));
+                    }
                 }
             }
         }

@@ -105,6 +105,16 @@ pub(crate) fn uniform_below(rng: &mut Pcg64, n: u32) -> u32 {
     }
 }
 
+/// Every presynaptic neuron to every postsynaptic one, each row in target order.
+pub fn dense(n_pre: u32, n_post: u32) -> SparseConnectivity {
+    SparseConnectivity {
+        n_pre,
+        n_post,
+        row_start: (0..=n_pre).map(|i| i * n_post).collect(),
+        targets: (0..n_pre).flat_map(|_| 0..n_post).collect(),
+    }
+}
+
 /// GeNN's `FixedNumberPreWithReplacement(num)`: each postsynaptic neuron, in order,
 /// draws `num` presynaptic indices uniformly with replacement.
 pub fn fixed_number_pre_with_replacement(

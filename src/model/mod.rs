@@ -7,8 +7,9 @@ pub mod models;
 
 pub use connectivity::SparseConnectivity;
 pub use models::{
-    Connectivity, CurrentSourceModel, ExpCurrConstants, LifConstants, LifInit, LifParams,
-    NeuronModel, PostsynapticModel, WeightUpdateModel,
+    Connectivity, CurrentSourceModel, IfConstants, IfParams, LifConstants, LifParams,
+    NeuronConstants, NeuronInit, NeuronModel, PostsynapticConstants, PostsynapticModel,
+    WeightUpdateModel,
 };
 
 /// Handle of a neuron population in the [`Network`] that created it.
@@ -219,11 +220,8 @@ impl Network {
             if p.size == 0 {
                 return Err(ModelError::EmptyPopulation(p.name.clone()));
             }
-            match &p.model {
-                NeuronModel::Lif(params) => {
-                    params.validate(&format!("neuron population '{}'", p.name))?
-                }
-            }
+            p.model
+                .validate(&format!("neuron population '{}'", p.name))?;
         }
         let check_population = |owner: String, id: PopulationId| {
             if id.0 < self.populations.len() {
@@ -261,8 +259,9 @@ impl Network {
                     requirement: "a finite number",
                 });
             }
-            let PostsynapticModel::ExpCurr { tau } = s.postsynaptic;
-            if !(tau.is_finite() && tau > 0.0) {
+            if let PostsynapticModel::ExpCurr { tau } = s.postsynaptic
+                && !(tau.is_finite() && tau > 0.0)
+            {
                 return Err(ModelError::InvalidParameter {
                     owner,
                     parameter: "tau",
@@ -270,7 +269,7 @@ impl Network {
                     requirement: "a finite number greater than 0",
                 });
             }
-            let Connectivity::FixedNumberPreWithReplacement { num } = s.connectivity;
+            let num = self.fan_in(s);
             if num == 0 {
                 return Err(ModelError::ZeroFanIn(s.name.clone()));
             }
@@ -288,6 +287,15 @@ impl Network {
         Ok(())
     }
 
+    /// How many synapses each postsynaptic neuron of `s` has: the most input it can get in
+    /// one timestep is this many weights.
+    fn fan_in(&self, s: &SynapseGroup) -> u32 {
+        match s.connectivity {
+            Connectivity::FixedNumberPreWithReplacement { num } => num,
+            Connectivity::Dense => self.populations[s.pre.0].size,
+        }
+    }
+
     /// Validates the description, draws every synapse group's connectivity from `seed`
     /// and computes derived constants.
     pub fn build(&self, seed: u64) -> Result<BuiltNetwork, ModelError> {
@@ -295,15 +303,12 @@ impl Network {
         let populations = self
             .populations
             .iter()
-            .map(|p| {
-                let NeuronModel::Lif(params) = p.model;
-                BuiltPopulation {
-                    name: p.name.clone(),
-                    size: p.size,
-                    lif: params.derive(self.dt),
-                    init: p.model.initial_state(),
-                    spike_recording: p.spike_recording,
-                }
+            .map(|p| BuiltPopulation {
+                name: p.name.clone(),
+                size: p.size,
+                neuron: p.model.derive(self.dt),
+                init: p.model.initial_state(),
+                spike_recording: p.spike_recording,
             })
             .collect();
         let current_sources = self
@@ -322,18 +327,21 @@ impl Network {
         for (index, s) in self.synapse_groups.iter().enumerate() {
             let n_pre = self.populations[s.pre.0].size;
             let n_post = self.populations[s.post.0].size;
-            let Connectivity::FixedNumberPreWithReplacement { num } = s.connectivity;
-            let mut rng = connectivity::group_rng(seed, index);
-            let conn =
-                connectivity::fixed_number_pre_with_replacement(n_pre, n_post, num, &mut rng);
+            let conn = match s.connectivity {
+                Connectivity::FixedNumberPreWithReplacement { num } => {
+                    let mut rng = connectivity::group_rng(seed, index);
+                    connectivity::fixed_number_pre_with_replacement(n_pre, n_post, num, &mut rng)
+                }
+                Connectivity::Dense => connectivity::dense(n_pre, n_post),
+            };
             let WeightUpdateModel::StaticPulseConstantWeight { g } = s.weight_update;
-            let weight = fixed_point_weight(&s.name, g, u64::from(num))?;
+            let weight = fixed_point_weight(&s.name, g, u64::from(self.fan_in(s)))?;
             synapse_groups.push(BuiltSynapseGroup {
                 name: s.name.clone(),
                 pre: s.pre.0,
                 post: s.post.0,
                 connectivity: conn,
-                exp_curr: s.postsynaptic.derive(self.dt),
+                postsynaptic: s.postsynaptic.derive(self.dt),
                 weight,
             });
         }
@@ -418,8 +426,8 @@ fn fixed_point_weight(
 pub struct BuiltPopulation {
     pub name: String,
     pub size: u32,
-    pub lif: LifConstants,
-    pub init: LifInit,
+    pub neuron: NeuronConstants,
+    pub init: NeuronInit,
     pub spike_recording: bool,
 }
 
@@ -437,7 +445,7 @@ pub struct BuiltSynapseGroup {
     pub pre: usize,
     pub post: usize,
     pub connectivity: SparseConnectivity,
-    pub exp_curr: ExpCurrConstants,
+    pub postsynaptic: PostsynapticConstants,
     pub weight: FixedPointWeight,
 }
 

@@ -108,28 +108,86 @@ pub struct LifConstants {
     pub dt: f32,
 }
 
+/// The tutorial's integrate-and-fire neuron (part 3's giant GABAergic neuron): no leak,
+/// no refractory period. `V += Isyn`; it spikes when `V >= Vthresh` and then `V = 0`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct IfParams {
+    /// Spike threshold `Vthresh`.
+    pub v_thresh: f64,
+}
+
+impl IfParams {
+    pub(crate) fn validate(&self, population: &str) -> Result<(), ModelError> {
+        if !self.v_thresh.is_finite() {
+            return Err(ModelError::InvalidParameter {
+                owner: population.to_owned(),
+                parameter: "Vthresh",
+                value: self.v_thresh,
+                requirement: "a finite number",
+            });
+        }
+        Ok(())
+    }
+}
+
+/// What a backend needs to step an IF population.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct IfConstants {
+    pub v_thresh: f32,
+}
+
 /// The neuron models a population can use.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum NeuronModel {
     Lif(LifParams),
+    If(IfParams),
 }
 
-/// Initial (and reset) values of a LIF population's state.
+/// A neuron model's constants for one timestep length, as backends use them.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct LifInit {
+pub enum NeuronConstants {
+    Lif(LifConstants),
+    If(IfConstants),
+}
+
+/// Initial (and reset) values of a population's state. IF neurons have no
+/// `RefracTime`; theirs stays 0.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct NeuronInit {
     pub v: f32,
     pub refrac_time: f32,
 }
 
 impl NeuronModel {
-    /// The state a population starts in and returns to on reset: `V = Vreset`,
-    /// `RefracTime = 0`, as the tutorial initialises it.
-    pub fn initial_state(&self) -> LifInit {
+    /// The state a population starts in and returns to on reset, as the tutorial
+    /// initialises it: LIF `V = Vreset`, `RefracTime = 0`; IF `V = 0`.
+    pub fn initial_state(&self) -> NeuronInit {
         match self {
-            NeuronModel::Lif(p) => LifInit {
+            NeuronModel::Lif(p) => NeuronInit {
                 v: p.v_reset as f32,
                 refrac_time: 0.0,
             },
+            NeuronModel::If(_) => NeuronInit {
+                v: 0.0,
+                refrac_time: 0.0,
+            },
+        }
+    }
+
+    pub(crate) fn validate(&self, population: &str) -> Result<(), ModelError> {
+        match self {
+            NeuronModel::Lif(p) => p.validate(population),
+            NeuronModel::If(p) => p.validate(population),
+        }
+    }
+
+    /// Derived constants for timestep `dt` [ms].
+    pub fn derive(&self, dt: f64) -> NeuronConstants {
+        match self {
+            NeuronModel::Lif(p) => NeuronConstants::Lif(p.derive(dt)),
+            NeuronModel::If(p) => NeuronConstants::If(IfConstants {
+                v_thresh: p.v_thresh as f32,
+            }),
         }
     }
 }
@@ -155,25 +213,35 @@ pub enum WeightUpdateModel {
 pub enum PostsynapticModel {
     /// Exponentially decaying current with time constant `tau` [ms].
     ExpCurr { tau: f64 },
+    /// The whole input of a timestep is injected in that timestep: `Isyn += inSyn;
+    /// inSyn = 0`.
+    DeltaCurr,
 }
 
 impl PostsynapticModel {
-    pub fn derive(&self, dt: f64) -> ExpCurrConstants {
+    pub fn derive(&self, dt: f64) -> PostsynapticConstants {
         match *self {
             PostsynapticModel::ExpCurr { tau } => {
                 let exp_decay = (-dt / tau).exp();
-                ExpCurrConstants {
+                PostsynapticConstants {
                     exp_decay: exp_decay as f32,
                     init: (tau * (1.0 - exp_decay) / dt) as f32,
                 }
             }
+            // ExpCurr's update with these constants is DeltaCurr bit for bit: `1 * s` is
+            // `s`, and `s * 0` is zero, so both backends need only the one update.
+            PostsynapticModel::DeltaCurr => PostsynapticConstants {
+                exp_decay: 0.0,
+                init: 1.0,
+            },
         }
     }
 }
 
-/// ExpCurr's derived constants.
+/// A postsynaptic model's derived constants, for the ExpCurr update both models use:
+/// `inSyn += input; Isyn += init * inSyn; inSyn *= expDecay`.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct ExpCurrConstants {
+pub struct PostsynapticConstants {
     /// `expDecay = exp(-dt / tau)`: how much of `inSyn` survives one timestep.
     pub exp_decay: f32,
     /// `init = tau (1 - expDecay) / dt`: scales `inSyn` into the injected current so a
@@ -187,6 +255,8 @@ pub enum Connectivity {
     /// For every postsynaptic neuron, `num` presynaptic neurons drawn uniformly with
     /// replacement (duplicates allowed and counted).
     FixedNumberPreWithReplacement { num: u32 },
+    /// Every presynaptic neuron connects to every postsynaptic one.
+    Dense,
 }
 
 #[cfg(test)]
@@ -198,6 +268,8 @@ mod tests {
         let lif = LifParams::TUTORIAL.derive(0.1);
         assert_eq!(lif.exp_tc, (-0.1f64 / 20.0).exp() as f32);
         assert_eq!(lif.r_membrane, 100.0);
+        let delta = PostsynapticModel::DeltaCurr.derive(0.1);
+        assert_eq!((delta.init, delta.exp_decay), (1.0, 0.0));
         let ps = PostsynapticModel::ExpCurr { tau: 3.0 }.derive(0.1);
         let d = (-0.1f64 / 3.0).exp();
         assert_eq!(ps.exp_decay, d as f32);

@@ -48,6 +48,39 @@ fn default_run_reports_four_images_and_writes_their_rasters() {
 }
 
 #[test]
+fn gain_control_reports_the_ggn_and_a_few_hundred_kcs() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = kenyon(
+        dir.path(),
+        &[
+            "run",
+            "--gain-control",
+            "--backend",
+            "cpu",
+            "--images",
+            "2",
+            "--summary-json",
+            "s.json",
+        ],
+    );
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}\n{err}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("s.json")).unwrap()).unwrap();
+    for (i, line) in out.lines().filter(|l| l.starts_with("image ")).enumerate() {
+        assert!(line.contains("GGN spikes"), "{line}");
+        let image = &json["images"][i];
+        let active = image["kc_active"].as_u64().unwrap();
+        assert!((150..=450).contains(&active), "{line}");
+        assert!(image["ggn_spikes"].as_u64().unwrap() >= 1, "{image}");
+        // The raster has a third panel for the GGN: taller than PN and KC alone.
+        let png = dir.path().join(format!("out/raster_train_{i:05}.png"));
+        let img = image::open(&png).unwrap_or_else(|e| panic!("{}: {e}", png.display()));
+        assert!(img.height() > 900, "{}", img.height());
+    }
+}
+
+#[test]
 fn batched_runs_print_the_same_images_as_unbatched_ones() {
     let dir = tempfile::tempdir().unwrap();
     let lines = |args: &[&str]| {

@@ -132,10 +132,20 @@ fn random_networks_spike_identically_on_gpu_and_cpu() {
 
 #[test]
 fn tutorial_network_spikes_identically_on_gpu_and_cpu() {
+    compare_tutorial_network(&kenyon::tutorial::mushroom_body(), 1000);
+}
+
+#[test]
+fn gain_control_network_spikes_identically_on_gpu_and_cpu() {
+    // IF neuron, DeltaCurr, dense connectivity both ways, an inhibitory ExpCurr group and
+    // a population with two incoming groups.
+    compare_tutorial_network(&kenyon::tutorial::mushroom_body_with_gain_control(), 150);
+}
+
+fn compare_tutorial_network(mb: &kenyon::tutorial::MushroomBody, min_kc_active: u32) {
     let Some(ctx) = common::gpu_context() else {
         return;
     };
-    let mb = kenyon::tutorial::mushroom_body();
     let built = mb.network.build(7).unwrap();
     let config = SimConfig::default();
     let mut cpu = CpuSimulation::new(&built, config).unwrap();
@@ -145,12 +155,13 @@ fn tutorial_network_spikes_identically_on_gpu_and_cpu() {
     // Images 0 and 1: the tutorial's first two, with thousands of KCs active.
     for index in [0usize, 1] {
         let currents = kenyon::mnist::input_currents(data.images.image(index).unwrap(), 80.0);
-        let c = kenyon::tutorial::present(&mut cpu, &mb, &currents).unwrap();
-        let g = kenyon::tutorial::present(&mut gpu, &mb, &currents).unwrap();
+        let c = kenyon::tutorial::present(&mut cpu, mb, &currents).unwrap();
+        let g = kenyon::tutorial::present(&mut gpu, mb, &currents).unwrap();
         assert_eq!(c.pn.bits, g.pn.bits, "image {index}: PN spikes differ");
         assert_eq!(c.kc.bits, g.kc.bits, "image {index}: KC spikes differ");
+        assert_eq!(c.ggn, g.ggn, "image {index}: GGN spikes differ");
         assert!(
-            c.kc.active_neurons() > 1000,
+            c.kc.active_neurons() > min_kc_active,
             "image {index}: too few KCs active to be a test"
         );
     }

@@ -14,7 +14,8 @@ override WORDS_PRE: u32;
 // Neurons per batch entry in the target's state: its size padded to whole words.
 override POST_STRIDE: u32;
 override BATCH: u32;
-override WEIGHT: i32;
+// The weight of synapse j: one constant, or per synapse.
+//!weight_binding
 
 const ROW_THREADS: u32 = 64u;
 
@@ -38,7 +39,7 @@ fn main(
             bits &= bits - 1u;
             let end = row_start[pre + 1u];
             for (var j = row_start[pre] + lid; j < end; j += ROW_THREADS) {
-                atomicAdd(&in_syn_acc[post_base + targets[j]], WEIGHT);
+                atomicAdd(&in_syn_acc[post_base + targets[j]], WEIGHT_OF_SYNAPSE_J);
             }
         }
     }

@@ -30,6 +30,12 @@ pub enum SimError {
     ZeroBatch,
     #[error("{images} images were given to a simulation of batch size {batch_size}")]
     BatchMismatch { images: usize, batch_size: u32 },
+    #[error(
+        "synapse group '{group}' is plastic: its weights are shared by the batch, so learning runs with batch size 1, not {batch_size}"
+    )]
+    PlasticNeedsBatch1 { group: String, batch_size: u32 },
+    #[error("synapse group '{group}' has one constant weight, not per-synapse weights")]
+    NoSynapseWeights { group: String },
     #[error("this pending recording was started by a different simulation")]
     ForeignRecording,
     #[error(
@@ -124,6 +130,9 @@ pub trait Simulator {
     fn read_in_syn(&mut self, group: SynapseGroupId) -> Result<Vec<f32>, SimError>;
     /// Timesteps since the last reset.
     fn timestep(&self) -> u64;
+    /// The per-synapse weights `g` of a synapse group (`StaticPulse` or STDP), in
+    /// connectivity row order (for dense connectivity, `g[pre * n_post + post]`).
+    fn read_weights(&mut self, group: SynapseGroupId) -> Result<Vec<f32>, SimError>;
 }
 
 /// A recording on its way back from the device; see

@@ -37,6 +37,9 @@ pub(crate) struct PopulationState {
     spikes: Vec<AtomicU32>,
     /// Spike bitfield `[batch][recording step][word]`, when recording is on.
     recording: Option<Vec<AtomicU32>>,
+    /// Time of each neuron's most recent spike (f32 bits; -inf since the last reset), for
+    /// populations that plastic synapses connect.
+    last_spike: Option<Vec<AtomicU32>>,
 }
 
 /// The postsynaptic state of one synapse group, `[batch][target neuron]`.
@@ -47,6 +50,10 @@ pub(crate) struct SynapseState {
     /// `[batch][word]`: nonzero where a neuron of the word may have input in
     /// `in_syn_acc`, so the neuron update reads the accumulator only there.
     acc_dirty: Vec<u8>,
+    /// Per-synapse weights (f32 bits, row order), shared by the batch.
+    g: Option<Vec<AtomicU32>>,
+    /// For plastic groups: synapses by postsynaptic neuron.
+    columns: Option<Columns>,
 }
 
 /// A network on the CPU.
@@ -68,6 +75,14 @@ pub struct CpuSimulation {
     clock: StepClock,
 }
 
+/// Spike times of neurons that haven't spiked since the last reset: -infinity, so that
+/// `exp(-(t - st) / tau)` is 0 (GeNN uses -FLT_MAX, which gives the same 0).
+fn never_spiked(n: usize) -> Vec<AtomicU32> {
+    (0..n)
+        .map(|_| AtomicU32::new(f32::NEG_INFINITY.to_bits()))
+        .collect()
+}
+
 fn zeroed_atomics(n: usize) -> Vec<AtomicU32> {
     (0..n).map(|_| AtomicU32::new(0)).collect()
 }
@@ -78,11 +93,27 @@ impl CpuSimulation {
             return Err(SimError::ZeroBatch);
         }
         let batch = config.batch_size as usize;
+        if let Some(group) = net.synapse_groups.iter().find(|s| s.stdp.is_some())
+            && batch > 1
+        {
+            return Err(SimError::PlasticNeedsBatch1 {
+                group: group.name.clone(),
+                batch_size: config.batch_size,
+            });
+        }
         let recording_steps = config.recording_steps as usize;
+        let tracked: Vec<bool> = (0..net.populations.len())
+            .map(|p| {
+                net.synapse_groups
+                    .iter()
+                    .any(|s| s.stdp.is_some() && (s.pre == p || s.post == p))
+            })
+            .collect();
         let populations = net
             .populations
             .iter()
-            .map(|p| {
+            .zip(&tracked)
+            .map(|(p, &tracked)| {
                 let n = p.size as usize;
                 let words = words_per_step(p.size);
                 PopulationState {
@@ -92,6 +123,7 @@ impl CpuSimulation {
                     recording: p
                         .spike_recording
                         .then(|| zeroed_atomics(batch * recording_steps * words)),
+                    last_spike: tracked.then(|| never_spiked(n * batch)),
                 }
             })
             .collect();
@@ -105,6 +137,10 @@ impl CpuSimulation {
                     in_syn: vec![0.0; n],
                     in_syn_acc: vec![0; n],
                     acc_dirty: vec![0; words_per_step(post) * batch],
+                    g: s.synapse_g
+                        .as_ref()
+                        .map(|g| g.iter().map(|w| AtomicU32::new(w.to_bits())).collect()),
+                    columns: s.stdp.map(|_| Columns::new(&s.connectivity)),
                 }
             })
             .collect();
@@ -160,14 +196,43 @@ impl CpuSimulation {
     }
 }
 
+/// A synapse group's weights as the synapse update reads them.
+#[derive(Clone, Copy)]
+pub(crate) enum Weights<'a> {
+    /// One fixed-point weight for every synapse.
+    Constant(i32),
+    /// Per-synapse `g` (f32 bits, in row order), converted with the group's scale.
+    PerSynapse(&'a [AtomicU32], &'a crate::model::FixedPointWeight),
+}
+
+impl Weights<'_> {
+    #[inline]
+    fn fixed(&self, synapse: usize) -> i32 {
+        match self {
+            Weights::Constant(w) => *w,
+            Weights::PerSynapse(g, scale) => scale.to_fixed(load_f32(&g[synapse])),
+        }
+    }
+}
+
+#[inline]
+pub(crate) fn load_f32(a: &AtomicU32) -> f32 {
+    f32::from_bits(a.load(Ordering::Relaxed))
+}
+
+#[inline]
+pub(crate) fn store_f32(a: &AtomicU32, v: f32) {
+    a.store(v.to_bits(), Ordering::Relaxed);
+}
+
 /// Synapse update for one batch entry and one slice `[lo, lo + in_syn_acc.len())` of the
 /// target population (twin of `shaders/propagate_spikes.wgsl`): every spike of the
-/// previous timestep adds the group's fixed-point weight to each of its targets, and marks
+/// previous timestep adds its synapses' fixed-point weights to their targets, and marks
 /// the target's word in `acc_dirty` (indexed from the slice's first word; `lo` is a
 /// multiple of 32).
 pub(crate) fn propagate_spikes(
     connectivity: &crate::model::SparseConnectivity,
-    weight_fixed: i32,
+    weights: Weights<'_>,
     pre_spike_words: &[AtomicU32],
     lo: usize,
     in_syn_acc: &mut [i32],
@@ -179,23 +244,115 @@ pub(crate) fn propagate_spikes(
         while bits != 0 {
             let pre = (w * 32) as u32 + bits.trailing_zeros();
             bits &= bits - 1;
+            let first = connectivity.row_start[pre as usize] as usize;
             let row = connectivity.row(pre);
-            if whole {
+            if let (true, Weights::Constant(weight_fixed)) = (whole, weights) {
                 for &post in row {
                     in_syn_acc[post as usize] += weight_fixed;
                     acc_dirty[post as usize / 32] = 1;
                 }
             } else {
-                for &post in row {
+                for (o, &post) in row.iter().enumerate() {
                     if let Some(i) = (post as usize)
                         .checked_sub(lo)
                         .filter(|&i| i < in_syn_acc.len())
                     {
-                        in_syn_acc[i] += weight_fixed;
+                        in_syn_acc[i] += weights.fixed(first + o);
                         acc_dirty[i / 32] = 1;
                     }
                 }
             }
+        }
+    }
+}
+
+/// Synapses by postsynaptic neuron, for learning on postsynaptic spikes: the synapses
+/// into neuron `j` are `synapses[start[j]..start[j + 1]]` (indices into row order).
+pub(crate) struct Columns {
+    start: Vec<u32>,
+    synapses: Vec<u32>,
+    /// Presynaptic neuron of every synapse, in row order.
+    pre_of: Vec<u32>,
+}
+
+impl Columns {
+    pub(crate) fn new(c: &crate::model::SparseConnectivity) -> Self {
+        let mut start = vec![0u32; c.n_post as usize + 1];
+        for &t in &c.targets {
+            start[t as usize + 1] += 1;
+        }
+        for j in 0..c.n_post as usize {
+            start[j + 1] += start[j];
+        }
+        let mut fill = start.clone();
+        let mut synapses = vec![0u32; c.targets.len()];
+        let mut pre_of = vec![0u32; c.targets.len()];
+        for pre in 0..c.n_pre {
+            let first = c.row_start[pre as usize];
+            for (o, &t) in c.row(pre).iter().enumerate() {
+                synapses[fill[t as usize] as usize] = first + o as u32;
+                fill[t as usize] += 1;
+                pre_of[(first + o as u32) as usize] = pre;
+            }
+        }
+        Columns {
+            start,
+            synapses,
+            pre_of,
+        }
+    }
+}
+
+/// STDP learning of one group in the synapse update of the timestep at time `t` (see
+/// [`StdpParams`](crate::model::StdpParams)): first every presynaptic spike of the
+/// previous timestep updates its row against `st_post`, then every postsynaptic spike its
+/// column against `st_pre`. Batch size 1.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn learn_stdp(
+    rule: &crate::model::StdpConstants,
+    connectivity: &crate::model::SparseConnectivity,
+    columns: &Columns,
+    g: &[AtomicU32],
+    t: f32,
+    pre_spike_words: &[AtomicU32],
+    post_spike_words: &[AtomicU32],
+    st_pre: &[AtomicU32],
+    st_post: &[AtomicU32],
+) {
+    for_each_spike(pre_spike_words, |pre| {
+        let first = connectivity.row_start[pre as usize] as usize;
+        for (o, &post) in connectivity.row(pre).iter().enumerate() {
+            let w = &g[first + o];
+            store_f32(
+                w,
+                rule.update(load_f32(w), t, load_f32(&st_post[post as usize])),
+            );
+        }
+    });
+    for_each_spike(post_spike_words, |post| {
+        let (a, b) = (
+            columns.start[post as usize] as usize,
+            columns.start[post as usize + 1] as usize,
+        );
+        for &syn in &columns.synapses[a..b] {
+            let w = &g[syn as usize];
+            let pre = columns.pre_of[syn as usize];
+            store_f32(
+                w,
+                rule.update(load_f32(w), t, load_f32(&st_pre[pre as usize])),
+            );
+        }
+    });
+}
+
+/// Calls `f` with the index of every set bit of `words`, in order.
+#[inline]
+pub(crate) fn for_each_spike(words: &[AtomicU32], mut f: impl FnMut(u32)) {
+    for (w, word) in words.iter().enumerate() {
+        let mut bits = word.load(Ordering::Relaxed);
+        while bits != 0 {
+            f((w * 32) as u32 + bits.trailing_zeros());
+            bits &= bits - 1;
         }
     }
 }
@@ -511,6 +668,9 @@ impl Simulator for CpuSimulation {
             for w in state.spikes.iter_mut() {
                 *w.get_mut() = 0;
             }
+            for st in state.last_spike.iter_mut().flatten() {
+                *st.get_mut() = f32::NEG_INFINITY.to_bits();
+            }
         }
         self.reset_pending = true;
         self.clock.reset();
@@ -584,6 +744,17 @@ impl Simulator for CpuSimulation {
 
     fn timestep(&self) -> u64 {
         self.clock.timestep
+    }
+
+    fn read_weights(&mut self, group: SynapseGroupId) -> Result<Vec<f32>, SimError> {
+        let s = self
+            .synapses
+            .get(group.index())
+            .ok_or(SimError::UnknownSynapseGroup(group.index()))?;
+        let g = s.g.as_ref().ok_or_else(|| SimError::NoSynapseWeights {
+            group: self.net.synapse_groups[group.index()].name.clone(),
+        })?;
+        Ok(g.iter().map(load_f32).collect())
     }
 }
 

@@ -7,7 +7,10 @@
 use std::sync::atomic::AtomicU32;
 
 use super::barrier::SpinBarrier;
-use super::{CpuSimulation, ExpCurrSlice, NeuronInputs, neuron_update, propagate_spikes};
+use super::{
+    CpuSimulation, ExpCurrSlice, NeuronInputs, Weights, for_each_spike, learn_stdp, neuron_update,
+    propagate_spikes, store_f32,
+};
 use crate::model::BuiltNetwork;
 use crate::recording::words_per_step;
 
@@ -42,7 +45,9 @@ impl Plan {
 pub(super) fn plan(net: &BuiltNetwork, batch: usize, threads: usize, steps: u32) -> Plan {
     let neurons: u64 = net.populations.iter().map(|p| u64::from(p.size)).sum();
     let per_step = neurons * batch as u64;
-    if threads <= 1 || per_step * u64::from(steps) < MIN_PARALLEL_WORK {
+    // Learning writes weights and spike times that every slice reads: one thread.
+    let plastic = net.synapse_groups.iter().any(|s| s.stdp.is_some());
+    if plastic || threads <= 1 || per_step * u64::from(steps) < MIN_PARALLEL_WORK {
         Plan::Single
     } else if batch >= threads {
         Plan::Images(threads)
@@ -95,6 +100,12 @@ struct Shared<'a> {
     recording: Vec<Option<&'a [AtomicU32]>>,
     /// Per synapse group, its position among its target population's incoming groups.
     position_in_post: Vec<usize>,
+    /// Per synapse group, its per-synapse weights (f32 bits).
+    synapse_g: Vec<Option<&'a [AtomicU32]>>,
+    /// Per plastic synapse group, its synapses by postsynaptic neuron.
+    columns: Vec<Option<&'a super::Columns>>,
+    /// Per population, the time of each neuron's latest spike, where tracked.
+    last_spike: Vec<Option<&'a [AtomicU32]>>,
 }
 
 /// One thread's share of the state: pieces indexed `[population][task]`.
@@ -156,23 +167,63 @@ impl Worker<'_> {
         let current = (timestep & 1) as usize;
         let previous = current ^ 1;
         let net = shared.net;
+        // Plastic synapses need the time of every neuron's latest spike: record the
+        // previous timestep's (batch size 1, one thread).
+        if timestep > 0 {
+            let t_previous = (((timestep - 1) as f64) * f64::from(net.dt)) as f32;
+            for (p, st) in shared.last_spike.iter().enumerate() {
+                if let Some(st) = st {
+                    let words = words_per_step(net.populations[p].size);
+                    let spikes = &shared.spikes[p][previous * words..previous * words + words];
+                    for_each_spike(spikes, |i| store_f32(&st[i as usize], t_previous));
+                }
+            }
+        }
+        let t = ((timestep as f64) * f64::from(net.dt)) as f32;
         // Synapse update: the previous timestep's spikes, into this thread's targets.
         for (g, group) in net.synapse_groups.iter().enumerate() {
             let words_pre = words_per_step(net.populations[group.pre].size);
             let k = shared.position_in_post[g];
-            for (slice, inputs) in self.populations[group.post][tasks.clone()]
-                .iter()
-                .zip(&mut self.exp_curr[group.post][tasks.clone()])
+            let weights = match shared.synapse_g[g] {
+                Some(g) => Weights::PerSynapse(g, &group.weight),
+                None => Weights::Constant(group.weight.weight_fixed),
+            };
+            if group.drives_post {
+                for (slice, inputs) in self.populations[group.post][tasks.clone()]
+                    .iter()
+                    .zip(&mut self.exp_curr[group.post][tasks.clone()])
+                {
+                    let at = (previous * shared.batch + slice.image) * words_pre;
+                    let input = &mut inputs[k];
+                    propagate_spikes(
+                        &group.connectivity,
+                        weights,
+                        &shared.spikes[group.pre][at..at + words_pre],
+                        slice.lo,
+                        input.in_syn_acc,
+                        input.acc_dirty,
+                    );
+                }
+            }
+            if let (Some(rule), Some(columns), Weights::PerSynapse(g_syn, _)) =
+                (&group.stdp, shared.columns[g], weights)
             {
-                let at = (previous * shared.batch + slice.image) * words_pre;
-                let input = &mut inputs[k];
-                propagate_spikes(
+                let words_post = words_per_step(net.populations[group.post].size);
+                let (Some(st_pre), Some(st_post)) =
+                    (shared.last_spike[group.pre], shared.last_spike[group.post])
+                else {
+                    continue;
+                };
+                learn_stdp(
+                    rule,
                     &group.connectivity,
-                    group.weight.weight_fixed,
-                    &shared.spikes[group.pre][at..at + words_pre],
-                    slice.lo,
-                    input.in_syn_acc,
-                    input.acc_dirty,
+                    columns,
+                    g_syn,
+                    t,
+                    &shared.spikes[group.pre][previous * words_pre..(previous + 1) * words_pre],
+                    &shared.spikes[group.post][previous * words_post..(previous + 1) * words_post],
+                    st_pre,
+                    st_post,
                 );
             }
         }
@@ -245,6 +296,7 @@ pub(super) fn run(sim: &mut CpuSimulation, steps: u32) {
 
     let mut spikes = Vec::new();
     let mut recording = Vec::new();
+    let mut last_spike = Vec::new();
     let mut v_pieces = Vec::new();
     let mut refrac_pieces = Vec::new();
     for (state, pop) in populations.iter_mut().zip(&net.populations) {
@@ -254,11 +306,16 @@ pub(super) fn run(sim: &mut CpuSimulation, steps: u32) {
         refrac_pieces.push(split(&mut state.refrac_time, n, b));
         spikes.push(&state.spikes[..]);
         recording.push(state.recording.as_deref());
+        last_spike.push(state.last_spike.as_deref());
     }
+    let mut synapse_g = Vec::new();
+    let mut columns = Vec::new();
     let mut in_syn_pieces = Vec::new();
     let mut acc_pieces = Vec::new();
     let mut dirty_pieces = Vec::new();
     for (state, group) in synapses.iter_mut().zip(&net.synapse_groups) {
+        synapse_g.push(state.g.as_deref());
+        columns.push(state.columns.as_ref());
         let n = net.populations[group.post].size as usize;
         in_syn_pieces.push(split(&mut state.in_syn, n, &bounds[group.post]));
         acc_pieces.push(split(&mut state.in_syn_acc, n, &bounds[group.post]));
@@ -335,6 +392,9 @@ pub(super) fn run(sim: &mut CpuSimulation, steps: u32) {
         spikes,
         recording,
         position_in_post,
+        synapse_g,
+        columns,
+        last_spike,
     };
     let start = clock.timestep;
     let first_slot = clock.recorded_steps as usize;

@@ -59,6 +59,8 @@ pub enum GpuError {
     },
     #[error("batch size must be at least 1")]
     ZeroBatch,
+    #[error("{0} is not available on the GPU backend yet; use the CPU backend (--backend cpu)")]
+    NotSupported(String),
     #[error("kernel '{kernel}' failed to compile on this adapter: {reason}")]
     Pipeline { kernel: String, reason: String },
     #[error("wgpu error: {0}")]
@@ -82,6 +84,8 @@ struct GpuPopulation {
 }
 
 struct GpuSynapseGroup {
+    /// Per-synapse weights, for groups that have them.
+    weights: Option<wgpu::Buffer>,
     in_syn: wgpu::Buffer,
     in_syn_acc: wgpu::Buffer,
     pipeline: wgpu::ComputePipeline,
@@ -384,9 +388,14 @@ impl GpuSimulation {
             });
         }
 
-        let propagate_source = shaders::propagate_spikes();
         let mut groups = Vec::new();
         for (s, (in_syn, in_syn_acc)) in net.synapse_groups.iter().zip(in_syn) {
+            if s.stdp.is_some() || !s.drives_post {
+                return Err(GpuError::NotSupported(format!(
+                    "learning (STDP, synapse group '{}')",
+                    s.name
+                )));
+            }
             let conn = &s.connectivity;
             let row_start = b.storage(
                 &format!("{}.row_start", s.name),
@@ -398,38 +407,58 @@ impl GpuSimulation {
                 conn.targets.len() as u64 * 4,
                 Some(bytemuck::cast_slice(&conn.targets)),
             )?;
-            let entries = [
+            let weights = match &s.synapse_g {
+                Some(g) => Some(b.storage(
+                    &format!("{}.g", s.name),
+                    g.len() as u64 * 4,
+                    Some(bytemuck::cast_slice(g)),
+                )?),
+                None => None,
+            };
+            let mut entries = vec![
                 step_params_entry(),
                 storage_entry(1, true),
                 storage_entry(2, true),
                 storage_entry(3, true),
                 storage_entry(4, false),
             ];
+            if weights.is_some() {
+                entries.push(storage_entry(5, true));
+            }
             let n_pre = net.populations[s.pre].size;
-            let constants = [
+            let mut constants = vec![
                 ("WORDS_PRE", words_per_step(n_pre) as f64),
                 (
                     "POST_STRIDE",
                     f64::from(padded(net.populations[s.post].size)),
                 ),
                 ("BATCH", f64::from(batch)),
-                ("WEIGHT", f64::from(s.weight.weight_fixed)),
             ];
+            if weights.is_some() {
+                constants.push(("SCALE", 1.0 / f64::from(s.weight.inv_scale)));
+            } else {
+                constants.push(("WEIGHT", f64::from(s.weight.weight_fixed)));
+            }
             let name = format!("propagate_spikes[{}]", s.name);
-            let (pipeline, bgl) = b.pipeline(&name, &propagate_source, &entries, &constants)?;
-            let pre_spikes = &populations[s.pre].spikes;
-            let bind_group = b.bind_group(
+            let (pipeline, bgl) = b.pipeline(
                 &name,
-                &bgl,
-                &step_params,
-                &[
-                    (1, pre_spikes),
-                    (2, &row_start),
-                    (3, &targets),
-                    (4, &in_syn_acc),
-                ],
-            );
+                &shaders::propagate_spikes(weights.is_some()),
+                &entries,
+                &constants,
+            )?;
+            let pre_spikes = &populations[s.pre].spikes;
+            let mut resources = vec![
+                (1, pre_spikes),
+                (2, &row_start),
+                (3, &targets),
+                (4, &in_syn_acc),
+            ];
+            if let Some(w) = &weights {
+                resources.push((5, w));
+            }
+            let bind_group = b.bind_group(&name, &bgl, &step_params, &resources);
             groups.push(GpuSynapseGroup {
+                weights,
                 in_syn,
                 in_syn_acc,
                 pipeline,
@@ -980,5 +1009,17 @@ impl Simulator for GpuSimulation {
 
     fn timestep(&self) -> u64 {
         self.clock.timestep
+    }
+
+    fn read_weights(&mut self, group: SynapseGroupId) -> Result<Vec<f32>, SimError> {
+        let g = group.index();
+        let gpu = self.groups.get(g).ok_or(SimError::UnknownSynapseGroup(g))?;
+        let Some(buffer) = gpu.weights.clone() else {
+            return Err(SimError::NoSynapseWeights {
+                group: self.net.synapse_groups[g].name.clone(),
+            });
+        };
+        let n = self.net.synapse_groups[g].connectivity.len() as u64;
+        self.read_f32(&buffer, n)
     }
 }

@@ -27,9 +27,20 @@ fn resolve_includes(source: &str) -> String {
         .join("\n")
 }
 
-/// The synapse update kernel.
-pub fn propagate_spikes() -> String {
+/// The synapse update kernel, for one constant weight or per-synapse weights.
+pub fn propagate_spikes(per_synapse_weights: bool) -> String {
+    let (binding, weight) = if per_synapse_weights {
+        (
+            "@group(0) @binding(5) var<storage, read> g: array<f32>;\noverride SCALE: f32;",
+            // g * 2^k is exact; round() breaks ties to even, as cpu::Weights does.
+            "i32(round(g[j] * SCALE))",
+        )
+    } else {
+        ("override WEIGHT: i32;", "WEIGHT")
+    };
     resolve_includes(PROPAGATE_SPIKES)
+        .replace("//!weight_binding", binding)
+        .replace("WEIGHT_OF_SYNAPSE_J", weight)
 }
 
 /// Binding numbers of a neuron-update kernel's buffers, in the order they are bound.
@@ -123,7 +134,8 @@ mod tests {
 
     #[test]
     fn propagate_spikes_validates() {
-        validate(&propagate_spikes());
+        validate(&propagate_spikes(false));
+        validate(&propagate_spikes(true));
     }
 
     #[test]

@@ -9,7 +9,7 @@ pub use connectivity::SparseConnectivity;
 pub use models::{
     Connectivity, CurrentSourceModel, IfConstants, IfParams, LifConstants, LifParams,
     NeuronConstants, NeuronInit, NeuronModel, PostsynapticConstants, PostsynapticModel,
-    WeightUpdateModel,
+    StdpConstants, StdpParams, WeightUpdateModel,
 };
 
 /// Handle of a neuron population in the [`Network`] that created it.
@@ -95,6 +95,8 @@ pub enum ModelError {
     },
     #[error("synapse group '{0}': FixedNumberPreWithReplacement needs num of at least 1")]
     ZeroFanIn(String),
+    #[error("synapse group '{group}': {reason}")]
+    InvalidSynapses { group: String, reason: String },
     #[error(
         "synapse group '{group}' would have {synapses} synapses, more than the {max} a u32 index can address"
     )]
@@ -250,14 +252,73 @@ impl Network {
             let owner = format!("synapse group '{}'", s.name);
             check_population(owner.clone(), s.pre)?;
             check_population(owner.clone(), s.post)?;
-            let WeightUpdateModel::StaticPulseConstantWeight { g } = s.weight_update;
-            if !g.is_finite() {
-                return Err(ModelError::InvalidParameter {
-                    owner,
-                    parameter: "g",
-                    value: g,
-                    requirement: "a finite number",
-                });
+            self.validate_connectivity(s)?;
+            let synapses = self.synapse_count(s);
+            let invalid = |reason: String| ModelError::InvalidSynapses {
+                group: s.name.clone(),
+                reason,
+            };
+            match &s.weight_update {
+                WeightUpdateModel::StaticPulseConstantWeight { g } => {
+                    if !g.is_finite() {
+                        return Err(ModelError::InvalidParameter {
+                            owner,
+                            parameter: "g",
+                            value: *g,
+                            requirement: "a finite number",
+                        });
+                    }
+                }
+                WeightUpdateModel::StaticPulse { g } => {
+                    if g.len() as u64 != synapses {
+                        return Err(invalid(format!(
+                            "{} weights were given for {synapses} synapses",
+                            g.len()
+                        )));
+                    }
+                    if let Some(bad) = g.iter().position(|w| !w.is_finite()) {
+                        return Err(invalid(format!("weight #{bad} is {}", g[bad])));
+                    }
+                }
+                WeightUpdateModel::StdpSymmetric(p) => {
+                    let named = [
+                        ("tau", p.tau),
+                        ("rho", p.rho),
+                        ("eta", p.eta),
+                        ("wMin", p.w_min),
+                        ("wMax", p.w_max),
+                        ("g", p.g_init),
+                    ];
+                    for (parameter, value) in named {
+                        if !value.is_finite() {
+                            return Err(ModelError::InvalidParameter {
+                                owner,
+                                parameter,
+                                value,
+                                requirement: "a finite number",
+                            });
+                        }
+                    }
+                    if p.tau <= 0.0 {
+                        return Err(ModelError::InvalidParameter {
+                            owner,
+                            parameter: "tau",
+                            value: p.tau,
+                            requirement: "greater than 0",
+                        });
+                    }
+                    if !(p.w_min <= p.g_init && p.g_init <= p.w_max) {
+                        return Err(invalid(format!(
+                            "initial g = {} must lie in [wMin, wMax] = [{}, {}]",
+                            p.g_init, p.w_min, p.w_max
+                        )));
+                    }
+                    if s.pre == s.post {
+                        return Err(invalid(
+                            "STDP within one population is not supported yet".to_owned(),
+                        ));
+                    }
+                }
             }
             if let PostsynapticModel::ExpCurr { tau } = s.postsynaptic
                 && !(tau.is_finite() && tau > 0.0)
@@ -269,12 +330,9 @@ impl Network {
                     requirement: "a finite number greater than 0",
                 });
             }
-            let num = self.fan_in(s);
-            if num == 0 {
+            if let Connectivity::FixedNumberPreWithReplacement { num: 0 } = s.connectivity {
                 return Err(ModelError::ZeroFanIn(s.name.clone()));
             }
-            let post_size = self.populations[s.post.0].size;
-            let synapses = u64::from(num) * u64::from(post_size);
             if synapses > u64::from(u32::MAX) {
                 return Err(ModelError::TooManySynapses {
                     group: s.name.clone(),
@@ -282,17 +340,66 @@ impl Network {
                     max: u64::from(u32::MAX),
                 });
             }
-            fixed_point_weight(&s.name, g, u64::from(num))?;
+            fixed_point_weight(&s.name, weight_bound(&s.weight_update), self.fan_in(s))?;
         }
         Ok(())
     }
 
-    /// How many synapses each postsynaptic neuron of `s` has: the most input it can get in
+    /// Checks an explicit synapse list against the populations it connects.
+    fn validate_connectivity(&self, s: &SynapseGroup) -> Result<(), ModelError> {
+        let Connectivity::FromList { pre, post } = &s.connectivity else {
+            return Ok(());
+        };
+        let invalid = |reason: String| ModelError::InvalidSynapses {
+            group: s.name.clone(),
+            reason,
+        };
+        if pre.len() != post.len() {
+            return Err(invalid(format!(
+                "{} presynaptic but {} postsynaptic indices",
+                pre.len(),
+                post.len()
+            )));
+        }
+        for (ids, population, side) in [(pre, s.pre, "presynaptic"), (post, s.post, "postsynaptic")]
+        {
+            let size = self.populations[population.0].size;
+            if let Some(bad) = ids.iter().find(|&&i| i >= size) {
+                return Err(invalid(format!(
+                    "{side} index {bad} is out of range for population '{}' of {size} neurons",
+                    self.populations[population.0].name
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Number of synapses `s` will have.
+    fn synapse_count(&self, s: &SynapseGroup) -> u64 {
+        let n_pre = u64::from(self.populations[s.pre.0].size);
+        let n_post = u64::from(self.populations[s.post.0].size);
+        match &s.connectivity {
+            Connectivity::FixedNumberPreWithReplacement { num } => u64::from(*num) * n_post,
+            Connectivity::Dense => n_pre * n_post,
+            Connectivity::FromList { pre, .. } => pre.len() as u64,
+        }
+    }
+
+    /// The most synapses any postsynaptic neuron of `s` has: the most input it can get in
     /// one timestep is this many weights.
-    fn fan_in(&self, s: &SynapseGroup) -> u32 {
-        match s.connectivity {
-            Connectivity::FixedNumberPreWithReplacement { num } => num,
-            Connectivity::Dense => self.populations[s.pre.0].size,
+    fn fan_in(&self, s: &SynapseGroup) -> u64 {
+        match &s.connectivity {
+            Connectivity::FixedNumberPreWithReplacement { num } => u64::from(*num),
+            Connectivity::Dense => u64::from(self.populations[s.pre.0].size),
+            Connectivity::FromList { post, .. } => {
+                let mut degree = vec![0u64; self.populations[s.post.0].size as usize];
+                for &p in post {
+                    if let Some(d) = degree.get_mut(p as usize) {
+                        *d += 1;
+                    }
+                }
+                degree.into_iter().max().unwrap_or(0)
+            }
         }
     }
 
@@ -327,15 +434,31 @@ impl Network {
         for (index, s) in self.synapse_groups.iter().enumerate() {
             let n_pre = self.populations[s.pre.0].size;
             let n_post = self.populations[s.post.0].size;
-            let conn = match s.connectivity {
+            let conn = match &s.connectivity {
                 Connectivity::FixedNumberPreWithReplacement { num } => {
                     let mut rng = connectivity::group_rng(seed, index);
-                    connectivity::fixed_number_pre_with_replacement(n_pre, n_post, num, &mut rng)
+                    connectivity::fixed_number_pre_with_replacement(n_pre, n_post, *num, &mut rng)
                 }
                 Connectivity::Dense => connectivity::dense(n_pre, n_post),
+                Connectivity::FromList { pre, post } => {
+                    let pairs: Vec<(u32, u32)> =
+                        pre.iter().copied().zip(post.iter().copied()).collect();
+                    SparseConnectivity::from_pairs(n_pre, n_post, &pairs)
+                }
             };
-            let WeightUpdateModel::StaticPulseConstantWeight { g } = s.weight_update;
-            let weight = fixed_point_weight(&s.name, g, u64::from(self.fan_in(s)))?;
+            let weight =
+                fixed_point_weight(&s.name, weight_bound(&s.weight_update), self.fan_in(s))?;
+            let (synapse_g, stdp, drives_post) = match &s.weight_update {
+                WeightUpdateModel::StaticPulseConstantWeight { .. } => (None, None, true),
+                WeightUpdateModel::StaticPulse { g } => {
+                    (Some(in_row_order(&s.connectivity, &conn, g)), None, true)
+                }
+                WeightUpdateModel::StdpSymmetric(p) => (
+                    Some(vec![p.g_init as f32; conn.len()]),
+                    Some(p.derive()),
+                    p.drive_post,
+                ),
+            };
             synapse_groups.push(BuiltSynapseGroup {
                 name: s.name.clone(),
                 pre: s.pre.0,
@@ -343,6 +466,9 @@ impl Network {
                 connectivity: conn,
                 postsynaptic: s.postsynaptic.derive(self.dt),
                 weight,
+                synapse_g,
+                stdp,
+                drives_post,
             });
         }
         Ok(BuiltNetwork {
@@ -354,6 +480,33 @@ impl Network {
             synapse_groups,
         })
     }
+}
+
+/// The largest weight magnitude a group can have: what its fixed-point scale must hold.
+fn weight_bound(w: &WeightUpdateModel) -> f64 {
+    match w {
+        WeightUpdateModel::StaticPulseConstantWeight { g } => *g,
+        WeightUpdateModel::StaticPulse { g } => {
+            g.iter().fold(0.0f64, |m, &w| m.max(f64::from(w).abs()))
+        }
+        WeightUpdateModel::StdpSymmetric(p) => p.w_min.abs().max(p.w_max.abs()),
+    }
+}
+
+/// Weights given in the order the description lists synapses, in the built
+/// connectivity's row order (the same order except for explicit lists, whose synapses
+/// are grouped by presynaptic neuron keeping their order within a row).
+fn in_row_order(description: &Connectivity, built: &SparseConnectivity, g: &[f32]) -> Vec<f32> {
+    let Connectivity::FromList { pre, .. } = description else {
+        return g.to_vec();
+    };
+    let mut fill: Vec<u32> = built.row_start.clone();
+    let mut out = vec![0.0; g.len()];
+    for (&p, &w) in pre.iter().zip(g) {
+        out[fill[p as usize] as usize] = w;
+        fill[p as usize] += 1;
+    }
+    out
 }
 
 /// A weight in the fixed-point form synaptic input is accumulated in.
@@ -374,6 +527,15 @@ pub struct FixedPointWeight {
     pub exponent: i32,
 }
 
+impl FixedPointWeight {
+    /// A per-synapse weight in fixed-point units: `g * 2^exponent` (exact) rounded to the
+    /// nearest integer, ties to even, as WGSL's `round` does.
+    #[inline]
+    pub fn to_fixed(&self, g: f32) -> i32 {
+        (g * (1.0 / self.inv_scale)).round_ties_even() as i32
+    }
+}
+
 const FIXED_POINT_HEADROOM: f64 = (1u64 << 30) as f64;
 /// Below this many units per weight, quantisation would cost more than f32 precision.
 const MIN_WEIGHT_UNITS: f64 = (1u64 << 10) as f64;
@@ -383,7 +545,7 @@ fn fixed_point_weight(
     g: f64,
     max_inputs: u64,
 ) -> Result<FixedPointWeight, ModelError> {
-    let max_units_per_weight = FIXED_POINT_HEADROOM / max_inputs as f64;
+    let max_units_per_weight = FIXED_POINT_HEADROOM / max_inputs.max(1) as f64;
     if max_units_per_weight < MIN_WEIGHT_UNITS {
         return Err(ModelError::TooManyInputsForFixedPoint {
             group: group.to_owned(),
@@ -446,7 +608,14 @@ pub struct BuiltSynapseGroup {
     pub post: usize,
     pub connectivity: SparseConnectivity,
     pub postsynaptic: PostsynapticConstants,
+    /// The constant weight, or for per-synapse weights the scale that holds the largest.
     pub weight: FixedPointWeight,
+    /// Per-synapse initial weights in connectivity row order (`StaticPulse`, STDP).
+    pub synapse_g: Option<Vec<f32>>,
+    /// The learning rule, for plastic synapses.
+    pub stdp: Option<StdpConstants>,
+    /// Whether presynaptic spikes add their weight to the postsynaptic input.
+    pub drives_post: bool,
 }
 
 /// A validated network with its connectivity drawn: what backends load.

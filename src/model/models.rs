@@ -202,10 +202,69 @@ pub enum CurrentSourceModel {
 }
 
 /// Weight update models.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum WeightUpdateModel {
     /// Every presynaptic spike adds the same `g` to the postsynaptic input.
     StaticPulseConstantWeight { g: f64 },
+    /// Every presynaptic spike adds its synapse's own `g`: one weight per synapse, in the
+    /// order of the connectivity's rows (for `Dense`, `g[pre * n_post + post]`, GeNN's
+    /// dense layout).
+    StaticPulse { g: Vec<f32> },
+    /// Tutorial part 4's symmetric STDP (see [`StdpParams`]).
+    StdpSymmetric(StdpParams),
+}
+
+/// The tutorial's symmetric STDP rule on a per-synapse weight `g`. With `st_pre` /
+/// `st_post` the time of the most recent spike of the synapse's pre / post neuron (none
+/// since the last reset counts as -infinity), in the synapse update of timestep `t`:
+/// every presynaptic spike of the previous timestep does
+/// `g += eta * (exp(-(t - st_post) / tau) - rho)`, then every postsynaptic one
+/// `g += eta * (exp(-(t - st_pre) / tau) - rho)`, each clipped to `[w_min, w_max]`.
+/// With `drive_post` false (the tutorial's training phase) presynaptic spikes only
+/// learn and do not add `g` to the postsynaptic input. Weights are shared by a batch,
+/// so simulations with plastic synapses run with batch size 1.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StdpParams {
+    pub tau: f64,
+    pub rho: f64,
+    pub eta: f64,
+    pub w_min: f64,
+    pub w_max: f64,
+    /// Every synapse's `g` at the start.
+    pub g_init: f64,
+    pub drive_post: bool,
+}
+
+/// [`StdpParams`] as backends use them.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StdpConstants {
+    pub tau: f32,
+    pub rho: f32,
+    pub eta: f32,
+    pub w_min: f32,
+    pub w_max: f32,
+}
+
+impl StdpParams {
+    pub fn derive(&self) -> StdpConstants {
+        StdpConstants {
+            tau: self.tau as f32,
+            rho: self.rho as f32,
+            eta: self.eta as f32,
+            w_min: self.w_min as f32,
+            w_max: self.w_max as f32,
+        }
+    }
+}
+
+impl StdpConstants {
+    /// One update of a weight: `g + eta * (exp(-(t - st) / tau) - rho)`, clipped. The
+    /// same f32 operations on every backend (the GPU's `exp` may differ in the last bit).
+    #[inline]
+    pub fn update(&self, g: f32, t: f32, st: f32) -> f32 {
+        let dw = self.eta * ((-(t - st) / self.tau).exp() - self.rho);
+        (g + dw).clamp(self.w_min, self.w_max)
+    }
 }
 
 /// Postsynaptic models.
@@ -250,13 +309,16 @@ pub struct PostsynapticConstants {
 }
 
 /// How a synapse group's connectivity is generated.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Connectivity {
     /// For every postsynaptic neuron, `num` presynaptic neurons drawn uniformly with
     /// replacement (duplicates allowed and counted).
     FixedNumberPreWithReplacement { num: u32 },
     /// Every presynaptic neuron connects to every postsynaptic one.
     Dense,
+    /// Exactly these synapses, `pre[i] -> post[i]` (e.g. connectivity saved by an earlier
+    /// run); their order within each presynaptic row is kept.
+    FromList { pre: Vec<u32>, post: Vec<u32> },
 }
 
 #[cfg(test)]

@@ -37,6 +37,12 @@ struct Cli {
 enum Command {
     /// Present MNIST images to the PN -> KC network and report what the KCs did (the default).
     Run(RunArgs),
+    /// Tutorial part 4: one pass over the training images, learning the KC -> MBON weights
+    /// by STDP from a teacher current; saves the model into a folder.
+    Train(TrainArgs),
+    /// Tutorial part 5: classify test images with a trained model (the first MBON to
+    /// spike is the answer); prints the accuracy and a confusion matrix.
+    Test(TestArgs),
     /// Time the tutorial network per stimulus on the CPU and GPU backends.
     Bench(BenchArgs),
     /// List the GPU adapters wgpu can see, best first.
@@ -141,6 +147,43 @@ struct RunArgs {
 }
 
 #[derive(Args, Clone)]
+struct TrainArgs {
+    /// Folder for the trained model: kc_mbon_g.npy (float32, 20000 x 10), the PN -> KC
+    /// synapses pn_kc_connectivity.npy (int32, 2 x S) and a histogram of the weights.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Training images to learn from, in order from the first (the tutorial uses all 60 000).
+    #[arg(long, default_value_t = 60_000, value_parser = clap::value_parser!(u32).range(1..))]
+    images: u32,
+    /// Backend to learn on (learning runs on the CPU backend so far).
+    #[arg(long, value_enum, default_value_t = Backend::Cpu)]
+    backend: Backend,
+    #[command(flatten)]
+    source: SourceArgs,
+}
+
+#[derive(Args, Clone)]
+struct TestArgs {
+    /// Folder of a model written by `kenyon train`.
+    #[arg(long, value_name = "DIR")]
+    model: PathBuf,
+    /// Test images to classify, from the first (the tutorial uses all 10 000).
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..))]
+    images: u32,
+    /// Images simulated at once (the answers don't depend on it).
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=65_535))]
+    batch: u32,
+    /// Backend to simulate on.
+    #[arg(long, value_enum, default_value_t = Backend::Auto)]
+    backend: Backend,
+    /// Folder for the confusion matrix plot.
+    #[arg(long, default_value = "out")]
+    out: PathBuf,
+    #[command(flatten)]
+    source: SourceArgs,
+}
+
+#[derive(Args, Clone)]
 struct BenchArgs {
     /// Images timed per backend and batch size (after one warm-up batch); rounded up to
     /// at least two whole batches.
@@ -191,6 +234,8 @@ fn main() {
     let result = match cli.command {
         None => run(&cli.run),
         Some(Command::Run(args)) => run(&args),
+        Some(Command::Train(args)) => train(&args),
+        Some(Command::Test(args)) => test(&args),
         Some(Command::Bench(args)) => bench(&args),
         Some(Command::Adapters) => adapters(),
     };
@@ -488,6 +533,228 @@ fn save_spikes(dir: &Path, index: u32, r: &StimulusResponse) -> Result<()> {
             &ids,
         )?;
     }
+    Ok(())
+}
+
+/// File names of a trained model in its folder.
+const MODEL_WEIGHTS: &str = "kc_mbon_g.npy";
+const MODEL_CONNECTIVITY: &str = "pn_kc_connectivity.npy";
+const MODEL_HISTOGRAM: &str = "kc_mbon_g_histogram.png";
+
+fn train(args: &TrainArgs) -> Result<()> {
+    let data = mnist::load(&args.source.mnist_dir, Split::Train)?;
+    let n = args.images as usize;
+    if n > data.images.len() {
+        bail!(
+            "--images {n}: the training set has only {} images",
+            data.images.len()
+        );
+    }
+    let mb = tutorial::mushroom_body_for_training();
+    let built = mb
+        .network
+        .build(args.source.seed)
+        .context("building the training network")?;
+    let mut sim = simulator::load(
+        &built,
+        args.backend.into(),
+        args.source.adapter.as_deref(),
+        SimConfig {
+            threads: args.source.threads,
+            ..SimConfig::DEFAULT
+        },
+    )
+    .context("loading the training network")?;
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("creating the model folder {}", args.out.display()))?;
+    println!(
+        "training on {n} images (seed {}) on {}",
+        args.source.seed,
+        sim.description()
+    );
+    let bar = progress_bar(n as u64);
+    let t = Instant::now();
+    let mut kc_active = 0u64;
+    for i in 0..n {
+        let pixels = data.images.image(i).context("image index out of range")?;
+        let currents = mnist::input_currents(pixels, mnist::INPUT_SCALE);
+        let r = tutorial::present_training(sim.as_mut(), &mb, &currents, data.labels[i])
+            .with_context(|| format!("training on image {i}"))?;
+        kc_active += u64::from(r.kc.active_neurons());
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    let secs = t.elapsed().as_secs_f64();
+    let output = mb
+        .output
+        .context("the training network has no output neurons")?;
+    let g = sim.read_weights(output.kc_mbon)?;
+    let weights = args.out.join(MODEL_WEIGHTS);
+    npy::write_npy(
+        &weights,
+        &[tutorial::NUM_KC as usize, tutorial::NUM_MBON as usize],
+        &g,
+    )?;
+    save_connectivity(&built, &mb, &args.out.join(MODEL_CONNECTIVITY))?;
+    let histogram = args.out.join(MODEL_HISTOGRAM);
+    // Most weights stay at 0 (KCs that never fired with a digit's teacher): plot the rest.
+    let zeros = g.iter().filter(|&&w| w == 0.0).count();
+    let learned: Vec<f32> = g.iter().copied().filter(|&w| w != 0.0).collect();
+    if !learned.is_empty() {
+        plot::histogram_png(
+            &histogram,
+            &format!("KC -> MBON weights above 0 after {n} images ({zeros} at 0)"),
+            "g",
+            &learned,
+            50,
+        )?;
+    }
+    let nonzero = g.iter().filter(|&&w| w > 0.0).count();
+    println!(
+        "{n} images in {secs:.1} s ({:.2} ms per image), mean {:.0} KC active; {nonzero} of {} weights above 0, max {:.4}",
+        secs * 1e3 / n as f64,
+        kc_active as f64 / n as f64,
+        g.len(),
+        g.iter().copied().fold(0.0f32, f32::max)
+    );
+    println!(
+        "model written to {} ({MODEL_WEIGHTS}, {MODEL_CONNECTIVITY}, {MODEL_HISTOGRAM})",
+        args.out.display()
+    );
+    Ok(())
+}
+
+/// Reads a model written by `train`, checking the files' kinds and shapes.
+fn load_model(dir: &Path) -> Result<(Vec<u32>, Vec<u32>, Vec<f32>)> {
+    let path = dir.join(MODEL_CONNECTIVITY);
+    let (shape, ids) = npy::read_npy::<i32>(&path)
+        .with_context(|| format!("reading the PN -> KC synapses (written by `kenyon train`)"))?;
+    if shape.len() != 2 || shape[0] != 2 {
+        bail!(
+            "{}: expected the shape (2, S) of PN -> KC synapse indices, found {shape:?}",
+            path.display()
+        );
+    }
+    let s = shape[1];
+    let as_index = |v: &[i32], what: &str, n: u32| -> Result<Vec<u32>> {
+        v.iter()
+            .map(|&i| {
+                u32::try_from(i).ok().filter(|&i| i < n).with_context(|| {
+                    format!(
+                        "{}: {what} index {i} is out of range 0..{n}",
+                        path.display()
+                    )
+                })
+            })
+            .collect()
+    };
+    let pre = as_index(&ids[..s], "PN", tutorial::NUM_PN)?;
+    let post = as_index(&ids[s..], "KC", tutorial::NUM_KC)?;
+    let path = dir.join(MODEL_WEIGHTS);
+    let (shape, g) = npy::read_npy::<f32>(&path)
+        .with_context(|| format!("reading the KC -> MBON weights (written by `kenyon train`)"))?;
+    let expected = [tutorial::NUM_KC as usize, tutorial::NUM_MBON as usize];
+    if shape != expected {
+        bail!(
+            "{}: expected KC -> MBON weights of shape {expected:?}, found {shape:?}",
+            path.display()
+        );
+    }
+    Ok((pre, post, g))
+}
+
+fn test(args: &TestArgs) -> Result<()> {
+    let (pre, post, g) = load_model(&args.model)?;
+    let data = mnist::load(&args.source.mnist_dir, Split::Test)?;
+    let n = args.images as usize;
+    if n > data.images.len() {
+        bail!(
+            "--images {n}: the test set has only {} images",
+            data.images.len()
+        );
+    }
+    let mb = tutorial::mushroom_body_for_testing(pre, post, g);
+    let built = mb
+        .network
+        .build(args.source.seed)
+        .context("building the test network from the model")?;
+    let mut sim = simulator::load(
+        &built,
+        args.backend.into(),
+        args.source.adapter.as_deref(),
+        SimConfig {
+            batch_size: args.batch,
+            threads: args.source.threads,
+            ..SimConfig::DEFAULT
+        },
+    )
+    .context("loading the test network")?;
+    println!("testing on {n} images on {}", sim.description());
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("creating the plot folder {}", args.out.display()))?;
+    let classes = tutorial::NUM_MBON as usize;
+    // Rows: true digit; columns: answer, the last one "no MBON spiked".
+    let mut confusion = vec![vec![0u64; classes + 1]; classes];
+    let bar = progress_bar(n as u64);
+    let t = Instant::now();
+    tutorial::present_all(
+        sim.as_mut(),
+        &mb,
+        n,
+        |i| {
+            let pixels = data.images.image(i).context("image index out of range")?;
+            Ok(mnist::input_currents(pixels, mnist::INPUT_SCALE))
+        },
+        |first, responses| {
+            for (k, r) in responses.iter().enumerate() {
+                let label = usize::from(data.labels[first + k]);
+                let answer = r
+                    .mbon
+                    .as_ref()
+                    .and_then(tutorial::classify)
+                    .map_or(classes, usize::from);
+                if let Some(row) = confusion.get_mut(label) {
+                    row[answer.min(classes)] += 1;
+                }
+                bar.inc(1);
+            }
+            Ok::<(), anyhow::Error>(())
+        },
+    )
+    .context("classifying the test images")?;
+    bar.finish_and_clear();
+    let secs = t.elapsed().as_secs_f64();
+    let correct: u64 = (0..classes).map(|c| confusion[c][c]).sum();
+    println!(
+        "{correct}/{n} correct ({:.2} %)  [{:.2} ms per image]",
+        100.0 * correct as f64 / n as f64,
+        secs * 1e3 / n as f64
+    );
+    println!("confusion matrix (rows: true digit; columns: answer, '-' no MBON spiked):");
+    let mut header = String::from("     ");
+    for c in 0..classes {
+        header += &format!("{c:>6}");
+    }
+    println!("{header}{:>6}", "-");
+    for (d, row) in confusion.iter().enumerate() {
+        let cells: String = row.iter().map(|n| format!("{n:>6}")).collect();
+        println!("{d:>5}{cells}");
+    }
+    let names: Vec<String> = (0..classes)
+        .map(|c| c.to_string())
+        .chain(["none".to_owned()])
+        .collect();
+    let path = args.out.join("confusion_matrix.png");
+    plot::confusion_png(
+        &path,
+        &format!(
+            "{correct}/{n} correct ({:.2} %)",
+            100.0 * correct as f64 / n as f64
+        ),
+        &confusion,
+        &names,
+    )?;
+    println!("confusion matrix plot written to {}", path.display());
     Ok(())
 }
 

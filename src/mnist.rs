@@ -30,7 +30,7 @@ pub enum MnistError {
         path: PathBuf,
     },
     /// The file exists but could not be read.
-    #[error("cannot read MNIST file {}: {source}", path.display())]
+    #[error("cannot read MNIST file {}", path.display())]
     Io {
         /// The file concerned.
         path: PathBuf,
@@ -40,8 +40,8 @@ pub enum MnistError {
     },
     /// The file starts like gzip but does not decompress.
     #[error(
-        "MNIST file {} is not a valid gzip stream (corrupt or cut short): {source}; \
-         replace it with an intact copy",
+        "MNIST file {} is not a valid gzip stream (corrupt or cut short): replace it with an \
+         intact copy",
         path.display()
     )]
     Gzip {

@@ -57,7 +57,7 @@ impl_npy_element!(f64, "<f8");
 #[derive(Debug, thiserror::Error)]
 pub enum NpyError {
     /// The file could not be read or written.
-    #[error("{}: {source}", path.display())]
+    #[error("cannot read or write {}", path.display())]
     Io {
         /// The file concerned.
         path: PathBuf,

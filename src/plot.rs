@@ -28,7 +28,7 @@ pub struct RasterPanel<'a> {
 #[derive(Debug, thiserror::Error)]
 pub enum PlotError {
     /// Writing the file failed.
-    #[error("cannot write plot {}: {source}", path.display())]
+    #[error("cannot write plot {}", path.display())]
     Io {
         /// The file concerned.
         path: PathBuf,
@@ -37,13 +37,19 @@ pub enum PlotError {
         source: std::io::Error,
     },
     /// Encoding the PNG failed.
-    #[error("cannot encode plot {} as PNG: {source}", path.display())]
+    #[error("cannot encode plot {} as PNG", path.display())]
     Encode {
         /// The file concerned.
         path: PathBuf,
         /// The encoder's error.
         #[source]
         source: image::ImageError,
+    },
+    /// There is nothing to draw (no finite values, an empty matrix).
+    #[error("cannot plot {}: no data to draw", path.display())]
+    NoData {
+        /// The file concerned.
+        path: PathBuf,
     },
     /// No panels were given.
     #[error("cannot plot {}: no panels to draw", path.display())]
@@ -380,6 +386,240 @@ fn render(title: &str, duration_ms: f32, panels: &[RasterPanel<'_>]) -> RgbImage
         }
     }
     img
+}
+
+/// Encodes `img` and writes it to `path` atomically.
+fn write_png(path: &Path, img: &RgbImage) -> Result<(), PlotError> {
+    let mut png = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut png)
+        .write_image(
+            img.as_raw(),
+            img.width(),
+            img.height(),
+            image::ExtendedColorType::Rgb8,
+        )
+        .map_err(|source| PlotError::Encode {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    write_atomically(path, |w| w.write_all(&png)).map_err(|source| PlotError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// A histogram of `values` in `bins` equal bins from their minimum to their maximum,
+/// with the x axis labelled `x_label` and counts on the y axis.
+pub fn histogram_png(
+    path: &Path,
+    title: &str,
+    x_label: &str,
+    values: &[f32],
+    bins: usize,
+) -> Result<(), PlotError> {
+    let finite: Vec<f32> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    if finite.is_empty() || bins == 0 {
+        return Err(PlotError::NoData {
+            path: path.to_path_buf(),
+        });
+    }
+    let lo = finite.iter().copied().fold(f32::INFINITY, f32::min);
+    let hi = finite.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let span = if hi > lo { hi - lo } else { 1.0 };
+    let mut counts = vec![0u64; bins];
+    for v in &finite {
+        let b = (((v - lo) / span) * bins as f32) as usize;
+        counts[b.min(bins - 1)] += 1;
+    }
+    let max = counts.iter().copied().max().unwrap_or(1).max(1);
+    let (width, height) = (940u32, 560u32);
+    let (left, top, plot_w, plot_h) = (110u32, 60u32, 760u32, 400u32);
+    let mut img = RgbImage::from_pixel(width, height, BACKGROUND);
+    let glyph = GLYPH * TEXT_SCALE;
+    let title_x = (width.saturating_sub(text_width(title, TEXT_SCALE)) / 2) as i64;
+    draw_text(&mut img, title_x, i64::from(MARGIN), title, TEXT_SCALE, INK);
+    for (b, &c) in counts.iter().enumerate() {
+        let x0 = left + (b as u32 * plot_w) / bins as u32;
+        let x1 = left + ((b as u32 + 1) * plot_w) / bins as u32;
+        let bar = ((c as f64 / max as f64) * f64::from(plot_h)).round() as u32;
+        for x in x0..x1.max(x0 + 1) {
+            vline(&mut img, x, top + plot_h - bar, top + plot_h, SPIKE);
+        }
+    }
+    hline(&mut img, left - 1, left + plot_w, top + plot_h + 1, INK);
+    vline(&mut img, left - 1, top, top + plot_h + 1, INK);
+    for (v, y) in [(0u64, top + plot_h), (max, top)] {
+        hline(&mut img, left - 1 - TICK_LEN, left - 1, y, INK);
+        let text = v.to_string();
+        let x = left - 1 - TICK_LEN - TICK_LABEL_GAP - text_width(&text, TEXT_SCALE);
+        draw_text(
+            &mut img,
+            i64::from(x),
+            i64::from(y) - i64::from(glyph / 2),
+            &text,
+            TEXT_SCALE,
+            INK,
+        );
+    }
+    for (value, x) in [
+        (lo, left),
+        ((lo + hi) / 2.0, left + plot_w / 2),
+        (hi, left + plot_w),
+    ] {
+        vline(
+            &mut img,
+            x,
+            top + plot_h + 2,
+            top + plot_h + 1 + TICK_LEN,
+            INK,
+        );
+        let text = format!("{value:.4}");
+        let tw = i64::from(text_width(&text, TEXT_SCALE));
+        let y = top + plot_h + 2 + TICK_LEN + TICK_LABEL_GAP;
+        draw_text(
+            &mut img,
+            i64::from(x) - tw / 2,
+            i64::from(y),
+            &text,
+            TEXT_SCALE,
+            INK,
+        );
+    }
+    let y = top + plot_h + 2 + TICK_LEN + TICK_LABEL_GAP + glyph + XLABEL_GAP;
+    let x = left + plot_w.saturating_sub(text_width(x_label, TEXT_SCALE)) / 2;
+    draw_text(
+        &mut img,
+        i64::from(x),
+        i64::from(y),
+        x_label,
+        TEXT_SCALE,
+        INK,
+    );
+    let ylabel = "count";
+    let ylen = i64::from(text_width(ylabel, TEXT_SCALE));
+    draw_text_up(
+        &mut img,
+        i64::from(MARGIN),
+        i64::from(top + plot_h / 2) + ylen / 2,
+        ylabel,
+        TEXT_SCALE,
+        INK,
+    );
+    write_png(path, &img)
+}
+
+/// A confusion matrix: `matrix[row][col]` counts of true class `row` given answer `col`,
+/// shaded by the share of its row and numbered; `col_names` names the columns (the
+/// answers, which may include "none"), rows are named 0, 1, ...
+pub fn confusion_png(
+    path: &Path,
+    title: &str,
+    matrix: &[Vec<u64>],
+    col_names: &[String],
+) -> Result<(), PlotError> {
+    if matrix.is_empty()
+        || col_names.is_empty()
+        || matrix.iter().any(|r| r.len() != col_names.len())
+    {
+        return Err(PlotError::NoData {
+            path: path.to_path_buf(),
+        });
+    }
+    let (rows, cols) = (matrix.len() as u32, col_names.len() as u32);
+    let cell = 56u32;
+    let (left, top) = (120u32, 90u32);
+    let width = left + cols * cell + 40;
+    let height = top + rows * cell + 90;
+    let mut img = RgbImage::from_pixel(width, height, BACKGROUND);
+    let glyph = GLYPH * TEXT_SCALE;
+    let title_scale = if text_width(title, TEXT_SCALE) + 2 * MARGIN <= width {
+        TEXT_SCALE
+    } else {
+        1
+    };
+    let title_x = (width.saturating_sub(text_width(title, title_scale)) / 2) as i64;
+    draw_text(
+        &mut img,
+        title_x,
+        i64::from(MARGIN),
+        title,
+        title_scale,
+        INK,
+    );
+    for (r, row) in matrix.iter().enumerate() {
+        let total = row.iter().sum::<u64>().max(1);
+        for (c, &n) in row.iter().enumerate() {
+            let share = n as f64 / total as f64;
+            let shade = (255.0 * (1.0 - share)).round() as u8;
+            let color = Rgb([shade, shade, 255]);
+            let (x0, y0) = (left + c as u32 * cell, top + r as u32 * cell);
+            for y in y0..y0 + cell {
+                hline(&mut img, x0, x0 + cell - 1, y, color);
+            }
+            let text = n.to_string();
+            let ink = if share > 0.5 { BACKGROUND } else { INK };
+            let tw = text_width(&text, 1);
+            draw_text(
+                &mut img,
+                i64::from(x0 + (cell - tw) / 2),
+                i64::from(y0 + cell / 2 - 4),
+                &text,
+                1,
+                ink,
+            );
+        }
+        let label = r.to_string();
+        draw_text(
+            &mut img,
+            i64::from(left - 10 - text_width(&label, TEXT_SCALE)),
+            i64::from(top + r as u32 * cell + (cell - glyph) / 2),
+            &label,
+            TEXT_SCALE,
+            INK,
+        );
+    }
+    for (c, name) in col_names.iter().enumerate() {
+        let scale = if text_width(name, TEXT_SCALE) <= cell {
+            TEXT_SCALE
+        } else {
+            1
+        };
+        let tw = text_width(name, scale);
+        draw_text(
+            &mut img,
+            i64::from(left + c as u32 * cell + cell.saturating_sub(tw) / 2),
+            i64::from(top - 8 - GLYPH * scale),
+            name,
+            scale,
+            INK,
+        );
+    }
+    let xlabel = "answer";
+    draw_text(
+        &mut img,
+        i64::from(left + (cols * cell).saturating_sub(text_width(xlabel, TEXT_SCALE)) / 2),
+        i64::from(top - 16 - 2 * glyph),
+        xlabel,
+        TEXT_SCALE,
+        INK,
+    );
+    let ylabel = "true digit";
+    let ylen = i64::from(text_width(ylabel, TEXT_SCALE));
+    draw_text_up(
+        &mut img,
+        i64::from(MARGIN),
+        i64::from(top + rows * cell / 2) + ylen / 2,
+        ylabel,
+        TEXT_SCALE,
+        INK,
+    );
+    for k in 0..=rows {
+        hline(&mut img, left, left + cols * cell, top + k * cell, INK);
+    }
+    for k in 0..=cols {
+        vline(&mut img, left + k * cell, top, top + rows * cell, INK);
+    }
+    write_png(path, &img)
 }
 
 /// Tick positions and labels for a time axis from 0 to `duration_ms`: a step of 1, 2 or 5

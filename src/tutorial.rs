@@ -1,11 +1,14 @@
 //! GeNN's insect mushroom-body MNIST tutorial network: part 2 ("Adding Kenyon Cells"),
 //! 784 projection neurons driven by image pixels, 20 000 Kenyon cells, sparse PN -> KC
 //! synapses with fixed fan-in and exponential currents; part 3 adds gain control, one
-//! giant GABAergic neuron (GGN) that counts KC spikes and inhibits every KC.
+//! giant GABAergic neuron (GGN) that counts KC spikes and inhibits every KC; part 4 adds
+//! ten mushroom-body output neurons (MBONs) that learn from a teacher current through
+//! symmetric STDP on the KC -> MBON synapses; part 5 classifies with the learned weights
+//! (the first MBON to spike is the answer).
 
 use crate::model::{
     Connectivity, CurrentSourceId, CurrentSourceModel, IfParams, LifParams, Network, NeuronModel,
-    PopulationId, PostsynapticModel, SynapseGroupId, WeightUpdateModel,
+    PopulationId, PostsynapticModel, StdpParams, SynapseGroupId, WeightUpdateModel,
 };
 use crate::recording::SpikeRecording;
 use crate::simulator::{PendingRecordings, SimError, Simulator};
@@ -38,6 +41,28 @@ pub const GGN_KC_WEIGHT: f64 = -5.0;
 /// GGN -> KC synaptic time constant [ms].
 pub const GGN_KC_TAU_SYN: f64 = 5.0;
 
+/// Output neurons, one per digit.
+pub const NUM_MBON: u32 = 10;
+/// Teacher current into the correct digit's MBON during training [nA].
+pub const TEACHER_CURRENT: f32 = 5.0;
+/// KC -> MBON postsynaptic time constant [ms].
+pub const KC_MBON_TAU_SYN: f64 = 3.0;
+/// GGN `V` at the start of every test image: the published notebook resets it to -60
+/// there (0 in training).
+pub const TEST_GGN_INITIAL_V: f64 = -60.0;
+
+/// The tutorial's KC -> MBON learning rule (part 4), in training mode: KC spikes learn
+/// but do not drive the MBONs; only the teacher does.
+pub const KC_MBON_STDP: StdpParams = StdpParams {
+    tau: 15.0,
+    rho: 0.01,
+    eta: 0.00002,
+    w_min: 0.0,
+    w_max: 0.0233,
+    g_init: 0.0,
+    drive_post: false,
+};
+
 /// The tutorial's PNs: standard LIF with a 100 ms refractory period.
 pub fn pn_params() -> LifParams {
     LifParams {
@@ -49,6 +74,8 @@ pub fn pn_params() -> LifParams {
 /// The network with handles to its parts.
 #[derive(Clone, Debug)]
 pub struct MushroomBody {
+    /// Parts 4 and 5's output neurons, when the network has them.
+    pub output: Option<Output>,
     pub network: Network,
     pub pn: PopulationId,
     pub kc: PopulationId,
@@ -56,6 +83,14 @@ pub struct MushroomBody {
     pub pn_kc: SynapseGroupId,
     /// Part 3's gain control, when the network has it.
     pub gain_control: Option<GainControl>,
+}
+
+/// Parts 4-5's MBONs, their KC synapses and (when training) the teacher current.
+#[derive(Clone, Copy, Debug)]
+pub struct Output {
+    pub mbon: PopulationId,
+    pub kc_mbon: SynapseGroupId,
+    pub teacher: Option<CurrentSourceId>,
 }
 
 /// Part 3's giant GABAergic neuron and its synapses.
@@ -93,6 +128,7 @@ pub fn mushroom_body() -> MushroomBody {
         pn_input,
         pn_kc,
         gain_control: None,
+        output: None,
     }
 }
 
@@ -137,6 +173,101 @@ pub fn mushroom_body_with_gain_control() -> MushroomBody {
     mb
 }
 
+/// Tutorial part 4: part 3 plus ten MBONs (standard LIF, spikes recorded) with a teacher
+/// current source, and dense KC -> MBON synapses learning by symmetric STDP from `g` = 0
+/// (see [`KC_MBON_STDP`]). Present images with [`present_training`], batch size 1.
+pub fn mushroom_body_for_training() -> MushroomBody {
+    let mut mb = mushroom_body_with_gain_control();
+    let network = &mut mb.network;
+    let mbon =
+        network.add_neuron_population("mbon", NUM_MBON, NeuronModel::Lif(LifParams::TUTORIAL));
+    network.set_spike_recording(mbon, true);
+    let teacher = network.add_current_source(
+        "mbon_teacher",
+        mbon,
+        CurrentSourceModel::Magnitude { initial: 0.0 },
+    );
+    let kc_mbon = network.add_synapse_group(
+        "kc_mbon",
+        mb.kc,
+        mbon,
+        WeightUpdateModel::StdpSymmetric(KC_MBON_STDP),
+        PostsynapticModel::ExpCurr {
+            tau: KC_MBON_TAU_SYN,
+        },
+        Connectivity::Dense,
+    );
+    mb.output = Some(Output {
+        mbon,
+        kc_mbon,
+        teacher: Some(teacher),
+    });
+    mb
+}
+
+/// Tutorial part 5: part 3 with the PN -> KC synapses of a trained network (`pn`, `kc`
+/// index lists) and its learned KC -> MBON weights (`kc_mbon_g`, `[kc][mbon]`) as static
+/// weights that drive the MBONs; no teacher; the GGN starts each image at -60 as in the
+/// published notebook. Classify with [`classify`].
+pub fn mushroom_body_for_testing(pn: Vec<u32>, kc: Vec<u32>, kc_mbon_g: Vec<f32>) -> MushroomBody {
+    let mut mb = mushroom_body_with_gain_control();
+    let network = &mut mb.network;
+    network.synapse_groups[mb.pn_kc.index()].connectivity =
+        Connectivity::FromList { pre: pn, post: kc };
+    if let Some(g) = mb.gain_control {
+        network.set_initial_v(g.ggn, TEST_GGN_INITIAL_V);
+    }
+    let mbon =
+        network.add_neuron_population("mbon", NUM_MBON, NeuronModel::Lif(LifParams::TUTORIAL));
+    network.set_spike_recording(mbon, true);
+    let kc_mbon = network.add_synapse_group(
+        "kc_mbon",
+        mb.kc,
+        mbon,
+        WeightUpdateModel::StaticPulse { g: kc_mbon_g },
+        PostsynapticModel::ExpCurr {
+            tau: KC_MBON_TAU_SYN,
+        },
+        Connectivity::Dense,
+    );
+    mb.output = Some(Output {
+        mbon,
+        kc_mbon,
+        teacher: None,
+    });
+    mb
+}
+
+/// Presents one training image with its label: the teacher drives the label's MBON with
+/// [`TEACHER_CURRENT`] while the KC -> MBON synapses learn. Learned weights persist.
+pub fn present_training(
+    sim: &mut dyn Simulator,
+    mb: &MushroomBody,
+    input_currents: &[f32],
+    label: u8,
+) -> Result<StimulusResponse, SimError> {
+    if let Some(teacher) = mb.output.and_then(|o| o.teacher) {
+        let mut currents = vec![0.0f32; NUM_MBON as usize];
+        if let Some(c) = currents.get_mut(usize::from(label)) {
+            *c = TEACHER_CURRENT;
+        }
+        sim.set_magnitude(teacher, &currents)?;
+    }
+    present(sim, mb, input_currents)
+}
+
+/// The tutorial's answer: the MBON that spikes first (the lowest index among those
+/// spiking in the same timestep), or `None` if no MBON spikes.
+pub fn classify(mbon: &SpikeRecording) -> Option<u8> {
+    (0..mbon.n_steps).find_map(|step| {
+        mbon.step_words(step)
+            .iter()
+            .enumerate()
+            .find(|(_, w)| **w != 0)
+            .map(|(i, w)| (i * 32) as u8 + w.trailing_zeros() as u8)
+    })
+}
+
 /// What one stimulus did.
 #[derive(Clone, Debug)]
 pub struct StimulusResponse {
@@ -144,6 +275,8 @@ pub struct StimulusResponse {
     pub kc: SpikeRecording,
     /// The GGN's spikes, in a network with gain control.
     pub ggn: Option<SpikeRecording>,
+    /// The MBONs' spikes, in a network with output neurons.
+    pub mbon: Option<SpikeRecording>,
 }
 
 /// Presents one image's input currents for [`PRESENT_STEPS`] timesteps from a reset state,
@@ -252,6 +385,10 @@ fn finish_batch(
         Some(g) => Some(take(g.ggn)?.into_iter()),
         None => None,
     };
+    let mut mbon = match mb.output {
+        Some(o) => Some(take(o.mbon)?.into_iter()),
+        None => None,
+    };
     Ok(pn
         .into_iter()
         .zip(kc)
@@ -260,6 +397,25 @@ fn finish_batch(
             pn,
             kc,
             ggn: ggn.as_mut().and_then(Iterator::next),
+            mbon: mbon.as_mut().and_then(Iterator::next),
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_mbon_to_spike_is_the_answer() {
+        let mut rec = SpikeRecording::new("mbon", NUM_MBON, 5, 0.1, 0);
+        assert_eq!(classify(&rec), None);
+        rec.set(3, 7);
+        assert_eq!(classify(&rec), Some(7));
+        rec.set(2, 4);
+        rec.set(2, 1);
+        assert_eq!(classify(&rec), Some(1), "ties go to the lowest index");
+        rec.set(4, 0);
+        assert_eq!(classify(&rec), Some(1));
+    }
 }

@@ -81,6 +81,58 @@ fn gain_control_reports_the_ggn_and_a_few_hundred_kcs() {
 }
 
 #[test]
+fn test_refuses_model_files_of_the_wrong_shape_or_kind() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("model");
+    std::fs::create_dir_all(&model).unwrap();
+    let run_test = || {
+        let o = kenyon(
+            dir.path(),
+            &[
+                "test",
+                "--model",
+                "model",
+                "--images",
+                "2",
+                "--backend",
+                "cpu",
+            ],
+        );
+        let (out, err) = text(&o);
+        assert!(!o.status.success(), "{out}");
+        assert!(!err.contains("panicked"), "{err}");
+        err
+    };
+    // Nothing there yet: the message names the missing file and where it comes from.
+    let err = run_test();
+    assert!(
+        err.contains("pn_kc_connectivity.npy") && err.contains("kenyon train"),
+        "{err}"
+    );
+    // Connectivity of the right kind but the wrong shape.
+    let conn = model.join("pn_kc_connectivity.npy");
+    kenyon::npy::write_npy::<i32>(&conn, &[3, 2], &[0, 1, 2, 3, 4, 5]).unwrap();
+    let err = run_test();
+    assert!(err.contains("(2, S)"), "{err}");
+    // Indices out of range.
+    kenyon::npy::write_npy::<i32>(&conn, &[2, 2], &[0, 900, 0, 1]).unwrap();
+    let err = run_test();
+    assert!(err.contains("900") && err.contains("out of range"), "{err}");
+    // Good connectivity; weights of the wrong kind, then the wrong shape.
+    kenyon::npy::write_npy::<i32>(&conn, &[2, 2], &[0, 783, 0, 19_999]).unwrap();
+    let weights = model.join("kc_mbon_g.npy");
+    kenyon::npy::write_npy::<i32>(&weights, &[20_000, 10], &vec![0; 200_000]).unwrap();
+    let err = run_test();
+    assert!(err.contains("kc_mbon_g.npy"), "{err}");
+    kenyon::npy::write_npy::<f32>(&weights, &[10, 20_000], &vec![0.0; 200_000]).unwrap();
+    let err = run_test();
+    assert!(
+        err.contains("[20000, 10]") && err.contains("[10, 20000]"),
+        "{err}"
+    );
+}
+
+#[test]
 fn batched_runs_print_the_same_images_as_unbatched_ones() {
     let dir = tempfile::tempdir().unwrap();
     let lines = |args: &[&str]| {

@@ -142,9 +142,45 @@ fn gain_control_network_spikes_identically_on_gpu_and_cpu() {
     compare_tutorial_network(&kenyon::tutorial::mushroom_body_with_gain_control(), 150);
 }
 
-fn compare_tutorial_network(mb: &kenyon::tutorial::MushroomBody, min_kc_active: u32) {
+#[test]
+fn test_network_with_per_synapse_weights_spikes_identically_on_gpu_and_cpu() {
+    // Part 5's network: explicit PN -> KC synapses, per-synapse KC -> MBON weights (drawn
+    // here, spread over the tutorial's [0, wMax] so the MBONs spike), GGN from -60.
+    let drawn = kenyon::tutorial::mushroom_body().network.build(5).unwrap();
+    let (pre, post) = drawn.synapse_groups[0].connectivity.pre_post_pairs();
+    let mut x = 0x2545_F491_4F6C_DD1Du64;
+    let g: Vec<f32> = (0..20_000 * 10)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            0.0233 * ((x >> 40) as f32 / (1u64 << 24) as f32)
+        })
+        .collect();
+    let mb = kenyon::tutorial::mushroom_body_for_testing(pre, post, g);
+    let (c, g) = compare_tutorial_network(&mb, 150);
+    if c.is_empty() {
+        return; // no adapter outside CI
+    }
+    let mbon_spikes: u64 = c
+        .iter()
+        .map(|r| r.mbon.as_ref().unwrap().spike_count())
+        .sum();
+    assert!(mbon_spikes > 10, "only {mbon_spikes} MBON spikes");
+    for (c, g) in c.iter().zip(&g) {
+        assert_eq!(c.mbon, g.mbon, "MBON spikes differ");
+    }
+}
+
+fn compare_tutorial_network(
+    mb: &kenyon::tutorial::MushroomBody,
+    min_kc_active: u32,
+) -> (
+    Vec<kenyon::tutorial::StimulusResponse>,
+    Vec<kenyon::tutorial::StimulusResponse>,
+) {
     let Some(ctx) = common::gpu_context() else {
-        return;
+        return (Vec::new(), Vec::new());
     };
     let built = mb.network.build(7).unwrap();
     let config = SimConfig::default();
@@ -153,6 +189,7 @@ fn compare_tutorial_network(mb: &kenyon::tutorial::MushroomBody, min_kc_active: 
     let data =
         kenyon::mnist::load(&kenyon::mnist::default_dir(), kenyon::mnist::Split::Train).unwrap();
     // Images 0 and 1: the tutorial's first two, with thousands of KCs active.
+    let (mut cs, mut gs) = (Vec::new(), Vec::new());
     for index in [0usize, 1] {
         let currents = kenyon::mnist::input_currents(data.images.image(index).unwrap(), 80.0);
         let c = kenyon::tutorial::present(&mut cpu, mb, &currents).unwrap();
@@ -164,5 +201,8 @@ fn compare_tutorial_network(mb: &kenyon::tutorial::MushroomBody, min_kc_active: 
             c.kc.active_neurons() > min_kc_active,
             "image {index}: too few KCs active to be a test"
         );
+        cs.push(c);
+        gs.push(g);
     }
+    (cs, gs)
 }

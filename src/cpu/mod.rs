@@ -628,6 +628,9 @@ pub fn lif_update(lif: &LifConstants, v: &mut f32, refrac_time: &mut f32, isyn: 
 
 impl Simulator for CpuSimulation {
     fn description(&self) -> String {
+        if self.net.synapse_groups.iter().any(|s| s.stdp.is_some()) {
+            return "cpu (1 thread: learning)".to_owned();
+        }
         format!(
             "cpu ({} thread{})",
             self.threads,

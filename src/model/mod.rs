@@ -48,6 +48,8 @@ pub struct NeuronPopulation {
     pub size: u32,
     pub model: NeuronModel,
     pub spike_recording: bool,
+    /// `V` to start from and reset to, instead of the model's default.
+    pub initial_v: Option<f64>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -148,8 +150,17 @@ impl Network {
             size,
             model,
             spike_recording: false,
+            initial_v: None,
         });
         PopulationId(self.populations.len() - 1)
+    }
+
+    /// Sets the `V` that `population` starts from and returns to on reset (the model's
+    /// default otherwise: `Vreset` for LIF, 0 for IF).
+    pub fn set_initial_v(&mut self, population: PopulationId, v: f64) {
+        if let Some(p) = self.populations.get_mut(population.0) {
+            p.initial_v = Some(v);
+        }
     }
 
     /// Switches spike recording of `population` on or off.
@@ -224,6 +235,16 @@ impl Network {
             }
             p.model
                 .validate(&format!("neuron population '{}'", p.name))?;
+            if let Some(v) = p.initial_v
+                && !v.is_finite()
+            {
+                return Err(ModelError::InvalidParameter {
+                    owner: format!("neuron population '{}'", p.name),
+                    parameter: "initial V",
+                    value: v,
+                    requirement: "a finite number",
+                });
+            }
         }
         let check_population = |owner: String, id: PopulationId| {
             if id.0 < self.populations.len() {
@@ -414,7 +435,10 @@ impl Network {
                 name: p.name.clone(),
                 size: p.size,
                 neuron: p.model.derive(self.dt),
-                init: p.model.initial_state(),
+                init: NeuronInit {
+                    v: p.initial_v.map_or(p.model.initial_state().v, |v| v as f32),
+                    ..p.model.initial_state()
+                },
                 spike_recording: p.spike_recording,
             })
             .collect();

@@ -628,7 +628,7 @@ fn train(args: &TrainArgs) -> Result<()> {
 fn load_model(dir: &Path) -> Result<(Vec<u32>, Vec<u32>, Vec<f32>)> {
     let path = dir.join(MODEL_CONNECTIVITY);
     let (shape, ids) = npy::read_npy::<i32>(&path)
-        .with_context(|| format!("reading the PN -> KC synapses (written by `kenyon train`)"))?;
+        .context("reading the PN -> KC synapses (written by `kenyon train`)")?;
     if shape.len() != 2 || shape[0] != 2 {
         bail!(
             "{}: expected the shape (2, S) of PN -> KC synapse indices, found {shape:?}",
@@ -652,7 +652,7 @@ fn load_model(dir: &Path) -> Result<(Vec<u32>, Vec<u32>, Vec<f32>)> {
     let post = as_index(&ids[s..], "KC", tutorial::NUM_KC)?;
     let path = dir.join(MODEL_WEIGHTS);
     let (shape, g) = npy::read_npy::<f32>(&path)
-        .with_context(|| format!("reading the KC -> MBON weights (written by `kenyon train`)"))?;
+        .context("reading the KC -> MBON weights (written by `kenyon train`)")?;
     let expected = [tutorial::NUM_KC as usize, tutorial::NUM_MBON as usize];
     if shape != expected {
         bail!(

@@ -228,7 +228,22 @@ fn quiet_mesa_runtime_dir_warning() {
 #[cfg(not(target_os = "linux"))]
 fn quiet_mesa_runtime_dir_warning() {}
 
+/// Rust ignores SIGPIPE, so printing to a closed pipe (`kenyon bench | head`) panics;
+/// command-line tools should instead end quietly, as the default action does.
+#[cfg(unix)]
+fn default_sigpipe() {
+    // SAFETY: called first thing in main, before any other thread exists; SIG_DFL is a
+    // valid disposition for SIGPIPE.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+#[cfg(not(unix))]
+fn default_sigpipe() {}
+
 fn main() {
+    default_sigpipe();
     quiet_mesa_runtime_dir_warning();
     let cli = Cli::parse();
     let result = match cli.command {

@@ -1,0 +1,56 @@
+//! GeNN mushroom-body tutorial, part 4 ("Learning"): part 3's network plus ten output
+//! neurons (MBONs). While each training image is shown, a teacher current drives the
+//! MBON of its label, and the dense KC -> MBON synapses learn by symmetric STDP (KC
+//! spikes only learn; they don't drive the MBONs yet). One pass over the training set,
+//! then the learned weights and the PN -> KC synapses are saved for part 5.
+//! `kenyon train --out DIR` is the full version, with a progress bar and a weight
+//! histogram.
+//!
+//!     cargo run --release --example tutorial4_learning [-- IMAGES]   (default 60000)
+
+use kenyon::simulator::{BackendChoice, load};
+use kenyon::{SimConfig, mnist, npy, tutorial};
+
+fn main() -> anyhow::Result<()> {
+    let images: usize = match std::env::args().nth(1) {
+        Some(n) => n.parse()?,
+        None => 60_000,
+    };
+    let mb = tutorial::mushroom_body_for_training();
+    let built = mb.network.build(1)?;
+    // Learning runs on the CPU backend so far.
+    let mut sim = load(&built, BackendChoice::Cpu, None, SimConfig::default())?;
+    let data = mnist::load(&mnist::default_dir(), mnist::Split::Train)?;
+    for i in 0..images.min(data.images.len()) {
+        let pixels = data
+            .images
+            .image(i)
+            .ok_or_else(|| anyhow::anyhow!("no image {i}"))?;
+        let currents = mnist::input_currents(pixels, mnist::INPUT_SCALE);
+        tutorial::present_training(sim.as_mut(), &mb, &currents, data.labels[i])?;
+        if (i + 1) % 10_000 == 0 {
+            println!("{} images learned", i + 1);
+        }
+    }
+    let output = mb
+        .output
+        .ok_or_else(|| anyhow::anyhow!("no output neurons"))?;
+    let g = sim.read_weights(output.kc_mbon)?;
+    std::fs::create_dir_all("out/model")?;
+    npy::write_npy("out/model/kc_mbon_g.npy".as_ref(), &[20_000, 10], &g)?;
+    let (pre, post) = built.synapse_groups[mb.pn_kc.index()]
+        .connectivity
+        .pre_post_pairs();
+    let ids: Vec<i32> = pre.iter().chain(&post).map(|&i| i as i32).collect();
+    npy::write_npy(
+        "out/model/pn_kc_connectivity.npy".as_ref(),
+        &[2, pre.len()],
+        &ids,
+    )?;
+    println!(
+        "{} of {} weights above 0; model saved to out/model",
+        g.iter().filter(|&&w| w > 0.0).count(),
+        g.len()
+    );
+    Ok(())
+}

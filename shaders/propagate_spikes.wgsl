@@ -18,11 +18,14 @@ override BATCH: u32;
 //!weight_binding
 
 const ROW_THREADS: u32 = 64u;
+// Long rows (PN -> KC, 510 synapses each): the threads of a workgroup share each spiking
+// neuron's row. Short rows (KC -> MBON, 10): each thread takes its own words and rows,
+// so the many words of a large population are scanned once, not once per thread.
+override SHARE_ROWS: bool;
 
-// Each workgroup scans a stride of the words of presynaptic spikes (32 neurons each):
-// most words of a timestep are zero and cost one load, and the threads of the workgroup
-// share each spiking neuron's row. Workgroup row y serves batch
-// entry y: its spikes ([step & 1][entry][word]) into its own inSyn (entry * POST_STRIDE + i).
+// Workgroup row y serves batch entry y: its spikes ([step & 1][entry][word]) into its
+// own inSyn (entry * POST_STRIDE + i). Most words of a timestep are zero and cost one
+// load.
 @compute @workgroup_size(64)
 fn main(
     @builtin(workgroup_id) wid: vec3<u32>,
@@ -32,14 +35,28 @@ fn main(
     let batch = wid.y;
     let previous = (((params.step + 1u) & 1u) * BATCH + batch) * WORDS_PRE;
     let post_base = batch * POST_STRIDE;
-    for (var w = wid.x; w < WORDS_PRE; w += nwg.x) {
-        var bits = pre_spikes[previous + w];
-        while bits != 0u {
-            let pre = w * 32u + countTrailingZeros(bits);
-            bits &= bits - 1u;
-            let end = row_start[pre + 1u];
-            for (var j = row_start[pre] + lid; j < end; j += ROW_THREADS) {
-                atomicAdd(&in_syn_acc[post_base + targets[j]], WEIGHT_OF_SYNAPSE_J);
+    if SHARE_ROWS {
+        for (var w = wid.x; w < WORDS_PRE; w += nwg.x) {
+            var bits = pre_spikes[previous + w];
+            while bits != 0u {
+                let pre = w * 32u + countTrailingZeros(bits);
+                bits &= bits - 1u;
+                let end = row_start[pre + 1u];
+                for (var j = row_start[pre] + lid; j < end; j += ROW_THREADS) {
+                    atomicAdd(&in_syn_acc[post_base + targets[j]], WEIGHT_OF_SYNAPSE_J);
+                }
+            }
+        }
+    } else {
+        for (var w = wid.x * ROW_THREADS + lid; w < WORDS_PRE; w += nwg.x * ROW_THREADS) {
+            var bits = pre_spikes[previous + w];
+            while bits != 0u {
+                let pre = w * 32u + countTrailingZeros(bits);
+                bits &= bits - 1u;
+                let end = row_start[pre + 1u];
+                for (var j = row_start[pre]; j < end; j++) {
+                    atomicAdd(&in_syn_acc[post_base + targets[j]], WEIGHT_OF_SYNAPSE_J);
+                }
             }
         }
     }

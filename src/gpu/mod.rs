@@ -165,7 +165,14 @@ fn neuron_constants(neuron: &crate::model::NeuronConstants) -> Vec<(String, f64)
 /// Invocations per neuron-update workgroup; each updates one word (32 neurons).
 const NEURON_WORKGROUP: u32 = 64;
 
-/// Words of presynaptic spikes each synapse-update workgroup scans. Spikes are sparse
+/// Threads of a synapse-update workgroup.
+const SYNAPSE_WORKGROUP: u32 = 64;
+
+/// Mean row length from which a synapse group's rows are shared by the threads of a
+/// workgroup; shorter rows are handled whole by one thread.
+const SHARED_ROW_LENGTH: u32 = 32;
+
+/// Words of presynaptic spikes each synapse-update workgroup scans when it shares rows. Spikes are sparse
 /// (most words are zero), so one workgroup serves many words; fewer, busier workgroups
 /// also cost software adapters far less.
 const SPIKE_WORDS_PER_WORKGROUP: u32 = 32;
@@ -426,7 +433,9 @@ impl GpuSimulation {
                 entries.push(storage_entry(5, true));
             }
             let n_pre = net.populations[s.pre].size;
+            let share_rows = conn.len() as u64 >= u64::from(n_pre) * u64::from(SHARED_ROW_LENGTH);
             let mut constants = vec![
+                ("SHARE_ROWS", if share_rows { 1.0 } else { 0.0 }),
                 ("WORDS_PRE", words_per_step(n_pre) as f64),
                 (
                     "POST_STRIDE",
@@ -464,7 +473,11 @@ impl GpuSimulation {
                 pipeline,
                 bind_group,
                 workgroups: (words_per_step(n_pre) as u32)
-                    .div_ceil(SPIKE_WORDS_PER_WORKGROUP)
+                    .div_ceil(if share_rows {
+                        SPIKE_WORDS_PER_WORKGROUP
+                    } else {
+                        SYNAPSE_WORKGROUP
+                    })
                     .min(limits.max_compute_workgroups_per_dimension),
             });
         }

@@ -18,8 +18,7 @@ fn main() -> anyhow::Result<()> {
     };
     let mb = tutorial::mushroom_body_for_training();
     let built = mb.network.build(1)?;
-    // Learning runs on the CPU backend so far.
-    let mut sim = load(&built, BackendChoice::Cpu, None, SimConfig::default())?;
+    let mut sim = load(&built, BackendChoice::Auto, None, SimConfig::default())?;
     let data = mnist::load(&mnist::default_dir(), mnist::Split::Train)?;
     for i in 0..images.min(data.images.len()) {
         let pixels = data

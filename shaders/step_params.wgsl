@@ -6,8 +6,10 @@ struct StepParams {
     step: u32,
     // Row of the recording buffer this timestep's spikes go to.
     record_slot: u32,
-    _pad0: u32,
-    _pad1: u32,
+    // Time of this timestep and of the previous one [ms], as the CPU computes them
+    // (timestep * dt in f64, rounded to f32): what learning rules read.
+    time: f32,
+    previous_time: f32,
 }
 
 @group(0) @binding(0) var<uniform> params: StepParams;

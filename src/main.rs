@@ -155,8 +155,8 @@ struct TrainArgs {
     /// Training images to learn from, in order from the first (the tutorial uses all 60 000).
     #[arg(long, default_value_t = 60_000, value_parser = clap::value_parser!(u32).range(1..))]
     images: u32,
-    /// Backend to learn on (learning runs on the CPU backend so far).
-    #[arg(long, value_enum, default_value_t = Backend::Cpu)]
+    /// Backend to learn on (learning runs with batch size 1, one image after another).
+    #[arg(long, value_enum, default_value_t = Backend::Auto)]
     backend: Backend,
     #[command(flatten)]
     source: SourceArgs,

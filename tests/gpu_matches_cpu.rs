@@ -206,3 +206,46 @@ fn compare_tutorial_network(
     }
     (cs, gs)
 }
+
+#[test]
+fn learning_gives_the_same_weights_on_gpu_and_cpu_to_f32_rounding() {
+    // Part 4's training network over five training images. During training KC spikes
+    // don't drive the MBONs, so the spikes don't depend on the weights and must match
+    // exactly; the weights go through `exp`, which WGSL computes to within a few ulp
+    // rather than exactly as the CPU's libm does, so they agree to f32 rounding.
+    let Some(ctx) = common::gpu_context() else {
+        return;
+    };
+    let mb = kenyon::tutorial::mushroom_body_for_training();
+    let built = mb.network.build(3).unwrap();
+    let mut cpu = CpuSimulation::new(&built, SimConfig::default()).unwrap();
+    let mut gpu = GpuSimulation::new(ctx, &built, SimConfig::default()).unwrap();
+    let data =
+        kenyon::mnist::load(&kenyon::mnist::default_dir(), kenyon::mnist::Split::Train).unwrap();
+    let output = mb.output.unwrap();
+    for index in 0..5usize {
+        let currents = kenyon::mnist::input_currents(data.images.image(index).unwrap(), 80.0);
+        let label = data.labels[index];
+        let c = kenyon::tutorial::present_training(&mut cpu, &mb, &currents, label).unwrap();
+        let g = kenyon::tutorial::present_training(&mut gpu, &mb, &currents, label).unwrap();
+        assert_eq!(c.kc.bits, g.kc.bits, "image {index}: KC spikes differ");
+        assert_eq!(c.mbon, g.mbon, "image {index}: MBON spikes differ");
+        assert!(
+            c.mbon.as_ref().unwrap().spike_count() > 5,
+            "the teacher drives the MBON"
+        );
+    }
+    let wc = cpu.read_weights(output.kc_mbon).unwrap();
+    let wg = gpu.read_weights(output.kc_mbon).unwrap();
+    let learned = wc.iter().filter(|&&w| w > 0.0).count();
+    assert!(learned > 1000, "only {learned} weights learned anything");
+    let worst = wc
+        .iter()
+        .zip(&wg)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0f32, f32::max);
+    eprintln!("learned weights: {learned} above 0, largest GPU - CPU difference {worst:e}");
+    // About 20 updates of at most eta = 2e-5 each; exp's few-ulp error moves each by
+    // under 1e-11, and a fused multiply-add by an ulp of g (under 2e-9 at wMax).
+    assert!(worst <= 1e-8, "weights differ by {worst}");
+}

@@ -8,7 +8,7 @@
 //! spikes have become the neurons' latest spike times, every presynaptic spike of
 //! timestep k - 1 does g += eta (exp(-(t - st_post) / tau) - rho), then every postsynaptic
 //! one g += eta (exp(-(t - st_pre) / tau) - rho), each clipped to [wMin, wMax]; a neuron
-//! that hasn't spiked since the reset has st = -infinity (so exp(...) = 0).
+//! that hasn't spiked since the reset has st = -FLT_MAX (so exp(...) = 0).
 
 use kenyon::cpu::CpuSimulation;
 use kenyon::model::{

@@ -53,7 +53,7 @@ pub(crate) struct SynapseState {
     /// Per-synapse weights (f32 bits, row order), shared by the batch.
     g: Option<Vec<AtomicU32>>,
     /// For plastic groups: synapses by postsynaptic neuron.
-    columns: Option<Columns>,
+    columns: Option<crate::model::connectivity::Columns>,
 }
 
 /// A network on the CPU.
@@ -75,11 +75,12 @@ pub struct CpuSimulation {
     clock: StepClock,
 }
 
-/// Spike times of neurons that haven't spiked since the last reset: -infinity, so that
-/// `exp(-(t - st) / tau)` is 0 (GeNN uses -FLT_MAX, which gives the same 0).
+/// Spike times of neurons that haven't spiked since the last reset: -FLT_MAX, as in GeNN,
+/// so that `exp(-(t - st) / tau)` underflows to 0 (the GPU uses the same value: WGSL
+/// leaves arithmetic on infinities undefined).
 fn never_spiked(n: usize) -> Vec<AtomicU32> {
     (0..n)
-        .map(|_| AtomicU32::new(f32::NEG_INFINITY.to_bits()))
+        .map(|_| AtomicU32::new((-f32::MAX).to_bits()))
         .collect()
 }
 
@@ -140,7 +141,9 @@ impl CpuSimulation {
                     g: s.synapse_g
                         .as_ref()
                         .map(|g| g.iter().map(|w| AtomicU32::new(w.to_bits())).collect()),
-                    columns: s.stdp.map(|_| Columns::new(&s.connectivity)),
+                    columns: s
+                        .stdp
+                        .map(|_| crate::model::connectivity::Columns::new(&s.connectivity)),
                 }
             })
             .collect();
@@ -266,43 +269,6 @@ pub(crate) fn propagate_spikes(
     }
 }
 
-/// Synapses by postsynaptic neuron, for learning on postsynaptic spikes: the synapses
-/// into neuron `j` are `synapses[start[j]..start[j + 1]]` (indices into row order).
-pub(crate) struct Columns {
-    start: Vec<u32>,
-    synapses: Vec<u32>,
-    /// Presynaptic neuron of every synapse, in row order.
-    pre_of: Vec<u32>,
-}
-
-impl Columns {
-    pub(crate) fn new(c: &crate::model::SparseConnectivity) -> Self {
-        let mut start = vec![0u32; c.n_post as usize + 1];
-        for &t in &c.targets {
-            start[t as usize + 1] += 1;
-        }
-        for j in 0..c.n_post as usize {
-            start[j + 1] += start[j];
-        }
-        let mut fill = start.clone();
-        let mut synapses = vec![0u32; c.targets.len()];
-        let mut pre_of = vec![0u32; c.targets.len()];
-        for pre in 0..c.n_pre {
-            let first = c.row_start[pre as usize];
-            for (o, &t) in c.row(pre).iter().enumerate() {
-                synapses[fill[t as usize] as usize] = first + o as u32;
-                fill[t as usize] += 1;
-                pre_of[(first + o as u32) as usize] = pre;
-            }
-        }
-        Columns {
-            start,
-            synapses,
-            pre_of,
-        }
-    }
-}
-
 /// STDP learning of one group in the synapse update of the timestep at time `t` (see
 /// [`StdpParams`](crate::model::StdpParams)): first every presynaptic spike of the
 /// previous timestep updates its row against `st_post`, then every postsynaptic spike its
@@ -311,7 +277,7 @@ impl Columns {
 pub(crate) fn learn_stdp(
     rule: &crate::model::StdpConstants,
     connectivity: &crate::model::SparseConnectivity,
-    columns: &Columns,
+    columns: &crate::model::connectivity::Columns,
     g: &[AtomicU32],
     t: f32,
     pre_spike_words: &[AtomicU32],
@@ -672,7 +638,7 @@ impl Simulator for CpuSimulation {
                 *w.get_mut() = 0;
             }
             for st in state.last_spike.iter_mut().flatten() {
-                *st.get_mut() = f32::NEG_INFINITY.to_bits();
+                *st.get_mut() = (-f32::MAX).to_bits();
             }
         }
         self.reset_pending = true;

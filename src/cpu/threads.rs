@@ -103,7 +103,7 @@ struct Shared<'a> {
     /// Per synapse group, its per-synapse weights (f32 bits).
     synapse_g: Vec<Option<&'a [AtomicU32]>>,
     /// Per plastic synapse group, its synapses by postsynaptic neuron.
-    columns: Vec<Option<&'a super::Columns>>,
+    columns: Vec<Option<&'a crate::model::connectivity::Columns>>,
     /// Per population, the time of each neuron's latest spike, where tracked.
     last_spike: Vec<Option<&'a [AtomicU32]>>,
 }

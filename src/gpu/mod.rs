@@ -59,8 +59,10 @@ pub enum GpuError {
     },
     #[error("batch size must be at least 1")]
     ZeroBatch,
-    #[error("{0} is not available on the GPU backend yet; use the CPU backend (--backend cpu)")]
-    NotSupported(String),
+    #[error(
+        "synapse group '{group}' is plastic: its weights are shared by the batch, so learning runs with batch size 1, not {batch_size}"
+    )]
+    PlasticNeedsBatch1 { group: String, batch_size: u32 },
     #[error("kernel '{kernel}' failed to compile on this adapter: {reason}")]
     Pipeline { kernel: String, reason: String },
     #[error("wgpu error: {0}")]
@@ -81,6 +83,22 @@ struct GpuPopulation {
     pipeline: wgpu::ComputePipeline,
     bind_group: wgpu::BindGroup,
     workgroups: u32,
+    /// For populations that plastic synapses connect: each neuron's latest spike time,
+    /// its reset value, and the kernel that records them.
+    spike_times: Option<SpikeTimes>,
+}
+
+struct SpikeTimes {
+    last_spike: wgpu::Buffer,
+    never: wgpu::Buffer,
+    pass: Dispatch,
+}
+
+/// A pipeline with its bind group and workgroup count.
+struct Dispatch {
+    pipeline: wgpu::ComputePipeline,
+    bind_group: wgpu::BindGroup,
+    workgroups: u32,
 }
 
 struct GpuSynapseGroup {
@@ -91,6 +109,9 @@ struct GpuSynapseGroup {
     pipeline: wgpu::ComputePipeline,
     bind_group: wgpu::BindGroup,
     workgroups: u32,
+    drives_post: bool,
+    /// STDP on presynaptic, then postsynaptic spikes.
+    learning: Option<(Dispatch, Dispatch)>,
 }
 
 /// Mirrors `StepParams` in shaders/step_params.wgsl.
@@ -99,7 +120,8 @@ struct GpuSynapseGroup {
 struct StepParams {
     step: u32,
     record_slot: u32,
-    _pad: [u32; 2],
+    time: f32,
+    previous_time: f32,
 }
 
 /// A network on a GPU.
@@ -382,6 +404,47 @@ impl GpuSimulation {
                 &constants_ref,
             )?;
             let bind_group = b.bind_group(&name, &bgl, &step_params, &resources);
+            let tracked = net
+                .synapse_groups
+                .iter()
+                .any(|s| s.stdp.is_some() && (s.pre == p || s.post == p));
+            let spike_times = if tracked {
+                let never = vec![-f32::MAX; pop.size as usize];
+                let last_spike = b.storage(
+                    &format!("{}.last_spike", pop.name),
+                    n_bytes,
+                    Some(bytemuck::cast_slice(&never)),
+                )?;
+                let never = b.storage(
+                    &format!("{}.last_spike initial", pop.name),
+                    n_bytes,
+                    Some(bytemuck::cast_slice(&never)),
+                )?;
+                let name = format!("spike_times[{}]", pop.name);
+                let (pipeline, bgl) = b.pipeline(
+                    &name,
+                    &shaders::spike_times(),
+                    &[
+                        step_params_entry(),
+                        storage_entry(1, true),
+                        storage_entry(2, false),
+                    ],
+                    &[("WORDS", words as f64)],
+                )?;
+                let bind_group =
+                    b.bind_group(&name, &bgl, &step_params, &[(1, &spikes), (2, &last_spike)]);
+                Some(SpikeTimes {
+                    last_spike,
+                    never,
+                    pass: Dispatch {
+                        pipeline,
+                        bind_group,
+                        workgroups: (words as u32).div_ceil(SYNAPSE_WORKGROUP),
+                    },
+                })
+            } else {
+                None
+            };
             populations.push(GpuPopulation {
                 v,
                 refrac_time,
@@ -392,16 +455,17 @@ impl GpuSimulation {
                 pipeline,
                 bind_group,
                 workgroups,
+                spike_times,
             });
         }
 
         let mut groups = Vec::new();
         for (s, (in_syn, in_syn_acc)) in net.synapse_groups.iter().zip(in_syn) {
-            if s.stdp.is_some() || !s.drives_post {
-                return Err(GpuError::NotSupported(format!(
-                    "learning (STDP, synapse group '{}')",
-                    s.name
-                )));
+            if s.stdp.is_some() && batch > 1 {
+                return Err(GpuError::PlasticNeedsBatch1 {
+                    group: s.name.clone(),
+                    batch_size: batch,
+                });
             }
             let conn = &s.connectivity;
             let row_start = b.storage(
@@ -466,7 +530,22 @@ impl GpuSimulation {
                 resources.push((5, w));
             }
             let bind_group = b.bind_group(&name, &bgl, &step_params, &resources);
+            let learning = match (&s.stdp, &weights) {
+                (Some(rule), Some(g)) => Some(b.learning(
+                    s,
+                    rule,
+                    g,
+                    &step_params,
+                    &populations[s.pre],
+                    &populations[s.post],
+                    words_per_step(n_pre) as u32,
+                    words_per_step(net.populations[s.post].size) as u32,
+                )?),
+                _ => None,
+            };
             groups.push(GpuSynapseGroup {
+                drives_post: s.drives_post,
+                learning,
                 weights,
                 in_syn,
                 in_syn_acc,
@@ -529,6 +608,13 @@ impl GpuSimulation {
         for g in &self.groups {
             encoder.clear_buffer(&g.in_syn, 0, None);
             encoder.clear_buffer(&g.in_syn_acc, 0, None);
+        }
+        for t in self
+            .populations
+            .iter()
+            .filter_map(|p| p.spike_times.as_ref())
+        {
+            encoder.copy_buffer_to_buffer(&t.never, 0, &t.last_spike, 0, None);
         }
         self.pending = Some(encoder);
     }
@@ -614,6 +700,14 @@ fn map_and_read<T>(
     }
     waited?;
     out
+}
+
+impl Dispatch {
+    fn record(&self, pass: &mut wgpu::ComputePass<'_>, offset: &[u32], rows: u32) {
+        pass.set_pipeline(&self.pipeline);
+        pass.set_bind_group(0, &self.bind_group, offset);
+        pass.dispatch_workgroups(self.workgroups, rows, 1);
+    }
 }
 
 /// Creates buffers and pipelines; kept apart so `GpuSimulation::new` reads as a summary.
@@ -725,6 +819,131 @@ impl<'a> Builder<'a> {
                 mapped_at_creation: false,
             }),
         })
+    }
+
+    /// The two STDP kernels of plastic group `s`, whose weights are `g`.
+    #[allow(clippy::too_many_arguments)]
+    fn learning(
+        &self,
+        s: &crate::model::BuiltSynapseGroup,
+        rule: &crate::model::StdpConstants,
+        g: &wgpu::Buffer,
+        step_params: &wgpu::Buffer,
+        pre: &GpuPopulation,
+        post: &GpuPopulation,
+        words_pre: u32,
+        words_post: u32,
+    ) -> Result<(Dispatch, Dispatch), GpuError> {
+        let (Some(pre_times), Some(post_times)) = (&pre.spike_times, &post.spike_times) else {
+            return Err(GpuError::Wgpu(format!(
+                "synapse group '{}': spike times of its populations are missing",
+                s.name
+            )));
+        };
+        let conn = &s.connectivity;
+        let rule_constants = [
+            ("TAU", f64::from(rule.tau)),
+            ("RHO", f64::from(rule.rho)),
+            ("ETA", f64::from(rule.eta)),
+            ("W_MIN", f64::from(rule.w_min)),
+            ("W_MAX", f64::from(rule.w_max)),
+        ];
+        let row_start = self.storage(
+            &format!("{}.row_start (learning)", s.name),
+            conn.row_start.len() as u64 * 4,
+            Some(bytemuck::cast_slice(&conn.row_start)),
+        )?;
+        let targets = self.storage(
+            &format!("{}.targets (learning)", s.name),
+            conn.targets.len() as u64 * 4,
+            Some(bytemuck::cast_slice(&conn.targets)),
+        )?;
+        let name = format!("learn_pre[{}]", s.name);
+        let mut constants = rule_constants.to_vec();
+        constants.push(("WORDS_PRE", f64::from(words_pre)));
+        let entries = [
+            step_params_entry(),
+            storage_entry(1, true),
+            storage_entry(2, true),
+            storage_entry(3, true),
+            storage_entry(4, false),
+            storage_entry(5, true),
+        ];
+        let (pipeline, bgl) = self.pipeline(&name, &shaders::learn_pre(), &entries, &constants)?;
+        let bind_group = self.bind_group(
+            &name,
+            &bgl,
+            step_params,
+            &[
+                (1, &pre.spikes),
+                (2, &row_start),
+                (3, &targets),
+                (4, g),
+                (5, &post_times.last_spike),
+            ],
+        );
+        let learn_pre = Dispatch {
+            pipeline,
+            bind_group,
+            workgroups: words_pre.div_ceil(SYNAPSE_WORKGROUP),
+        };
+
+        let columns = crate::model::connectivity::Columns::new(conn);
+        let column_start = self.storage(
+            &format!("{}.column_start", s.name),
+            columns.start.len() as u64 * 4,
+            Some(bytemuck::cast_slice(&columns.start)),
+        )?;
+        let column_synapses = self.storage(
+            &format!("{}.column_synapses", s.name),
+            columns.synapses.len() as u64 * 4,
+            Some(bytemuck::cast_slice(&columns.synapses)),
+        )?;
+        let pre_of = self.storage(
+            &format!("{}.pre_of", s.name),
+            columns.pre_of.len() as u64 * 4,
+            Some(bytemuck::cast_slice(&columns.pre_of)),
+        )?;
+        let longest = columns
+            .start
+            .windows(2)
+            .map(|w| w[1] - w[0])
+            .max()
+            .unwrap_or(0);
+        let name = format!("learn_post[{}]", s.name);
+        let mut constants = rule_constants.to_vec();
+        constants.push(("WORDS_POST", f64::from(words_post)));
+        let entries = [
+            step_params_entry(),
+            storage_entry(1, true),
+            storage_entry(2, true),
+            storage_entry(3, true),
+            storage_entry(4, true),
+            storage_entry(5, false),
+            storage_entry(6, true),
+        ];
+        let (pipeline, bgl) = self.pipeline(&name, &shaders::learn_post(), &entries, &constants)?;
+        let bind_group = self.bind_group(
+            &name,
+            &bgl,
+            step_params,
+            &[
+                (1, &post.spikes),
+                (2, &column_start),
+                (3, &column_synapses),
+                (4, &pre_of),
+                (5, g),
+                (6, &pre_times.last_spike),
+            ],
+        );
+        let learn_post = Dispatch {
+            pipeline,
+            bind_group,
+            workgroups: longest
+                .div_ceil(SYNAPSE_WORKGROUP)
+                .clamp(1, self.ctx.limits.max_compute_workgroups_per_dimension),
+        };
+        Ok((learn_pre, learn_post))
     }
 
     fn bind_group(
@@ -839,10 +1058,13 @@ impl Simulator for GpuSimulation {
         params.clear();
         params.resize(stride * steps as usize, 0);
         for k in 0..steps {
+            let timestep = self.clock.timestep + u64::from(k);
+            let dt = f64::from(self.net.dt);
             let p = StepParams {
-                step: ((self.clock.timestep + u64::from(k)) & 1) as u32,
+                step: (timestep & 1) as u32,
                 record_slot: self.clock.recorded_steps + k,
-                _pad: [0; 2],
+                time: (timestep as f64 * dt) as f32,
+                previous_time: ((timestep as f64 - 1.0) * dt) as f32,
             };
             let at = k as usize * stride;
             params[at..at + std::mem::size_of::<StepParams>()]
@@ -862,10 +1084,24 @@ impl Simulator for GpuSimulation {
                 let offset = [k * self.step_stride as u32];
                 // Synapse update first: it reads the previous step's spikes, which the
                 // neuron update of this step then overwrites in the other slot.
+                for t in self
+                    .populations
+                    .iter()
+                    .filter_map(|p| p.spike_times.as_ref())
+                {
+                    t.pass.record(&mut pass, &offset, 1);
+                }
                 for g in &self.groups {
-                    pass.set_pipeline(&g.pipeline);
-                    pass.set_bind_group(0, &g.bind_group, &offset);
-                    pass.dispatch_workgroups(g.workgroups, self.batch, 1);
+                    if g.drives_post {
+                        pass.set_pipeline(&g.pipeline);
+                        pass.set_bind_group(0, &g.bind_group, &offset);
+                        pass.dispatch_workgroups(g.workgroups, self.batch, 1);
+                    }
+                    // Presynaptic learning, then postsynaptic: one order on every run.
+                    if let Some((pre, post)) = &g.learning {
+                        pre.record(&mut pass, &offset, 1);
+                        post.record(&mut pass, &offset, 1);
+                    }
                 }
                 for p in &self.populations {
                     pass.set_pipeline(&p.pipeline);

@@ -12,6 +12,10 @@ const IF: &str = include_str!("../../shaders/if.wgsl");
 const FIXED_POINT: &str = include_str!("../../shaders/fixed_point.wgsl");
 const EXP_CURR: &str = include_str!("../../shaders/exp_curr.wgsl");
 const CURRENT_SOURCE: &str = include_str!("../../shaders/current_source.wgsl");
+const STDP: &str = include_str!("../../shaders/stdp.wgsl");
+const SPIKE_TIMES: &str = include_str!("../../shaders/spike_times.wgsl");
+const LEARN_PRE: &str = include_str!("../../shaders/learn_pre.wgsl");
+const LEARN_POST: &str = include_str!("../../shaders/learn_post.wgsl");
 
 /// Replaces `//!include NAME` lines with the named snippet.
 fn resolve_includes(source: &str) -> String {
@@ -20,6 +24,7 @@ fn resolve_includes(source: &str) -> String {
         .map(|line| match line.trim().strip_prefix("//!include ") {
             Some("step_params.wgsl") => STEP_PARAMS.to_owned(),
             Some("fixed_point.wgsl") => FIXED_POINT.to_owned(),
+            Some("stdp.wgsl") => STDP.to_owned(),
             Some(other) => panic!("unknown WGSL include {other}"), // a bug in shaders/, caught by tests
             None => line.to_owned(),
         })
@@ -41,6 +46,21 @@ pub fn propagate_spikes(per_synapse_weights: bool) -> String {
     resolve_includes(PROPAGATE_SPIKES)
         .replace("//!weight_binding", binding)
         .replace("WEIGHT_OF_SYNAPSE_J", weight)
+}
+
+/// The kernel recording each neuron's latest spike time.
+pub fn spike_times() -> String {
+    resolve_includes(SPIKE_TIMES)
+}
+
+/// STDP on presynaptic spikes.
+pub fn learn_pre() -> String {
+    resolve_includes(LEARN_PRE)
+}
+
+/// STDP on postsynaptic spikes.
+pub fn learn_post() -> String {
+    resolve_includes(LEARN_POST)
 }
 
 /// Binding numbers of a neuron-update kernel's buffers, in the order they are bound.
@@ -130,6 +150,13 @@ mod tests {
         )
         .validate(&module)
         .unwrap_or_else(|e| panic!("{}\n{source}", e.emit_to_string(source)));
+    }
+
+    #[test]
+    fn learning_kernels_validate() {
+        validate(&spike_times());
+        validate(&learn_pre());
+        validate(&learn_post());
     }
 
     #[test]

@@ -105,6 +105,43 @@ pub(crate) fn uniform_below(rng: &mut Pcg64, n: u32) -> u32 {
     }
 }
 
+/// Synapses by postsynaptic neuron, for learning on postsynaptic spikes: the synapses
+/// into neuron `j` are `synapses[start[j]..start[j + 1]]` (indices into row order).
+pub struct Columns {
+    pub start: Vec<u32>,
+    pub synapses: Vec<u32>,
+    /// Presynaptic neuron of every synapse, in row order.
+    pub pre_of: Vec<u32>,
+}
+
+impl Columns {
+    pub fn new(c: &SparseConnectivity) -> Self {
+        let mut start = vec![0u32; c.n_post as usize + 1];
+        for &t in &c.targets {
+            start[t as usize + 1] += 1;
+        }
+        for j in 0..c.n_post as usize {
+            start[j + 1] += start[j];
+        }
+        let mut fill = start.clone();
+        let mut synapses = vec![0u32; c.targets.len()];
+        let mut pre_of = vec![0u32; c.targets.len()];
+        for pre in 0..c.n_pre {
+            let first = c.row_start[pre as usize];
+            for (o, &t) in c.row(pre).iter().enumerate() {
+                synapses[fill[t as usize] as usize] = first + o as u32;
+                fill[t as usize] += 1;
+                pre_of[(first + o as u32) as usize] = pre;
+            }
+        }
+        Columns {
+            start,
+            synapses,
+            pre_of,
+        }
+    }
+}
+
 /// Every presynaptic neuron to every postsynaptic one, each row in target order.
 pub fn dense(n_pre: u32, n_post: u32) -> SparseConnectivity {
     SparseConnectivity {

@@ -216,7 +216,8 @@ pub enum WeightUpdateModel {
 
 /// The tutorial's symmetric STDP rule on a per-synapse weight `g`. With `st_pre` /
 /// `st_post` the time of the most recent spike of the synapse's pre / post neuron (none
-/// since the last reset counts as -infinity), in the synapse update of timestep `t`:
+/// since the last reset counts as -FLT_MAX, so its term is 0), in the synapse update of
+/// timestep `t`:
 /// every presynaptic spike of the previous timestep does
 /// `g += eta * (exp(-(t - st_post) / tau) - rho)`, then every postsynaptic one
 /// `g += eta * (exp(-(t - st_pre) / tau) - rho)`, each clipped to `[w_min, w_max]`.

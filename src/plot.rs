@@ -212,20 +212,12 @@ pub fn raster_png(
     duration_ms: f32,
     panels: &[RasterPanel<'_>],
 ) -> Result<(), PlotError> {
-    let png = render_png(path, title, duration_ms, panels)?;
-    write_atomically(path, |w| w.write_all(&png)).map_err(|source| PlotError::Io {
-        path: path.to_path_buf(),
-        source,
-    })
+    validate(path, duration_ms, panels)?;
+    write_png(path, &render(title, duration_ms, panels))
 }
 
-/// Validates the input and renders the PNG bytes; `path` only names the file in errors.
-fn render_png(
-    path: &Path,
-    title: &str,
-    duration_ms: f32,
-    panels: &[RasterPanel<'_>],
-) -> Result<Vec<u8>, PlotError> {
+/// Checks a raster's input; `path` only names the file in errors.
+fn validate(path: &Path, duration_ms: f32, panels: &[RasterPanel<'_>]) -> Result<(), PlotError> {
     if panels.is_empty() {
         return Err(PlotError::NoPanels {
             path: path.to_path_buf(),
@@ -255,20 +247,7 @@ fn render_png(
         }
     }
 
-    let img = render(title, duration_ms, panels);
-    let mut png = Vec::new();
-    image::codecs::png::PngEncoder::new(&mut png)
-        .write_image(
-            img.as_raw(),
-            img.width(),
-            img.height(),
-            image::ExtendedColorType::Rgb8,
-        )
-        .map_err(|source| PlotError::Encode {
-            path: path.to_path_buf(),
-            source,
-        })?;
-    Ok(png)
+    Ok(())
 }
 
 /// Draws the figure; the panels have been validated.

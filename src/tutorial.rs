@@ -178,20 +178,33 @@ pub fn mushroom_body_with_gain_control() -> MushroomBody {
 /// (see [`KC_MBON_STDP`]). Present images with [`present_training`], batch size 1.
 pub fn mushroom_body_for_training() -> MushroomBody {
     let mut mb = mushroom_body_with_gain_control();
+    add_output(
+        &mut mb,
+        WeightUpdateModel::StdpSymmetric(KC_MBON_STDP),
+        true,
+    );
+    mb
+}
+
+/// Adds the ten MBONs (spikes recorded) and dense KC -> MBON synapses with `weights`,
+/// and a teacher current source if `teacher`.
+fn add_output(mb: &mut MushroomBody, weights: WeightUpdateModel, teacher: bool) {
     let network = &mut mb.network;
     let mbon =
         network.add_neuron_population("mbon", NUM_MBON, NeuronModel::Lif(LifParams::TUTORIAL));
     network.set_spike_recording(mbon, true);
-    let teacher = network.add_current_source(
-        "mbon_teacher",
-        mbon,
-        CurrentSourceModel::Magnitude { initial: 0.0 },
-    );
+    let teacher = teacher.then(|| {
+        network.add_current_source(
+            "mbon_teacher",
+            mbon,
+            CurrentSourceModel::Magnitude { initial: 0.0 },
+        )
+    });
     let kc_mbon = network.add_synapse_group(
         "kc_mbon",
         mb.kc,
         mbon,
-        WeightUpdateModel::StdpSymmetric(KC_MBON_STDP),
+        weights,
         PostsynapticModel::ExpCurr {
             tau: KC_MBON_TAU_SYN,
         },
@@ -200,9 +213,8 @@ pub fn mushroom_body_for_training() -> MushroomBody {
     mb.output = Some(Output {
         mbon,
         kc_mbon,
-        teacher: Some(teacher),
+        teacher,
     });
-    mb
 }
 
 /// Tutorial part 5: part 3 with the PN -> KC synapses of a trained network (`pn`, `kc`
@@ -217,24 +229,11 @@ pub fn mushroom_body_for_testing(pn: Vec<u32>, kc: Vec<u32>, kc_mbon_g: Vec<f32>
     if let Some(g) = mb.gain_control {
         network.set_initial_v(g.ggn, TEST_GGN_INITIAL_V);
     }
-    let mbon =
-        network.add_neuron_population("mbon", NUM_MBON, NeuronModel::Lif(LifParams::TUTORIAL));
-    network.set_spike_recording(mbon, true);
-    let kc_mbon = network.add_synapse_group(
-        "kc_mbon",
-        mb.kc,
-        mbon,
+    add_output(
+        &mut mb,
         WeightUpdateModel::StaticPulse { g: kc_mbon_g },
-        PostsynapticModel::ExpCurr {
-            tau: KC_MBON_TAU_SYN,
-        },
-        Connectivity::Dense,
+        false,
     );
-    mb.output = Some(Output {
-        mbon,
-        kc_mbon,
-        teacher: None,
-    });
     mb
 }
 

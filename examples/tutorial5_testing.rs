@@ -34,7 +34,7 @@ fn main() -> anyhow::Result<()> {
             &mb,
             &mnist::input_currents(pixels, mnist::INPUT_SCALE),
         )?;
-        if r.mbon.as_ref().and_then(tutorial::classify) == Some(data.labels[i]) {
+        if r.mbon.as_ref().and_then(tutorial::classify) == Some(u32::from(data.labels[i])) {
             correct += 1;
         }
     }

@@ -727,7 +727,7 @@ fn test(args: &TestArgs) -> Result<()> {
                     .mbon
                     .as_ref()
                     .and_then(tutorial::classify)
-                    .map_or(classes, usize::from);
+                    .map_or(classes, |a| a as usize);
                 if let Some(row) = confusion.get_mut(label) {
                     row[answer.min(classes)] += 1;
                 }

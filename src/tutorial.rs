@@ -257,13 +257,13 @@ pub fn present_training(
 
 /// The tutorial's answer: the MBON that spikes first (the lowest index among those
 /// spiking in the same timestep), or `None` if no MBON spikes.
-pub fn classify(mbon: &SpikeRecording) -> Option<u8> {
+pub fn classify(mbon: &SpikeRecording) -> Option<u32> {
     (0..mbon.n_steps).find_map(|step| {
         mbon.step_words(step)
             .iter()
             .enumerate()
             .find(|(_, w)| **w != 0)
-            .map(|(i, w)| (i * 32) as u8 + w.trailing_zeros() as u8)
+            .map(|(i, w)| i as u32 * 32 + w.trailing_zeros())
     })
 }
 

@@ -219,6 +219,11 @@ impl Weights<'_> {
 }
 
 #[inline]
+fn load_u32(a: &AtomicU32) -> u32 {
+    a.load(Ordering::Relaxed)
+}
+
+#[inline]
 pub(crate) fn load_f32(a: &AtomicU32) -> f32 {
     f32::from_bits(a.load(Ordering::Relaxed))
 }
@@ -654,18 +659,19 @@ impl Simulator for CpuSimulation {
             .zip(&self.net.populations)
             .map(|(state, pop)| {
                 let words = words_per_step(pop.size);
-                state.recording.as_mut().map(|r| {
+                let stride = self.recording_steps * words;
+                state.recording.as_ref().map(|r| {
                     // Every recorded row was written whole, so nothing needs clearing.
-                    r.chunks_mut(self.recording_steps * words)
-                        .map(|image| SpikeRecording {
+                    (0..self.batch)
+                        .map(|b| SpikeRecording {
                             population: pop.name.clone(),
                             n_neurons: pop.size,
                             n_steps: steps,
                             dt: self.net.dt,
                             first_step,
-                            bits: image[..steps as usize * words]
-                                .iter_mut()
-                                .map(|w| *w.get_mut())
+                            bits: r[b * stride..b * stride + steps as usize * words]
+                                .iter()
+                                .map(load_u32)
                                 .collect(),
                         })
                         .collect()
@@ -750,6 +756,32 @@ mod tests {
         ] {
             assert_eq!(fixed_to_f32(acc), acc as f32, "{acc}");
         }
+    }
+
+    #[test]
+    fn a_simulation_without_recording_room_takes_empty_recordings() {
+        let mut net = crate::model::Network::new(0.1);
+        let p = net.add_neuron_population(
+            "p",
+            40,
+            crate::model::NeuronModel::Lif(crate::model::LifParams::TUTORIAL),
+        );
+        net.set_spike_recording(p, true);
+        let built = net.build(0).unwrap();
+        let config = SimConfig {
+            recording_steps: 0,
+            batch_size: 2,
+            ..SimConfig::DEFAULT
+        };
+        let mut sim = CpuSimulation::new(&built, config).unwrap();
+        assert!(matches!(
+            sim.step_time(1),
+            Err(SimError::RecordingFull { .. })
+        ));
+        let rec = sim.take_recording().unwrap();
+        let got = rec.get(p).unwrap();
+        assert_eq!(got.len(), 2);
+        assert!(got.iter().all(|r| r.n_steps == 0 && r.bits.is_empty()));
     }
 
     #[test]

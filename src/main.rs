@@ -775,11 +775,17 @@ fn test(args: &TestArgs) -> Result<()> {
 
 fn bench(args: &BenchArgs) -> Result<()> {
     let data = mnist::load(&args.source.mnist_dir, Split::Train)?;
-    let largest = args.batch.iter().copied().max().unwrap_or(1);
-    let most = bench_images(args.images, largest);
+    // Each batch size rounds the image count up to whole batches: load what the one
+    // needing the most uses.
+    let (most, needs_most) = args
+        .batch
+        .iter()
+        .map(|&b| (bench_images(args.images, b), b))
+        .max()
+        .unwrap_or((0, 1));
     if data.images.len() < most {
         bail!(
-            "benchmarking batch size {largest} uses {most} images but the training set has {}",
+            "benchmarking batch size {needs_most} uses {most} images but the training set has {}",
             data.images.len()
         );
     }
@@ -860,6 +866,6 @@ fn bench(args: &BenchArgs) -> Result<()> {
 
 /// Images a bench row times: at least `requested`, and at least two whole batches.
 fn bench_images(requested: u32, batch: u32) -> usize {
-    let batches = requested.div_ceil(batch).max(2);
-    (batches * batch) as usize
+    let batches = u64::from(requested.div_ceil(batch).max(2));
+    usize::try_from(batches * u64::from(batch)).unwrap_or(usize::MAX)
 }

@@ -28,6 +28,10 @@ pub enum SimError {
     },
     #[error("batch size must be at least 1")]
     ZeroBatch,
+    #[error(
+        "an image has {found} pixels but the network has {expected} projection neurons (one per pixel of a 28 x 28 image)"
+    )]
+    WrongImageSize { expected: usize, found: usize },
     #[error("{images} images were given to a simulation of batch size {batch_size}")]
     BatchMismatch { images: usize, batch_size: u32 },
     #[error(

@@ -353,8 +353,7 @@ fn start_batch(
     let mut magnitudes = vec![0.0f32; batch * n];
     for (entry, currents) in magnitudes.chunks_mut(n).zip(inputs) {
         if currents.len() != n {
-            return Err(SimError::WrongLength {
-                source_name: "pn_input".to_owned(),
+            return Err(SimError::WrongImageSize {
                 expected: n,
                 found: currents.len(),
             });

@@ -3,12 +3,14 @@
 //! waking them costs more than the timestep itself, so waiters spin, yielding the core
 //! after a while in case there are more threads than cores.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 pub(super) struct SpinBarrier {
     threads: usize,
     arrived: AtomicUsize,
     generation: AtomicUsize,
+    /// Set when a thread panicked: it will never arrive, so the others must not wait.
+    poisoned: AtomicBool,
 }
 
 /// Spins before each yield: enough to cover a timestep's imbalance between threads.
@@ -20,7 +22,14 @@ impl SpinBarrier {
             threads,
             arrived: AtomicUsize::new(0),
             generation: AtomicUsize::new(0),
+            poisoned: AtomicBool::new(false),
         }
+    }
+
+    /// Releases every waiter for good, with a panic of their own; called when a thread
+    /// unwinds, so a bug in one thread fails the run instead of hanging it.
+    pub fn poison(&self) {
+        self.poisoned.store(true, Ordering::Release);
     }
 
     /// Returns once every thread has called `wait` for this generation. Everything a
@@ -34,6 +43,9 @@ impl SpinBarrier {
         }
         let mut spins = 0u32;
         while self.generation.load(Ordering::Acquire) == generation {
+            if self.poisoned.load(Ordering::Acquire) {
+                panic!("another thread of this run panicked");
+            }
             if spins < SPINS_BEFORE_YIELD {
                 spins += 1;
                 std::hint::spin_loop();
@@ -44,9 +56,36 @@ impl SpinBarrier {
     }
 }
 
+/// Poisons `barrier` if the thread holding it unwinds.
+pub(super) struct PoisonOnPanic<'a>(pub &'a SpinBarrier);
+
+impl Drop for PoisonOnPanic<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.poison();
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::SpinBarrier;
+    use super::{PoisonOnPanic, SpinBarrier};
+
+    #[test]
+    fn a_panicking_thread_releases_the_others() {
+        let barrier = SpinBarrier::new(2);
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            std::thread::scope(|s| {
+                s.spawn(|| {
+                    let _guard = PoisonOnPanic(&barrier);
+                    panic!("a bug in one thread");
+                });
+                let _guard = PoisonOnPanic(&barrier);
+                barrier.wait();
+            });
+        }));
+        assert!(result.is_err(), "the run fails instead of hanging");
+    }
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     #[test]

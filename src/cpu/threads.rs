@@ -6,7 +6,7 @@
 
 use std::sync::atomic::AtomicU32;
 
-use super::barrier::SpinBarrier;
+use super::barrier::{PoisonOnPanic, SpinBarrier};
 use super::{
     CpuSimulation, ExpCurrSlice, NeuronInputs, Weights, for_each_spike, learn_stdp, neuron_update,
     propagate_spikes, store_f32,
@@ -403,6 +403,7 @@ pub(super) fn run(sim: &mut CpuSimulation, steps: u32) {
     let run_worker = &|mut worker: Worker<'_>| match &barrier {
         // Sliced populations: every thread finishes a timestep before any starts the next.
         Some(b) => {
+            let _guard = PoisonOnPanic(b);
             if reset {
                 for task in 0..n_tasks {
                     worker.reset(net, task);

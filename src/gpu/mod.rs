@@ -47,7 +47,7 @@ pub enum GpuError {
         adapter: String,
     },
     #[error(
-        "batch size {batch} is too large for adapter '{adapter}': {what} would need {needed} bytes, at most {limit} are allowed; use --batch {max_batch} or less"
+        "batch size {batch} is too large for adapter '{adapter}': {what} would need {needed}, at most {limit} are allowed; use --batch {max_batch} or less"
     )]
     BatchTooLarge {
         batch: u32,
@@ -142,8 +142,6 @@ pub struct GpuSimulation {
     free_readbacks: Vec<wgpu::Buffer>,
     /// Commands (a reset) to run before the next run of timesteps.
     pending: Option<wgpu::CommandEncoder>,
-    /// Whether recording rows hold spikes not yet cleared (neurons OR their bits in).
-    recording_dirty: bool,
     /// Tells pending recordings which simulation they belong to.
     id: u64,
     clock: StepClock,
@@ -574,7 +572,6 @@ impl GpuSimulation {
             recording_bytes,
             free_readbacks: Vec::new(),
             pending: None,
-            recording_dirty: false,
             id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             clock: StepClock::new(config),
         };
@@ -600,11 +597,7 @@ impl GpuSimulation {
             encoder.copy_buffer_to_buffer(&gpu.v_init, 0, &gpu.v, 0, None);
             encoder.copy_buffer_to_buffer(&gpu.refrac_time_init, 0, &gpu.refrac_time, 0, None);
             encoder.clear_buffer(&gpu.spikes, 0, None);
-            if let Some(r) = gpu.recording.as_ref().filter(|_| self.recording_dirty) {
-                encoder.clear_buffer(r, 0, None);
-            }
         }
-        self.recording_dirty = false;
         for g in &self.groups {
             encoder.clear_buffer(&g.in_syn, 0, None);
             encoder.clear_buffer(&g.in_syn_acc, 0, None);
@@ -730,14 +723,14 @@ impl<'a> Builder<'a> {
         for pop in &net.populations {
             let words = words_per_step(pop.size) as u64 * 4;
             per_entry.push((
-                format!("the state of population '{}'", pop.name),
+                format!("the state of population '{}' (bytes)", pop.name),
                 u64::from(padded(pop.size)) * 4,
                 binding_limit,
             ));
             if pop.spike_recording {
                 per_entry.push((
                     format!(
-                        "the spike recording of population '{}' ({steps} timesteps)",
+                        "the spike recording of population '{}' ({steps} timesteps, bytes)",
                         pop.name
                     ),
                     words * steps,
@@ -747,12 +740,12 @@ impl<'a> Builder<'a> {
             }
         }
         per_entry.push((
-            "the read-back buffer of all recordings".to_owned(),
+            "the read-back buffer of all recordings (bytes)".to_owned(),
             recording_total,
             limits.max_buffer_size,
         ));
         per_entry.push((
-            "the dispatch (workgroups per dimension)".to_owned(),
+            "one dispatch (workgroups per dimension, one row per batch entry)".to_owned(),
             1,
             u64::from(limits.max_compute_workgroups_per_dimension),
         ));
@@ -1113,7 +1106,6 @@ impl Simulator for GpuSimulation {
         self.ctx.queue.submit([encoder.finish()]);
         self.ctx.check_errors()?;
         self.clock.advance(steps);
-        self.recording_dirty = true;
         Ok(())
     }
 
@@ -1125,7 +1117,6 @@ impl Simulator for GpuSimulation {
 
     fn start_take_recording(&mut self) -> Result<PendingRecordings, SimError> {
         let (steps, first_step) = self.clock.take();
-        self.recording_dirty = false;
         let buffer = self.free_readbacks.pop().unwrap_or_else(|| {
             self.ctx.device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some("recording readback"),
@@ -1144,9 +1135,9 @@ impl Simulator for GpuSimulation {
             if let Some(r) = &gpu.recording {
                 let bytes =
                     words_per_step(pop.size) as u64 * 4 * u64::from(self.batch) * u64::from(steps);
+                // No clearing: every recorded timestep writes its row whole.
                 if bytes > 0 {
                     encoder.copy_buffer_to_buffer(r, 0, &buffer, offset, bytes);
-                    encoder.clear_buffer(r, 0, Some(bytes));
                 }
                 offset += bytes;
             }

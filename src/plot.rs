@@ -301,17 +301,7 @@ fn render(title: &str, duration_ms: f32, panels: &[RasterPanel<'_>]) -> RgbImage
         // Y ticks at 0 and n_neurons.
         for v in [0, panel.n_neurons] {
             let y = layout.y_of_value(i, panel.n_neurons, f64::from(v));
-            hline(&mut img, left - 1 - TICK_LEN, left - 1, y, INK);
-            let text = v.to_string();
-            let x = left - 1 - TICK_LEN - TICK_LABEL_GAP - text_width(&text, TEXT_SCALE);
-            draw_text(
-                &mut img,
-                i64::from(x),
-                i64::from(y) - i64::from(glyph / 2),
-                &text,
-                TEXT_SCALE,
-                INK,
-            );
+            y_tick(&mut img, left, y, &v.to_string());
         }
 
         // Y label, rotated to read bottom to top and centred on the panel.
@@ -428,17 +418,7 @@ pub fn histogram_png(
     hline(&mut img, left - 1, left + plot_w, top + plot_h + 1, INK);
     vline(&mut img, left - 1, top, top + plot_h + 1, INK);
     for (v, y) in [(0u64, top + plot_h), (max, top)] {
-        hline(&mut img, left - 1 - TICK_LEN, left - 1, y, INK);
-        let text = v.to_string();
-        let x = left - 1 - TICK_LEN - TICK_LABEL_GAP - text_width(&text, TEXT_SCALE);
-        draw_text(
-            &mut img,
-            i64::from(x),
-            i64::from(y) - i64::from(glyph / 2),
-            &text,
-            TEXT_SCALE,
-            INK,
-        );
+        y_tick(&mut img, left, y, &v.to_string());
     }
     for (value, x) in [
         (lo, left),
@@ -599,6 +579,22 @@ pub fn confusion_png(
         vline(&mut img, left + k * cell, top, top + rows * cell, INK);
     }
     write_png(path, &img)
+}
+
+/// A y-axis tick at row `y` left of an axis whose first column is `left`, labelled
+/// `text` to its left.
+fn y_tick(img: &mut RgbImage, left: u32, y: u32, text: &str) {
+    hline(img, left - 1 - TICK_LEN, left - 1, y, INK);
+    let x = left - 1 - TICK_LEN - TICK_LABEL_GAP - text_width(text, TEXT_SCALE);
+    let half_glyph = i64::from(GLYPH * TEXT_SCALE / 2);
+    draw_text(
+        img,
+        i64::from(x),
+        i64::from(y) - half_glyph,
+        text,
+        TEXT_SCALE,
+        INK,
+    );
 }
 
 /// Tick positions and labels for a time axis from 0 to `duration_ms`: a step of 1, 2 or 5

@@ -533,6 +533,7 @@ impl GpuSimulation {
                     s,
                     rule,
                     g,
+                    (&row_start, &targets),
                     &step_params,
                     &populations[s.pre],
                     &populations[s.post],
@@ -814,13 +815,15 @@ impl<'a> Builder<'a> {
         })
     }
 
-    /// The two STDP kernels of plastic group `s`, whose weights are `g`.
+    /// The two STDP kernels of plastic group `s`, whose weights are `g` and whose CSR
+    /// rows are already on the device as `(row_start, targets)`.
     #[allow(clippy::too_many_arguments)]
     fn learning(
         &self,
         s: &crate::model::BuiltSynapseGroup,
         rule: &crate::model::StdpConstants,
         g: &wgpu::Buffer,
+        (row_start, targets): (&wgpu::Buffer, &wgpu::Buffer),
         step_params: &wgpu::Buffer,
         pre: &GpuPopulation,
         post: &GpuPopulation,
@@ -841,16 +844,6 @@ impl<'a> Builder<'a> {
             ("W_MIN", f64::from(rule.w_min)),
             ("W_MAX", f64::from(rule.w_max)),
         ];
-        let row_start = self.storage(
-            &format!("{}.row_start (learning)", s.name),
-            conn.row_start.len() as u64 * 4,
-            Some(bytemuck::cast_slice(&conn.row_start)),
-        )?;
-        let targets = self.storage(
-            &format!("{}.targets (learning)", s.name),
-            conn.targets.len() as u64 * 4,
-            Some(bytemuck::cast_slice(&conn.targets)),
-        )?;
         let name = format!("learn_pre[{}]", s.name);
         let mut constants = rule_constants.to_vec();
         constants.push(("WORDS_PRE", f64::from(words_pre)));
@@ -869,8 +862,8 @@ impl<'a> Builder<'a> {
             step_params,
             &[
                 (1, &pre.spikes),
-                (2, &row_start),
-                (3, &targets),
+                (2, row_start),
+                (3, targets),
                 (4, g),
                 (5, &post_times.last_spike),
             ],

@@ -13,7 +13,7 @@ fn exp_curr_{k}(q: u32) -> vec4<f32> {
     if any(acc != vec4(0)) {
         in_syn_acc_{k}[q] = vec4(0);
     }
-    let in_syn = in_syn_{k}[q] + fixed_to_f32(acc) * INV_SCALE_{k};
+    let in_syn = in_syn_{k}[q] + product4(fixed_to_f32(acc), vec4(INV_SCALE_{k}));
     in_syn_{k}[q] = in_syn * EXP_DECAY_{k};
-    return INIT_{k} * in_syn;
+    return product4(vec4(INIT_{k}), in_syn);
 }

@@ -13,8 +13,8 @@ override DT: f32;
 
 fn neuron_model(v: ptr<function, vec4<f32>>, refrac_time: ptr<function, vec4<f32>>, isyn: vec4<f32>) -> vec4<bool> {
     let integrating = *refrac_time <= vec4(0.0);
-    let alpha = (isyn + I_OFFSET) * R_MEMBRANE + V_REST;
-    let v_new = select(*v, alpha - EXP_TC * (alpha - *v), integrating);
+    let alpha = product4(isyn + I_OFFSET, vec4(R_MEMBRANE)) + V_REST;
+    let v_new = select(*v, alpha - product4(vec4(EXP_TC), alpha - *v), integrating);
     let refrac_new = select(*refrac_time - DT, *refrac_time, integrating);
     let spiked = (refrac_new <= vec4(0.0)) & (v_new >= vec4(V_THRESH));
     *v = select(v_new, vec4(V_RESET), spiked);

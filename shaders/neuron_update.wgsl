@@ -3,13 +3,15 @@
 // exp_curr.wgsl per incoming synapse group (DeltaCurr groups too, with its constants) and
 // one current_source.wgsl per current source.
 //
-// One invocation updates the 32 neurons of one spike word, four at a time, and writes
-// the word whole into the spike buffer and the recording: no atomics, nothing to clear.
-// Few invocations and wide loads suit software adapters, where each invocation and each
-// memory access has a fixed cost (lavapipe), and give a GPU one thread per word of every
-// image of a batch.
+// The 32 neurons of a spike word are updated four at a time (a quad, one `vec4`), by
+// INVOCATIONS_PER_WORD invocations (NeuronUpdateLayout): one, taking all eight quads in
+// turn, suits software adapters, where each invocation and each memory access has a
+// fixed cost (lavapipe); eight, one quad each, joined by gather_word.wgsl, give a GPU
+// neighbouring invocations that read neighbouring `vec4`s. Either way the word is
+// written whole into the spike buffer and the recording: nothing to clear.
 //
-// Dispatched as (ceil(WORDS / 64), BATCH): workgroup row y updates batch entry y. Per
+// Dispatched as (ceil(WORDS * INVOCATIONS_PER_WORD / 64), BATCH): workgroup row y
+// updates batch entry y. Per
 // neuron state is image-major with each entry padded to whole words (entry * WORDS * 32
 // + neuron; the padding neurons are updated but never spike); spike words are
 // [step & 1][entry][word] and the recording [recording step][entry][word], so the rows of
@@ -22,6 +24,7 @@
 override N: u32;
 override BATCH: u32;
 override WORDS: u32;
+override INVOCATIONS_PER_WORD: u32;
 
 @group(0) @binding(1) var<storage, read_write> v: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> refrac_time: array<vec4<f32>>;
@@ -30,29 +33,38 @@ override WORDS: u32;
 //!recording_binding
 
 //!pieces
+//!gather_word_piece
 
 @compute @workgroup_size(64)
 fn main(
     @builtin(global_invocation_id) gid: vec3<u32>,
     @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(local_invocation_index) lid: u32,
 ) {
-    let word = gid.x;
+    let word = gid.x / INVOCATIONS_PER_WORD;
+    let quads = 8u / INVOCATIONS_PER_WORD;
+    let first_quad = gid.x % INVOCATIONS_PER_WORD * quads;
     let batch = wid.y;
-    if word >= WORDS {
-        return;
-    }
     var bits = 0u;
-    for (var m = 0u; m < 8u; m++) {
-        let q = (batch * WORDS + word) * 8u + m;
-        var isyn = vec4(0.0);
+    // No early return: invocations sharing a word meet at a barrier.
+    if word < WORDS {
+        for (var m = first_quad; m < first_quad + quads; m++) {
+            let q = (batch * WORDS + word) * 8u + m;
+            var isyn = vec4(0.0);
 //!inputs
-        var v_q = v[q];
-        var refrac_time_q = refrac_time[q];
-        let spiked = neuron_model(&v_q, &refrac_time_q, isyn);
-        v[q] = v_q;
-        refrac_time[q] = refrac_time_q;
-        bits |= (select(0u, 1u, spiked.x) | select(0u, 2u, spiked.y)
-            | select(0u, 4u, spiked.z) | select(0u, 8u, spiked.w)) << (4u * m);
+            var v_q = v[q];
+            var refrac_time_q = refrac_time[q];
+            let spiked = neuron_model(&v_q, &refrac_time_q, isyn);
+            v[q] = v_q;
+            refrac_time[q] = refrac_time_q;
+            bits |= (select(0u, 1u, spiked.x) | select(0u, 2u, spiked.y)
+                | select(0u, 4u, spiked.z) | select(0u, 8u, spiked.w)) << (4u * m);
+        }
+    }
+//!gather_word
+    // One invocation per word writes it.
+    if word >= WORDS || gid.x % INVOCATIONS_PER_WORD != 0u {
+        return;
     }
     // Padding neurons past N never spike.
     let valid = min(N - word * 32u, 32u);

@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
+use kenyon::gpu::{GpuContext, GpuSimulation, NeuronUpdateLayout};
 use kenyon::mnist::{self, Split};
 use kenyon::model::BuiltNetwork;
 use kenyon::simulator::{self, BackendChoice};
@@ -198,8 +199,22 @@ struct BenchArgs {
     /// Backends to time.
     #[arg(long, value_enum, default_value_t = BenchBackends::All)]
     backend: BenchBackends,
+    /// How the GPU's neuron update spreads each spike word's 32 neurons over invocations
+    /// (to time the layouts against each other; spikes don't depend on it).
+    #[arg(long, value_enum, default_value_t = NeuronUpdateArg::Auto)]
+    neuron_update: NeuronUpdateArg,
     #[command(flatten)]
     source: SourceArgs,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum NeuronUpdateArg {
+    /// Per word on software adapters, per quad on GPUs.
+    Auto,
+    /// One invocation per spike word (32 neurons).
+    PerWord,
+    /// One invocation per four neurons, eight per word.
+    PerQuad,
 }
 
 /// Mesa's Vulkan and GL drivers print "error: XDG_RUNTIME_DIR is invalid or not set" on
@@ -812,7 +827,7 @@ fn bench(args: &BenchArgs) -> Result<()> {
         args.repeat
     );
     println!(
-        "{:<56} {:>6} {:>7} {:>10} {:>10} {:>12}",
+        "{:<64} {:>6} {:>7} {:>10} {:>10} {:>12}",
         "backend", "batch", "images", "ms/image", "images/s", "us/timestep"
     );
     for backend in backends {
@@ -823,7 +838,30 @@ fn bench(args: &BenchArgs) -> Result<()> {
                 gain_control: false,
                 source: args.source.clone(),
             };
-            let (mb, _, mut sim) = load_network(&network)?;
+            let (mb, built, mut sim) = load_network(&network)?;
+            let mut description = sim.description();
+            let layout = match args.neuron_update {
+                NeuronUpdateArg::Auto => None,
+                NeuronUpdateArg::PerWord => Some(NeuronUpdateLayout::InvocationPerWord),
+                NeuronUpdateArg::PerQuad => Some(NeuronUpdateLayout::InvocationPerQuad),
+            };
+            if let (Backend::Gpu, Some(layout)) = (backend, layout) {
+                let mut ctx = GpuContext::new(args.source.adapter.as_deref())?;
+                ctx.neuron_update = layout;
+                sim = Box::new(GpuSimulation::new(
+                    ctx,
+                    &built,
+                    SimConfig {
+                        recording_steps: tutorial::PRESENT_STEPS,
+                        batch_size: batch,
+                        threads: args.source.threads,
+                    },
+                )?);
+                description += match layout {
+                    NeuronUpdateLayout::InvocationPerWord => " [per word]",
+                    NeuronUpdateLayout::InvocationPerQuad => " [per quad]",
+                };
+            }
             let images = bench_images(args.images, batch);
             let run = |sim: &mut dyn Simulator, count: usize| {
                 tutorial::present_all(
@@ -850,8 +888,8 @@ fn bench(args: &BenchArgs) -> Result<()> {
             let ms = secs * 1e3 / images as f64;
             let batches = images.div_ceil(batch as usize);
             println!(
-                "{:<56} {:>6} {:>7} {:>10.3} {:>10.1} {:>12.2}",
-                sim.description(),
+                "{:<64} {:>6} {:>7} {:>10.3} {:>10.1} {:>12.2}",
+                description,
                 batch,
                 images,
                 ms,

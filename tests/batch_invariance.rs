@@ -105,13 +105,13 @@ fn gpu_spikes_are_the_same_alone_and_in_any_batch() {
     let built = mb.network.build(3).unwrap();
     let inputs = inputs();
     let reference = alone(&mb, &built, &inputs);
-    for batch in [1, 4, 7] {
-        let Some(ctx) = common::gpu_context() else {
-            return;
-        };
-        let mut sim = GpuSimulation::new(ctx, &built, config(batch, 0)).unwrap();
-        let got = present_all(&mut sim, &mb, &inputs);
-        assert_same(&reference, &got, &format!("gpu batch {batch}"));
+    for layout in common::gpu_layouts() {
+        for batch in [1, 4, 7] {
+            let ctx = common::gpu_context_with(layout);
+            let mut sim = GpuSimulation::new(ctx, &built, config(batch, 0)).unwrap();
+            let got = present_all(&mut sim, &mb, &inputs);
+            assert_same(&reference, &got, &format!("gpu {layout:?} batch {batch}"));
+        }
     }
 }
 
@@ -124,9 +124,9 @@ fn a_batch_entry_can_sit_anywhere_in_the_batch() {
     let reference = alone(&mb, &built, &inputs);
     let mut sims: Vec<Box<dyn Simulator>> =
         vec![Box::new(CpuSimulation::new(&built, config(5, 2)).unwrap())];
-    if let Some(ctx) = common::gpu_context() {
+    for layout in common::gpu_layouts() {
         sims.push(Box::new(
-            GpuSimulation::new(ctx, &built, config(5, 0)).unwrap(),
+            GpuSimulation::new(common::gpu_context_with(layout), &built, config(5, 0)).unwrap(),
         ));
     }
     for sim in &mut sims {

@@ -16,7 +16,7 @@ fn a_population_over_the_adapters_limits_is_refused_clearly() {
     // More neurons than either one dispatch or one storage binding (4 bytes of V per
     // neuron) can hold on this adapter.
     let by_workgroups = u64::from(limits.max_compute_workgroups_per_dimension)
-        * u64::from(kenyon::gpu::NEURONS_PER_WORKGROUP)
+        * u64::from(ctx.neuron_update.neurons_per_workgroup())
         + 1;
     let by_binding = limits
         .max_storage_buffer_binding_size

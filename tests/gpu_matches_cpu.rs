@@ -63,10 +63,14 @@ fn random_network(seed: u64) -> (Network, Vec<(CurrentSourceId, Vec<f32>)>) {
 
 #[test]
 fn random_networks_spike_identically_on_gpu_and_cpu() {
-    let Some(_) = common::gpu_context() else {
+    let layouts = common::gpu_layouts();
+    if layouts.is_empty() {
         return;
-    };
-    for seed in [1u64, 2, 3, 42] {
+    }
+    for (seed, layout) in [1u64, 2, 3, 42]
+        .into_iter()
+        .flat_map(|s| layouts.iter().map(move |&l| (s, l)))
+    {
         let (net, inputs) = random_network(seed);
         let built = net.build(seed).unwrap();
         // Three batch entries with different drives: batched indexing of every kernel.
@@ -76,7 +80,7 @@ fn random_networks_spike_identically_on_gpu_and_cpu() {
             ..SimConfig::DEFAULT
         };
         let mut cpu = CpuSimulation::new(&built, config).unwrap();
-        let ctx = common::gpu_context().unwrap();
+        let ctx = common::gpu_context_with(layout);
         let mut gpu = GpuSimulation::new(ctx, &built, config).unwrap();
         for sim in [&mut cpu as &mut dyn Simulator, &mut gpu] {
             for (source, values) in &inputs {
@@ -98,7 +102,7 @@ fn random_networks_spike_identically_on_gpu_and_cpu() {
             for (b, (c, g)) in c.iter().zip(g).enumerate() {
                 assert_eq!(
                     c.bits, g.bits,
-                    "seed {seed}: population {} differs in batch entry {b}",
+                    "seed {seed}, {layout:?}: population {} differs in batch entry {b}",
                     c.population
                 );
                 total += c.spike_count();
@@ -179,30 +183,35 @@ fn compare_tutorial_network(
     Vec<kenyon::tutorial::StimulusResponse>,
     Vec<kenyon::tutorial::StimulusResponse>,
 ) {
-    let Some(ctx) = common::gpu_context() else {
-        return (Vec::new(), Vec::new());
-    };
     let built = mb.network.build(7).unwrap();
     let config = SimConfig::default();
-    let mut cpu = CpuSimulation::new(&built, config).unwrap();
-    let mut gpu = GpuSimulation::new(ctx, &built, config).unwrap();
     let data =
         kenyon::mnist::load(&kenyon::mnist::default_dir(), kenyon::mnist::Split::Train).unwrap();
     // Images 0 and 1: the tutorial's first two, with thousands of KCs active.
     let (mut cs, mut gs) = (Vec::new(), Vec::new());
-    for index in [0usize, 1] {
-        let currents = kenyon::mnist::input_currents(data.images.image(index).unwrap(), 80.0);
-        let c = kenyon::tutorial::present(&mut cpu, mb, &currents).unwrap();
-        let g = kenyon::tutorial::present(&mut gpu, mb, &currents).unwrap();
-        assert_eq!(c.pn.bits, g.pn.bits, "image {index}: PN spikes differ");
-        assert_eq!(c.kc.bits, g.kc.bits, "image {index}: KC spikes differ");
-        assert_eq!(c.ggn, g.ggn, "image {index}: GGN spikes differ");
-        assert!(
-            c.kc.active_neurons() > min_kc_active,
-            "image {index}: too few KCs active to be a test"
-        );
-        cs.push(c);
-        gs.push(g);
+    for layout in common::gpu_layouts() {
+        let mut cpu = CpuSimulation::new(&built, config).unwrap();
+        let mut gpu = GpuSimulation::new(common::gpu_context_with(layout), &built, config).unwrap();
+        for index in [0usize, 1] {
+            let currents = kenyon::mnist::input_currents(data.images.image(index).unwrap(), 80.0);
+            let c = kenyon::tutorial::present(&mut cpu, mb, &currents).unwrap();
+            let g = kenyon::tutorial::present(&mut gpu, mb, &currents).unwrap();
+            assert_eq!(
+                c.pn.bits, g.pn.bits,
+                "image {index}, {layout:?}: PN spikes differ"
+            );
+            assert_eq!(
+                c.kc.bits, g.kc.bits,
+                "image {index}, {layout:?}: KC spikes differ"
+            );
+            assert_eq!(c.ggn, g.ggn, "image {index}, {layout:?}: GGN spikes differ");
+            assert!(
+                c.kc.active_neurons() > min_kc_active,
+                "image {index}: too few KCs active to be a test"
+            );
+            cs.push(c);
+            gs.push(g);
+        }
     }
     (cs, gs)
 }

@@ -40,12 +40,39 @@ impl std::fmt::Display for AdapterSummary {
     }
 }
 
-fn instance() -> wgpu::Instance {
-    wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle())
+/// How the neuron update spreads the 32 neurons of a spike word over invocations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NeuronUpdateLayout {
+    /// One invocation per word, eight `vec4`s one after another: few invocations, which
+    /// is what software adapters need (each invocation and each access has a fixed cost
+    /// on lavapipe).
+    InvocationPerWord,
+    /// One invocation per `vec4`, eight per word, joined through workgroup memory:
+    /// neighbouring invocations read neighbouring `vec4`s, as a GPU's memory wants.
+    InvocationPerQuad,
+}
+
+impl NeuronUpdateLayout {
+    /// Per word on software adapters, per quad on GPUs.
+    pub fn for_adapter(adapter: &AdapterSummary) -> Self {
+        if adapter.is_hardware() {
+            NeuronUpdateLayout::InvocationPerQuad
+        } else {
+            NeuronUpdateLayout::InvocationPerWord
+        }
+    }
+
+    /// Invocations that share one spike word.
+    pub fn invocations_per_word(self) -> u32 {
+        match self {
+            NeuronUpdateLayout::InvocationPerWord => 1,
+            NeuronUpdateLayout::InvocationPerQuad => 8,
+        }
+    }
 }
 
 /// Preference order: discrete, integrated, virtual GPUs, then software adapters; among
-/// equals, Vulkan/Metal/DX12 before GL, whose compute support is the weakest.
+/// equals (GL only comes in where nothing else does), Vulkan/Metal/DX12 before GL.
 fn rank(info: &wgpu::AdapterInfo) -> (u8, u8) {
     let device = match info.device_type {
         wgpu::DeviceType::DiscreteGpu => 0,
@@ -61,15 +88,26 @@ fn rank(info: &wgpu::AdapterInfo) -> (u8, u8) {
     (device, backend)
 }
 
-fn sorted_adapters(instance: &wgpu::Instance) -> Vec<wgpu::Adapter> {
-    let mut adapters = pollster::block_on(instance.enumerate_adapters(wgpu::Backends::all()));
-    adapters.sort_by_key(|a| rank(&a.get_info()));
-    adapters
+/// The Vulkan, Metal and DX12 adapters, best first; the GL ones only where there are
+/// none. GL's compute support is the weakest, and its EGL instances are fragile when
+/// created and dropped from several threads (wgpu #5349), which the GPU tests do.
+fn sorted_adapters() -> Vec<wgpu::Adapter> {
+    for backends in [wgpu::Backends::PRIMARY, wgpu::Backends::SECONDARY] {
+        let mut descriptor = wgpu::InstanceDescriptor::new_without_display_handle();
+        descriptor.backends = backends;
+        let instance = wgpu::Instance::new(descriptor);
+        let mut adapters = pollster::block_on(instance.enumerate_adapters(backends));
+        if !adapters.is_empty() {
+            adapters.sort_by_key(|a| rank(&a.get_info()));
+            return adapters;
+        }
+    }
+    Vec::new()
 }
 
-/// Every adapter wgpu can see, best first.
+/// Every adapter kenyon would choose from, best first.
 pub fn list_adapters() -> Vec<AdapterSummary> {
-    sorted_adapters(&instance())
+    sorted_adapters()
         .iter()
         .map(|a| AdapterSummary::from_info(&a.get_info()))
         .collect()
@@ -86,6 +124,9 @@ pub struct GpuContext {
     pub queue: wgpu::Queue,
     pub adapter: AdapterSummary,
     pub limits: wgpu::Limits,
+    /// How simulations built on this context spread the neuron update over invocations;
+    /// chosen for the adapter, and the spikes don't depend on it.
+    pub neuron_update: NeuronUpdateLayout,
     errors: Arc<Mutex<Vec<String>>>,
 }
 
@@ -95,8 +136,7 @@ impl GpuContext {
     pub fn new(filter: Option<&str>) -> Result<Self, GpuError> {
         let env_filter = std::env::var(ADAPTER_ENV).ok().filter(|s| !s.is_empty());
         let filter = filter.map(str::to_owned).or(env_filter);
-        let instance = instance();
-        let adapters = sorted_adapters(&instance);
+        let adapters = sorted_adapters();
         let available: Vec<String> = adapters
             .iter()
             .map(|a| AdapterSummary::from_info(&a.get_info()).to_string())
@@ -137,10 +177,12 @@ impl GpuContext {
                 v.push(e.to_string());
             }
         }));
+        let adapter = AdapterSummary::from_info(&info);
         Ok(GpuContext {
             device,
             queue,
-            adapter: AdapterSummary::from_info(&info),
+            neuron_update: NeuronUpdateLayout::for_adapter(&adapter),
+            adapter,
             limits,
             errors,
         })

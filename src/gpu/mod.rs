@@ -11,7 +11,9 @@
 mod context;
 pub mod shaders;
 
-pub use context::{ADAPTER_ENV, AdapterSummary, GpuContext, hardware_adapter, list_adapters};
+pub use context::{
+    ADAPTER_ENV, AdapterSummary, GpuContext, NeuronUpdateLayout, hardware_adapter, list_adapters,
+};
 
 use wgpu::util::DeviceExt;
 
@@ -122,6 +124,8 @@ struct StepParams {
     record_slot: u32,
     time: f32,
     previous_time: f32,
+    /// Always 0: the shaders' opaque zero that keeps products from being fused.
+    zero: u32,
 }
 
 /// A network on a GPU.
@@ -197,8 +201,12 @@ const SHARED_ROW_LENGTH: u32 = 32;
 /// also cost software adapters far less.
 const SPIKE_WORDS_PER_WORKGROUP: u32 = 32;
 
-/// Neurons each neuron-update workgroup covers.
-pub const NEURONS_PER_WORKGROUP: u32 = NEURON_WORKGROUP * 32;
+impl NeuronUpdateLayout {
+    /// Neurons each neuron-update workgroup covers.
+    pub fn neurons_per_workgroup(self) -> u32 {
+        NEURON_WORKGROUP * 32 / self.invocations_per_word()
+    }
+}
 
 /// Neurons per batch entry in GPU state: the population padded to whole spike words, so
 /// each invocation of the neuron update owns a word and reads whole `vec4`s.
@@ -311,11 +319,12 @@ impl GpuSimulation {
         let mut recording_bytes = 0u64;
         for (p, pop) in net.populations.iter().enumerate() {
             let words = words_per_step(pop.size) as u64;
-            let workgroups = (words_per_step(pop.size) as u32).div_ceil(NEURON_WORKGROUP);
-            if workgroups > limits.max_compute_workgroups_per_dimension {
+            let invocations = words * u64::from(ctx.neuron_update.invocations_per_word());
+            let workgroups = invocations.div_ceil(u64::from(NEURON_WORKGROUP));
+            if workgroups > u64::from(limits.max_compute_workgroups_per_dimension) {
                 return Err(b.over_limit(
                     format!("population '{}' ({} neurons)", pop.name, pop.size),
-                    u64::from(workgroups),
+                    workgroups,
                     u64::from(limits.max_compute_workgroups_per_dimension),
                 ));
             }
@@ -372,6 +381,10 @@ impl GpuSimulation {
                 ("N".into(), f64::from(pop.size)),
                 ("WORDS".into(), words as f64),
                 ("BATCH".into(), f64::from(batch)),
+                (
+                    "INVOCATIONS_PER_WORD".into(),
+                    f64::from(ctx.neuron_update.invocations_per_word()),
+                ),
             ];
             constants.extend(neuron_constants(&pop.neuron));
             for (k, ((g, group), &(b_in_syn, b_acc))) in
@@ -397,7 +410,7 @@ impl GpuSimulation {
             let name = format!("neuron_update[{}]", pop.name);
             let (pipeline, bgl) = b.pipeline(
                 &name,
-                &shaders::neuron_update(&layout, &pop.neuron),
+                &shaders::neuron_update(&layout, &pop.neuron, ctx.neuron_update),
                 &entries,
                 &constants_ref,
             )?;
@@ -452,7 +465,8 @@ impl GpuSimulation {
                 recording,
                 pipeline,
                 bind_group,
-                workgroups,
+                // At most the dispatch limit (checked above), so it fits a u32.
+                workgroups: workgroups as u32,
                 spike_times,
             });
         }
@@ -1051,6 +1065,7 @@ impl Simulator for GpuSimulation {
                 record_slot: self.clock.recorded_steps + k,
                 time: (timestep as f64 * dt) as f32,
                 previous_time: ((timestep as f64 - 1.0) * dt) as f32,
+                zero: 0,
             };
             let at = k as usize * stride;
             params[at..at + std::mem::size_of::<StepParams>()]

@@ -2,6 +2,7 @@
 //! pieces (the way GeNN generates code from model snippets). Every assembled kernel is
 //! validated by naga in the tests below.
 
+use super::NeuronUpdateLayout;
 use crate::model::NeuronConstants;
 
 const STEP_PARAMS: &str = include_str!("../../shaders/step_params.wgsl");
@@ -12,6 +13,7 @@ const IF: &str = include_str!("../../shaders/if.wgsl");
 const FIXED_POINT: &str = include_str!("../../shaders/fixed_point.wgsl");
 const EXP_CURR: &str = include_str!("../../shaders/exp_curr.wgsl");
 const CURRENT_SOURCE: &str = include_str!("../../shaders/current_source.wgsl");
+const GATHER_WORD: &str = include_str!("../../shaders/gather_word.wgsl");
 const STDP: &str = include_str!("../../shaders/stdp.wgsl");
 const SPIKE_TIMES: &str = include_str!("../../shaders/spike_times.wgsl");
 const LEARN_PRE: &str = include_str!("../../shaders/learn_pre.wgsl");
@@ -102,7 +104,11 @@ impl NeuronKernelLayout {
 /// The neuron update kernel of a population of `neuron`'s model with the given inputs.
 /// Inputs are summed in the order the CPU twin sums them: synapse groups, then current
 /// sources.
-pub fn neuron_update(layout: &NeuronKernelLayout, neuron: &NeuronConstants) -> String {
+pub fn neuron_update(
+    layout: &NeuronKernelLayout,
+    neuron: &NeuronConstants,
+    spread: NeuronUpdateLayout,
+) -> String {
     let model = match neuron {
         NeuronConstants::Lif(_) => LIF,
         NeuronConstants::If(_) => IF,
@@ -114,13 +120,13 @@ pub fn neuron_update(layout: &NeuronKernelLayout, neuron: &NeuronConstants) -> S
             .replace("{k}", &k.to_string())
             .replace("{in_syn_binding}", &in_syn.to_string())
             .replace("{acc_binding}", &acc.to_string());
-        inputs += &format!("        isyn = isyn + exp_curr_{k}(q);\n");
+        inputs += &format!("            isyn = isyn + exp_curr_{k}(q);\n");
     }
     for (k, &binding) in layout.current_sources.iter().enumerate() {
         pieces += &CURRENT_SOURCE
             .replace("{k}", &k.to_string())
             .replace("{binding}", &binding.to_string());
-        inputs += &format!("        isyn = isyn + current_source_{k}(q);\n");
+        inputs += &format!("            isyn = isyn + current_source_{k}(q);\n");
     }
     let (recording_binding, record) = match layout.recording {
         Some(b) => (
@@ -129,8 +135,17 @@ pub fn neuron_update(layout: &NeuronKernelLayout, neuron: &NeuronConstants) -> S
         ),
         None => (String::new(), String::new()),
     };
+    // Workgroup memory (and its barrier) only where invocations share a word.
+    let (gather_piece, gather) = match spread {
+        NeuronUpdateLayout::InvocationPerWord => ("", ""),
+        NeuronUpdateLayout::InvocationPerQuad => {
+            (GATHER_WORD, "    bits = gather_word(lid, bits);")
+        }
+    };
     resolve_includes(NEURON_UPDATE)
         .replace("//!neuron_model", model)
+        .replace("//!gather_word_piece", gather_piece)
+        .replace("//!gather_word", gather)
         .replace("//!recording_binding", &recording_binding)
         .replace("//!pieces", &pieces)
         .replace("//!inputs", inputs.trim_end())
@@ -141,15 +156,151 @@ pub fn neuron_update(layout: &NeuronKernelLayout, neuron: &NeuronConstants) -> S
 mod tests {
     use super::*;
 
+    /// Validates `source` with naga, and checks that no float product in it can be fused
+    /// into an add (see `product` in step_params.wgsl).
     fn validate(source: &str) {
         let module = naga::front::wgsl::parse_str(source)
             .unwrap_or_else(|e| panic!("{}\n{source}", e.emit_to_string(source)));
-        naga::valid::Validator::new(
+        let info = naga::valid::Validator::new(
             naga::valid::ValidationFlags::all(),
             naga::valid::Capabilities::empty(),
         )
         .validate(&module)
         .unwrap_or_else(|e| panic!("{}\n{source}", e.emit_to_string(source)));
+        let mut fusable = Vec::new();
+        for (handle, function) in module.functions.iter() {
+            fusable.extend(fusable_products(&module, function, &info[handle]));
+        }
+        for (i, entry) in module.entry_points.iter().enumerate() {
+            fusable.extend(fusable_products(
+                &module,
+                &entry.function,
+                info.get_entry_point(i),
+            ));
+        }
+        assert!(
+            fusable.is_empty(),
+            "float products a driver may fuse into an add (use product/product4): {fusable:?}\n{source}"
+        );
+    }
+
+    /// Float multiplies of `function` whose result reaches an add or subtract, directly or
+    /// through a return, a call argument or a local variable, where a SPIR-V driver may
+    /// fuse the two into one rounding. Products by a power of two are exact either way.
+    /// `product`/`product4` are the exception: their product goes through a bitcast.
+    fn fusable_products(
+        module: &naga::Module,
+        function: &naga::Function,
+        info: &naga::valid::FunctionInfo,
+    ) -> Vec<String> {
+        use naga::{BinaryOperator as Op, Expression as E, Statement as S};
+        let exprs = &function.expressions;
+        let is_float = |h: naga::Handle<E>| {
+            info[h].ty.inner_with(&module.types).scalar_kind() == Some(naga::ScalarKind::Float)
+        };
+        let power_of_two = |h: naga::Handle<E>| {
+            let literal = match exprs[h] {
+                E::Splat { value, .. } => &exprs[value],
+                ref e => e,
+            };
+            matches!(literal, E::Literal(naga::Literal::F32(x)) if x.abs().log2().fract() == 0.0)
+        };
+        let is_product = |h: naga::Handle<E>| {
+            matches!(exprs[h], E::Binary { op: Op::Multiply, left, right }
+                if is_float(h) && !power_of_two(left) && !power_of_two(right))
+        };
+        let name = function.name.as_deref().unwrap_or("?");
+        let mut found = Vec::new();
+        for (h, e) in exprs.iter() {
+            if let E::Binary {
+                op: Op::Add | Op::Subtract,
+                left,
+                right,
+            } = *e
+                && (is_product(left) || is_product(right))
+            {
+                found.push(format!("{name}: an add or subtract of a product ({h:?})"));
+            }
+        }
+        if name == "product" || name == "product4" {
+            return found;
+        }
+        fn walk(block: &naga::Block, visit: &mut dyn FnMut(&S)) {
+            for statement in block.iter() {
+                visit(statement);
+                match statement {
+                    S::Block(b) => walk(b, visit),
+                    S::If { accept, reject, .. } => {
+                        walk(accept, visit);
+                        walk(reject, visit);
+                    }
+                    S::Loop {
+                        body, continuing, ..
+                    } => {
+                        walk(body, visit);
+                        walk(continuing, visit);
+                    }
+                    S::Switch { cases, .. } => cases.iter().for_each(|c| walk(&c.body, visit)),
+                    _ => {}
+                }
+            }
+        }
+        walk(&function.body, &mut |statement| match statement {
+            S::Return { value: Some(v) } if is_product(*v) => {
+                found.push(format!("{name}: returns a product"));
+            }
+            S::Call { arguments, .. } if arguments.iter().any(|&a| is_product(a)) => {
+                found.push(format!("{name}: passes a product to a function"));
+            }
+            S::Store { pointer, value }
+                if is_product(*value) && matches!(exprs[*pointer], E::LocalVariable(_)) =>
+            {
+                found.push(format!("{name}: keeps a product in a local variable"));
+            }
+            _ => {}
+        });
+        found
+    }
+
+    #[test]
+    fn the_fusion_check_finds_products_that_reach_an_add() {
+        let kernel = |body: &str| {
+            format!(
+                "{}\n@group(0) @binding(1) var<storage, read_write> x: array<f32>;\n\
+                 fn f(a: f32) -> f32 {{ return a * x[1]; }}\n\
+                 @compute @workgroup_size(1) fn main() {{ {body} }}",
+                resolve_includes("//!include step_params.wgsl")
+            )
+        };
+        let ok = |body: &str| {
+            let module = naga::front::wgsl::parse_str(&kernel(body)).unwrap();
+            let info = naga::valid::Validator::new(
+                naga::valid::ValidationFlags::all(),
+                naga::valid::Capabilities::empty(),
+            )
+            .validate(&module)
+            .unwrap();
+            let mut found = Vec::new();
+            for (handle, function) in module.functions.iter() {
+                if function.name.as_deref() != Some("f") {
+                    found.extend(fusable_products(&module, function, &info[handle]));
+                }
+            }
+            found.extend(fusable_products(
+                &module,
+                &module.entry_points[0].function,
+                info.get_entry_point(0),
+            ));
+            found.is_empty()
+        };
+        assert!(!ok("x[0] = x[1] * x[2] + x[3];"));
+        assert!(!ok("x[0] = x[3] - x[1] * x[2];"));
+        assert!(!ok("var p = x[1] * x[2]; x[0] = p + x[3];"));
+        assert!(!ok("x[0] = f(x[1] * x[2]);"));
+        assert!(ok("x[0] = product(x[1], x[2]) + x[3];"));
+        assert!(ok("x[0] = x[1] * 4096.0 + x[3];"));
+        assert!(ok("x[0] = x[1] * x[2];"));
+        assert!(ok("x[0] = (x[1] + x[2]) * x[3];"));
     }
 
     #[test]
@@ -176,7 +327,12 @@ mod tests {
                 for n_exp in 0..3 {
                     for n_cs in 0..3 {
                         let layout = NeuronKernelLayout::new(record, n_exp, n_cs);
-                        validate(&neuron_update(&layout, model));
+                        for spread in [
+                            NeuronUpdateLayout::InvocationPerWord,
+                            NeuronUpdateLayout::InvocationPerQuad,
+                        ] {
+                            validate(&neuron_update(&layout, model, spread));
+                        }
                     }
                 }
             }

@@ -24,3 +24,25 @@ pub fn gpu_context() -> Option<GpuContext> {
         }
     }
 }
+
+/// Both neuron-update layouts (`NeuronUpdateLayout`), so that each is tested on whatever
+/// adapter runs the tests; none where `gpu_context` gives no context.
+pub fn gpu_layouts() -> Vec<kenyon::gpu::NeuronUpdateLayout> {
+    use kenyon::gpu::NeuronUpdateLayout;
+    // Asked once per test binary: every context opened is a device created and dropped.
+    static AVAILABLE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    if !*AVAILABLE.get_or_init(|| gpu_context().is_some()) {
+        return Vec::new();
+    }
+    vec![
+        NeuronUpdateLayout::InvocationPerWord,
+        NeuronUpdateLayout::InvocationPerQuad,
+    ]
+}
+
+/// A GPU context whose simulations use `layout`.
+pub fn gpu_context_with(layout: kenyon::gpu::NeuronUpdateLayout) -> GpuContext {
+    let mut ctx = gpu_context().expect("gpu_layouts found an adapter");
+    ctx.neuron_update = layout;
+    ctx
+}

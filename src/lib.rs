@@ -12,6 +12,7 @@ pub mod mnist;
 pub mod model;
 pub mod npy;
 pub mod output;
+pub(crate) mod parallel;
 pub mod plot;
 pub mod recording;
 pub mod simulator;

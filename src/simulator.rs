@@ -71,7 +71,8 @@ pub struct SimConfig {
     pub recording_steps: u32,
     /// Independent copies of the network simulated together (GeNN's `batch_size`).
     pub batch_size: u32,
-    /// CPU backend only: worker threads, 0 = one per available core. Results do not
+    /// Host threads, 0 = one per available core: the CPU backend's workers, and the
+    /// threads that unpack a large batch's recordings on both backends. Results do not
     /// depend on it.
     pub threads: usize,
 }

@@ -676,7 +676,7 @@ impl Simulator for CpuSimulation {
                             .map(load_u32)
                             .collect(),
                     };
-                    threads::map_in_parallel(self.batch, threads, take)
+                    crate::parallel::map_in_parallel(self.batch, threads, take)
                 })
             })
             .collect();

@@ -58,31 +58,6 @@ pub(super) fn plan(net: &BuiltNetwork, batch: usize, threads: usize, steps: u32)
     }
 }
 
-/// `(0..n).map(f)`, computed by up to `threads` threads in contiguous chunks.
-pub(super) fn map_in_parallel<T: Send>(
-    n: usize,
-    threads: usize,
-    f: impl Fn(usize) -> T + Sync,
-) -> Vec<T> {
-    let threads = threads.clamp(1, n.max(1));
-    if threads == 1 {
-        return (0..n).map(f).collect();
-    }
-    let f = &f;
-    std::thread::scope(|scope| {
-        let chunks: Vec<_> = (0..threads)
-            .map(|t| {
-                let range = n * t / threads..n * (t + 1) / threads;
-                scope.spawn(move || range.map(f).collect::<Vec<T>>())
-            })
-            .collect();
-        chunks
-            .into_iter()
-            .flat_map(|c| c.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    })
-}
-
 /// Neuron boundaries of `parts` slices of a population of `n`, on word boundaries.
 fn slice_bounds(n: usize, parts: usize) -> Vec<usize> {
     let words = n.div_ceil(32);

@@ -142,6 +142,8 @@ pub struct GpuSimulation {
     magnitudes: Vec<wgpu::Buffer>,
     /// Bytes of one full recording of every recorded population.
     recording_bytes: u64,
+    /// Host threads that unpack a large batch's recordings (`SimConfig::threads`).
+    host_threads: usize,
     /// Read-back buffers for recordings not in flight.
     free_readbacks: Vec<wgpu::Buffer>,
     /// Commands (a reset) to run before the next run of timesteps.
@@ -585,6 +587,11 @@ impl GpuSimulation {
             groups,
             magnitudes,
             recording_bytes,
+            host_threads: if config.threads == 0 {
+                std::thread::available_parallelism().map_or(1, usize::from)
+            } else {
+                config.threads
+            },
             free_readbacks: Vec::new(),
             pending: None,
             id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
@@ -1190,6 +1197,9 @@ impl Simulator for GpuSimulation {
             .map(|l| words_per_step(l.1) as u64 * 4 * batch as u64 * u64::from(steps))
             .sum();
         let dt = self.net.dt;
+        // Unpacking a large batch's recordings (hundreds of MB at batch 1024, into new
+        // pages) costs as much as simulating it: share it between threads.
+        let threads = if batch >= 8 { self.host_threads } else { 1 };
         let result = map_and_read(
             &self.ctx,
             &p.buffer,
@@ -1205,18 +1215,26 @@ impl Simulator for GpuSimulation {
                         if !recorded {
                             return None;
                         }
+                        // This population's rows: [step][entry][word].
                         let w = words_per_step(*size);
-                        let mut out: Vec<SpikeRecording> = (0..batch)
-                            .map(|_| SpikeRecording::new(name, *size, steps, dt, first_step))
-                            .collect();
-                        for step in 0..steps as usize {
-                            for rec in out.iter_mut() {
-                                rec.bits[step * w..(step + 1) * w]
-                                    .copy_from_slice(&words[at..at + w]);
-                                at += w;
+                        let rows = &words[at..at + steps as usize * batch * w];
+                        at += rows.len();
+                        let unpack = |b: usize| {
+                            let mut bits = Vec::with_capacity(steps as usize * w);
+                            for step in 0..steps as usize {
+                                let row = (step * batch + b) * w;
+                                bits.extend_from_slice(&rows[row..row + w]);
                             }
-                        }
-                        Some(out)
+                            SpikeRecording {
+                                population: name.clone(),
+                                n_neurons: *size,
+                                n_steps: steps,
+                                dt,
+                                first_step,
+                                bits,
+                            }
+                        };
+                        Some(crate::parallel::map_in_parallel(batch, threads, unpack))
                     })
                     .collect()
             },

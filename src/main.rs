@@ -95,7 +95,8 @@ struct SourceArgs {
     /// Folder with the MNIST IDX files (gzip or raw).
     #[arg(long, env = "KENYON_MNIST_DIR", default_value_os_t = mnist::default_dir())]
     mnist_dir: PathBuf,
-    /// CPU backend threads (0: one per core). Spikes don't depend on it.
+    /// Host threads (0: one per core): the CPU backend's workers, and the threads that
+    /// unpack a large batch's recordings on either backend. Spikes don't depend on it.
     #[arg(long, default_value_t = 0)]
     threads: usize,
 }
@@ -846,6 +847,8 @@ fn bench(args: &BenchArgs) -> Result<()> {
                 NeuronUpdateArg::PerQuad => Some(NeuronUpdateLayout::InvocationPerQuad),
             };
             if let (Backend::Gpu, Some(layout)) = (backend, layout) {
+                // Free the first simulation's GPU memory before building the second.
+                drop(sim);
                 let mut ctx = GpuContext::new(args.source.adapter.as_deref())?;
                 ctx.neuron_update = layout;
                 sim = Box::new(GpuSimulation::new(

@@ -3,9 +3,9 @@
 
 mod common;
 
-use kenyon::SimConfig;
-use kenyon::gpu::{GpuError, GpuSimulation};
+use kenyon::gpu::{GpuError, GpuSimulation, NeuronUpdateLayout};
 use kenyon::model::{LifParams, Network, NeuronModel};
+use kenyon::{SimConfig, Simulator, StateVar};
 
 #[test]
 fn a_population_over_the_adapters_limits_is_refused_clearly() {
@@ -13,10 +13,10 @@ fn a_population_over_the_adapters_limits_is_refused_clearly() {
         return;
     };
     let limits = ctx.limits.clone();
-    // More neurons than either one dispatch or one storage binding (4 bytes of V per
-    // neuron) can hold on this adapter.
+    // More neurons than either one dispatch (with the layout that covers the most per
+    // workgroup) or one storage binding (4 bytes of V per neuron) can hold here.
     let by_workgroups = u64::from(limits.max_compute_workgroups_per_dimension)
-        * u64::from(ctx.neuron_update.neurons_per_workgroup())
+        * u64::from(NeuronUpdateLayout::InvocationPerWord.neurons_per_workgroup())
         + 1;
     let by_binding = limits
         .max_storage_buffer_binding_size
@@ -69,4 +69,51 @@ fn a_batch_over_the_adapters_limits_is_refused_naming_the_largest_that_fits() {
         ..SimConfig::DEFAULT
     };
     GpuSimulation::new(common::gpu_context().unwrap(), &built, fits).unwrap();
+}
+
+#[test]
+fn a_population_too_large_for_one_invocation_per_quad_falls_back_to_one_per_word() {
+    let Some(mut ctx) = common::gpu_context() else {
+        return;
+    };
+    ctx.neuron_update = NeuronUpdateLayout::InvocationPerQuad;
+    let limits = ctx.limits.clone();
+    // One word more than a dispatch of one invocation per quad covers.
+    let size = u64::from(limits.max_compute_workgroups_per_dimension)
+        * u64::from(NeuronUpdateLayout::InvocationPerQuad.neurons_per_workgroup())
+        + 32;
+    let fits_binding = size * 4
+        <= limits
+            .max_storage_buffer_binding_size
+            .min(limits.max_buffer_size);
+    if !fits_binding {
+        eprintln!("this adapter can't bind {size} neurons' state; nothing to fall back from");
+        return;
+    }
+    let mut net = Network::new(0.1);
+    let pop = net.add_neuron_population(
+        "large",
+        u32::try_from(size).unwrap(),
+        NeuronModel::Lif(LifParams::TUTORIAL),
+    );
+    // A constant input, so that every neuron's V moves off rest in one step.
+    net.add_current_source(
+        "drive",
+        pop,
+        kenyon::model::CurrentSourceModel::Magnitude { initial: 0.5 },
+    );
+    let built = net.build(0).unwrap();
+    let config = SimConfig {
+        recording_steps: 1,
+        ..SimConfig::DEFAULT
+    };
+    let mut sim = GpuSimulation::new(ctx, &built, config).unwrap();
+    sim.step_time(1).unwrap();
+    let v = sim.read_state(pop, StateVar::V).unwrap();
+    let rest = LifParams::TUTORIAL.v_rest as f32;
+    // The first and the last words, on either side of where one invocation per quad
+    // would have stopped.
+    for i in [0, v.len() - 33, v.len() - 1] {
+        assert!(v[i] > rest, "neuron {i} was not updated: V = {}", v[i]);
+    }
 }

@@ -72,7 +72,7 @@ impl NeuronUpdateLayout {
 }
 
 /// Preference order: discrete, integrated, virtual GPUs, then software adapters; among
-/// equals (GL only comes in where nothing else does), Vulkan/Metal/DX12 before GL.
+/// equals, Vulkan/Metal/DX12 before GL.
 fn rank(info: &wgpu::AdapterInfo) -> (u8, u8) {
     let device = match info.device_type {
         wgpu::DeviceType::DiscreteGpu => 0,
@@ -88,21 +88,23 @@ fn rank(info: &wgpu::AdapterInfo) -> (u8, u8) {
     (device, backend)
 }
 
-/// The Vulkan, Metal and DX12 adapters, best first; the GL ones only where there are
-/// none. GL's compute support is the weakest, and its EGL instances are fragile when
-/// created and dropped from several threads (wgpu #5349), which the GPU tests do.
+/// Every adapter, best first, where GL ones are looked for only when Vulkan, Metal and
+/// DX12 offer no hardware GPU: GL's compute support is the weakest, and its EGL instances
+/// are fragile when created and dropped from several threads (wgpu #5349), which the GPU
+/// tests do.
 fn sorted_adapters() -> Vec<wgpu::Adapter> {
-    for backends in [wgpu::Backends::PRIMARY, wgpu::Backends::SECONDARY] {
+    let enumerate = |backends: wgpu::Backends| {
         let mut descriptor = wgpu::InstanceDescriptor::new_without_display_handle();
         descriptor.backends = backends;
-        let instance = wgpu::Instance::new(descriptor);
-        let mut adapters = pollster::block_on(instance.enumerate_adapters(backends));
-        if !adapters.is_empty() {
-            adapters.sort_by_key(|a| rank(&a.get_info()));
-            return adapters;
-        }
+        pollster::block_on(wgpu::Instance::new(descriptor).enumerate_adapters(backends))
+    };
+    let mut adapters = enumerate(wgpu::Backends::PRIMARY);
+    let hardware = |a: &wgpu::Adapter| AdapterSummary::from_info(&a.get_info()).is_hardware();
+    if !adapters.iter().any(hardware) {
+        adapters.extend(enumerate(wgpu::Backends::SECONDARY));
     }
-    Vec::new()
+    adapters.sort_by_key(|a| rank(&a.get_info()));
+    adapters
 }
 
 /// Every adapter kenyon would choose from, best first.

@@ -321,13 +321,24 @@ impl GpuSimulation {
         let mut recording_bytes = 0u64;
         for (p, pop) in net.populations.iter().enumerate() {
             let words = words_per_step(pop.size) as u64;
-            let invocations = words * u64::from(ctx.neuron_update.invocations_per_word());
-            let workgroups = invocations.div_ceil(u64::from(NEURON_WORKGROUP));
-            if workgroups > u64::from(limits.max_compute_workgroups_per_dimension) {
+            let max_workgroups = u64::from(limits.max_compute_workgroups_per_dimension);
+            let workgroups_for = |spread: NeuronUpdateLayout| {
+                (words * u64::from(spread.invocations_per_word()))
+                    .div_ceil(u64::from(NEURON_WORKGROUP))
+            };
+            // A population too large for one invocation per quad falls back to one per
+            // word, which covers eight times as many neurons per dispatch.
+            let spread = if workgroups_for(ctx.neuron_update) <= max_workgroups {
+                ctx.neuron_update
+            } else {
+                NeuronUpdateLayout::InvocationPerWord
+            };
+            let workgroups = workgroups_for(spread);
+            if workgroups > max_workgroups {
                 return Err(b.over_limit(
                     format!("population '{}' ({} neurons)", pop.name, pop.size),
                     workgroups,
-                    u64::from(limits.max_compute_workgroups_per_dimension),
+                    max_workgroups,
                 ));
             }
             let n = batched(padded(pop.size)) as usize;
@@ -385,7 +396,7 @@ impl GpuSimulation {
                 ("BATCH".into(), f64::from(batch)),
                 (
                     "INVOCATIONS_PER_WORD".into(),
-                    f64::from(ctx.neuron_update.invocations_per_word()),
+                    f64::from(spread.invocations_per_word()),
                 ),
             ];
             constants.extend(neuron_constants(&pop.neuron));
@@ -412,7 +423,7 @@ impl GpuSimulation {
             let name = format!("neuron_update[{}]", pop.name);
             let (pipeline, bgl) = b.pipeline(
                 &name,
-                &shaders::neuron_update(&layout, &pop.neuron, ctx.neuron_update),
+                &shaders::neuron_update(&layout, &pop.neuron, spread),
                 &entries,
                 &constants_ref,
             )?;

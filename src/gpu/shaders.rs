@@ -184,10 +184,13 @@ mod tests {
         );
     }
 
-    /// Float multiplies of `function` whose result reaches an add or subtract, directly or
-    /// through a return, a call argument or a local variable, where a SPIR-V driver may
-    /// fuse the two into one rounding. Products by a power of two are exact either way.
-    /// `product`/`product4` are the exception: their product goes through a bitcast.
+    /// Float multiplies of `function` whose result can reach an add or subtract, where a
+    /// SPIR-V driver may fuse the two into one rounding. A product taints what is built
+    /// from it without rounding in between (negation, splats, vectors, swizzles, element
+    /// access, `select`, scaling by a power of two); a tainted value must not be added,
+    /// subtracted, returned, passed to a function or stored anywhere but a storage
+    /// buffer. Products by a power of two are exact either way, and a bitcast ends the
+    /// taint: that is how `product`/`product4` round.
     fn fusable_products(
         module: &naga::Module,
         function: &naga::Function,
@@ -205,26 +208,56 @@ mod tests {
             };
             matches!(literal, E::Literal(naga::Literal::F32(x)) if x.abs().log2().fract() == 0.0)
         };
-        let is_product = |h: naga::Handle<E>| {
-            matches!(exprs[h], E::Binary { op: Op::Multiply, left, right }
-                if is_float(h) && !power_of_two(left) && !power_of_two(right))
-        };
         let name = function.name.as_deref().unwrap_or("?");
         let mut found = Vec::new();
+        // Operands come before the expressions that use them, so one pass in order works.
+        let mut tainted = vec![false; exprs.len()];
         for (h, e) in exprs.iter() {
-            if let E::Binary {
-                op: Op::Add | Op::Subtract,
-                left,
-                right,
-            } = *e
-                && (is_product(left) || is_product(right))
-            {
-                found.push(format!("{name}: an add or subtract of a product ({h:?})"));
-            }
+            let t = |x: naga::Handle<E>| tainted[x.index()];
+            tainted[h.index()] = match *e {
+                E::Binary {
+                    op: Op::Multiply,
+                    left,
+                    right,
+                } if is_float(h) => {
+                    let exact = power_of_two(left) || power_of_two(right);
+                    !exact || t(left) || t(right)
+                }
+                E::Binary {
+                    op: Op::Add | Op::Subtract,
+                    left,
+                    right,
+                } => {
+                    if t(left) || t(right) {
+                        found.push(format!("{name}: an add or subtract of a product ({h:?})"));
+                    }
+                    false
+                }
+                E::Unary { expr, .. } | E::Splat { value: expr, .. } => t(expr),
+                E::Swizzle { vector, .. } => t(vector),
+                E::Access { base, .. } | E::AccessIndex { base, .. } => t(base),
+                E::Compose { ref components, .. } => components.iter().any(|&c| t(c)),
+                E::Select { accept, reject, .. } => t(accept) || t(reject),
+                _ => false,
+            };
         }
         if name == "product" || name == "product4" {
             return found;
         }
+        let tainted = |h: naga::Handle<E>| tainted[h.index()];
+        // Where a pointer points: only storage buffers are out of the compiler's reach.
+        let into_storage = |mut p: naga::Handle<E>| loop {
+            match exprs[p] {
+                E::Access { base, .. } | E::AccessIndex { base, .. } => p = base,
+                E::GlobalVariable(g) => {
+                    break module.global_variables[g].space
+                        == naga::AddressSpace::Storage {
+                            access: naga::StorageAccess::LOAD | naga::StorageAccess::STORE,
+                        };
+                }
+                _ => break false,
+            }
+        };
         fn walk(block: &naga::Block, visit: &mut dyn FnMut(&S)) {
             for statement in block.iter() {
                 visit(statement);
@@ -246,16 +279,14 @@ mod tests {
             }
         }
         walk(&function.body, &mut |statement| match statement {
-            S::Return { value: Some(v) } if is_product(*v) => {
+            S::Return { value: Some(v) } if tainted(*v) => {
                 found.push(format!("{name}: returns a product"));
             }
-            S::Call { arguments, .. } if arguments.iter().any(|&a| is_product(a)) => {
+            S::Call { arguments, .. } if arguments.iter().any(|&a| tainted(a)) => {
                 found.push(format!("{name}: passes a product to a function"));
             }
-            S::Store { pointer, value }
-                if is_product(*value) && matches!(exprs[*pointer], E::LocalVariable(_)) =>
-            {
-                found.push(format!("{name}: keeps a product in a local variable"));
+            S::Store { pointer, value } if tainted(*value) && !into_storage(*pointer) => {
+                found.push(format!("{name}: keeps a product in a variable"));
             }
             _ => {}
         });
@@ -267,6 +298,7 @@ mod tests {
         let kernel = |body: &str| {
             format!(
                 "{}\n@group(0) @binding(1) var<storage, read_write> x: array<f32>;\n\
+                 var<private> p: f32;\n\
                  fn f(a: f32) -> f32 {{ return a * x[1]; }}\n\
                  @compute @workgroup_size(1) fn main() {{ {body} }}",
                 resolve_includes("//!include step_params.wgsl")
@@ -297,6 +329,15 @@ mod tests {
         assert!(!ok("x[0] = x[3] - x[1] * x[2];"));
         assert!(!ok("var p = x[1] * x[2]; x[0] = p + x[3];"));
         assert!(!ok("x[0] = f(x[1] * x[2]);"));
+        assert!(!ok("x[0] = select(x[1] * x[2], x[3], x[4] > 0.0) + x[5];"));
+        assert!(!ok("x[0] = -(x[1] * x[2]) + x[3];"));
+        assert!(!ok("x[0] = (vec2(x[1], x[2]) * x[3]).y + x[4];"));
+        assert!(!ok("x[0] = vec4(x[1] * x[2]).x + x[3];"));
+        assert!(!ok("x[0] = x[1] * x[2] * 1.0 + x[3];"));
+        assert!(!ok(
+            "var v = vec2(0.0); v.x = x[1] * x[2]; x[0] = v.x + x[3];"
+        ));
+        assert!(!ok("p = x[1] * x[2]; x[0] = p + x[3];"));
         assert!(ok("x[0] = product(x[1], x[2]) + x[3];"));
         assert!(ok("x[0] = x[1] * 4096.0 + x[3];"));
         assert!(ok("x[0] = x[1] * x[2];"));

@@ -10,6 +10,7 @@
 //! operation is per neuron.
 
 mod barrier;
+mod pack;
 mod threads;
 
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -359,10 +360,30 @@ fn exp_curr(
 
 /// LIF update of up to 32 neurons, branch-free so it vectorises; bit `j` of the result
 /// is set if neuron `j` spiked. Same arithmetic as [`lif_update`].
-#[inline(always)]
+#[cfg(test)]
 fn lif_word(lif: &LifConstants, v: &mut [f32], refrac_time: &mut [f32], isyn: &[f32]) -> u32 {
-    let mut bits = 0u32;
-    for (j, ((v, r), &isyn)) in v.iter_mut().zip(refrac_time).zip(isyn).enumerate() {
+    // SAFETY: the portable packer needs no CPU extension.
+    unsafe { lif_word_packed::<pack::Portable>(lif, v, refrac_time, isyn) }
+}
+
+/// [`lif_word`] with the spike word packed by `P`.
+///
+/// # Safety
+/// As [`pack::PackSpikes::pack`]: `P`'s CPU extension must be present.
+#[inline(always)]
+unsafe fn lif_word_packed<P: pack::PackSpikes>(
+    lif: &LifConstants,
+    v: &mut [f32],
+    refrac_time: &mut [f32],
+    isyn: &[f32],
+) -> u32 {
+    let mut spiked_flags = [0u32; 32];
+    for (((v, r), &isyn), flag) in v
+        .iter_mut()
+        .zip(refrac_time)
+        .zip(isyn)
+        .zip(&mut spiked_flags)
+    {
         let (v_old, r_old) = (*v, *r);
         let integrating = r_old <= 0.0;
         let alpha = (isyn + lif.i_offset) * lif.r_membrane + lif.v_rest;
@@ -375,9 +396,10 @@ fn lif_word(lif: &LifConstants, v: &mut [f32], refrac_time: &mut [f32], isyn: &[
         let spiked = r_new <= 0.0 && v_new >= lif.v_thresh;
         *v = if spiked { lif.v_reset } else { v_new };
         *r = if spiked { lif.tau_refrac } else { r_new };
-        bits |= u32::from(spiked) << j;
+        *flag = if spiked { u32::MAX } else { 0 };
     }
-    bits
+    // SAFETY: passed on from the caller.
+    unsafe { P::pack(&spiked_flags) }
 }
 
 /// One incoming ExpCurr group's state over a population slice in one batch entry.
@@ -401,8 +423,11 @@ pub(crate) struct NeuronInputs<'s, 'a> {
 /// `shaders/neuron_update.wgsl`), 32 neurons at a time: gathers the inputs, integrates,
 /// tests the threshold, resets, and stores each word of spikes into `spike_words` and,
 /// when recording, `record_words`. The slice starts at a multiple of 32.
+///
+/// # Safety
+/// `P`'s CPU extension must be present (see [`pack::PackSpikes`]).
 #[inline(always)]
-fn neuron_update_body<M: NeuronWord>(
+unsafe fn neuron_update_body<M: NeuronWord, P: pack::PackSpikes>(
     model: &M,
     v: &mut [f32],
     refrac_time: &mut [f32],
@@ -415,14 +440,18 @@ fn neuron_update_body<M: NeuronWord>(
     // Whole words with a length the compiler knows (plain full-width vectors), then the
     // partial last word.
     for w in 0..whole_words {
-        let bits = word_update(model, v, refrac_time, inputs, w * 32, w * 32 + 32);
+        // SAFETY: passed on from the caller.
+        let bits =
+            unsafe { word_update::<M, P>(model, v, refrac_time, inputs, w * 32, w * 32 + 32) };
         spike_words[w].store(bits, Ordering::Relaxed);
         if let Some(r) = record_words {
             r[w].store(bits, Ordering::Relaxed);
         }
     }
     if !n.is_multiple_of(32) {
-        let bits = word_update(model, v, refrac_time, inputs, whole_words * 32, n);
+        // SAFETY: passed on from the caller.
+        let bits =
+            unsafe { word_update::<M, P>(model, v, refrac_time, inputs, whole_words * 32, n) };
         spike_words[whole_words].store(bits, Ordering::Relaxed);
         if let Some(r) = record_words {
             r[whole_words].store(bits, Ordering::Relaxed);
@@ -431,8 +460,11 @@ fn neuron_update_body<M: NeuronWord>(
 }
 
 /// Inputs and LIF update of neurons `lo..hi` (at most 32); returns their spike word.
+///
+/// # Safety
+/// `P`'s CPU extension must be present (see [`pack::PackSpikes`]).
 #[inline(always)]
-fn word_update<M: NeuronWord>(
+unsafe fn word_update<M: NeuronWord, P: pack::PackSpikes>(
     model: &M,
     v: &mut [f32],
     refrac_time: &mut [f32],
@@ -456,34 +488,54 @@ fn word_update<M: NeuronWord>(
             *total += m;
         }
     }
-    model.word(&mut v[lo..hi], &mut refrac_time[lo..hi], isyn)
+    // SAFETY: passed on from the caller.
+    unsafe { model.word::<P>(&mut v[lo..hi], &mut refrac_time[lo..hi], isyn) }
 }
 
 /// A neuron model's update of up to 32 neurons (one spike word): bit `j` of the result
 /// is set if neuron `j` spiked.
 pub(crate) trait NeuronWord {
-    fn word(&self, v: &mut [f32], refrac_time: &mut [f32], isyn: &[f32]) -> u32;
+    /// # Safety
+    /// `P`'s CPU extension must be present (see [`pack::PackSpikes`]).
+    unsafe fn word<P: pack::PackSpikes>(
+        &self,
+        v: &mut [f32],
+        refrac_time: &mut [f32],
+        isyn: &[f32],
+    ) -> u32;
 }
 
 impl NeuronWord for LifConstants {
     #[inline(always)]
-    fn word(&self, v: &mut [f32], refrac_time: &mut [f32], isyn: &[f32]) -> u32 {
-        lif_word(self, v, refrac_time, isyn)
+    unsafe fn word<P: pack::PackSpikes>(
+        &self,
+        v: &mut [f32],
+        refrac_time: &mut [f32],
+        isyn: &[f32],
+    ) -> u32 {
+        // SAFETY: passed on from the caller.
+        unsafe { lif_word_packed::<P>(self, v, refrac_time, isyn) }
     }
 }
 
 impl NeuronWord for IfConstants {
     /// Same arithmetic as [`if_update`]; IF neurons have no `RefracTime`.
     #[inline(always)]
-    fn word(&self, v: &mut [f32], _refrac_time: &mut [f32], isyn: &[f32]) -> u32 {
-        let mut bits = 0u32;
-        for (j, (v, &isyn)) in v.iter_mut().zip(isyn).enumerate() {
+    unsafe fn word<P: pack::PackSpikes>(
+        &self,
+        v: &mut [f32],
+        _refrac_time: &mut [f32],
+        isyn: &[f32],
+    ) -> u32 {
+        let mut spiked_flags = [0u32; 32];
+        for ((v, &isyn), flag) in v.iter_mut().zip(isyn).zip(&mut spiked_flags) {
             let v_new = *v + isyn;
             let spiked = v_new >= self.v_thresh;
             *v = if spiked { 0.0 } else { v_new };
-            bits |= u32::from(spiked) << j;
+            *flag = if spiked { u32::MAX } else { 0 };
         }
-        bits
+        // SAFETY: passed on from the caller.
+        unsafe { P::pack(&spiked_flags) }
     }
 }
 
@@ -511,7 +563,17 @@ fn neuron_update_avx2<M: NeuronWord>(
 ) {
     // The same code, compiled with 8-wide vectors. No FMA: contraction would change the
     // rounding and the CPU reference must stay the exact, portable arithmetic.
-    neuron_update_body(model, v, refrac_time, inputs, spike_words, record_words);
+    // SAFETY: AVX2 is enabled here, and this runs only where it was detected.
+    unsafe {
+        neuron_update_body::<M, pack::Avx2>(
+            model,
+            v,
+            refrac_time,
+            inputs,
+            spike_words,
+            record_words,
+        )
+    };
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -525,7 +587,17 @@ fn neuron_update_avx512<M: NeuronWord>(
     record_words: Option<&[AtomicU32]>,
 ) {
     // 16-wide vectors and mask registers; as above, no FMA.
-    neuron_update_body(model, v, refrac_time, inputs, spike_words, record_words);
+    // SAFETY: AVX-512F is enabled here, and this runs only where it was detected.
+    unsafe {
+        neuron_update_body::<M, pack::Avx512>(
+            model,
+            v,
+            refrac_time,
+            inputs,
+            spike_words,
+            record_words,
+        )
+    };
 }
 
 /// See [`neuron_update_body`]; picks the neuron model's code and the widest vectors this
@@ -568,7 +640,17 @@ fn neuron_update_for<M: NeuronWord>(
         unsafe { neuron_update_avx2(model, v, refrac_time, inputs, spike_words, record_words) };
         return;
     }
-    neuron_update_body(model, v, refrac_time, inputs, spike_words, record_words);
+    // SAFETY: the portable packer needs no CPU extension.
+    unsafe {
+        neuron_update_body::<M, pack::Portable>(
+            model,
+            v,
+            refrac_time,
+            inputs,
+            spike_words,
+            record_words,
+        )
+    };
 }
 
 /// A fixed-point input sum as f32, the way `shaders/fixed_point.wgsl` converts it: both

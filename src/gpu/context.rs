@@ -88,6 +88,17 @@ fn rank(info: &wgpu::AdapterInfo) -> (u8, u8) {
     (device, backend)
 }
 
+/// Held while instances and devices are opened, so one thread at a time does it: four
+/// test threads doing it at once on an H200 hung, and the drivers' initialisation is the
+/// likeliest place (not confirmed).
+static OPENING: Mutex<()> = Mutex::new(());
+
+fn opening() -> std::sync::MutexGuard<'static, ()> {
+    OPENING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// Every adapter, best first, where GL ones are looked for only when Vulkan, Metal and
 /// DX12 offer no hardware GPU: GL's compute support is the weakest, and its EGL instances
 /// are fragile when created and dropped from several threads (wgpu #5349), which the GPU
@@ -109,6 +120,7 @@ fn sorted_adapters() -> Vec<wgpu::Adapter> {
 
 /// Every adapter kenyon would choose from, best first.
 pub fn list_adapters() -> Vec<AdapterSummary> {
+    let _opening = opening();
     sorted_adapters()
         .iter()
         .map(|a| AdapterSummary::from_info(&a.get_info()))
@@ -138,6 +150,7 @@ impl GpuContext {
     pub fn new(filter: Option<&str>) -> Result<Self, GpuError> {
         let env_filter = std::env::var(ADAPTER_ENV).ok().filter(|s| !s.is_empty());
         let filter = filter.map(str::to_owned).or(env_filter);
+        let _opening = opening();
         let adapters = sorted_adapters();
         let available: Vec<String> = adapters
             .iter()

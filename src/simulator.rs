@@ -84,6 +84,15 @@ impl SimConfig {
         batch_size: 1,
         threads: 0,
     };
+
+    /// The host threads `threads` asks for: itself, or one per available core for 0.
+    pub fn host_threads(&self) -> usize {
+        if self.threads == 0 {
+            std::thread::available_parallelism().map_or(1, usize::from)
+        } else {
+            self.threads
+        }
+    }
 }
 
 impl Default for SimConfig {

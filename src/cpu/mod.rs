@@ -159,11 +159,7 @@ impl CpuSimulation {
         let sources = (0..net.populations.len())
             .map(|p| net.sources_of(p).map(|(c, _)| c).collect())
             .collect();
-        let threads = if config.threads == 0 {
-            std::thread::available_parallelism().map_or(1, usize::from)
-        } else {
-            config.threads
-        };
+        let threads = config.host_threads();
         Ok(CpuSimulation {
             net: net.clone(),
             batch,

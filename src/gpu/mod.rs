@@ -598,11 +598,7 @@ impl GpuSimulation {
             groups,
             magnitudes,
             recording_bytes,
-            host_threads: if config.threads == 0 {
-                std::thread::available_parallelism().map_or(1, usize::from)
-            } else {
-                config.threads
-            },
+            host_threads: config.host_threads(),
             free_readbacks: Vec::new(),
             pending: None,
             id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),

@@ -159,6 +159,16 @@ mod tests {
     /// Validates `source` with naga, and checks that no float product in it can be fused
     /// into an add (see `product` in step_params.wgsl).
     fn validate(source: &str) {
+        let fusable = fusable_products_in(source);
+        assert!(
+            fusable.is_empty(),
+            "float products a driver may fuse into an add (use product/product4): {fusable:?}\n{source}"
+        );
+    }
+
+    /// Validates `source` with naga (panicking with its message if invalid) and lists
+    /// the fusable products of every function and entry point in it.
+    fn fusable_products_in(source: &str) -> Vec<String> {
         let module = naga::front::wgsl::parse_str(source)
             .unwrap_or_else(|e| panic!("{}\n{source}", e.emit_to_string(source)));
         let info = naga::valid::Validator::new(
@@ -178,10 +188,7 @@ mod tests {
                 info.get_entry_point(i),
             ));
         }
-        assert!(
-            fusable.is_empty(),
-            "float products a driver may fuse into an add (use product/product4): {fusable:?}\n{source}"
-        );
+        fusable
     }
 
     /// Float multiplies of `function` whose result can reach an add or subtract, where a
@@ -299,32 +306,12 @@ mod tests {
             format!(
                 "{}\n@group(0) @binding(1) var<storage, read_write> x: array<f32>;\n\
                  var<private> p: f32;\n\
-                 fn f(a: f32) -> f32 {{ return a * x[1]; }}\n\
+                 fn f(a: f32) -> f32 {{ return a + x[1]; }}\n\
                  @compute @workgroup_size(1) fn main() {{ {body} }}",
                 resolve_includes("//!include step_params.wgsl")
             )
         };
-        let ok = |body: &str| {
-            let module = naga::front::wgsl::parse_str(&kernel(body)).unwrap();
-            let info = naga::valid::Validator::new(
-                naga::valid::ValidationFlags::all(),
-                naga::valid::Capabilities::empty(),
-            )
-            .validate(&module)
-            .unwrap();
-            let mut found = Vec::new();
-            for (handle, function) in module.functions.iter() {
-                if function.name.as_deref() != Some("f") {
-                    found.extend(fusable_products(&module, function, &info[handle]));
-                }
-            }
-            found.extend(fusable_products(
-                &module,
-                &module.entry_points[0].function,
-                info.get_entry_point(0),
-            ));
-            found.is_empty()
-        };
+        let ok = |body: &str| fusable_products_in(&kernel(body)).is_empty();
         assert!(!ok("x[0] = x[1] * x[2] + x[3];"));
         assert!(!ok("x[0] = x[3] - x[1] * x[2];"));
         assert!(!ok("var p = x[1] * x[2]; x[0] = p + x[3];"));

@@ -323,6 +323,19 @@ fn split_of(arg: SplitArg) -> (Split, &'static str) {
 
 /// Draws the tutorial network's connectivity and loads it on the chosen backend.
 fn load_network(args: &NetworkArgs) -> Result<(MushroomBody, BuiltNetwork, Box<dyn Simulator>)> {
+    let (mb, built) = build_network(args)?;
+    let sim = simulator::load(
+        &built,
+        args.backend.into(),
+        args.source.adapter.as_deref(),
+        network_config(args),
+    )
+    .context("loading the network on the backend")?;
+    Ok((mb, built, sim))
+}
+
+/// The tutorial network `args` describe, built (connectivity drawn) but not yet loaded.
+fn build_network(args: &NetworkArgs) -> Result<(MushroomBody, BuiltNetwork)> {
     let mb = if args.gain_control {
         tutorial::mushroom_body_with_gain_control()
     } else {
@@ -332,18 +345,15 @@ fn load_network(args: &NetworkArgs) -> Result<(MushroomBody, BuiltNetwork, Box<d
         .network
         .build(args.source.seed)
         .context("building the tutorial network")?;
-    let sim = simulator::load(
-        &built,
-        args.backend.into(),
-        args.source.adapter.as_deref(),
-        SimConfig {
-            recording_steps: tutorial::PRESENT_STEPS,
-            batch_size: args.batch,
-            threads: args.source.threads,
-        },
-    )
-    .context("loading the network on the backend")?;
-    Ok((mb, built, sim))
+    Ok((mb, built))
+}
+
+fn network_config(args: &NetworkArgs) -> SimConfig {
+    SimConfig {
+        recording_steps: tutorial::PRESENT_STEPS,
+        batch_size: args.batch,
+        threads: args.source.threads,
+    }
 }
 
 fn progress_bar(len: u64) -> ProgressBar {
@@ -839,32 +849,30 @@ fn bench(args: &BenchArgs) -> Result<()> {
                 gain_control: false,
                 source: args.source.clone(),
             };
-            let (mb, built, mut sim) = load_network(&network)?;
-            let mut description = sim.description();
             let layout = match args.neuron_update {
                 NeuronUpdateArg::Auto => None,
                 NeuronUpdateArg::PerWord => Some(NeuronUpdateLayout::InvocationPerWord),
                 NeuronUpdateArg::PerQuad => Some(NeuronUpdateLayout::InvocationPerQuad),
             };
-            if let (Backend::Gpu, Some(layout)) = (backend, layout) {
-                // Free the first simulation's GPU memory before building the second.
-                drop(sim);
-                let mut ctx = GpuContext::new(args.source.adapter.as_deref())?;
-                ctx.neuron_update = layout;
-                sim = Box::new(GpuSimulation::new(
-                    ctx,
-                    &built,
-                    SimConfig {
-                        recording_steps: tutorial::PRESENT_STEPS,
-                        batch_size: batch,
-                        threads: args.source.threads,
-                    },
-                )?);
-                description += match layout {
-                    NeuronUpdateLayout::InvocationPerWord => " [per word]",
-                    NeuronUpdateLayout::InvocationPerQuad => " [per quad]",
-                };
-            }
+            let (mb, mut sim, description) = match (backend, layout) {
+                (Backend::Gpu, Some(layout)) => {
+                    let (mb, built) = build_network(&network)?;
+                    let mut ctx = GpuContext::new(args.source.adapter.as_deref())?;
+                    ctx.neuron_update = layout;
+                    let sim = GpuSimulation::new(ctx, &built, network_config(&network))?;
+                    let description = sim.description()
+                        + match layout {
+                            NeuronUpdateLayout::InvocationPerWord => " [per word]",
+                            NeuronUpdateLayout::InvocationPerQuad => " [per quad]",
+                        };
+                    (mb, Box::new(sim) as Box<dyn Simulator>, description)
+                }
+                _ => {
+                    let (mb, _, sim) = load_network(&network)?;
+                    let description = sim.description();
+                    (mb, sim, description)
+                }
+            };
             let images = bench_images(args.images, batch);
             let run = |sim: &mut dyn Simulator, count: usize| {
                 tutorial::present_all(

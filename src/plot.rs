@@ -311,16 +311,12 @@ fn render(title: &str, duration_ms: f32, panels: &[RasterPanel<'_>]) -> RgbImage
         } else {
             1
         };
-        let ylabel_len = i64::from(text_width(&ylabel, ylabel_scale));
-        let ylabel_x = i64::from(MARGIN + (glyph - GLYPH * ylabel_scale) / 2);
-        let ylabel_bottom = i64::from(top + h / 2) + ylabel_len / 2;
-        draw_text_up(
+        draw_y_label(
             &mut img,
-            ylabel_x,
-            ylabel_bottom,
+            MARGIN + (glyph - GLYPH * ylabel_scale) / 2,
+            top + h / 2,
             &ylabel,
             ylabel_scale,
-            INK,
         );
 
         // X ticks on every panel, numbered only on the bottom one (shared axis).
@@ -454,16 +450,7 @@ pub fn histogram_png(
         TEXT_SCALE,
         INK,
     );
-    let ylabel = "count";
-    let ylen = i64::from(text_width(ylabel, TEXT_SCALE));
-    draw_text_up(
-        &mut img,
-        i64::from(MARGIN),
-        i64::from(top + plot_h / 2) + ylen / 2,
-        ylabel,
-        TEXT_SCALE,
-        INK,
-    );
+    draw_y_label(&mut img, MARGIN, top + plot_h / 2, "count", TEXT_SCALE);
     write_png(path, &img)
 }
 
@@ -562,15 +549,12 @@ pub fn confusion_png(
         TEXT_SCALE,
         INK,
     );
-    let ylabel = "true digit";
-    let ylen = i64::from(text_width(ylabel, TEXT_SCALE));
-    draw_text_up(
+    draw_y_label(
         &mut img,
-        i64::from(MARGIN),
-        i64::from(top + rows * cell / 2) + ylen / 2,
-        ylabel,
+        MARGIN,
+        top + rows * cell / 2,
+        "true digit",
         TEXT_SCALE,
-        INK,
     );
     for k in 0..=rows {
         hline(&mut img, left, left + cols * cell, top + k * cell, INK);
@@ -645,6 +629,20 @@ fn draw_text(img: &mut RgbImage, x: i64, y: i64, text: &str, scale: u32, color: 
             fill(img, origin + gx * s, y + gy * s, s, color);
         });
     }
+}
+
+/// An axis label rotated a quarter turn anticlockwise, its letters' tops at column `x`,
+/// centred on row `centre_y`.
+fn draw_y_label(img: &mut RgbImage, x: u32, centre_y: u32, text: &str, scale: u32) {
+    let len = i64::from(text_width(text, scale));
+    draw_text_up(
+        img,
+        i64::from(x),
+        i64::from(centre_y) + len / 2,
+        text,
+        scale,
+        INK,
+    );
 }
 
 /// Draws `text` rotated a quarter turn anticlockwise, reading upwards from `y_bottom`, with

@@ -237,6 +237,32 @@ fn unpad_entries(values: &[f32], n: usize) -> Vec<f32> {
         .collect()
 }
 
+/// A storage buffer bound to a kernel.
+struct Bound<'b> {
+    binding: u32,
+    buffer: &'b wgpu::Buffer,
+    /// The kernel only reads it.
+    read_only: bool,
+}
+
+impl<'b> Bound<'b> {
+    fn read(binding: u32, buffer: &'b wgpu::Buffer) -> Self {
+        Bound {
+            binding,
+            buffer,
+            read_only: true,
+        }
+    }
+
+    fn read_write(binding: u32, buffer: &'b wgpu::Buffer) -> Self {
+        Bound {
+            binding,
+            buffer,
+            read_only: false,
+        }
+    }
+}
+
 fn storage_entry(binding: u32, read_only: bool) -> wgpu::BindGroupLayoutEntry {
     wgpu::BindGroupLayoutEntry {
         binding,
@@ -378,17 +404,13 @@ impl GpuSimulation {
                     u64::from(limits.max_storage_buffers_per_shader_stage),
                 ));
             }
-            let mut entries = vec![
-                step_params_entry(),
-                storage_entry(1, false),
-                storage_entry(2, false),
-                storage_entry(3, false),
+            let mut bound = vec![
+                Bound::read_write(1, &v),
+                Bound::read_write(2, &refrac_time),
+                Bound::read_write(3, &spikes),
             ];
-            let mut resources: Vec<(u32, &wgpu::Buffer)> =
-                vec![(1, &v), (2, &refrac_time), (3, &spikes)];
             if let (Some(binding), Some(buffer)) = (layout.recording, recording.as_ref()) {
-                entries.push(storage_entry(binding, false));
-                resources.push((binding, buffer));
+                bound.push(Bound::read_write(binding, buffer));
             }
             let mut constants: Vec<(String, f64)> = vec![
                 ("N".into(), f64::from(pop.size)),
@@ -403,10 +425,8 @@ impl GpuSimulation {
             for (k, ((g, group), &(b_in_syn, b_acc))) in
                 incoming.iter().zip(&layout.exp_curr).enumerate()
             {
-                entries.push(storage_entry(b_in_syn, false));
-                entries.push(storage_entry(b_acc, false));
-                resources.push((b_in_syn, &in_syn[*g].0));
-                resources.push((b_acc, &in_syn[*g].1));
+                bound.push(Bound::read_write(b_in_syn, &in_syn[*g].0));
+                bound.push(Bound::read_write(b_acc, &in_syn[*g].1));
                 constants.push((format!("INIT_{k}"), f64::from(group.postsynaptic.init)));
                 constants.push((
                     format!("EXP_DECAY_{k}"),
@@ -415,19 +435,18 @@ impl GpuSimulation {
                 constants.push((format!("INV_SCALE_{k}"), f64::from(group.weight.inv_scale)));
             }
             for ((c, _), &binding) in sources.iter().zip(&layout.current_sources) {
-                entries.push(storage_entry(binding, true));
-                resources.push((binding, &magnitudes[*c]));
+                bound.push(Bound::read(binding, &magnitudes[*c]));
             }
             let constants_ref: Vec<(&str, f64)> =
                 constants.iter().map(|(k, v)| (k.as_str(), *v)).collect();
             let name = format!("neuron_update[{}]", pop.name);
-            let (pipeline, bgl) = b.pipeline(
+            let (pipeline, bind_group) = b.kernel(
                 &name,
                 &shaders::neuron_update(&layout, &pop.neuron, spread),
-                &entries,
                 &constants_ref,
+                &step_params,
+                &bound,
             )?;
-            let bind_group = b.bind_group(&name, &bgl, &step_params, &resources);
             let tracked = net
                 .synapse_groups
                 .iter()
@@ -445,18 +464,13 @@ impl GpuSimulation {
                     Some(bytemuck::cast_slice(&never)),
                 )?;
                 let name = format!("spike_times[{}]", pop.name);
-                let (pipeline, bgl) = b.pipeline(
+                let (pipeline, bind_group) = b.kernel(
                     &name,
                     &shaders::spike_times(),
-                    &[
-                        step_params_entry(),
-                        storage_entry(1, true),
-                        storage_entry(2, false),
-                    ],
                     &[("WORDS", words as f64)],
+                    &step_params,
+                    &[Bound::read(1, &spikes), Bound::read_write(2, &last_spike)],
                 )?;
-                let bind_group =
-                    b.bind_group(&name, &bgl, &step_params, &[(1, &spikes), (2, &last_spike)]);
                 Some(SpikeTimes {
                     last_spike,
                     never,
@@ -511,16 +525,6 @@ impl GpuSimulation {
                 )?),
                 None => None,
             };
-            let mut entries = vec![
-                step_params_entry(),
-                storage_entry(1, true),
-                storage_entry(2, true),
-                storage_entry(3, true),
-                storage_entry(4, false),
-            ];
-            if weights.is_some() {
-                entries.push(storage_entry(5, true));
-            }
             let n_pre = net.populations[s.pre].size;
             let share_rows = conn.len() as u64 >= u64::from(n_pre) * u64::from(SHARED_ROW_LENGTH);
             let mut constants = vec![
@@ -538,23 +542,22 @@ impl GpuSimulation {
                 constants.push(("WEIGHT", f64::from(s.weight.weight_fixed)));
             }
             let name = format!("propagate_spikes[{}]", s.name);
-            let (pipeline, bgl) = b.pipeline(
-                &name,
-                &shaders::propagate_spikes(weights.is_some()),
-                &entries,
-                &constants,
-            )?;
-            let pre_spikes = &populations[s.pre].spikes;
-            let mut resources = vec![
-                (1, pre_spikes),
-                (2, &row_start),
-                (3, &targets),
-                (4, &in_syn_acc),
+            let mut bound = vec![
+                Bound::read(1, &populations[s.pre].spikes),
+                Bound::read(2, &row_start),
+                Bound::read(3, &targets),
+                Bound::read_write(4, &in_syn_acc),
             ];
             if let Some(w) = &weights {
-                resources.push((5, w));
+                bound.push(Bound::read(5, w));
             }
-            let bind_group = b.bind_group(&name, &bgl, &step_params, &resources);
+            let (pipeline, bind_group) = b.kernel(
+                &name,
+                &shaders::propagate_spikes(weights.is_some()),
+                &constants,
+                &step_params,
+                &bound,
+            )?;
             let learning = match (&s.stdp, &weights) {
                 (Some(rule), Some(g)) => Some(b.learning(
                     s,
@@ -875,27 +878,19 @@ impl<'a> Builder<'a> {
         let name = format!("learn_pre[{}]", s.name);
         let mut constants = rule_constants.to_vec();
         constants.push(("WORDS_PRE", f64::from(words_pre)));
-        let entries = [
-            step_params_entry(),
-            storage_entry(1, true),
-            storage_entry(2, true),
-            storage_entry(3, true),
-            storage_entry(4, false),
-            storage_entry(5, true),
-        ];
-        let (pipeline, bgl) = self.pipeline(&name, &shaders::learn_pre(), &entries, &constants)?;
-        let bind_group = self.bind_group(
+        let (pipeline, bind_group) = self.kernel(
             &name,
-            &bgl,
+            &shaders::learn_pre(),
+            &constants,
             step_params,
             &[
-                (1, &pre.spikes),
-                (2, row_start),
-                (3, targets),
-                (4, g),
-                (5, &post_times.last_spike),
+                Bound::read(1, &pre.spikes),
+                Bound::read(2, row_start),
+                Bound::read(3, targets),
+                Bound::read_write(4, g),
+                Bound::read(5, &post_times.last_spike),
             ],
-        );
+        )?;
         let learn_pre = Dispatch {
             pipeline,
             bind_group,
@@ -927,29 +922,20 @@ impl<'a> Builder<'a> {
         let name = format!("learn_post[{}]", s.name);
         let mut constants = rule_constants.to_vec();
         constants.push(("WORDS_POST", f64::from(words_post)));
-        let entries = [
-            step_params_entry(),
-            storage_entry(1, true),
-            storage_entry(2, true),
-            storage_entry(3, true),
-            storage_entry(4, true),
-            storage_entry(5, false),
-            storage_entry(6, true),
-        ];
-        let (pipeline, bgl) = self.pipeline(&name, &shaders::learn_post(), &entries, &constants)?;
-        let bind_group = self.bind_group(
+        let (pipeline, bind_group) = self.kernel(
             &name,
-            &bgl,
+            &shaders::learn_post(),
+            &constants,
             step_params,
             &[
-                (1, &post.spikes),
-                (2, &column_start),
-                (3, &column_synapses),
-                (4, &pre_of),
-                (5, g),
-                (6, &pre_times.last_spike),
+                Bound::read(1, &post.spikes),
+                Bound::read(2, &column_start),
+                Bound::read(3, &column_synapses),
+                Bound::read(4, &pre_of),
+                Bound::read_write(5, g),
+                Bound::read(6, &pre_times.last_spike),
             ],
-        );
+        )?;
         let learn_post = Dispatch {
             pipeline,
             bind_group,
@@ -958,6 +944,25 @@ impl<'a> Builder<'a> {
                 .clamp(1, self.ctx.limits.max_compute_workgroups_per_dimension),
         };
         Ok((learn_pre, learn_post))
+    }
+
+    /// A kernel's pipeline and bind group: the per-step parameters at binding 0, then
+    /// `bound`, each buffer's layout entry and resource from one description.
+    fn kernel(
+        &self,
+        name: &str,
+        source: &str,
+        constants: &[(&str, f64)],
+        step_params: &wgpu::Buffer,
+        bound: &[Bound<'_>],
+    ) -> Result<(wgpu::ComputePipeline, wgpu::BindGroup), GpuError> {
+        let mut entries = vec![step_params_entry()];
+        entries.extend(bound.iter().map(|b| storage_entry(b.binding, b.read_only)));
+        let (pipeline, layout) = self.pipeline(name, source, &entries, constants)?;
+        let resources: Vec<(u32, &wgpu::Buffer)> =
+            bound.iter().map(|b| (b.binding, b.buffer)).collect();
+        let bind_group = self.bind_group(name, &layout, step_params, &resources);
+        Ok((pipeline, bind_group))
     }
 
     fn bind_group(

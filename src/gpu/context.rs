@@ -89,8 +89,9 @@ fn rank(info: &wgpu::AdapterInfo) -> (u8, u8) {
 }
 
 /// Held while instances and devices are opened, so one thread at a time does it: four
-/// test threads doing it at once on an H200 hung, and the drivers' initialisation is the
-/// likeliest place (not confirmed).
+/// test threads doing it at once on an H200 hung. With this lock (and no GL instance
+/// beside Vulkan) the GPU tests ran there at 16 threads without hanging; which of the two
+/// cured it was not isolated.
 static OPENING: Mutex<()> = Mutex::new(());
 
 fn opening() -> std::sync::MutexGuard<'static, ()> {

@@ -17,7 +17,7 @@ use crate::recording::words_per_step;
 /// Below this many neuron updates a run stays on the calling thread: starting threads
 /// costs more than it saves.
 const MIN_PARALLEL_WORK: u64 = 1_000_000;
-/// Below this many neurons per thread and timestep, slicing populations costs more in
+/// Below this many neurons in a slice of one image, slicing populations costs more in
 /// barriers than it saves.
 const MIN_NEURONS_PER_THREAD: u64 = 4_096;
 
@@ -26,35 +26,47 @@ const MIN_NEURONS_PER_THREAD: u64 = 4_096;
 pub(super) enum Plan {
     /// All on the calling thread.
     Single,
-    /// Each of `n` threads simulates whole batch entries; no synchronisation.
-    Images(usize),
-    /// Each of `n` threads updates a slice of every population in every batch entry;
-    /// they meet at a barrier after each timestep.
-    Neurons(usize),
+    /// `groups` groups of `slices` threads. Each group simulates whole batch entries,
+    /// one at a time through every timestep where it has one thread; with several, each
+    /// of its threads updates a slice of every population, and they meet at the group's
+    /// barrier after each timestep. Groups never wait for each other.
+    Split { groups: usize, slices: usize },
 }
 
 impl Plan {
     pub fn workers(self) -> usize {
         match self {
             Plan::Single => 1,
-            Plan::Images(n) | Plan::Neurons(n) => n,
+            Plan::Split { groups, slices } => groups * slices,
         }
     }
 }
 
 pub(super) fn plan(net: &BuiltNetwork, batch: usize, threads: usize, steps: u32) -> Plan {
     let neurons: u64 = net.populations.iter().map(|p| u64::from(p.size)).sum();
-    let per_step = neurons * batch as u64;
+    let work = neurons * batch as u64 * u64::from(steps);
     // Learning writes weights and spike times that every slice reads: one thread.
     let plastic = net.synapse_groups.iter().any(|s| s.stdp.is_some());
-    if plastic || threads <= 1 || per_step * u64::from(steps) < MIN_PARALLEL_WORK {
+    if plastic || threads <= 1 || batch == 0 || work < MIN_PARALLEL_WORK {
+        return Plan::Single;
+    }
+    if batch >= threads {
+        return Plan::Split {
+            groups: threads,
+            slices: 1,
+        };
+    }
+    // Fewer images than threads: one group per image, and the threads left over slice
+    // its populations, as far as each slice still pays for its barrier.
+    let max_slices = (neurons / MIN_NEURONS_PER_THREAD).max(1) as usize;
+    let slices = (threads / batch).min(max_slices);
+    if batch * slices <= 1 {
         Plan::Single
-    } else if batch >= threads {
-        Plan::Images(threads)
-    } else if per_step >= MIN_NEURONS_PER_THREAD * threads as u64 {
-        Plan::Neurons(threads)
     } else {
-        Plan::Single
+        Plan::Split {
+            groups: batch,
+            slices,
+        }
     }
 }
 
@@ -263,14 +275,18 @@ pub(super) fn run(sim: &mut CpuSimulation, steps: u32) {
     let plan = plan(&sim.net, sim.batch, sim.threads, steps);
     let workers = plan.workers();
     let batch = sim.batch;
-    // Which (batch entry, slice) tasks each worker gets; slices are per population.
-    let slices = if let Plan::Neurons(n) = plan { n } else { 1 };
+    let (groups, slices) = match plan {
+        Plan::Single => (1, 1),
+        Plan::Split { groups, slices } => (groups, slices),
+    };
+    // Which (batch entry, slice) tasks each worker gets: worker w is slice w % slices of
+    // group w / slices, whose batch entries are a contiguous run.
     let tasks: Vec<Vec<(usize, usize)>> = (0..workers)
-        .map(|w| match plan {
-            Plan::Neurons(_) => (0..batch).map(|b| (b, w)).collect(),
-            _ => (batch * w / workers..batch * (w + 1) / workers)
-                .map(|b| (b, 0))
-                .collect(),
+        .map(|w| {
+            let (group, slice) = (w / slices, w % slices);
+            (batch * group / groups..batch * (group + 1) / groups)
+                .map(|b| (b, slice))
+                .collect()
         })
         .collect();
 
@@ -398,33 +414,39 @@ pub(super) fn run(sim: &mut CpuSimulation, steps: u32) {
     };
     let start = clock.timestep;
     let first_slot = clock.recorded_steps as usize;
-    let barrier = matches!(plan, Plan::Neurons(_)).then(|| SpinBarrier::new(workers));
-    let n_tasks = tasks.first().map_or(0, Vec::len);
-    let run_worker = &|mut worker: Worker<'_>| match &barrier {
-        // Sliced populations: every thread finishes a timestep before any starts the next.
-        Some(b) => {
-            let _guard = PoisonOnPanic(b);
-            if reset {
-                for task in 0..n_tasks {
-                    worker.reset(net, task);
-                }
-            }
-            worker.run(&shared, start, first_slot, steps, 0..n_tasks, Some(b));
-        }
-        // Whole images: one image at a time through every timestep, so only that
-        // image's state is in cache.
-        None => {
-            let own = worker.populations.first().map_or(0, Vec::len);
-            for task in 0..own {
+    let barriers: Vec<SpinBarrier> = if slices > 1 {
+        (0..groups).map(|_| SpinBarrier::new(slices)).collect()
+    } else {
+        Vec::new()
+    };
+    let run_worker = &|(w, mut worker): (usize, Worker<'_>)| {
+        let n_tasks = worker.populations.first().map_or(0, Vec::len);
+        match barriers.get(w / slices) {
+            // Sliced populations: every thread of the group finishes a timestep before
+            // any starts the next.
+            Some(b) => {
+                let _guard = PoisonOnPanic(b);
                 if reset {
-                    worker.reset(net, task);
+                    for task in 0..n_tasks {
+                        worker.reset(net, task);
+                    }
                 }
-                worker.run(&shared, start, first_slot, steps, task..task + 1, None);
+                worker.run(&shared, start, first_slot, steps, 0..n_tasks, Some(b));
+            }
+            // Whole images: one image at a time through every timestep, so only that
+            // image's state is in cache.
+            None => {
+                for task in 0..n_tasks {
+                    if reset {
+                        worker.reset(net, task);
+                    }
+                    worker.run(&shared, start, first_slot, steps, task..task + 1, None);
+                }
             }
         }
     };
     std::thread::scope(|scope| {
-        let mut all = thread_state.into_iter();
+        let mut all = thread_state.into_iter().enumerate();
         let first = all.next();
         for worker in all {
             scope.spawn(move || run_worker(worker));
@@ -438,6 +460,31 @@ pub(super) fn run(sim: &mut CpuSimulation, steps: u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn threads_take_whole_images_and_slice_only_what_pays_for_a_barrier() {
+        // The tutorial network: 20 784 neurons, room for five slices of 4 096.
+        let built = crate::tutorial::mushroom_body().network.build(1).unwrap();
+        let split = |groups, slices| Plan::Split { groups, slices };
+        for (batch, threads, want) in [
+            (1, 1, Plan::Single),
+            (1, 2, split(1, 2)),
+            (8, 2, split(2, 1)),
+            (64, 16, split(16, 1)),
+            (8, 16, split(8, 2)),
+            (3, 16, split(3, 5)),
+            (1, 16, split(1, 5)),
+            (5, 8, split(5, 1)),
+        ] {
+            assert_eq!(
+                plan(&built, batch, threads, 200),
+                want,
+                "{batch} x {threads}"
+            );
+        }
+        // Too little work to start threads for: one timestep of one image.
+        assert_eq!(plan(&built, 1, 16, 1), Plan::Single);
+    }
 
     #[test]
     fn slices_cover_the_population_on_word_boundaries() {

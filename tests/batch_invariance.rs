@@ -221,7 +221,10 @@ fn recurrent_networks_do_not_depend_on_the_thread_split() {
     let (reference, v_reference) = run_recurrent(&mut one, &currents);
     let spikes: u64 = reference.iter().flatten().map(|r| r.spike_count()).sum();
     assert!(spikes > 2_000, "only {spikes} spikes: too quiet for a test");
-    for threads in [2, 3] {
+    // Batch 1 on 2 or 3 threads: one group slicing the image; batch 2 on 3 threads: all
+    // threads slicing both images (the network has room for three slices of each);
+    // batch 2 on 4 threads: a group of two per image.
+    for threads in [2, 3, 4] {
         for batch in [1u32, 2] {
             let mut sim = CpuSimulation::new(&built, config(batch, threads)).unwrap();
             assert!(sim.threads_for(200) > 1, "the run must actually be split");

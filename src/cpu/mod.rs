@@ -2,12 +2,13 @@
 //! twin of the WGSL kernel of the same name in `shaders/`.
 //!
 //! State is laid out image-major (`[batch][neuron]`) like the GPU's. The work of a run of
-//! timesteps is split between threads once, before the step loop: with at least as many
-//! batch entries as threads each thread simulates whole images, independently; otherwise
-//! each thread owns a slice of every population (aligned to 32 neurons, so spike words
-//! are never shared) and the threads meet at a barrier after every timestep. Neither
-//! split changes a result: synaptic input is summed in fixed point, and every other
-//! operation is per neuron.
+//! timesteps is split between threads once, before the step loop (`threads::plan`): with
+//! at least as many batch entries as threads each thread simulates whole images,
+//! independently; with fewer, each image gets a group of threads, each of which owns a
+//! slice of every population (aligned to 32 neurons, so spike words are never shared),
+//! and a group's threads meet at a barrier after every timestep. No split changes a
+//! result: synaptic input is summed in fixed point, and every other operation is per
+//! neuron.
 
 mod barrier;
 mod pack;

@@ -57,9 +57,17 @@ pub(super) fn plan(net: &BuiltNetwork, batch: usize, threads: usize, steps: u32)
         };
     }
     // Fewer images than threads: one group per image, and the threads left over slice
-    // its populations, as far as each slice still pays for its barrier.
+    // its populations, as far as each slice still pays for its barrier. Where that
+    // leaves threads idle (batch 9 of 16) and the network is big enough for every image
+    // to be cut into a slice per thread, all threads slice every image together instead.
     let max_slices = (neurons / MIN_NEURONS_PER_THREAD).max(1) as usize;
     let slices = (threads / batch).min(max_slices);
+    if batch * slices < threads && max_slices >= threads {
+        return Plan::Split {
+            groups: 1,
+            slices: threads,
+        };
+    }
     if batch * slices <= 1 {
         Plan::Single
     } else {
@@ -484,6 +492,19 @@ mod tests {
         }
         // Too little work to start threads for: one timestep of one image.
         assert_eq!(plan(&built, 1, 16, 1), Plan::Single);
+        // A network of 80 000 neurons can give each of 16 threads a slice of every
+        // image: batch 9, which would leave 7 threads idle as one group per image, is
+        // sliced by all 16; batch 2 still gets a group of 8 per image.
+        let mut big = crate::model::Network::new(0.1);
+        big.add_neuron_population(
+            "big",
+            80_000,
+            crate::model::NeuronModel::Lif(crate::model::LifParams::TUTORIAL),
+        );
+        let big = big.build(1).unwrap();
+        assert_eq!(plan(&big, 9, 16, 200), split(1, 16));
+        assert_eq!(plan(&big, 2, 16, 200), split(2, 8));
+        assert_eq!(plan(&big, 16, 16, 200), split(16, 1));
     }
 
     #[test]

@@ -257,21 +257,8 @@ fn render(title: &str, duration_ms: f32, panels: &[RasterPanel<'_>]) -> RgbImage
     let mut img = RgbImage::from_pixel(layout.width, layout.height, BACKGROUND);
     let glyph = GLYPH * TEXT_SCALE;
 
-    // Title, centred; falls back to small glyphs if it is too long for the figure.
-    let title_scale = if text_width(title, TEXT_SCALE) + 2 * MARGIN <= layout.width {
-        TEXT_SCALE
-    } else {
-        1
-    };
-    let title_x = (layout.width.saturating_sub(text_width(title, title_scale)) / 2) as i64;
-    draw_text(
-        &mut img,
-        title_x,
-        i64::from(MARGIN),
-        title,
-        title_scale,
-        INK,
-    );
+    let title_scale = scale_to_fit(title, layout.width.saturating_sub(2 * MARGIN));
+    draw_centred(&mut img, 0, layout.width, MARGIN, title, title_scale);
 
     let x_ticks = x_ticks(duration_ms);
     let last = panels.len() - 1;
@@ -336,18 +323,8 @@ fn render(title: &str, duration_ms: f32, panels: &[RasterPanel<'_>]) -> RgbImage
             }
         }
         if i == last {
-            let xlabel = "Time [ms]";
-            let tw = text_width(xlabel, TEXT_SCALE);
-            let x = left + w.saturating_sub(tw) / 2;
             let y = top + h + 1 + TICK_LEN + TICK_LABEL_GAP + glyph + XLABEL_GAP;
-            draw_text(
-                &mut img,
-                i64::from(x),
-                i64::from(y),
-                xlabel,
-                TEXT_SCALE,
-                INK,
-            );
+            draw_centred(&mut img, left, w, y, "Time [ms]", TEXT_SCALE);
         }
     }
     img
@@ -401,8 +378,7 @@ pub fn histogram_png(
     let (left, top, plot_w, plot_h) = (110u32, 60u32, 760u32, 400u32);
     let mut img = RgbImage::from_pixel(width, height, BACKGROUND);
     let glyph = GLYPH * TEXT_SCALE;
-    let title_x = (width.saturating_sub(text_width(title, TEXT_SCALE)) / 2) as i64;
-    draw_text(&mut img, title_x, i64::from(MARGIN), title, TEXT_SCALE, INK);
+    draw_centred(&mut img, 0, width, MARGIN, title, TEXT_SCALE);
     for (b, &c) in counts.iter().enumerate() {
         let x0 = left + (b as u32 * plot_w) / bins as u32;
         let x1 = left + ((b as u32 + 1) * plot_w) / bins as u32;
@@ -441,15 +417,7 @@ pub fn histogram_png(
         );
     }
     let y = top + plot_h + 2 + TICK_LEN + TICK_LABEL_GAP + glyph + XLABEL_GAP;
-    let x = left + plot_w.saturating_sub(text_width(x_label, TEXT_SCALE)) / 2;
-    draw_text(
-        &mut img,
-        i64::from(x),
-        i64::from(y),
-        x_label,
-        TEXT_SCALE,
-        INK,
-    );
+    draw_centred(&mut img, left, plot_w, y, x_label, TEXT_SCALE);
     draw_y_label(&mut img, MARGIN, top + plot_h / 2, "count", TEXT_SCALE);
     write_png(path, &img)
 }
@@ -478,20 +446,8 @@ pub fn confusion_png(
     let height = top + rows * cell + 90;
     let mut img = RgbImage::from_pixel(width, height, BACKGROUND);
     let glyph = GLYPH * TEXT_SCALE;
-    let title_scale = if text_width(title, TEXT_SCALE) + 2 * MARGIN <= width {
-        TEXT_SCALE
-    } else {
-        1
-    };
-    let title_x = (width.saturating_sub(text_width(title, title_scale)) / 2) as i64;
-    draw_text(
-        &mut img,
-        title_x,
-        i64::from(MARGIN),
-        title,
-        title_scale,
-        INK,
-    );
+    let title_scale = scale_to_fit(title, width.saturating_sub(2 * MARGIN));
+    draw_centred(&mut img, 0, width, MARGIN, title, title_scale);
     for (r, row) in matrix.iter().enumerate() {
         let total = row.iter().sum::<u64>().max(1);
         for (c, &n) in row.iter().enumerate() {
@@ -525,29 +481,17 @@ pub fn confusion_png(
         );
     }
     for (c, name) in col_names.iter().enumerate() {
-        let scale = if text_width(name, TEXT_SCALE) <= cell {
-            TEXT_SCALE
-        } else {
-            1
-        };
-        let tw = text_width(name, scale);
-        draw_text(
-            &mut img,
-            i64::from(left + c as u32 * cell + cell.saturating_sub(tw) / 2),
-            i64::from(top - 8 - GLYPH * scale),
-            name,
-            scale,
-            INK,
-        );
+        let scale = scale_to_fit(name, cell);
+        let x = left + c as u32 * cell;
+        draw_centred(&mut img, x, cell, top - 8 - GLYPH * scale, name, scale);
     }
-    let xlabel = "answer";
-    draw_text(
+    draw_centred(
         &mut img,
-        i64::from(left + (cols * cell).saturating_sub(text_width(xlabel, TEXT_SCALE)) / 2),
-        i64::from(top - 16 - 2 * glyph),
-        xlabel,
+        left,
+        cols * cell,
+        top - 16 - 2 * glyph,
+        "answer",
         TEXT_SCALE,
-        INK,
     );
     draw_y_label(
         &mut img,
@@ -629,6 +573,22 @@ fn draw_text(img: &mut RgbImage, x: i64, y: i64, text: &str, scale: u32, color: 
             fill(img, origin + gx * s, y + gy * s, s, color);
         });
     }
+}
+
+/// `TEXT_SCALE`, or small glyphs where `text` would be wider than `room` at that scale.
+fn scale_to_fit(text: &str, room: u32) -> u32 {
+    if text_width(text, TEXT_SCALE) <= room {
+        TEXT_SCALE
+    } else {
+        1
+    }
+}
+
+/// Draws `text` centred in the columns `left..left + width`, the tops of its letters at
+/// row `y`.
+fn draw_centred(img: &mut RgbImage, left: u32, width: u32, y: u32, text: &str, scale: u32) {
+    let x = left + width.saturating_sub(text_width(text, scale)) / 2;
+    draw_text(img, i64::from(x), i64::from(y), text, scale, INK);
 }
 
 /// An axis label rotated a quarter turn anticlockwise, its letters' tops at column `x`,

@@ -323,29 +323,51 @@ fn split_of(arg: SplitArg) -> (Split, &'static str) {
 
 /// Draws the tutorial network's connectivity and loads it on the chosen backend.
 fn load_network(args: &NetworkArgs) -> Result<(MushroomBody, BuiltNetwork, Box<dyn Simulator>)> {
-    let (mb, built) = build_network(args)?;
-    let sim = simulator::load(
-        &built,
-        args.backend.into(),
-        args.source.adapter.as_deref(),
+    let mb = tutorial_network(args);
+    let (built, sim) = build_and_load(
+        &mb,
+        &args.source,
+        args.backend,
         network_config(args),
-    )
-    .context("loading the network on the backend")?;
+        "tutorial network",
+    )?;
     Ok((mb, built, sim))
 }
 
 /// The tutorial network `args` describe, built (connectivity drawn) but not yet loaded.
 fn build_network(args: &NetworkArgs) -> Result<(MushroomBody, BuiltNetwork)> {
-    let mb = if args.gain_control {
+    let mb = tutorial_network(args);
+    let built = build(&mb, &args.source, "tutorial network")?;
+    Ok((mb, built))
+}
+
+fn tutorial_network(args: &NetworkArgs) -> MushroomBody {
+    if args.gain_control {
         tutorial::mushroom_body_with_gain_control()
     } else {
         tutorial::mushroom_body()
-    };
-    let built = mb
-        .network
-        .build(args.source.seed)
-        .context("building the tutorial network")?;
-    Ok((mb, built))
+    }
+}
+
+/// Draws `mb`'s connectivity from the seed in `source`; `what` names it in errors.
+fn build(mb: &MushroomBody, source: &SourceArgs, what: &str) -> Result<BuiltNetwork> {
+    mb.network
+        .build(source.seed)
+        .with_context(|| format!("building the {what}"))
+}
+
+/// [`build`], then loads the network on `backend` (and the adapter `source` names).
+fn build_and_load(
+    mb: &MushroomBody,
+    source: &SourceArgs,
+    backend: Backend,
+    config: SimConfig,
+    what: &str,
+) -> Result<(BuiltNetwork, Box<dyn Simulator>)> {
+    let built = build(mb, source, what)?;
+    let sim = simulator::load(&built, backend.into(), source.adapter.as_deref(), config)
+        .with_context(|| format!("loading the {what}"))?;
+    Ok((built, sim))
 }
 
 fn network_config(args: &NetworkArgs) -> SimConfig {
@@ -592,20 +614,12 @@ fn train(args: &TrainArgs) -> Result<()> {
         );
     }
     let mb = tutorial::mushroom_body_for_training();
-    let built = mb
-        .network
-        .build(args.source.seed)
-        .context("building the training network")?;
-    let mut sim = simulator::load(
-        &built,
-        args.backend.into(),
-        args.source.adapter.as_deref(),
-        SimConfig {
-            threads: args.source.threads,
-            ..SimConfig::DEFAULT
-        },
-    )
-    .context("loading the training network")?;
+    let config = SimConfig {
+        threads: args.source.threads,
+        ..SimConfig::DEFAULT
+    };
+    let (built, mut sim) =
+        build_and_load(&mb, &args.source, args.backend, config, "training network")?;
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("creating the model folder {}", args.out.display()))?;
     println!(
@@ -715,21 +729,18 @@ fn test(args: &TestArgs) -> Result<()> {
         );
     }
     let mb = tutorial::mushroom_body_for_testing(pre, post, g);
-    let built = mb
-        .network
-        .build(args.source.seed)
-        .context("building the test network from the model")?;
-    let mut sim = simulator::load(
-        &built,
-        args.backend.into(),
-        args.source.adapter.as_deref(),
-        SimConfig {
-            batch_size: args.batch,
-            threads: args.source.threads,
-            ..SimConfig::DEFAULT
-        },
-    )
-    .context("loading the test network")?;
+    let config = SimConfig {
+        batch_size: args.batch,
+        threads: args.source.threads,
+        ..SimConfig::DEFAULT
+    };
+    let (_, mut sim) = build_and_load(
+        &mb,
+        &args.source,
+        args.backend,
+        config,
+        "test network from the model",
+    )?;
     println!("testing on {n} images on {}", sim.description());
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("creating the plot folder {}", args.out.display()))?;

@@ -3,19 +3,24 @@
 // exp_curr.wgsl per incoming synapse group (DeltaCurr groups too, with its constants) and
 // one current_source.wgsl per current source.
 //
+// One dispatch covers every timestep of a block (StepParams.steps, at most BLOCK_STEPS):
+// each quad's state is loaded once, stays in registers for the block's timesteps and is
+// stored once, so a block of ten timesteps costs little more memory traffic than one.
+// Only the synaptic input of each timestep (its own slot of in_syn_acc) is read per
+// timestep.
+//
 // The 32 neurons of a spike word are updated four at a time (a quad, one `vec4`), by
 // INVOCATIONS_PER_WORD invocations (NeuronUpdateLayout): one, taking all eight quads in
 // turn, suits software adapters, where each invocation and each memory access has a
 // fixed cost (lavapipe); eight, one quad each, joined by gather_word.wgsl, give a GPU
-// neighbouring invocations that read neighbouring `vec4`s. Either way the word is
-// written whole into the spike buffer and the recording: nothing to clear.
+// neighbouring invocations that read neighbouring `vec4`s. Either way each timestep's
+// word is written whole into the spike ring and the recording: nothing to clear.
 //
 // Dispatched as (ceil(WORDS * INVOCATIONS_PER_WORD / 64), BATCH): workgroup row y
-// updates batch entry y. Per
-// neuron state is image-major with each entry padded to whole words (entry * WORDS * 32
-// + neuron; the padding neurons are updated but never spike); spike words are
-// [step & 1][entry][word] and the recording [recording step][entry][word], so the rows of
-// a run read back in one copy.
+// updates batch entry y. Per neuron state is image-major with each entry padded to whole
+// words (entry * WORDS * 32 + neuron; the padding neurons are updated but never spike);
+// spike words are [ring slot][entry][word] and the recording [recording step][entry]
+// [word], so the rows of a run read back in one copy.
 
 //!include step_params.wgsl
 //!neuron_model
@@ -25,10 +30,13 @@ override N: u32;
 override BATCH: u32;
 override WORDS: u32;
 override INVOCATIONS_PER_WORD: u32;
+// Length of the ring of spike words: one slot per timestep of a block, and one for the
+// timestep before it, which the synapse update reads.
+override SPIKE_SLOTS: u32;
+const BLOCK_STEPS: u32 = {block_steps}u;
 
 @group(0) @binding(1) var<storage, read_write> v: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> refrac_time: array<vec4<f32>>;
-// Two timesteps of spike words: this step's (step & 1) and the previous one.
 @group(0) @binding(3) var<storage, read_write> spikes: array<u32>;
 //!recording_binding
 
@@ -45,32 +53,39 @@ fn main(
     let quads = 8u / INVOCATIONS_PER_WORD;
     let first_quad = gid.x % INVOCATIONS_PER_WORD * quads;
     let batch = wid.y;
-    var bits = 0u;
+    let steps = params.steps;
+    // This invocation's bits of each timestep's word.
+    var bits: array<u32, BLOCK_STEPS>;
     // No early return: invocations sharing a word meet at a barrier.
     if word < WORDS {
         for (var m = first_quad; m < first_quad + quads; m++) {
             let q = (batch * WORDS + word) * 8u + m;
-            var isyn = vec4(0.0);
-//!inputs
             var v_q = v[q];
             var refrac_time_q = refrac_time[q];
-            let spiked = neuron_model(&v_q, &refrac_time_q, isyn);
+//!load_inputs
+            for (var j = 0u; j < steps; j++) {
+                var isyn = vec4(0.0);
+//!inputs
+                let spiked = neuron_model(&v_q, &refrac_time_q, isyn);
+                bits[j] |= (select(0u, 1u, spiked.x) | select(0u, 2u, spiked.y)
+                    | select(0u, 4u, spiked.z) | select(0u, 8u, spiked.w)) << (4u * m);
+            }
             v[q] = v_q;
             refrac_time[q] = refrac_time_q;
-            bits |= (select(0u, 1u, spiked.x) | select(0u, 2u, spiked.y)
-                | select(0u, 4u, spiked.z) | select(0u, 8u, spiked.w)) << (4u * m);
+//!store_inputs
         }
     }
-//!gather_word
-    // One invocation per word writes it.
-    if word >= WORDS || gid.x % INVOCATIONS_PER_WORD != 0u {
-        return;
-    }
     // Padding neurons past N never spike.
-    let valid = min(N - word * 32u, 32u);
-    if valid < 32u {
-        bits &= (1u << valid) - 1u;
-    }
-    spikes[((params.step & 1u) * BATCH + batch) * WORDS + word] = bits;
+    let valid = min(N - min(word * 32u, N), 32u);
+    let padding = select(0xffffffffu, (1u << valid) - 1u, valid < 32u);
+    for (var j = 0u; j < steps; j++) {
+        var word_bits = bits[j];
+//!gather_word
+        // One invocation per word writes it.
+        if word < WORDS && gid.x % INVOCATIONS_PER_WORD == 0u {
+            word_bits &= padding;
+            spikes[(((params.step + j) % SPIKE_SLOTS) * BATCH + batch) * WORDS + word] = word_bits;
 //!record
+        }
+    }
 }

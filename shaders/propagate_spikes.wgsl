@@ -1,5 +1,7 @@
 // Synapse update (twin: cpu::propagate_spikes). Every spike of the previous timestep
-// adds the group's weight to each of its CSR row's targets. Weights are fixed-point i32
+// adds the group's weight to each of its CSR row's targets. Workgroup layer z serves
+// timestep z of the block: it reads the presynaptic spikes of the timestep before it
+// from the ring and adds into the target's accumulator slot z. Weights are fixed-point i32
 // so the sum doesn't depend on the order the atomics land in: the same bits on every
 // adapter, every run, and on the CPU.
 
@@ -14,6 +16,8 @@ override WORDS_PRE: u32;
 // Neurons per batch entry in the target's state: its size padded to whole words.
 override POST_STRIDE: u32;
 override BATCH: u32;
+// Length of the presynaptic population's ring of spike words.
+override SPIKE_SLOTS: u32;
 // The weight of synapse j: one constant, or per synapse.
 //!weight_binding
 
@@ -23,9 +27,9 @@ const ROW_THREADS: u32 = 64u;
 // so the many words of a large population are scanned once, not once per thread.
 override SHARE_ROWS: bool;
 
-// Workgroup row y serves batch entry y: its spikes ([step & 1][entry][word]) into its
-// own inSyn (entry * POST_STRIDE + i). Most words of a timestep are zero and cost one
-// load.
+// Workgroup row y serves batch entry y: its spikes ([ring slot][entry][word]) into its
+// own accumulator ([slot z][entry * POST_STRIDE + i]). Most words of a timestep are zero
+// and cost one load.
 @compute @workgroup_size(64)
 fn main(
     @builtin(workgroup_id) wid: vec3<u32>,
@@ -33,8 +37,9 @@ fn main(
     @builtin(local_invocation_index) lid: u32,
 ) {
     let batch = wid.y;
-    let previous = (((params.step + 1u) & 1u) * BATCH + batch) * WORDS_PRE;
-    let post_base = batch * POST_STRIDE;
+    let slot = wid.z;
+    let previous = (((params.step + slot + SPIKE_SLOTS - 1u) % SPIKE_SLOTS) * BATCH + batch) * WORDS_PRE;
+    let post_base = (slot * BATCH + batch) * POST_STRIDE;
     if SHARE_ROWS {
         for (var w = wid.x; w < WORDS_PRE; w += nwg.x) {
             var bits = pre_spikes[previous + w];

@@ -1,17 +1,22 @@
-// Per-timestep parameters, one entry per timestep of a submission, bound with a
-// dynamic offset so a whole stimulus is encoded once and submitted once.
+// Per-block parameters, one entry per block of timesteps of a submission, bound with a
+// dynamic offset so a whole stimulus is encoded once and submitted once. A block is one
+// timestep, or several where the network is feed-forward (see `GpuSimulation`'s
+// schedule): each kernel then covers all of the block's timesteps in one dispatch.
 struct StepParams {
-    // Timesteps since the last reset: its parity picks the spike slot written this step
-    // (step & 1) and the one read by the synapse update (the previous step's).
+    // Slot of the block's first timestep in the ring of spike words: timesteps since the
+    // last reset, modulo the ring's length (two for one-step blocks, so the learning
+    // kernels read the previous timestep's slot as (step + 1) & 1).
     step: u32,
-    // Row of the recording buffer this timestep's spikes go to.
+    // Row of the recording buffer the block's first timestep's spikes go to.
     record_slot: u32,
-    // Time of this timestep and of the previous one [ms], as the CPU computes them
-    // (timestep * dt in f64, rounded to f32): what learning rules read.
+    // Time of the block's first timestep and of the one before it [ms], as the CPU
+    // computes them (timestep * dt in f64, rounded to f32): what learning rules read.
     time: f32,
     previous_time: f32,
     // Always 0, but no shader compiler can know it: see `product`.
     zero: u32,
+    // Timesteps in this block.
+    steps: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: StepParams;

@@ -89,9 +89,11 @@ fn random_networks_spike_identically_on_gpu_and_cpu() {
                     .collect();
                 sim.set_magnitude(*source, &batch).unwrap();
             }
-            // Two runs into one recording: runs may be split anywhere.
-            sim.step_time(120).unwrap();
-            sim.step_time(180).unwrap();
+            // Runs into one recording may be split anywhere: these lengths start and end
+            // the GPU's blocks of timesteps (this network is feed-forward) mid-block.
+            for steps in [1, 19, 93, 187] {
+                sim.step_time(steps).unwrap();
+            }
         }
         let rc = cpu.take_recording().unwrap();
         let rg = gpu.take_recording().unwrap();

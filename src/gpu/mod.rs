@@ -79,7 +79,7 @@ struct GpuPopulation {
     /// Initial `V` and `RefracTime` of the whole batch, copied over the state on reset.
     v_init: wgpu::Buffer,
     refrac_time_init: wgpu::Buffer,
-    /// Two timesteps of spike words, written alternately.
+    /// A ring of spike words: the timesteps of a block and the one before it.
     spikes: wgpu::Buffer,
     recording: Option<wgpu::Buffer>,
     pipeline: wgpu::ComputePipeline,
@@ -126,6 +126,7 @@ struct StepParams {
     previous_time: f32,
     /// Always 0: the shaders' opaque zero that keeps products from being fused.
     zero: u32,
+    steps: u32,
 }
 
 /// A network on a GPU.
@@ -139,6 +140,11 @@ pub struct GpuSimulation {
     step_params_host: Vec<u8>,
     populations: Vec<GpuPopulation>,
     groups: Vec<GpuSynapseGroup>,
+    /// Timesteps one dispatch covers (see [`block_steps`]).
+    block_steps: u32,
+    /// For feed-forward networks, the order populations are simulated in, each for a
+    /// whole block after the synapse groups into it; `None` runs one timestep at a time.
+    feed_forward: Option<Vec<usize>>,
     magnitudes: Vec<wgpu::Buffer>,
     /// Bytes of one full recording of every recorded population.
     recording_bytes: u64,
@@ -202,6 +208,39 @@ const SHARED_ROW_LENGTH: u32 = 32;
 /// (most words are zero), so one workgroup serves many words; fewer, busier workgroups
 /// also cost software adapters far less.
 const SPIKE_WORDS_PER_WORKGROUP: u32 = 32;
+
+/// Most timesteps one dispatch of a feed-forward network covers. Each neuron's state
+/// is read and written once per block instead of once per timestep, and there are a
+/// twentieth as many dispatches: what software adapters (where every memory access is a
+/// per-lane loop) and small batches on GPUs (where the dispatches themselves cost most)
+/// both gain from.
+const MAX_BLOCK_STEPS: u32 = 20;
+
+/// Bytes all synapse groups' accumulators together may take for blocks (one slot per
+/// timestep of a block): larger batches get shorter blocks rather than more memory.
+const BLOCK_ACCUMULATOR_BYTES: u64 = 256 << 20;
+
+/// Timesteps per block for `net` at batch size `batch`: [`MAX_BLOCK_STEPS`] for
+/// feed-forward networks within the accumulator budget and each buffer's limit, else 1.
+fn block_steps(net: &BuiltNetwork, batch: u32, binding_limit: u64) -> u32 {
+    if net.feed_forward_order().is_none() {
+        return 1;
+    }
+    let slot_bytes =
+        |post: usize| u64::from(padded(net.populations[post].size)) * u64::from(batch) * 4;
+    let all_slots: u64 = net.synapse_groups.iter().map(|s| slot_bytes(s.post)).sum();
+    let largest_slot = net
+        .synapse_groups
+        .iter()
+        .map(|s| slot_bytes(s.post))
+        .max()
+        .unwrap_or(0);
+    let fits = |steps: u32| {
+        all_slots * u64::from(steps) <= BLOCK_ACCUMULATOR_BYTES
+            && largest_slot * u64::from(steps) <= binding_limit
+    };
+    (1..=MAX_BLOCK_STEPS).rev().find(|&k| fits(k)).unwrap_or(1)
+}
 
 impl NeuronUpdateLayout {
     /// Neurons each neuron-update workgroup covers.
@@ -299,9 +338,15 @@ impl GpuSimulation {
         }
         let batch = config.batch_size;
         b.check_batch(net, config)?;
+        let binding_limit = limits
+            .max_storage_buffer_binding_size
+            .min(limits.max_buffer_size);
+        let block_steps = block_steps(net, batch, binding_limit);
+        let feed_forward = net.feed_forward_order();
+        let spike_slots = block_steps + 1;
         let step_stride = u64::from(limits.min_uniform_buffer_offset_alignment)
             .max(std::mem::size_of::<StepParams>() as u64);
-        // One block per timestep of a run; dynamic offsets are u32.
+        // At most one block per timestep of a run; dynamic offsets are u32.
         let step_params_bytes = step_stride * u64::from(config.recording_steps.max(1));
         let step_params_limit = limits.max_buffer_size.min(u64::from(u32::MAX));
         if step_params_bytes > step_params_limit {
@@ -339,7 +384,12 @@ impl GpuSimulation {
             let n = batched(padded(net.populations[s.post].size)) * 4;
             in_syn.push((
                 b.storage(&format!("{}.in_syn", s.name), n, None)?,
-                b.storage(&format!("{}.in_syn_acc", s.name), n, None)?,
+                // One slot per timestep of a block.
+                b.storage(
+                    &format!("{}.in_syn_acc", s.name),
+                    n * u64::from(block_steps),
+                    None,
+                )?,
             ));
         }
 
@@ -383,7 +433,7 @@ impl GpuSimulation {
             )?;
             let spikes = b.storage(
                 &format!("{}.spikes", pop.name),
-                2 * batched(words as u32) * 4,
+                u64::from(spike_slots) * batched(words as u32) * 4,
                 None,
             )?;
             let recording = if pop.spike_recording {
@@ -420,6 +470,7 @@ impl GpuSimulation {
                     "INVOCATIONS_PER_WORD".into(),
                     f64::from(spread.invocations_per_word()),
                 ),
+                ("SPIKE_SLOTS".into(), f64::from(spike_slots)),
             ];
             constants.extend(neuron_constants(&pop.neuron));
             for (k, ((g, group), &(b_in_syn, b_acc))) in
@@ -442,7 +493,7 @@ impl GpuSimulation {
             let name = format!("neuron_update[{}]", pop.name);
             let (pipeline, bind_group) = b.kernel(
                 &name,
-                &shaders::neuron_update(&layout, &pop.neuron, spread),
+                &shaders::neuron_update(&layout, &pop.neuron, spread, block_steps),
                 &constants_ref,
                 &step_params,
                 &bound,
@@ -535,6 +586,7 @@ impl GpuSimulation {
                     f64::from(padded(net.populations[s.post].size)),
                 ),
                 ("BATCH", f64::from(batch)),
+                ("SPIKE_SLOTS", f64::from(spike_slots)),
             ];
             if weights.is_some() {
                 constants.push(("SCALE", 1.0 / f64::from(s.weight.inv_scale)));
@@ -599,6 +651,8 @@ impl GpuSimulation {
             step_params_host: Vec::new(),
             populations,
             groups,
+            block_steps,
+            feed_forward,
             magnitudes,
             recording_bytes,
             host_threads: config.host_threads(),
@@ -614,6 +668,36 @@ impl GpuSimulation {
     /// The adapter this simulation runs on.
     pub fn adapter(&self) -> &AdapterSummary {
         &self.ctx.adapter
+    }
+
+    /// Records one timestep of a network that is not feed-forward (one-step blocks).
+    fn record_timestep(&self, pass: &mut wgpu::ComputePass<'_>, offset: &[u32]) {
+        // Synapse update first: it reads the previous step's spikes, which the neuron
+        // update of this step then overwrites in the other slot.
+        for t in self
+            .populations
+            .iter()
+            .filter_map(|p| p.spike_times.as_ref())
+        {
+            t.pass.record(pass, offset, 1);
+        }
+        for g in &self.groups {
+            if g.drives_post {
+                pass.set_pipeline(&g.pipeline);
+                pass.set_bind_group(0, &g.bind_group, offset);
+                pass.dispatch_workgroups(g.workgroups, self.batch, 1);
+            }
+            // Presynaptic learning, then postsynaptic: one order on every run.
+            if let Some((pre, post)) = &g.learning {
+                pre.record(pass, offset, 1);
+                post.record(pass, offset, 1);
+            }
+        }
+        for p in &self.populations {
+            pass.set_pipeline(&p.pipeline);
+            pass.set_bind_group(0, &p.bind_group, offset);
+            pass.dispatch_workgroups(p.workgroups, self.batch, 1);
+        }
     }
 
     fn encoder(&self, label: &str) -> wgpu::CommandEncoder {
@@ -1071,22 +1155,27 @@ impl Simulator for GpuSimulation {
         if steps == 0 {
             return Ok(());
         }
-        // One StepParams per timestep at aligned offsets, written once for the run.
+        // One StepParams per block at aligned offsets, written once for the run.
+        let block = self.block_steps;
+        let blocks = steps.div_ceil(block);
         let stride = self.step_stride as usize;
+        let spike_slots = u64::from(block) + 1;
         let params = &mut self.step_params_host;
         params.clear();
-        params.resize(stride * steps as usize, 0);
-        for k in 0..steps {
-            let timestep = self.clock.timestep + u64::from(k);
+        params.resize(stride * blocks as usize, 0);
+        for b in 0..blocks {
+            let first = b * block;
+            let timestep = self.clock.timestep + u64::from(first);
             let dt = f64::from(self.net.dt);
             let p = StepParams {
-                step: (timestep & 1) as u32,
-                record_slot: self.clock.recorded_steps + k,
+                step: (timestep % spike_slots) as u32,
+                record_slot: self.clock.recorded_steps + first,
                 time: (timestep as f64 * dt) as f32,
                 previous_time: ((timestep as f64 - 1.0) * dt) as f32,
                 zero: 0,
+                steps: block.min(steps - first),
             };
-            let at = k as usize * stride;
+            let at = b as usize * stride;
             params[at..at + std::mem::size_of::<StepParams>()]
                 .copy_from_slice(bytemuck::bytes_of(&p));
         }
@@ -1100,33 +1189,28 @@ impl Simulator for GpuSimulation {
                 label: Some("timesteps"),
                 timestamp_writes: None,
             });
-            for k in 0..steps {
-                let offset = [k * self.step_stride as u32];
-                // Synapse update first: it reads the previous step's spikes, which the
-                // neuron update of this step then overwrites in the other slot.
-                for t in self
-                    .populations
-                    .iter()
-                    .filter_map(|p| p.spike_times.as_ref())
-                {
-                    t.pass.record(&mut pass, &offset, 1);
-                }
-                for g in &self.groups {
-                    if g.drives_post {
-                        pass.set_pipeline(&g.pipeline);
-                        pass.set_bind_group(0, &g.bind_group, &offset);
-                        pass.dispatch_workgroups(g.workgroups, self.batch, 1);
+            for b in 0..blocks {
+                let offset = [b * self.step_stride as u32];
+                let block_steps = block.min(steps - b * block);
+                match &self.feed_forward {
+                    // Each population runs the whole block once the groups into it have
+                    // added every timestep's input from earlier populations' spikes.
+                    Some(order) => {
+                        for &p in order {
+                            for (g, s) in self.groups.iter().zip(&self.net.synapse_groups) {
+                                if s.post == p && g.drives_post {
+                                    pass.set_pipeline(&g.pipeline);
+                                    pass.set_bind_group(0, &g.bind_group, &offset);
+                                    pass.dispatch_workgroups(g.workgroups, self.batch, block_steps);
+                                }
+                            }
+                            let pop = &self.populations[p];
+                            pass.set_pipeline(&pop.pipeline);
+                            pass.set_bind_group(0, &pop.bind_group, &offset);
+                            pass.dispatch_workgroups(pop.workgroups, self.batch, 1);
+                        }
                     }
-                    // Presynaptic learning, then postsynaptic: one order on every run.
-                    if let Some((pre, post)) = &g.learning {
-                        pre.record(&mut pass, &offset, 1);
-                        post.record(&mut pass, &offset, 1);
-                    }
-                }
-                for p in &self.populations {
-                    pass.set_pipeline(&p.pipeline);
-                    pass.set_bind_group(0, &p.bind_group, &offset);
-                    pass.dispatch_workgroups(p.workgroups, self.batch, 1);
+                    None => self.record_timestep(&mut pass, &offset),
                 }
             }
         }
@@ -1299,5 +1383,28 @@ impl Simulator for GpuSimulation {
         };
         let n = self.net.synapse_groups[g].connectivity.len() as u64;
         self.read_f32(&buffer, n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn feed_forward_networks_run_in_blocks_that_fit_the_accumulator_budget() {
+        let unlimited = u64::MAX;
+        let tutorial = crate::tutorial::mushroom_body().network.build(1).unwrap();
+        assert_eq!(block_steps(&tutorial, 1, unlimited), MAX_BLOCK_STEPS);
+        assert_eq!(block_steps(&tutorial, 64, unlimited), MAX_BLOCK_STEPS);
+        // 20 000 KCs at batch 1024: 80 MiB per slot, so three slots fit 256 MiB.
+        assert_eq!(block_steps(&tutorial, 1024, unlimited), 3);
+        // A binding limit below two slots leaves one-timestep blocks.
+        assert_eq!(block_steps(&tutorial, 64, 20_000 * 64 * 4 + 4), 1);
+        // The gain-control network's KC <-> GGN loop runs one timestep at a time.
+        let looped = crate::tutorial::mushroom_body_with_gain_control()
+            .network
+            .build(1)
+            .unwrap();
+        assert_eq!(block_steps(&looped, 1, unlimited), 1);
     }
 }

@@ -108,47 +108,59 @@ pub fn neuron_update(
     layout: &NeuronKernelLayout,
     neuron: &NeuronConstants,
     spread: NeuronUpdateLayout,
+    block_steps: u32,
 ) -> String {
     let model = match neuron {
         NeuronConstants::Lif(_) => LIF,
         NeuronConstants::If(_) => IF,
     };
     let mut pieces = String::new();
+    let mut load_inputs = String::new();
     let mut inputs = String::new();
+    let mut store_inputs = String::new();
     for (k, &(in_syn, acc)) in layout.exp_curr.iter().enumerate() {
         pieces += &EXP_CURR
             .replace("{k}", &k.to_string())
             .replace("{in_syn_binding}", &in_syn.to_string())
             .replace("{acc_binding}", &acc.to_string());
-        inputs += &format!("            isyn = isyn + exp_curr_{k}(q);\n");
+        load_inputs += &format!("            var in_syn_q_{k} = in_syn_{k}[q];\n");
+        inputs += &format!("                isyn = isyn + exp_curr_{k}(q, j, &in_syn_q_{k});\n");
+        store_inputs += &format!("            in_syn_{k}[q] = in_syn_q_{k};\n");
     }
     for (k, &binding) in layout.current_sources.iter().enumerate() {
         pieces += &CURRENT_SOURCE
             .replace("{k}", &k.to_string())
             .replace("{binding}", &binding.to_string());
-        inputs += &format!("            isyn = isyn + current_source_{k}(q);\n");
+        // A source's magnitude is set between runs, never within a block.
+        load_inputs += &format!("            let magnitude_q_{k} = current_source_{k}(q);\n");
+        inputs += &format!("                isyn = isyn + magnitude_q_{k};\n");
     }
     let (recording_binding, record) = match layout.recording {
         Some(b) => (
             format!("@group(0) @binding({b}) var<storage, read_write> recording: array<u32>;"),
-            "    recording[(params.record_slot * BATCH + batch) * WORDS + word] = bits;".to_owned(),
+            "            recording[((params.record_slot + j) * BATCH + batch) * WORDS + word] = word_bits;"
+                .to_owned(),
         ),
         None => (String::new(), String::new()),
     };
     // Workgroup memory (and its barrier) only where invocations share a word.
     let (gather_piece, gather) = match spread {
         NeuronUpdateLayout::InvocationPerWord => ("", ""),
-        NeuronUpdateLayout::InvocationPerQuad => {
-            (GATHER_WORD, "    bits = gather_word(lid, bits);")
-        }
+        NeuronUpdateLayout::InvocationPerQuad => (
+            GATHER_WORD,
+            "        word_bits = gather_word(lid, j, word_bits);",
+        ),
     };
     resolve_includes(NEURON_UPDATE)
+        .replace("{block_steps}", &block_steps.to_string())
         .replace("//!neuron_model", model)
         .replace("//!gather_word_piece", gather_piece)
         .replace("//!gather_word", gather)
         .replace("//!recording_binding", &recording_binding)
         .replace("//!pieces", &pieces)
+        .replace("//!load_inputs", load_inputs.trim_end())
         .replace("//!inputs", inputs.trim_end())
+        .replace("//!store_inputs", store_inputs.trim_end())
         .replace("//!record", &record)
 }
 
@@ -359,7 +371,9 @@ mod tests {
                             NeuronUpdateLayout::InvocationPerWord,
                             NeuronUpdateLayout::InvocationPerQuad,
                         ] {
-                            validate(&neuron_update(&layout, model, spread));
+                            for block_steps in [1, 10] {
+                                validate(&neuron_update(&layout, model, spread, block_steps));
+                            }
                         }
                     }
                 }

@@ -662,6 +662,34 @@ impl BuiltNetwork {
             .filter(move |(_, s)| s.post == post)
     }
 
+    /// The populations in an order where every synapse group's presynaptic population
+    /// comes before its postsynaptic one, if the network is feed-forward: no synapse
+    /// group closes a cycle (or connects a population to itself) and none is plastic.
+    /// Such a network's populations can each be simulated for several timesteps before
+    /// the next one is, since a timestep's input comes only from earlier populations'
+    /// spikes of the timestep before. Ties keep the order the populations were added in.
+    pub fn feed_forward_order(&self) -> Option<Vec<usize>> {
+        if self.synapse_groups.iter().any(|s| s.stdp.is_some()) {
+            return None;
+        }
+        let n = self.populations.len();
+        let mut inputs_left = vec![0usize; n];
+        for s in &self.synapse_groups {
+            inputs_left[s.post] += 1;
+        }
+        let mut order = Vec::with_capacity(n);
+        let mut placed = vec![false; n];
+        // Kahn's algorithm, taking the earliest-added ready population each time.
+        while let Some(p) = (0..n).find(|&p| !placed[p] && inputs_left[p] == 0) {
+            placed[p] = true;
+            order.push(p);
+            for s in self.synapse_groups.iter().filter(|s| s.pre == p) {
+                inputs_left[s.post] -= 1;
+            }
+        }
+        (order.len() == n).then_some(order)
+    }
+
     /// Current sources injecting into population `target`.
     pub fn sources_of(&self, target: usize) -> impl Iterator<Item = (usize, &BuiltCurrentSource)> {
         self.current_sources
@@ -762,5 +790,60 @@ mod tests {
             z.synapse_groups[0].connectivity
         );
         assert_eq!(x.synapse_groups[0].connectivity.in_degrees(), vec![4; 5]);
+    }
+
+    #[test]
+    fn feed_forward_order_puts_sources_first_and_refuses_cycles_and_learning() {
+        let lif = || NeuronModel::Lif(LifParams::TUTORIAL);
+        let group = |net: &mut Network, name: &str, pre, post| {
+            net.add_synapse_group(
+                name,
+                pre,
+                post,
+                WeightUpdateModel::StaticPulseConstantWeight { g: 0.1 },
+                PostsynapticModel::ExpCurr { tau: 3.0 },
+                Connectivity::FixedNumberPreWithReplacement { num: 2 },
+            );
+        };
+        // c <- b <- a, added as c, a, b; and d with no synapses at all.
+        let mut net = Network::new(0.1);
+        let c = net.add_neuron_population("c", 5, lif());
+        let a = net.add_neuron_population("a", 5, lif());
+        let b = net.add_neuron_population("b", 5, lif());
+        net.add_neuron_population("d", 5, lif());
+        group(&mut net, "b_c", b, c);
+        group(&mut net, "a_b", a, b);
+        group(&mut net, "a_c", a, c);
+        assert_eq!(
+            net.build(1).unwrap().feed_forward_order(),
+            Some(vec![1, 2, 0, 3])
+        );
+
+        let mut cycle = net.clone();
+        group(&mut cycle, "c_a", c, a);
+        assert_eq!(cycle.build(1).unwrap().feed_forward_order(), None);
+
+        let mut recurrent = net.clone();
+        group(&mut recurrent, "b_b", b, b);
+        assert_eq!(recurrent.build(1).unwrap().feed_forward_order(), None);
+
+        let mut plastic = net.clone();
+        plastic.add_synapse_group(
+            "a_c_stdp",
+            a,
+            c,
+            WeightUpdateModel::StdpSymmetric(StdpParams {
+                tau: 10.0,
+                rho: 0.1,
+                eta: 0.01,
+                w_min: 0.0,
+                w_max: 1.0,
+                g_init: 0.5,
+                drive_post: true,
+            }),
+            PostsynapticModel::ExpCurr { tau: 3.0 },
+            Connectivity::FixedNumberPreWithReplacement { num: 2 },
+        );
+        assert_eq!(plastic.build(1).unwrap().feed_forward_order(), None);
     }
 }

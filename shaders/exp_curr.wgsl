@@ -2,19 +2,36 @@
 // fixed-point input joins inSyn, init * inSyn is injected, then inSyn decays. `q`
 // indexes four neurons of one batch entry (see neuron_update.wgsl); inSyn stays in
 // `in_syn` (loaded and stored by the neuron update) for the timesteps of a block, and
-// timestep `j` of the block reads its own slot of the accumulator ([slot][q]).
+// timestep `j` of the block reads its own slot of the accumulator ([slot][q]), unless
+// its stamp (after the slots: [slot][entry], the x of a vec4) says that no spike reached
+// the slot this block: in most timesteps of the tutorial no PN spikes at all.
 @group(0) @binding({in_syn_binding}) var<storage, read_write> in_syn_{k}: array<vec4<f32>>;
 @group(0) @binding({acc_binding}) var<storage, read_write> in_syn_acc_{k}: array<vec4<i32>>;
 override INIT_{k}: f32;
 override EXP_DECAY_{k}: f32;
 override INV_SCALE_{k}: f32;
 
-fn exp_curr_{k}(q: u32, j: u32, in_syn: ptr<function, vec4<f32>>) -> vec4<f32> {
-    let slot = j * BATCH * WORDS * 8u + q;
-    let acc = in_syn_acc_{k}[slot];
-    // Most neurons receive nothing in a timestep: leave their zeros alone.
-    if any(acc != vec4(0)) {
-        in_syn_acc_{k}[slot] = vec4(0);
+// Which timesteps of this block have a stamped slot: bit j for timestep j. The loads
+// are the same for the whole workgroup (one batch entry), which software adapters serve
+// with one scalar load, so this is called before any branch.
+fn inputs_of_block_{k}(batch: u32) -> u32 {
+    var mask = 0u;
+    for (var j = 0u; j < params.steps; j++) {
+        let stamp = u32(in_syn_acc_{k}[BLOCK_STEPS * BATCH * WORDS * 8u + j * BATCH + batch].x);
+        mask |= select(0u, 1u << j, stamp == params.stamp);
+    }
+    return mask;
+}
+
+fn exp_curr_{k}(q: u32, j: u32, in_syn: ptr<function, vec4<f32>>, inputs: u32) -> vec4<f32> {
+    var acc = vec4(0);
+    if (inputs & (1u << j)) != 0u {
+        let slot = j * BATCH * WORDS * 8u + q;
+        acc = in_syn_acc_{k}[slot];
+        // Most neurons receive nothing in a timestep: leave their zeros alone.
+        if any(acc != vec4(0)) {
+            in_syn_acc_{k}[slot] = vec4(0);
+        }
     }
     let joined = *in_syn + product4(fixed_to_f32(acc), vec4(INV_SCALE_{k}));
     // Rounded on its own: the next timestep adds to it.

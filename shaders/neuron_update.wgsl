@@ -56,6 +56,7 @@ fn main(
     let steps = params.steps;
     // This invocation's bits of each timestep's word.
     var bits: array<u32, BLOCK_STEPS>;
+//!block_inputs
     // No early return: invocations sharing a word meet at a barrier.
     if word < WORDS {
         for (var m = first_quad; m < first_quad + quads; m++) {

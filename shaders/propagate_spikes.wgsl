@@ -16,8 +16,10 @@ override WORDS_PRE: u32;
 // Neurons per batch entry in the target's state: its size padded to whole words.
 override POST_STRIDE: u32;
 override BATCH: u32;
-// Length of the presynaptic population's ring of spike words.
+// Length of the presynaptic population's ring of spike words, and the accumulator's
+// timestep slots (after which come their stamps: see exp_curr.wgsl).
 override SPIKE_SLOTS: u32;
+override BLOCK_STEPS: u32;
 // The weight of synapse j: one constant, or per synapse.
 //!weight_binding
 
@@ -40,9 +42,13 @@ fn main(
     let slot = wid.z;
     let previous = (((params.step + slot + SPIKE_SLOTS - 1u) % SPIKE_SLOTS) * BATCH + batch) * WORDS_PRE;
     let post_base = (slot * BATCH + batch) * POST_STRIDE;
+    let stamp = BLOCK_STEPS * BATCH * POST_STRIDE + (slot * BATCH + batch) * 4u;
     if SHARE_ROWS {
         for (var w = wid.x; w < WORDS_PRE; w += nwg.x) {
             var bits = pre_spikes[previous + w];
+            if bits != 0u {
+                atomicStore(&in_syn_acc[stamp], i32(params.stamp));
+            }
             while bits != 0u {
                 let pre = w * 32u + countTrailingZeros(bits);
                 bits &= bits - 1u;
@@ -55,6 +61,9 @@ fn main(
     } else {
         for (var w = wid.x * ROW_THREADS + lid; w < WORDS_PRE; w += nwg.x * ROW_THREADS) {
             var bits = pre_spikes[previous + w];
+            if bits != 0u {
+                atomicStore(&in_syn_acc[stamp], i32(params.stamp));
+            }
             while bits != 0u {
                 let pre = w * 32u + countTrailingZeros(bits);
                 bits &= bits - 1u;

@@ -17,6 +17,10 @@ struct StepParams {
     zero: u32,
     // Timesteps in this block.
     steps: u32,
+    // Different in every block since the last reset (its first timestep, plus one): the
+    // synapse update stamps each timestep slot that received any spike with it, so the
+    // neuron update can pass over accumulators it knows to be empty.
+    stamp: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: StepParams;

@@ -3,8 +3,16 @@
 //!
 //! Everything is created once in [`GpuSimulation::new`]: buffers sized for the batch,
 //! pipelines, bind groups, the initial state to reset from. A run of timesteps only
-//! writes its per-step parameters and records dispatches; a reset is two buffer copies
-//! and a few clears, recorded into the next submission. Recordings come back through a
+//! writes its per-block parameters and records dispatches; a reset is two buffer copies
+//! and a few clears, recorded into the next submission.
+//!
+//! Feed-forward networks (no synapse group closes a loop, none is plastic) run in blocks
+//! of up to `MAX_BLOCK_STEPS` (20) timesteps: population by population in feed-forward
+//! order, the synapse groups into a population add every timestep of the block into
+//! their own accumulator slot, then one dispatch updates the population through the
+//! whole block with its state in registers. The spikes are those of the timestep-by-
+//! timestep order, since a timestep's input only ever comes from spikes of the timestep
+//! before. Other networks run one timestep per block. Recordings come back through a
 //! small pool of read-back buffers, so a recording can be copied out while the next
 //! batch already runs (see [`Simulator::start_take_recording`]).
 
@@ -126,7 +134,9 @@ struct StepParams {
     previous_time: f32,
     /// Always 0: the shaders' opaque zero that keeps products from being fused.
     zero: u32,
+    /// Timesteps in this block.
     steps: u32,
+    stamp: u32,
 }
 
 /// A network on a GPU.
@@ -385,9 +395,11 @@ impl GpuSimulation {
             in_syn.push((
                 b.storage(&format!("{}.in_syn", s.name), n, None)?,
                 // One slot per timestep of a block.
+                // One slot per timestep of a block, then a stamp (a vec4's worth) per slot
+                // and batch entry: see exp_curr.wgsl.
                 b.storage(
                     &format!("{}.in_syn_acc", s.name),
-                    n * u64::from(block_steps),
+                    (n + 16 * u64::from(batch)) * u64::from(block_steps),
                     None,
                 )?,
             ));
@@ -587,6 +599,7 @@ impl GpuSimulation {
                 ),
                 ("BATCH", f64::from(batch)),
                 ("SPIKE_SLOTS", f64::from(spike_slots)),
+                ("BLOCK_STEPS", f64::from(block_steps)),
             ];
             if weights.is_some() {
                 constants.push(("SCALE", 1.0 / f64::from(s.weight.inv_scale)));
@@ -1174,6 +1187,8 @@ impl Simulator for GpuSimulation {
                 previous_time: ((timestep as f64 - 1.0) * dt) as f32,
                 zero: 0,
                 steps: block.min(steps - first),
+                // Equal stamps of blocks 2^32 timesteps apart only cost a needless read.
+                stamp: (timestep as u32).wrapping_add(1),
             };
             let at = b as usize * stride;
             params[at..at + std::mem::size_of::<StepParams>()]

@@ -101,9 +101,9 @@ impl NeuronKernelLayout {
     }
 }
 
-/// The neuron update kernel of a population of `neuron`'s model with the given inputs.
-/// Inputs are summed in the order the CPU twin sums them: synapse groups, then current
-/// sources.
+/// The neuron update kernel of a population of `neuron`'s model with the given inputs,
+/// covering up to `block_steps` timesteps per dispatch. Inputs are summed in the order
+/// the CPU twin sums them: synapse groups, then current sources.
 pub fn neuron_update(
     layout: &NeuronKernelLayout,
     neuron: &NeuronConstants,
@@ -115,6 +115,7 @@ pub fn neuron_update(
         NeuronConstants::If(_) => IF,
     };
     let mut pieces = String::new();
+    let mut block_inputs = String::new();
     let mut load_inputs = String::new();
     let mut inputs = String::new();
     let mut store_inputs = String::new();
@@ -123,8 +124,11 @@ pub fn neuron_update(
             .replace("{k}", &k.to_string())
             .replace("{in_syn_binding}", &in_syn.to_string())
             .replace("{acc_binding}", &acc.to_string());
+        block_inputs += &format!("    let inputs_{k} = inputs_of_block_{k}(batch);\n");
         load_inputs += &format!("            var in_syn_q_{k} = in_syn_{k}[q];\n");
-        inputs += &format!("                isyn = isyn + exp_curr_{k}(q, j, &in_syn_q_{k});\n");
+        inputs += &format!(
+            "                isyn = isyn + exp_curr_{k}(q, j, &in_syn_q_{k}, inputs_{k});\n"
+        );
         store_inputs += &format!("            in_syn_{k}[q] = in_syn_q_{k};\n");
     }
     for (k, &binding) in layout.current_sources.iter().enumerate() {
@@ -158,6 +162,7 @@ pub fn neuron_update(
         .replace("//!gather_word", gather)
         .replace("//!recording_binding", &recording_binding)
         .replace("//!pieces", &pieces)
+        .replace("//!block_inputs", block_inputs.trim_end())
         .replace("//!load_inputs", load_inputs.trim_end())
         .replace("//!inputs", inputs.trim_end())
         .replace("//!store_inputs", store_inputs.trim_end())

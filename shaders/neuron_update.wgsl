@@ -5,7 +5,7 @@
 //
 // One dispatch covers every timestep of a block (StepParams.steps, at most BLOCK_STEPS):
 // each quad's state is loaded once, stays in registers for the block's timesteps and is
-// stored once, so a block of ten timesteps costs little more memory traffic than one.
+// stored once, so a block of twenty timesteps costs little more memory traffic than one.
 // Only the synaptic input of each timestep (its own slot of in_syn_acc) is read per
 // timestep.
 //

@@ -136,6 +136,7 @@ struct StepParams {
     zero: u32,
     /// Timesteps in this block.
     steps: u32,
+    /// Unique per block since the last reset: see step_params.wgsl.
     stamp: u32,
 }
 
@@ -230,14 +231,22 @@ const MAX_BLOCK_STEPS: u32 = 20;
 /// timestep of a block): larger batches get shorter blocks rather than more memory.
 const BLOCK_ACCUMULATOR_BYTES: u64 = 256 << 20;
 
+// A block's timesteps are bits of a u32 (the stamp mask of exp_curr.wgsl).
+const _: () = assert!(MAX_BLOCK_STEPS <= 32);
+
+/// Bytes of one timestep slot of a synapse group's accumulator for a batch: an i32 per
+/// target neuron, and a stamp (one `vec4`) per batch entry (see exp_curr.wgsl).
+fn accumulator_slot_bytes(post_size: u32, batch: u32) -> u64 {
+    (u64::from(padded(post_size)) * 4 + 16) * u64::from(batch)
+}
+
 /// Timesteps per block for `net` at batch size `batch`: [`MAX_BLOCK_STEPS`] for
 /// feed-forward networks within the accumulator budget and each buffer's limit, else 1.
 fn block_steps(net: &BuiltNetwork, batch: u32, binding_limit: u64) -> u32 {
     if net.feed_forward_order().is_none() {
         return 1;
     }
-    let slot_bytes =
-        |post: usize| u64::from(padded(net.populations[post].size)) * u64::from(batch) * 4;
+    let slot_bytes = |post: usize| accumulator_slot_bytes(net.populations[post].size, batch);
     let all_slots: u64 = net.synapse_groups.iter().map(|s| slot_bytes(s.post)).sum();
     let largest_slot = net
         .synapse_groups
@@ -354,6 +363,8 @@ impl GpuSimulation {
         let block_steps = block_steps(net, batch, binding_limit);
         let feed_forward = net.feed_forward_order();
         let spike_slots = block_steps + 1;
+        // The learning kernels read the previous timestep's spikes as slot (step + 1) & 1.
+        debug_assert!(net.synapse_groups.iter().all(|s| s.stdp.is_none()) || spike_slots == 2);
         let step_stride = u64::from(limits.min_uniform_buffer_offset_alignment)
             .max(std::mem::size_of::<StepParams>() as u64);
         // At most one block per timestep of a run; dynamic offsets are u32.
@@ -392,14 +403,13 @@ impl GpuSimulation {
         let mut in_syn = Vec::new();
         for s in &net.synapse_groups {
             let n = batched(padded(net.populations[s.post].size)) * 4;
+            let slot = accumulator_slot_bytes(net.populations[s.post].size, batch);
             in_syn.push((
                 b.storage(&format!("{}.in_syn", s.name), n, None)?,
                 // One slot per timestep of a block.
-                // One slot per timestep of a block, then a stamp (a vec4's worth) per slot
-                // and batch entry: see exp_curr.wgsl.
                 b.storage(
                     &format!("{}.in_syn_acc", s.name),
-                    (n + 16 * u64::from(batch)) * u64::from(block_steps),
+                    slot * u64::from(block_steps),
                     None,
                 )?,
             ));
@@ -868,6 +878,16 @@ impl<'a> Builder<'a> {
                 recording_total += words * steps;
             }
         }
+        for s in &net.synapse_groups {
+            per_entry.push((
+                format!(
+                    "the synaptic input accumulator of synapse group '{}' (bytes)",
+                    s.name
+                ),
+                accumulator_slot_bytes(net.populations[s.post].size, 1),
+                binding_limit,
+            ));
+        }
         per_entry.push((
             "the read-back buffer of all recordings (bytes)".to_owned(),
             recording_total,
@@ -1206,17 +1226,19 @@ impl Simulator for GpuSimulation {
             });
             for b in 0..blocks {
                 let offset = [b * self.step_stride as u32];
-                let block_steps = block.min(steps - b * block);
+                let steps_here = block.min(steps - b * block);
                 match &self.feed_forward {
                     // Each population runs the whole block once the groups into it have
                     // added every timestep's input from earlier populations' spikes.
+                    // (Feed-forward networks have no plastic groups, so no learning or
+                    // spike-time kernels.)
                     Some(order) => {
                         for &p in order {
                             for (g, s) in self.groups.iter().zip(&self.net.synapse_groups) {
                                 if s.post == p && g.drives_post {
                                     pass.set_pipeline(&g.pipeline);
                                     pass.set_bind_group(0, &g.bind_group, &offset);
-                                    pass.dispatch_workgroups(g.workgroups, self.batch, block_steps);
+                                    pass.dispatch_workgroups(g.workgroups, self.batch, steps_here);
                                 }
                             }
                             let pop = &self.populations[p];
@@ -1411,10 +1433,12 @@ mod tests {
         let tutorial = crate::tutorial::mushroom_body().network.build(1).unwrap();
         assert_eq!(block_steps(&tutorial, 1, unlimited), MAX_BLOCK_STEPS);
         assert_eq!(block_steps(&tutorial, 64, unlimited), MAX_BLOCK_STEPS);
-        // 20 000 KCs at batch 1024: 80 MiB per slot, so three slots fit 256 MiB.
+        // 20 000 KCs at batch 1024: 78 MiB per slot, so three slots fit 256 MiB.
         assert_eq!(block_steps(&tutorial, 1024, unlimited), 3);
-        // A binding limit below two slots leaves one-timestep blocks.
-        assert_eq!(block_steps(&tutorial, 64, 20_000 * 64 * 4 + 4), 1);
+        // The binding limit counts the stamps too.
+        let slot = (20_000 * 4 + 16) * 64;
+        assert_eq!(block_steps(&tutorial, 64, 2 * slot), 2);
+        assert_eq!(block_steps(&tutorial, 64, 2 * slot - 1), 1);
         // The gain-control network's KC <-> GGN loop runs one timestep at a time.
         let looped = crate::tutorial::mushroom_body_with_gain_control()
             .network

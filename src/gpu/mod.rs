@@ -90,9 +90,8 @@ struct GpuPopulation {
     /// A ring of spike words: the timesteps of a block and the one before it.
     spikes: wgpu::Buffer,
     recording: Option<wgpu::Buffer>,
-    pipeline: wgpu::ComputePipeline,
-    bind_group: wgpu::BindGroup,
-    workgroups: u32,
+    /// The neuron update.
+    update: Dispatch,
     /// For populations that plastic synapses connect: each neuron's latest spike time,
     /// its reset value, and the kernel that records them.
     spike_times: Option<SpikeTimes>,
@@ -116,9 +115,8 @@ struct GpuSynapseGroup {
     weights: Option<wgpu::Buffer>,
     in_syn: wgpu::Buffer,
     in_syn_acc: wgpu::Buffer,
-    pipeline: wgpu::ComputePipeline,
-    bind_group: wgpu::BindGroup,
-    workgroups: u32,
+    /// The synapse update.
+    propagate: Dispatch,
     drives_post: bool,
     /// STDP on presynaptic, then postsynaptic spikes.
     learning: Option<(Dispatch, Dispatch)>,
@@ -357,10 +355,7 @@ impl GpuSimulation {
         }
         let batch = config.batch_size;
         b.check_batch(net, config)?;
-        let binding_limit = limits
-            .max_storage_buffer_binding_size
-            .min(limits.max_buffer_size);
-        let block_steps = block_steps(net, batch, binding_limit);
+        let block_steps = block_steps(net, batch, b.binding_limit());
         let feed_forward = net.feed_forward_order();
         let spike_slots = block_steps + 1;
         // The learning kernels read the previous timestep's spikes as slot (step + 1) & 1.
@@ -563,10 +558,12 @@ impl GpuSimulation {
                 refrac_time_init,
                 spikes,
                 recording,
-                pipeline,
-                bind_group,
-                // At most the dispatch limit (checked above), so it fits a u32.
-                workgroups: workgroups as u32,
+                update: Dispatch {
+                    pipeline,
+                    bind_group,
+                    // At most the dispatch limit (checked above), so it fits a u32.
+                    workgroups: workgroups as u32,
+                },
                 spike_times,
             });
         }
@@ -653,15 +650,17 @@ impl GpuSimulation {
                 weights,
                 in_syn,
                 in_syn_acc,
-                pipeline,
-                bind_group,
-                workgroups: (words_per_step(n_pre) as u32)
-                    .div_ceil(if share_rows {
-                        SPIKE_WORDS_PER_WORKGROUP
-                    } else {
-                        SYNAPSE_WORKGROUP
-                    })
-                    .min(limits.max_compute_workgroups_per_dimension),
+                propagate: Dispatch {
+                    pipeline,
+                    bind_group,
+                    workgroups: (words_per_step(n_pre) as u32)
+                        .div_ceil(if share_rows {
+                            SPIKE_WORDS_PER_WORKGROUP
+                        } else {
+                            SYNAPSE_WORKGROUP
+                        })
+                        .min(limits.max_compute_workgroups_per_dimension),
+                },
             });
         }
         ctx.check_errors()?;
@@ -702,24 +701,20 @@ impl GpuSimulation {
             .iter()
             .filter_map(|p| p.spike_times.as_ref())
         {
-            t.pass.record(pass, offset, 1);
+            t.pass.record(pass, offset, 1, 1);
         }
         for g in &self.groups {
             if g.drives_post {
-                pass.set_pipeline(&g.pipeline);
-                pass.set_bind_group(0, &g.bind_group, offset);
-                pass.dispatch_workgroups(g.workgroups, self.batch, 1);
+                g.propagate.record(pass, offset, self.batch, 1);
             }
             // Presynaptic learning, then postsynaptic: one order on every run.
             if let Some((pre, post)) = &g.learning {
-                pre.record(pass, offset, 1);
-                post.record(pass, offset, 1);
+                pre.record(pass, offset, 1, 1);
+                post.record(pass, offset, 1, 1);
             }
         }
         for p in &self.populations {
-            pass.set_pipeline(&p.pipeline);
-            pass.set_bind_group(0, &p.bind_group, offset);
-            pass.dispatch_workgroups(p.workgroups, self.batch, 1);
+            p.update.record(pass, offset, self.batch, 1);
         }
     }
 
@@ -835,10 +830,12 @@ fn map_and_read<T>(
 }
 
 impl Dispatch {
-    fn record(&self, pass: &mut wgpu::ComputePass<'_>, offset: &[u32], rows: u32) {
+    /// Records the kernel over `rows` workgroup rows (batch entries) and `layers`
+    /// workgroup layers (timesteps of a block, for the synapse update).
+    fn record(&self, pass: &mut wgpu::ComputePass<'_>, offset: &[u32], rows: u32, layers: u32) {
         pass.set_pipeline(&self.pipeline);
         pass.set_bind_group(0, &self.bind_group, offset);
-        pass.dispatch_workgroups(self.workgroups, rows, 1);
+        pass.dispatch_workgroups(self.workgroups, rows, layers);
     }
 }
 
@@ -852,9 +849,7 @@ impl<'a> Builder<'a> {
     /// fits.
     fn check_batch(&self, net: &BuiltNetwork, config: SimConfig) -> Result<(), GpuError> {
         let limits = &self.ctx.limits;
-        let binding_limit = limits
-            .max_storage_buffer_binding_size
-            .min(limits.max_buffer_size);
+        let binding_limit = self.binding_limit();
         let steps = u64::from(config.recording_steps);
         // (what, bytes per batch entry, limit)
         let mut per_entry: Vec<(String, u64, u64)> = Vec::new();
@@ -917,6 +912,14 @@ impl<'a> Builder<'a> {
         Ok(())
     }
 
+    /// The largest storage buffer a kernel can bind whole.
+    fn binding_limit(&self) -> u64 {
+        let limits = &self.ctx.limits;
+        limits
+            .max_storage_buffer_binding_size
+            .min(limits.max_buffer_size)
+    }
+
     fn over_limit(&self, what: String, needed: u64, limit: u64) -> GpuError {
         GpuError::OverLimit {
             what,
@@ -932,10 +935,7 @@ impl<'a> Builder<'a> {
         bytes: u64,
         contents: Option<&[u8]>,
     ) -> Result<wgpu::Buffer, GpuError> {
-        let limits = &self.ctx.limits;
-        let limit = limits
-            .max_storage_buffer_binding_size
-            .min(limits.max_buffer_size);
+        let limit = self.binding_limit();
         if bytes > limit {
             return Err(self.over_limit(format!("buffer '{label}' ({bytes} bytes)"), bytes, limit));
         }
@@ -1236,15 +1236,13 @@ impl Simulator for GpuSimulation {
                         for &p in order {
                             for (g, s) in self.groups.iter().zip(&self.net.synapse_groups) {
                                 if s.post == p && g.drives_post {
-                                    pass.set_pipeline(&g.pipeline);
-                                    pass.set_bind_group(0, &g.bind_group, &offset);
-                                    pass.dispatch_workgroups(g.workgroups, self.batch, steps_here);
+                                    g.propagate
+                                        .record(&mut pass, &offset, self.batch, steps_here);
                                 }
                             }
-                            let pop = &self.populations[p];
-                            pass.set_pipeline(&pop.pipeline);
-                            pass.set_bind_group(0, &pop.bind_group, &offset);
-                            pass.dispatch_workgroups(pop.workgroups, self.batch, 1);
+                            self.populations[p]
+                                .update
+                                .record(&mut pass, &offset, self.batch, 1);
                         }
                     }
                     None => self.record_timestep(&mut pass, &offset),

@@ -76,13 +76,6 @@ fn reordered_chain(c_size: u32) -> (BuiltNetwork, Inputs, Vec<SynapseGroupId>) {
     )
 }
 
-fn worst_difference(a: &[f32], b: &[f32]) -> f32 {
-    a.iter()
-        .zip(b)
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0f32, f32::max)
-}
-
 /// Runs `runs` (each a list of `step_time` lengths, one recording per run, a reset after
 /// every second run) on both backends, comparing state after every `step_time` and the
 /// recorded spikes after every run.
@@ -123,7 +116,7 @@ fn compare(c_size: u32, batch: u32, runs: &[&[u32]]) {
                         cpu.read_state(id, StateVar::V).unwrap(),
                         gpu.read_state(id, StateVar::V).unwrap(),
                     );
-                    let worst = worst_difference(&c, &g);
+                    let worst = common::largest_difference(&c, &g);
                     assert!(
                         worst <= 1e-4,
                         "{layout:?}, run {r}: V of {name} differs by {worst}"
@@ -134,7 +127,7 @@ fn compare(c_size: u32, batch: u32, runs: &[&[u32]]) {
                         cpu.read_in_syn(group).unwrap(),
                         gpu.read_in_syn(group).unwrap(),
                     );
-                    let worst = worst_difference(&c, &g);
+                    let worst = common::largest_difference(&c, &g);
                     assert!(
                         worst <= 1e-4,
                         "{layout:?}, run {r}: inSyn of group {k} differs by {worst}"
@@ -142,17 +135,7 @@ fn compare(c_size: u32, batch: u32, runs: &[&[u32]]) {
                 }
             }
             let (rc, rg) = (cpu.take_recording().unwrap(), gpu.take_recording().unwrap());
-            for (c, g) in rc.populations.iter().zip(&rg.populations) {
-                let (c, g) = (c.as_ref().unwrap(), g.as_ref().unwrap());
-                for (b, (c, g)) in c.iter().zip(g).enumerate() {
-                    assert_eq!(
-                        c.bits, g.bits,
-                        "{layout:?}, run {r}: population {} differs in batch entry {b}",
-                        c.population
-                    );
-                    total += c.spike_count();
-                }
-            }
+            total += common::assert_same_spikes(&rc, &rg, &format!("{layout:?}, run {r}"));
             if r % 2 == 1 {
                 cpu.reset().unwrap();
                 gpu.reset().unwrap();

@@ -97,19 +97,12 @@ fn random_networks_spike_identically_on_gpu_and_cpu() {
         }
         let rc = cpu.take_recording().unwrap();
         let rg = gpu.take_recording().unwrap();
-        let mut total = 0;
-        for (c, g) in rc.populations.iter().zip(&rg.populations) {
-            let (c, g) = (c.as_ref().unwrap(), g.as_ref().unwrap());
-            assert_eq!(c.len(), 3);
-            for (b, (c, g)) in c.iter().zip(g).enumerate() {
-                assert_eq!(
-                    c.bits, g.bits,
-                    "seed {seed}, {layout:?}: population {} differs in batch entry {b}",
-                    c.population
-                );
-                total += c.spike_count();
-            }
-        }
+        assert!(
+            rc.populations
+                .iter()
+                .all(|p| p.as_ref().is_some_and(|p| p.len() == 3))
+        );
+        let total = common::assert_same_spikes(&rc, &rg, &format!("seed {seed}, {layout:?}"));
         assert!(
             total > 500,
             "seed {seed}: only {total} spikes, the test would show little"
@@ -122,11 +115,7 @@ fn random_networks_spike_identically_on_gpu_and_cpu() {
             for var in [StateVar::V, StateVar::RefracTime] {
                 let c = cpu.read_state(id, var).unwrap();
                 let g = gpu.read_state(id, var).unwrap();
-                let worst = c
-                    .iter()
-                    .zip(&g)
-                    .map(|(a, b)| (a - b).abs())
-                    .fold(0.0f32, f32::max);
+                let worst = common::largest_difference(&c, &g);
                 assert!(
                     worst <= 1e-4,
                     "seed {seed}: {name} {var:?} differs by {worst}"
@@ -254,11 +243,7 @@ fn learning_gives_the_same_weights_on_gpu_and_cpu_to_f32_rounding() {
     let wg = gpu.read_weights(output.kc_mbon).unwrap();
     let learned = wc.iter().filter(|&&w| w > 0.0).count();
     assert!(learned > 1000, "only {learned} weights learned anything");
-    let worst = wc
-        .iter()
-        .zip(&wg)
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0f32, f32::max);
+    let worst = common::largest_difference(&wc, &wg);
     eprintln!("learned weights: {learned} above 0, largest GPU - CPU difference {worst:e}");
     // About 20 updates of at most eta = 2e-5 each; exp's few-ulp error moves each by
     // under 1e-11, and a fused multiply-add by an ulp of g (under 2e-9 at wMax).

@@ -46,3 +46,31 @@ pub fn gpu_context_with(layout: kenyon::gpu::NeuronUpdateLayout) -> GpuContext {
     ctx.neuron_update = layout;
     ctx
 }
+
+/// The largest absolute difference between two arrays of state.
+pub fn largest_difference(a: &[f32], b: &[f32]) -> f32 {
+    a.iter()
+        .zip(b)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0f32, f32::max)
+}
+
+/// Asserts that every population recorded on one backend is recorded on the other with
+/// the same spikes in every batch entry (`what` names the case in a failure); returns
+/// how many spikes there were, so a test can check it showed something.
+pub fn assert_same_spikes(cpu: &kenyon::Recordings, gpu: &kenyon::Recordings, what: &str) -> u64 {
+    let mut total = 0;
+    for (c, g) in cpu.populations.iter().zip(&gpu.populations) {
+        let (c, g) = (c.as_ref().unwrap(), g.as_ref().unwrap());
+        assert_eq!(c.len(), g.len(), "{what}: batch sizes differ");
+        for (b, (c, g)) in c.iter().zip(g).enumerate() {
+            assert_eq!(
+                c.bits, g.bits,
+                "{what}: population {} differs in batch entry {b}",
+                c.population
+            );
+            total += c.spike_count();
+        }
+    }
+    total
+}

@@ -434,25 +434,25 @@ unsafe fn neuron_update_body<M: NeuronWord, P: pack::PackSpikes>(
 ) {
     let n = v.len();
     let whole_words = n / 32;
+    let store = |w: usize, bits: u32| {
+        spike_words[w].store(bits, Ordering::Relaxed);
+        if let Some(r) = record_words {
+            r[w].store(bits, Ordering::Relaxed);
+        }
+    };
     // Whole words with a length the compiler knows (plain full-width vectors), then the
     // partial last word.
     for w in 0..whole_words {
         // SAFETY: passed on from the caller.
         let bits =
             unsafe { word_update::<M, P>(model, v, refrac_time, inputs, w * 32, w * 32 + 32) };
-        spike_words[w].store(bits, Ordering::Relaxed);
-        if let Some(r) = record_words {
-            r[w].store(bits, Ordering::Relaxed);
-        }
+        store(w, bits);
     }
     if !n.is_multiple_of(32) {
         // SAFETY: passed on from the caller.
         let bits =
             unsafe { word_update::<M, P>(model, v, refrac_time, inputs, whole_words * 32, n) };
-        spike_words[whole_words].store(bits, Ordering::Relaxed);
-        if let Some(r) = record_words {
-            r[whole_words].store(bits, Ordering::Relaxed);
-        }
+        store(whole_words, bits);
     }
 }
 

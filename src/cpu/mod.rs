@@ -217,11 +217,6 @@ impl Weights<'_> {
 }
 
 #[inline]
-fn load_u32(a: &AtomicU32) -> u32 {
-    a.load(Ordering::Relaxed)
-}
-
-#[inline]
 pub(crate) fn load_f32(a: &AtomicU32) -> f32 {
     f32::from_bits(a.load(Ordering::Relaxed))
 }
@@ -326,53 +321,91 @@ pub(crate) fn for_each_spike(words: &[AtomicU32], mut f: impl FnMut(u32)) {
     }
 }
 
-/// The ExpCurr postsynaptic model of one incoming group over a run of neurons (twin of
+/// The 32 neurons of one spike word, one per lane. Every neuron update computes on whole
+/// lanes of a known length, so the compiler keeps them in full-width vector registers
+/// (with slices of a run-time length it scalarised the input sum and ran out of
+/// registers); the partial last word of a population goes through padded lanes.
+type Lanes<T = f32> = [T; 32];
+
+/// Up to 32 values as lanes, the rest zero.
+#[inline(always)]
+fn load_lanes<T: Copy + Default>(src: &[T]) -> Lanes<T> {
+    let mut lanes = [T::default(); 32];
+    lanes[..src.len()].copy_from_slice(src);
+    lanes
+}
+
+/// The first `dst.len()` lanes back into `dst`.
+#[inline(always)]
+fn store_lanes<T: Copy>(dst: &mut [T], lanes: &Lanes<T>) {
+    let n = dst.len();
+    dst.copy_from_slice(&lanes[..n]);
+}
+
+/// The bits of a word's first `len` neurons (1 to 32).
+#[inline(always)]
+fn word_mask(len: usize) -> u32 {
+    u32::MAX >> (32 - len)
+}
+
+/// The ExpCurr postsynaptic model of one incoming group over a word of neurons (twin of
 /// `shaders/exp_curr.wgsl`): this step's fixed-point input joins `inSyn`, `init * inSyn`
-/// is injected, then `inSyn` decays.
+/// is injected, then `inSyn` decays. `in_syn` and `in_syn_acc` hold the word's neurons
+/// (at most 32).
 #[inline(always)]
 fn exp_curr(
-    isyn: &mut [f32],
+    isyn: &mut Lanes,
     in_syn: &mut [f32],
     in_syn_acc: &mut [i32],
     acc_dirty: &mut u8,
     (init, decay, inv_scale): (f32, f32, f32),
 ) {
+    let mut s = load_lanes(in_syn);
     // In most timesteps most words of neurons receive no spike: then the input is 0.0
     // (exactly what converting a zero sum gives), and the accumulator is neither read
     // nor rewritten.
     if std::mem::take(acc_dirty) == 0 {
-        for (total, in_syn) in isyn.iter_mut().zip(in_syn) {
-            let s = *in_syn + 0.0;
-            *total += init * s;
-            *in_syn = s * decay;
+        for s in &mut s {
+            *s += 0.0;
         }
-        return;
+    } else {
+        let acc = load_lanes(in_syn_acc);
+        in_syn_acc.fill(0);
+        for (s, &acc) in s.iter_mut().zip(&acc) {
+            *s += fixed_to_f32(acc) * inv_scale;
+        }
     }
-    for ((total, in_syn), acc) in isyn.iter_mut().zip(in_syn).zip(in_syn_acc) {
-        let s = *in_syn + fixed_to_f32(std::mem::take(acc)) * inv_scale;
-        *total += init * s;
-        *in_syn = s * decay;
+    for (total, s) in isyn.iter_mut().zip(&mut s) {
+        *total += init * *s;
+        *s *= decay;
     }
+    store_lanes(in_syn, &s);
 }
 
 /// LIF update of up to 32 neurons, branch-free so it vectorises; bit `j` of the result
 /// is set if neuron `j` spiked. Same arithmetic as [`lif_update`].
 #[cfg(test)]
 fn lif_word(lif: &LifConstants, v: &mut [f32], refrac_time: &mut [f32], isyn: &[f32]) -> u32 {
+    let (mut v_lanes, mut r_lanes) = (load_lanes(v), load_lanes(refrac_time));
     // SAFETY: the portable packer needs no CPU extension.
-    unsafe { lif_word_packed::<pack::Portable>(lif, v, refrac_time, isyn) }
+    let bits = unsafe {
+        lif_word_packed::<pack::Portable>(lif, &mut v_lanes, &mut r_lanes, &load_lanes(isyn))
+    };
+    store_lanes(v, &v_lanes);
+    store_lanes(refrac_time, &r_lanes);
+    bits & word_mask(v.len())
 }
 
-/// [`lif_word`] with the spike word packed by `P`.
+/// [`lif_word`] on whole lanes, with the spike word packed by `P`.
 ///
 /// # Safety
 /// As [`pack::PackSpikes::pack`]: `P`'s CPU extension must be present.
 #[inline(always)]
 unsafe fn lif_word_packed<P: pack::PackSpikes>(
     lif: &LifConstants,
-    v: &mut [f32],
-    refrac_time: &mut [f32],
-    isyn: &[f32],
+    v: &mut Lanes,
+    refrac_time: &mut Lanes,
+    isyn: &Lanes,
 ) -> u32 {
     let mut spiked_flags = [0u32; 32];
     for (((v, r), &isyn), flag) in v
@@ -456,7 +489,7 @@ unsafe fn neuron_update_body<M: NeuronWord, P: pack::PackSpikes>(
     }
 }
 
-/// Inputs and LIF update of neurons `lo..hi` (at most 32); returns their spike word.
+/// Inputs and neuron update of neurons `lo..hi` (at most 32); returns their spike word.
 ///
 /// # Safety
 /// `P`'s CPU extension must be present (see [`pack::PackSpikes`]).
@@ -469,11 +502,10 @@ unsafe fn word_update<M: NeuronWord, P: pack::PackSpikes>(
     lo: usize,
     hi: usize,
 ) -> u32 {
-    let mut isyn = [0.0f32; 32];
-    let isyn = &mut isyn[..hi - lo];
+    let mut isyn: Lanes = [0.0; 32];
     for input in inputs.exp_curr.iter_mut() {
         exp_curr(
-            isyn,
+            &mut isyn,
             &mut input.in_syn[lo..hi],
             &mut input.in_syn_acc[lo..hi],
             &mut input.acc_dirty[lo / 32],
@@ -481,24 +513,29 @@ unsafe fn word_update<M: NeuronWord, P: pack::PackSpikes>(
         );
     }
     for m in inputs.magnitudes {
-        for (total, &m) in isyn.iter_mut().zip(&m[lo..hi]) {
+        for (total, m) in isyn.iter_mut().zip(load_lanes(&m[lo..hi])) {
             *total += m;
         }
     }
+    let (mut v_lanes, mut r_lanes) = (load_lanes(&v[lo..hi]), load_lanes(&refrac_time[lo..hi]));
     // SAFETY: passed on from the caller.
-    unsafe { model.word::<P>(&mut v[lo..hi], &mut refrac_time[lo..hi], isyn) }
+    let bits = unsafe { model.word::<P>(&mut v_lanes, &mut r_lanes, &isyn) };
+    store_lanes(&mut v[lo..hi], &v_lanes);
+    store_lanes(&mut refrac_time[lo..hi], &r_lanes);
+    // Padding lanes may cross the threshold: their bits are not neurons.
+    bits & word_mask(hi - lo)
 }
 
-/// A neuron model's update of up to 32 neurons (one spike word): bit `j` of the result
-/// is set if neuron `j` spiked.
+/// A neuron model's update of the 32 lanes of one spike word: bit `j` of the result is
+/// set if lane `j` spiked.
 pub(crate) trait NeuronWord {
     /// # Safety
     /// `P`'s CPU extension must be present (see [`pack::PackSpikes`]).
     unsafe fn word<P: pack::PackSpikes>(
         &self,
-        v: &mut [f32],
-        refrac_time: &mut [f32],
-        isyn: &[f32],
+        v: &mut Lanes,
+        refrac_time: &mut Lanes,
+        isyn: &Lanes,
     ) -> u32;
 }
 
@@ -506,9 +543,9 @@ impl NeuronWord for LifConstants {
     #[inline(always)]
     unsafe fn word<P: pack::PackSpikes>(
         &self,
-        v: &mut [f32],
-        refrac_time: &mut [f32],
-        isyn: &[f32],
+        v: &mut Lanes,
+        refrac_time: &mut Lanes,
+        isyn: &Lanes,
     ) -> u32 {
         // SAFETY: passed on from the caller.
         unsafe { lif_word_packed::<P>(self, v, refrac_time, isyn) }
@@ -520,9 +557,9 @@ impl NeuronWord for IfConstants {
     #[inline(always)]
     unsafe fn word<P: pack::PackSpikes>(
         &self,
-        v: &mut [f32],
-        _refrac_time: &mut [f32],
-        isyn: &[f32],
+        v: &mut Lanes,
+        _refrac_time: &mut Lanes,
+        isyn: &Lanes,
     ) -> u32 {
         let mut spiked_flags = [0u32; 32];
         for ((v, &isyn), flag) in v.iter_mut().zip(isyn).zip(&mut spiked_flags) {
@@ -735,27 +772,38 @@ impl Simulator for CpuSimulation {
         // Copying a large batch's recordings out (and faulting in their new pages) is a
         // tenth of a run's time: share it between the threads.
         let threads = if self.batch >= 8 { self.threads } else { 1 };
+        let (batch, recording_steps, dt) = (self.batch, self.recording_steps, self.net.dt);
         let populations = self
             .populations
-            .iter()
+            .iter_mut()
             .zip(&self.net.populations)
             .map(|(state, pop)| {
                 let words = words_per_step(pop.size);
-                let stride = self.recording_steps * words;
-                state.recording.as_ref().map(|r| {
+                let stride = recording_steps * words;
+                state.recording.as_mut().map(|r| {
+                    // `&mut` access, so the copy is a plain (vectorised) one rather than
+                    // one atomic load per word.
+                    let mut rest = &mut r[..];
+                    let images: Vec<&mut [AtomicU32]> = (0..batch)
+                        .map(|_| {
+                            let (image, tail) = std::mem::take(&mut rest).split_at_mut(stride);
+                            rest = tail;
+                            image
+                        })
+                        .collect();
                     // Every recorded row was written whole, so nothing needs clearing.
-                    let take = |b: usize| SpikeRecording {
+                    let take = |image: &mut [AtomicU32]| SpikeRecording {
                         population: pop.name.clone(),
                         n_neurons: pop.size,
                         n_steps: steps,
-                        dt: self.net.dt,
+                        dt,
                         first_step,
-                        bits: r[b * stride..b * stride + steps as usize * words]
-                            .iter()
-                            .map(load_u32)
+                        bits: image[..steps as usize * words]
+                            .iter_mut()
+                            .map(|w| *w.get_mut())
                             .collect(),
                     };
-                    crate::parallel::map_in_parallel(self.batch, threads, take)
+                    crate::parallel::map_items_in_parallel(images, threads, take)
                 })
             })
             .collect();

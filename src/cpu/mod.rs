@@ -386,6 +386,7 @@ fn exp_curr(
 /// is set if neuron `j` spiked. Same arithmetic as [`lif_update`].
 #[cfg(test)]
 fn lif_word(lif: &LifConstants, v: &mut [f32], refrac_time: &mut [f32], isyn: &[f32]) -> u32 {
+    assert!(!v.is_empty(), "a word has at least one neuron");
     let (mut v_lanes, mut r_lanes) = (load_lanes(v), load_lanes(refrac_time));
     // SAFETY: the portable packer needs no CPU extension.
     let bits = unsafe {
@@ -449,7 +450,7 @@ pub(crate) struct NeuronInputs<'s, 'a> {
     pub magnitudes: &'s [&'a [f32]],
 }
 
-/// Neuron update of one slice of a LIF population in one batch entry (twin of
+/// Neuron update of one slice of a population in one batch entry (twin of
 /// `shaders/neuron_update.wgsl`), 32 neurons at a time: gathers the inputs, integrates,
 /// tests the threshold, resets, and stores each word of spikes into `spike_words` and,
 /// when recording, `record_words`. The slice starts at a multiple of 32.
@@ -527,7 +528,8 @@ unsafe fn word_update<M: NeuronWord, P: pack::PackSpikes>(
 }
 
 /// A neuron model's update of the 32 lanes of one spike word: bit `j` of the result is
-/// set if lane `j` spiked.
+/// set if lane `j` spiked. In a population's partial last word the lanes past its end
+/// hold zeros and may spike; the caller masks their bits off.
 pub(crate) trait NeuronWord {
     /// # Safety
     /// `P`'s CPU extension must be present (see [`pack::PackSpikes`]).
@@ -932,6 +934,183 @@ mod tests {
                 }
                 assert_eq!(v, v2);
                 assert_eq!(r, r2);
+            }
+        }
+    }
+
+    /// Neuron update of every population length (whole, partial, several words), both
+    /// models, 0-2 ExpCurr/DeltaCurr groups and 0-2 current sources, against a scalar
+    /// neuron-by-neuron statement of the same arithmetic: every bit of V, RefracTime,
+    /// inSyn, in_syn_acc, acc_dirty and the spike and recorded words (padding included).
+    #[test]
+    fn neuron_update_matches_a_scalar_reference_for_every_length() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut rand = move |m: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % m
+        };
+        let models = [
+            NeuronConstants::Lif(crate::model::LifParams::TUTORIAL.derive(0.1)),
+            NeuronConstants::If(IfConstants { v_thresh: 1.0 }),
+            // Padding lanes (V = 0, no input) cross this threshold every step.
+            NeuronConstants::If(IfConstants { v_thresh: -0.5 }),
+        ];
+        // ExpCurr, then DeltaCurr (init 1, decay 0).
+        let constants = [(0.9835, 0.967, 1.0 / 4096.0), (1.0, 0.0, 1.0 / 65536.0)];
+        let bits = |x: &[f32]| x.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        for n in [1usize, 5, 31, 32, 33, 45, 64, 70, 97] {
+            let words = n.div_ceil(32);
+            for (model, groups, sources) in models
+                .iter()
+                .flat_map(|m| (0..=2).flat_map(move |g| (0..=2).map(move |s| (m, g, s))))
+            {
+                let lif = matches!(model, NeuronConstants::Lif(_));
+                let mut v: Vec<f32> = (0..n)
+                    .map(|_| {
+                        if lif {
+                            -70.0 + rand(300) as f32 * 0.1
+                        } else {
+                            rand(100) as f32 * 0.01
+                        }
+                    })
+                    .collect();
+                let mut r: Vec<f32> = (0..n)
+                    .map(|_| {
+                        if lif {
+                            [0.0, 0.05, 0.1, 1.0, -0.1][rand(5) as usize]
+                        } else {
+                            0.0
+                        }
+                    })
+                    .collect();
+                let mut in_syn: Vec<Vec<f32>> = (0..groups)
+                    .map(|_| {
+                        (0..n)
+                            .map(|_| [0.0, -0.0, 0.3, -0.2][rand(4) as usize])
+                            .collect()
+                    })
+                    .collect();
+                let mut acc = vec![vec![0i32; n]; groups];
+                let mut dirty = vec![vec![0u8; words]; groups];
+                let mags: Vec<Vec<f32>> = (0..sources)
+                    .map(|_| (0..n).map(|_| rand(40) as f32 * 0.01 - 0.1).collect())
+                    .collect();
+                let (mut v2, mut r2, mut in_syn2) = (v.clone(), r.clone(), in_syn.clone());
+                for step in 0..40 {
+                    // Some words receive input this step (possibly summing to 0).
+                    for (acc, dirty) in acc.iter_mut().zip(&mut dirty) {
+                        for (word, flag) in acc.chunks_mut(32).zip(dirty.iter_mut()) {
+                            if rand(3) == 0 {
+                                *flag = 1;
+                                for a in word {
+                                    if rand(2) == 0 {
+                                        *a += rand(20_000) as i32 - 8_000;
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    let mut want = vec![0u32; words];
+                    for i in 0..n {
+                        let mut isyn = 0.0f32;
+                        for g in 0..groups {
+                            let (init, decay, inv_scale) = constants[g];
+                            let input = if dirty[g][i / 32] != 0 {
+                                fixed_to_f32(acc[g][i]) * inv_scale
+                            } else {
+                                0.0
+                            };
+                            let s = in_syn2[g][i] + input;
+                            isyn += init * s;
+                            in_syn2[g][i] = s * decay;
+                        }
+                        for m in &mags {
+                            isyn += m[i];
+                        }
+                        let spiked = match model {
+                            NeuronConstants::Lif(c) => lif_update(c, &mut v2[i], &mut r2[i], isyn),
+                            NeuronConstants::If(c) => if_update(c, &mut v2[i], isyn),
+                        };
+                        want[i / 32] |= u32::from(spiked) << (i % 32);
+                    }
+                    let want_acc: Vec<Vec<i32>> = (0..groups)
+                        .map(|g| {
+                            (0..n)
+                                .map(|i| if dirty[g][i / 32] != 0 { 0 } else { acc[g][i] })
+                                .collect()
+                        })
+                        .collect();
+                    let spike_words: Vec<AtomicU32> =
+                        (0..words).map(|_| AtomicU32::new(!0)).collect();
+                    let record_words: Vec<AtomicU32> =
+                        (0..words).map(|_| AtomicU32::new(!0)).collect();
+                    let mut slices: Vec<ExpCurrSlice> = in_syn
+                        .iter_mut()
+                        .zip(&mut acc)
+                        .zip(&mut dirty)
+                        .zip(constants)
+                        .map(
+                            |(((in_syn, in_syn_acc), acc_dirty), constants)| ExpCurrSlice {
+                                in_syn,
+                                in_syn_acc,
+                                acc_dirty,
+                                constants,
+                            },
+                        )
+                        .collect();
+                    let m: Vec<&[f32]> = mags.iter().map(|m| &m[..]).collect();
+                    let mut inputs = NeuronInputs {
+                        exp_curr: &mut slices,
+                        magnitudes: &m,
+                    };
+                    let rec = Some(&record_words[..]);
+                    if step % 2 == 0 {
+                        // The widest vectors this CPU has.
+                        neuron_update(model, &mut v, &mut r, &mut inputs, &spike_words, rec);
+                    } else {
+                        // SAFETY: the portable packer needs no CPU extension.
+                        unsafe {
+                            match model {
+                                NeuronConstants::Lif(c) => neuron_update_body::<_, pack::Portable>(
+                                    c,
+                                    &mut v,
+                                    &mut r,
+                                    &mut inputs,
+                                    &spike_words,
+                                    rec,
+                                ),
+                                NeuronConstants::If(c) => neuron_update_body::<_, pack::Portable>(
+                                    c,
+                                    &mut v,
+                                    &mut r,
+                                    &mut inputs,
+                                    &spike_words,
+                                    rec,
+                                ),
+                            }
+                        }
+                    }
+                    drop(slices);
+                    let what = format!(
+                        "n {n}, {model:?}, {groups} groups, {sources} sources, step {step}"
+                    );
+                    assert_eq!(bits(&v), bits(&v2), "V: {what}");
+                    assert_eq!(bits(&r), bits(&r2), "RefracTime: {what}");
+                    for g in 0..groups {
+                        assert_eq!(bits(&in_syn[g]), bits(&in_syn2[g]), "inSyn {g}: {what}");
+                    }
+                    assert_eq!(acc, want_acc, "in_syn_acc: {what}");
+                    assert!(dirty.iter().flatten().all(|&d| d == 0), "acc_dirty: {what}");
+                    let load = |w: &[AtomicU32]| {
+                        w.iter()
+                            .map(|w| w.load(Ordering::Relaxed))
+                            .collect::<Vec<_>>()
+                    };
+                    assert_eq!(load(&spike_words), want, "spikes: {what}");
+                    assert_eq!(load(&record_words), want, "recording: {what}");
+                }
             }
         }
     }

@@ -1,11 +1,13 @@
 // Joins a spike word from the invocations that share it (NeuronUpdateLayout::
 // InvocationPerQuad): each brings the bits of its own quads, and each gets the whole word
 // back. Workgroup memory starts at zero in every workgroup (WGSL guarantees it), and
-// each slot serves one word of one timestep of the block once.
-var<workgroup> shared_words: array<atomic<u32>, 64 * BLOCK_STEPS>;
+// each slot serves one word of one timestep of the block once. Only this layout uses it:
+// eight invocations per word, so a workgroup of 64 covers eight words.
+const WORDS_PER_WORKGROUP: u32 = 8u;
+var<workgroup> shared_words: array<atomic<u32>, WORDS_PER_WORKGROUP * BLOCK_STEPS>;
 
 fn gather_word(lid: u32, j: u32, bits: u32) -> u32 {
-    let slot = j * 64u + lid / INVOCATIONS_PER_WORD;
+    let slot = j * WORDS_PER_WORKGROUP + lid / INVOCATIONS_PER_WORD;
     atomicOr(&shared_words[slot], bits);
     workgroupBarrier();
     return atomicLoad(&shared_words[slot]);

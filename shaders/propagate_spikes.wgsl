@@ -23,7 +23,9 @@ override BLOCK_STEPS: u32;
 // The weight of synapse j: one constant, or per synapse.
 //!weight_binding
 
-const ROW_THREADS: u32 = 64u;
+// Threads of a workgroup (GpuContext::synapse_threads): 64 on GPUs, 16 on software
+// adapters, where every thread's scan of the spike words below is a loop over SIMD lanes.
+const ROW_THREADS: u32 = {row_threads}u;
 // Long rows (PN -> KC, 510 synapses each): the threads of a workgroup share each spiking
 // neuron's row. Short rows (KC -> MBON, 10): each thread takes its own words and rows,
 // so the many words of a large population are scanned once, not once per thread.
@@ -32,7 +34,7 @@ override SHARE_ROWS: bool;
 // Workgroup row y serves batch entry y: its spikes ([ring slot][entry][word]) into its
 // own accumulator ([slot z][entry * POST_STRIDE + i]). Most words of a timestep are zero
 // and cost one load.
-@compute @workgroup_size(64)
+@compute @workgroup_size(ROW_THREADS)
 fn main(
     @builtin(workgroup_id) wid: vec3<u32>,
     @builtin(num_workgroups) nwg: vec3<u32>,

@@ -20,7 +20,8 @@ mod context;
 pub mod shaders;
 
 pub use context::{
-    ADAPTER_ENV, AdapterSummary, GpuContext, NeuronUpdateLayout, hardware_adapter, list_adapters,
+    ADAPTER_ENV, AdapterSummary, GPU_SYNAPSE_THREADS, GpuContext, NeuronUpdateLayout,
+    SOFTWARE_SYNAPSE_THREADS, hardware_adapter, list_adapters, synapse_threads_for,
 };
 
 use wgpu::util::DeviceExt;
@@ -206,7 +207,7 @@ fn neuron_constants(neuron: &crate::model::NeuronConstants) -> Vec<(String, f64)
 /// Invocations per neuron-update workgroup; each updates one word (32 neurons).
 const NEURON_WORKGROUP: u32 = 64;
 
-/// Threads of a synapse-update workgroup.
+/// Threads of a spike-time or learning workgroup (their kernels declare the same).
 const SYNAPSE_WORKGROUP: u32 = 64;
 
 /// Mean row length from which a synapse group's rows are shared by the threads of a
@@ -356,6 +357,12 @@ impl GpuSimulation {
         let batch = config.batch_size;
         b.check_batch(net, config)?;
         let block_steps = block_steps(net, batch, b.binding_limit());
+        let synapse_threads = ctx.synapse_threads.clamp(
+            1,
+            limits
+                .max_compute_invocations_per_workgroup
+                .min(limits.max_compute_workgroup_size_x),
+        );
         let feed_forward = net.feed_forward_order();
         let spike_slots = block_steps + 1;
         // The learning kernels read the previous timestep's spikes as slot (step + 1) & 1.
@@ -625,7 +632,7 @@ impl GpuSimulation {
             }
             let (pipeline, bind_group) = b.kernel(
                 &name,
-                &shaders::propagate_spikes(weights.is_some()),
+                &shaders::propagate_spikes(weights.is_some(), synapse_threads),
                 &constants,
                 &step_params,
                 &bound,
@@ -657,7 +664,7 @@ impl GpuSimulation {
                         .div_ceil(if share_rows {
                             SPIKE_WORDS_PER_WORKGROUP
                         } else {
-                            SYNAPSE_WORKGROUP
+                            synapse_threads
                         })
                         .min(limits.max_compute_workgroups_per_dimension),
                 },

@@ -34,8 +34,9 @@ fn resolve_includes(source: &str) -> String {
         .join("\n")
 }
 
-/// The synapse update kernel, for one constant weight or per-synapse weights.
-pub fn propagate_spikes(per_synapse_weights: bool) -> String {
+/// The synapse update kernel, for one constant weight or per-synapse weights, with
+/// `threads` threads per workgroup.
+pub fn propagate_spikes(per_synapse_weights: bool, threads: u32) -> String {
     let (binding, weight) = if per_synapse_weights {
         (
             "@group(0) @binding(5) var<storage, read> g: array<f32>;\noverride SCALE: f32;",
@@ -48,6 +49,7 @@ pub fn propagate_spikes(per_synapse_weights: bool) -> String {
     resolve_includes(PROPAGATE_SPIKES)
         .replace("//!weight_binding", binding)
         .replace("WEIGHT_OF_SYNAPSE_J", weight)
+        .replace("{row_threads}", &threads.to_string())
 }
 
 /// The kernel recording each neuron's latest spike time.
@@ -357,8 +359,10 @@ mod tests {
 
     #[test]
     fn propagate_spikes_validates() {
-        validate(&propagate_spikes(false));
-        validate(&propagate_spikes(true));
+        for threads in [16, 64] {
+            validate(&propagate_spikes(false, threads));
+            validate(&propagate_spikes(true, threads));
+        }
     }
 
     #[test]

@@ -40,10 +40,17 @@ pub fn gpu_layouts() -> Vec<kenyon::gpu::NeuronUpdateLayout> {
     ]
 }
 
-/// A GPU context whose simulations use `layout`.
+/// A GPU context whose simulations use `layout`, and the synapse-update workgroup that
+/// goes with it by default (per word, as on software adapters: 16 threads; per quad, as
+/// on GPUs: 64), so that every adapter runs both workgroup sizes too.
 pub fn gpu_context_with(layout: kenyon::gpu::NeuronUpdateLayout) -> GpuContext {
+    use kenyon::gpu::{GPU_SYNAPSE_THREADS, NeuronUpdateLayout, SOFTWARE_SYNAPSE_THREADS};
     let mut ctx = gpu_context().expect("gpu_layouts found an adapter");
     ctx.neuron_update = layout;
+    ctx.synapse_threads = match layout {
+        NeuronUpdateLayout::InvocationPerWord => SOFTWARE_SYNAPSE_THREADS,
+        NeuronUpdateLayout::InvocationPerQuad => GPU_SYNAPSE_THREADS,
+    };
     ctx
 }
 

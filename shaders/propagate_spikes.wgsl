@@ -44,7 +44,8 @@ fn main(
     let slot = wid.z;
     let previous = (((params.step + slot + SPIKE_SLOTS - 1u) % SPIKE_SLOTS) * BATCH + batch) * WORDS_PRE;
     let post_base = (slot * BATCH + batch) * POST_STRIDE;
-    let stamp = BLOCK_STEPS * BATCH * POST_STRIDE + (slot * BATCH + batch) * 4u;
+    // [entry][slot], rounded up to whole vec4s per entry (see exp_curr.wgsl).
+    let stamp = BLOCK_STEPS * BATCH * POST_STRIDE + batch * ((BLOCK_STEPS + 3u) / 4u) * 4u + slot;
     if SHARE_ROWS {
         for (var w = wid.x; w < WORDS_PRE; w += nwg.x) {
             var bits = pre_spikes[previous + w];

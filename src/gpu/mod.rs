@@ -234,7 +234,8 @@ const BLOCK_ACCUMULATOR_BYTES: u64 = 256 << 20;
 const _: () = assert!(MAX_BLOCK_STEPS <= 32);
 
 /// Bytes of one timestep slot of a synapse group's accumulator for a batch: an i32 per
-/// target neuron, and a stamp (one `vec4`) per batch entry (see exp_curr.wgsl).
+/// target neuron, and room for a stamp per batch entry (a `vec4` counted, where the
+/// stamps take an i32 each, four to a `vec4`: see exp_curr.wgsl).
 fn accumulator_slot_bytes(post_size: u32, batch: u32) -> u64 {
     (u64::from(padded(post_size)) * 4 + 16) * u64::from(batch)
 }

@@ -163,3 +163,11 @@ fn a_large_batch_with_shorter_blocks_spikes_as_on_the_cpu() {
     // cut to fit 256 MiB (16 timesteps, or fewer under a smaller binding limit).
     compare(40_000, 96, &[&[7, 16, 15, 33], &[50, 3]]);
 }
+
+#[test]
+fn blocks_of_a_length_that_is_not_a_multiple_of_four_spike_as_on_the_cpu() {
+    // A slot of C is 60 000 * 4 bytes * 75 entries, 18 MB: blocks of 7 timesteps under
+    // lavapipe's 128 MiB binding limit, 14 under the 256 MiB budget elsewhere; neither
+    // fills the last `vec4` of an entry's stamps (exp_curr.wgsl).
+    compare(60_000, 75, &[&[7, 5, 13, 33], &[50, 3]]);
+}

@@ -76,8 +76,10 @@ pub const GPU_SYNAPSE_THREADS: u32 = 64;
 
 /// Threads of a synapse-update workgroup on software adapters. Every thread of a
 /// workgroup scans the presynaptic spike words, and llvmpipe runs each group of 8
-/// threads' loads as a loop over the SIMD lanes: 16 threads (8 too) took lavapipe's
-/// tutorial batch 64 from 6.3-6.5 to 5.6-5.9 ms per image.
+/// threads' loads as a loop over the SIMD lanes: 16 threads (8 measured the same) took
+/// lavapipe's tutorial batch 64 from 6.45-6.97 to 5.85-6.17 ms per image. Groups with
+/// rows long enough for a thread to reach llvmpipe's loop limit get more (see
+/// `synapse_plan` in gpu/mod.rs).
 pub const SOFTWARE_SYNAPSE_THREADS: u32 = 16;
 
 /// Threads per synapse-update workgroup for `adapter`.
@@ -160,8 +162,10 @@ pub struct GpuContext {
     /// How simulations built on this context spread the neuron update over invocations;
     /// chosen for the adapter, and the spikes don't depend on it.
     pub neuron_update: NeuronUpdateLayout,
-    /// Threads per synapse-update workgroup ([`synapse_threads_for`] the adapter;
-    /// simulations clamp it to the adapter's workgroup limits). Spikes don't depend on it.
+    /// Threads per synapse-update workgroup ([`synapse_threads_for`] the adapter).
+    /// Simulations clamp it to the adapter's workgroup limits and, on software adapters,
+    /// raise it for groups whose rows are long enough for a thread to reach llvmpipe's
+    /// loop limit. Spikes don't depend on it.
     pub synapse_threads: u32,
     errors: Arc<Mutex<Vec<String>>>,
 }

@@ -230,8 +230,9 @@ const MAX_BLOCK_STEPS: u32 = 20;
 /// timestep of a block): larger batches get shorter blocks rather than more memory.
 const BLOCK_ACCUMULATOR_BYTES: u64 = 256 << 20;
 
-// A block's timesteps are bits of a u32 (the stamp mask of exp_curr.wgsl).
-const _: () = assert!(MAX_BLOCK_STEPS <= 32);
+// A block's timesteps are bits of a u32 (the stamp mask of exp_curr.wgsl, which shifts
+// by the block's length).
+const _: () = assert!(MAX_BLOCK_STEPS < 32);
 
 /// Bytes of one timestep slot of a synapse group's accumulator for a batch: an i32 per
 /// target neuron, and room for a stamp per batch entry (a `vec4` counted, where the
@@ -259,6 +260,83 @@ fn block_steps(net: &BuiltNetwork, batch: u32, binding_limit: u64) -> u32 {
             && largest_slot * u64::from(steps) <= binding_limit
     };
     (1..=MAX_BLOCK_STEPS).rev().find(|&k| fits(k)).unwrap_or(1)
+}
+
+/// llvmpipe ends an invocation's loops after this many iterations of all its loops
+/// together, silently (gallivm's `LP_MAX_TGSI_LOOP_ITERATIONS`, a guard against endless
+/// loops): a synapse update that needed more would drop input.
+const SOFTWARE_LOOP_LIMIT: u64 = 65_535;
+
+/// How a synapse group's update is run: whether the threads of a workgroup share each
+/// spiking neuron's row, and how many threads a workgroup has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct SynapsePlan {
+    share_rows: bool,
+    threads: u32,
+}
+
+impl SynapsePlan {
+    /// Workgroups along x: each shares the rows of 32 spike words, or each thread takes
+    /// its own word.
+    fn workgroups(self, words_pre: u32, max_workgroups: u32) -> u32 {
+        let per_workgroup = if self.share_rows {
+            SPIKE_WORDS_PER_WORKGROUP
+        } else {
+            self.threads
+        };
+        words_pre.div_ceil(per_workgroup).min(max_workgroups)
+    }
+
+    /// The most loop iterations one thread of propagate_spikes.wgsl can run in a
+    /// timestep, whatever spikes: its words, one per spike in them, and each spike's
+    /// (share of its) row.
+    fn loop_iterations(self, words_pre: u32, max_row: u32, max_workgroups: u32) -> u64 {
+        let workgroups = u64::from(self.workgroups(words_pre, max_workgroups).max(1));
+        let words = u64::from(words_pre);
+        let max_row = u64::from(max_row);
+        if self.share_rows {
+            let words = words.div_ceil(workgroups);
+            words + words * 32 * (1 + max_row.div_ceil(u64::from(self.threads)))
+        } else {
+            let words = words.div_ceil(workgroups * u64::from(self.threads));
+            words * (1 + 32 * (1 + max_row))
+        }
+    }
+}
+
+/// The synapse update's plan for a group with `n_synapses` synapses from `n_pre`
+/// presynaptic neurons in rows of at most `max_row`: rows shared from a mean length of
+/// [`SHARED_ROW_LENGTH`], with `threads` threads per workgroup. On a software adapter
+/// (`loop_limit`), long rows are shared whatever the mean, and the workgroup grows (up to
+/// `max_threads`) until no thread can reach llvmpipe's loop limit; `None` if none fits.
+#[allow(clippy::too_many_arguments)]
+fn synapse_plan(
+    n_synapses: u64,
+    n_pre: u32,
+    max_row: u32,
+    threads: u32,
+    max_threads: u32,
+    max_workgroups: u32,
+    loop_limit: Option<u64>,
+) -> Option<SynapsePlan> {
+    let words_pre = words_per_step(n_pre) as u32;
+    let share_rows = n_synapses >= u64::from(n_pre) * u64::from(SHARED_ROW_LENGTH);
+    let mut plan = SynapsePlan {
+        share_rows,
+        threads,
+    };
+    let Some(limit) = loop_limit else {
+        return Some(plan);
+    };
+    let fits =
+        |plan: SynapsePlan| plan.loop_iterations(words_pre, max_row, max_workgroups) <= limit;
+    if !plan.share_rows && !fits(plan) {
+        plan.share_rows = true;
+    }
+    while !fits(plan) && plan.threads * 2 <= max_threads {
+        plan.threads *= 2;
+    }
+    fits(plan).then_some(plan)
 }
 
 impl NeuronUpdateLayout {
@@ -358,12 +436,6 @@ impl GpuSimulation {
         let batch = config.batch_size;
         b.check_batch(net, config)?;
         let block_steps = block_steps(net, batch, b.binding_limit());
-        let synapse_threads = ctx.synapse_threads.clamp(
-            1,
-            limits
-                .max_compute_invocations_per_workgroup
-                .min(limits.max_compute_workgroup_size_x),
-        );
         let feed_forward = net.feed_forward_order();
         let spike_slots = block_steps + 1;
         // The learning kernels read the previous timestep's spikes as slot (step + 1) & 1.
@@ -604,9 +676,44 @@ impl GpuSimulation {
                 None => None,
             };
             let n_pre = net.populations[s.pre].size;
-            let share_rows = conn.len() as u64 >= u64::from(n_pre) * u64::from(SHARED_ROW_LENGTH);
+            let words_pre = words_per_step(n_pre) as u32;
+            let max_threads = limits
+                .max_compute_invocations_per_workgroup
+                .min(limits.max_compute_workgroup_size_x)
+                .max(1);
+            let loop_limit = (!ctx.adapter.is_hardware()).then_some(SOFTWARE_LOOP_LIMIT);
+            let plan = synapse_plan(
+                conn.len() as u64,
+                n_pre,
+                conn.max_row_length(),
+                ctx.synapse_threads.clamp(1, max_threads),
+                max_threads,
+                limits.max_compute_workgroups_per_dimension,
+                loop_limit,
+            )
+            .ok_or_else(|| {
+                b.over_limit(
+                    format!(
+                        "synapse group '{}' (rows of up to {} synapses: loop iterations of \
+                         one synapse-update thread on a software adapter, which stops loops \
+                         silently past its limit; use the CPU backend or a hardware GPU)",
+                        s.name,
+                        conn.max_row_length()
+                    ),
+                    SynapsePlan {
+                        share_rows: true,
+                        threads: max_threads,
+                    }
+                    .loop_iterations(
+                        words_pre,
+                        conn.max_row_length(),
+                        limits.max_compute_workgroups_per_dimension,
+                    ),
+                    SOFTWARE_LOOP_LIMIT,
+                )
+            })?;
             let mut constants = vec![
-                ("SHARE_ROWS", if share_rows { 1.0 } else { 0.0 }),
+                ("SHARE_ROWS", if plan.share_rows { 1.0 } else { 0.0 }),
                 ("WORDS_PRE", words_per_step(n_pre) as f64),
                 (
                     "POST_STRIDE",
@@ -633,7 +740,7 @@ impl GpuSimulation {
             }
             let (pipeline, bind_group) = b.kernel(
                 &name,
-                &shaders::propagate_spikes(weights.is_some(), synapse_threads),
+                &shaders::propagate_spikes(weights.is_some(), plan.threads),
                 &constants,
                 &step_params,
                 &bound,
@@ -661,13 +768,8 @@ impl GpuSimulation {
                 propagate: Dispatch {
                     pipeline,
                     bind_group,
-                    workgroups: (words_per_step(n_pre) as u32)
-                        .div_ceil(if share_rows {
-                            SPIKE_WORDS_PER_WORKGROUP
-                        } else {
-                            synapse_threads
-                        })
-                        .min(limits.max_compute_workgroups_per_dimension),
+                    workgroups: plan
+                        .workgroups(words_pre, limits.max_compute_workgroups_per_dimension),
                 },
             });
         }
@@ -1432,6 +1534,41 @@ impl Simulator for GpuSimulation {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn software_synapse_updates_stay_under_llvmpipes_loop_limit() {
+        let limit = Some(SOFTWARE_LOOP_LIMIT);
+        let plan = |n_synapses, n_pre, max_row, loop_limit| {
+            synapse_plan(n_synapses, n_pre, max_row, 16, 1024, 65_535, loop_limit)
+        };
+        let shared = |threads| {
+            Some(SynapsePlan {
+                share_rows: true,
+                threads,
+            })
+        };
+        // The tutorial's PN -> KC rows (about 510, at most some 600) fit 16 threads:
+        // 25 words, 800 spikes, 1 + 38 iterations each.
+        assert_eq!(plan(400_000, 784, 600, limit), shared(16));
+        let tutorial = shared(16).unwrap().loop_iterations(25, 600, 65_535);
+        assert!(tutorial <= SOFTWARE_LOOP_LIMIT, "{tutorial}");
+        // Dense 1024 -> 2000: 1024 spikes of rows of 2000 need 64 threads.
+        assert_eq!(plan(2_048_000, 1024, 2000, limit), shared(64));
+        assert!(shared(32).unwrap().loop_iterations(32, 2000, 65_535) > SOFTWARE_LOOP_LIMIT);
+        // GPUs have no such limit.
+        assert_eq!(plan(2_048_000, 1024, 2000, None), shared(16));
+        // Short rows on average, one of them long: shared on a software adapter, by
+        // enough threads for 1024 spikes of rows of 10 000.
+        let own = SynapsePlan {
+            share_rows: false,
+            threads: 16,
+        };
+        assert_eq!(plan(20_000, 10_000, 10, limit), Some(own));
+        assert_eq!(plan(30_000, 10_000, 10_000, limit), shared(256));
+        assert_eq!(plan(30_000, 10_000, 10_000, None), Some(own));
+        // Rows no workgroup can cover within the limit are refused.
+        assert_eq!(plan(u64::from(u32::MAX), 1024, 100_000_000, limit), None);
+    }
 
     #[test]
     fn feed_forward_networks_run_in_blocks_that_fit_the_accumulator_budget() {

@@ -677,6 +677,7 @@ impl GpuSimulation {
             };
             let n_pre = net.populations[s.pre].size;
             let words_pre = words_per_step(n_pre) as u32;
+            let max_row = conn.max_row_length();
             let max_threads = limits
                 .max_compute_invocations_per_workgroup
                 .min(limits.max_compute_workgroup_size_x)
@@ -685,7 +686,7 @@ impl GpuSimulation {
             let plan = synapse_plan(
                 conn.len() as u64,
                 n_pre,
-                conn.max_row_length(),
+                max_row,
                 ctx.synapse_threads.clamp(1, max_threads),
                 max_threads,
                 limits.max_compute_workgroups_per_dimension,
@@ -697,8 +698,7 @@ impl GpuSimulation {
                         "synapse group '{}' (rows of up to {} synapses: loop iterations of \
                          one synapse-update thread on a software adapter, which stops loops \
                          silently past its limit; use the CPU backend or a hardware GPU)",
-                        s.name,
-                        conn.max_row_length()
+                        s.name, max_row
                     ),
                     SynapsePlan {
                         share_rows: true,
@@ -706,7 +706,7 @@ impl GpuSimulation {
                     }
                     .loop_iterations(
                         words_pre,
-                        conn.max_row_length(),
+                        max_row,
                         limits.max_compute_workgroups_per_dimension,
                     ),
                     SOFTWARE_LOOP_LIMIT,
@@ -714,7 +714,7 @@ impl GpuSimulation {
             })?;
             let mut constants = vec![
                 ("SHARE_ROWS", if plan.share_rows { 1.0 } else { 0.0 }),
-                ("WORDS_PRE", words_per_step(n_pre) as f64),
+                ("WORDS_PRE", f64::from(words_pre)),
                 (
                     "POST_STRIDE",
                     f64::from(padded(net.populations[s.post].size)),
@@ -754,7 +754,7 @@ impl GpuSimulation {
                     &step_params,
                     &populations[s.pre],
                     &populations[s.post],
-                    words_per_step(n_pre) as u32,
+                    words_pre,
                     words_per_step(net.populations[s.post].size) as u32,
                 )?),
                 _ => None,

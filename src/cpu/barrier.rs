@@ -125,6 +125,9 @@ impl Drop for PoisonOnPanic<'_> {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
     use super::{PoisonOnPanic, SpinBarrier};
 
     #[test]
@@ -142,9 +145,6 @@ mod tests {
         }));
         assert!(result.is_err(), "the run fails instead of hanging");
     }
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::time::Duration;
-
     #[test]
     fn a_thread_panicking_while_the_others_sleep_wakes_them() {
         let barrier = SpinBarrier::new(3);

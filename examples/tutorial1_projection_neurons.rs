@@ -4,9 +4,9 @@
 //!
 //!     cargo run --release --example tutorial1_projection_neurons
 
+use kenyon::io::mnist;
 use kenyon::model::{CurrentSourceModel, Network, NeuronModel};
-use kenyon::simulator::{BackendChoice, load};
-use kenyon::{SimConfig, mnist, plot, tutorial};
+use kenyon::{BackendChoice, SimConfig, load, plot, tutorial};
 
 fn main() -> anyhow::Result<()> {
     let mut network = Network::new(tutorial::DT);
@@ -15,7 +15,7 @@ fn main() -> anyhow::Result<()> {
         tutorial::NUM_PN,
         NeuronModel::Lif(tutorial::pn_params()),
     );
-    network.set_spike_recording(pn, true);
+    network.set_spike_recording(pn, true)?;
     let input = network.add_current_source(
         "pn_input",
         pn,

@@ -5,8 +5,8 @@
 //!
 //!     cargo run --release --example tutorial2_kenyon_cells
 
-use kenyon::simulator::{BackendChoice, load};
-use kenyon::{SimConfig, mnist, tutorial};
+use kenyon::io::mnist;
+use kenyon::{BackendChoice, SimConfig, load, tutorial};
 
 fn main() -> anyhow::Result<()> {
     let mb = tutorial::mushroom_body();

@@ -7,8 +7,8 @@
 //!
 //!     cargo run --release --example tutorial3_gain_control
 
-use kenyon::simulator::{BackendChoice, load};
-use kenyon::{SimConfig, mnist, tutorial};
+use kenyon::io::mnist;
+use kenyon::{BackendChoice, SimConfig, load, tutorial};
 
 fn main() -> anyhow::Result<()> {
     let mb = tutorial::mushroom_body_with_gain_control();

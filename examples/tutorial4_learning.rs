@@ -8,8 +8,9 @@
 //!
 //!     cargo run --release --example tutorial4_learning [-- IMAGES]   (default 60000)
 
-use kenyon::simulator::{BackendChoice, load};
-use kenyon::{SimConfig, mnist, npy, tutorial};
+use kenyon::io::mnist;
+use kenyon::tutorial::TrainedModel;
+use kenyon::{BackendChoice, SimConfig, load, tutorial};
 
 fn main() -> anyhow::Result<()> {
     let images: usize = match std::env::args().nth(1) {
@@ -35,21 +36,11 @@ fn main() -> anyhow::Result<()> {
         .output
         .ok_or_else(|| anyhow::anyhow!("no output neurons"))?;
     let g = sim.read_weights(output.kc_mbon)?;
+    let above_0 = g.iter().filter(|&&w| w > 0.0).count();
+    let n_weights = g.len();
+    let pn_kc = &built.synapse_groups[mb.pn_kc.index()].connectivity;
     std::fs::create_dir_all("out/model")?;
-    npy::write_npy("out/model/kc_mbon_g.npy".as_ref(), &[20_000, 10], &g)?;
-    let (pre, post) = built.synapse_groups[mb.pn_kc.index()]
-        .connectivity
-        .pre_post_pairs();
-    let ids: Vec<i32> = pre.iter().chain(&post).map(|&i| i as i32).collect();
-    npy::write_npy(
-        "out/model/pn_kc_connectivity.npy".as_ref(),
-        &[2, pre.len()],
-        &ids,
-    )?;
-    println!(
-        "{} of {} weights above 0; model saved to out/model",
-        g.iter().filter(|&&w| w > 0.0).count(),
-        g.len()
-    );
+    TrainedModel::new(pn_kc, g).save("out/model".as_ref())?;
+    println!("{above_0} of {n_weights} weights above 0; model saved to out/model");
     Ok(())
 }

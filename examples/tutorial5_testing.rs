@@ -6,19 +6,17 @@
 //!
 //!     cargo run --release --example tutorial5_testing [-- IMAGES]   (default 10000)
 
-use kenyon::simulator::{BackendChoice, load};
-use kenyon::{SimConfig, mnist, npy, tutorial};
+use kenyon::io::mnist;
+use kenyon::tutorial::TrainedModel;
+use kenyon::{BackendChoice, SimConfig, load, tutorial};
 
 fn main() -> anyhow::Result<()> {
     let images: usize = match std::env::args().nth(1) {
         Some(n) => n.parse()?,
         None => 10_000,
     };
-    let (shape, ids) = npy::read_npy::<i32>("out/model/pn_kc_connectivity.npy".as_ref())?;
-    let (_, g) = npy::read_npy::<f32>("out/model/kc_mbon_g.npy".as_ref())?;
-    let s = shape.get(1).copied().unwrap_or(0);
-    let index = |v: &[i32]| v.iter().map(|&i| i as u32).collect::<Vec<_>>();
-    let mb = tutorial::mushroom_body_for_testing(index(&ids[..s]), index(&ids[s..]), g);
+    // The same checks as `kenyon test`: files of the wrong kind or shape are refused.
+    let mb = TrainedModel::load("out/model".as_ref())?.network();
     let built = mb.network.build(1)?;
     let mut sim = load(&built, BackendChoice::Auto, None, SimConfig::default())?;
     let data = mnist::load(&mnist::default_dir(), mnist::Split::Test)?;

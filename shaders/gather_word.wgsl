@@ -1,7 +1,7 @@
-// Joins a spike word from the invocations that share it (NeuronUpdateLayout::
-// InvocationPerQuad): each brings the bits of its own quads, and each gets the whole word
-// back. Workgroup memory starts at zero in every workgroup (WGSL guarantees it), and
-// each slot serves one word of one timestep of the block once. Only this layout uses it:
+// A piece of neuron_update.wgsl: joins a spike word from the invocations that share it
+// (NeuronUpdateStrategy::InvocationPerQuad): each brings the bits of its own quads, and
+// each gets the whole word back. Workgroup memory starts at zero in every workgroup (WGSL guarantees it), and
+// each slot serves one word of one timestep of the block once. Only this strategy uses it:
 // eight invocations per word, so a workgroup of 64 covers eight words.
 const WORDS_PER_WORKGROUP: u32 = 8u;
 var<workgroup> shared_words: array<atomic<u32>, WORDS_PER_WORKGROUP * BLOCK_STEPS>;

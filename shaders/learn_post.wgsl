@@ -1,19 +1,22 @@
-// STDP on postsynaptic spikes (twin: the second half of cpu::learn_stdp), after
-// learn_pre: every postsynaptic spike of the previous timestep updates the weights of its
-// column (its incoming synapses) against their sources' latest spike times. Each weight
-// belongs to one column, and the threads split a column between them. Batch size 1.
+// STDP on postsynaptic spikes (twin: src/cpu/kernels/learn_post.rs), after learn_pre:
+// every postsynaptic spike of the previous timestep updates the weights of its column
+// (its incoming synapses) against their sources' latest spike times (the rule:
+// src/model/stdp.wgsl). Each weight belongs to one column, and the threads split a column
+// between them. Batch size 1.
 
-//!include step_params.wgsl
-//!include stdp.wgsl
+{{shared/step_params}}
+{{shared/spike_ring}}
+{{stdp}}
 
-@group(0) @binding(1) var<storage, read> post_spikes: array<u32>;
-@group(0) @binding(2) var<storage, read> column_start: array<u32>;
-@group(0) @binding(3) var<storage, read> column_synapses: array<u32>;
-@group(0) @binding(4) var<storage, read> pre_of: array<u32>;
-@group(0) @binding(5) var<storage, read_write> g: array<f32>;
-@group(0) @binding(6) var<storage, read> last_spike_pre: array<f32>;
+@group(0) @binding({{binding}}) var<storage, read> post_spikes: array<u32>;
+@group(0) @binding({{binding}}) var<storage, read> column_start: array<u32>;
+@group(0) @binding({{binding}}) var<storage, read> column_synapses: array<u32>;
+@group(0) @binding({{binding}}) var<storage, read> pre_of: array<u32>;
+@group(0) @binding({{binding}}) var<storage, read_write> g: array<f32>;
+@group(0) @binding({{binding}}) var<storage, read> last_spike_pre: array<f32>;
 
 override WORDS_POST: u32;
+override SPIKE_SLOTS: u32;
 
 @compute @workgroup_size(64)
 fn main(
@@ -21,7 +24,7 @@ fn main(
     @builtin(num_workgroups) nwg: vec3<u32>,
 ) {
     let threads = nwg.x * 64u;
-    let previous = ((params.step + 1u) & 1u) * WORDS_POST;
+    let previous = previous_ring_slot(0u) * WORDS_POST;
     for (var w = 0u; w < WORDS_POST; w++) {
         var bits = post_spikes[previous + w];
         while bits != 0u {

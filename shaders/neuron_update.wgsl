@@ -1,47 +1,50 @@
-// Neuron update of one population (twin: cpu::neuron_update), assembled from pieces:
-// the neuron model (lif.wgsl or if.wgsl, each defining `neuron_model`), one
-// exp_curr.wgsl per incoming synapse group (DeltaCurr groups too, with its constants) and
-// one current_source.wgsl per current source.
+// Neuron update of one population (twin: src/cpu/kernels/neuron_update.rs), assembled
+// from pieces: the neuron model's (`neuron_model`, from src/model/neuron/), then per
+// incoming synapse group its synaptic input (synaptic_input.wgsl) and postsynaptic model
+// (src/model/exp_curr.wgsl, DeltaCurr groups too), and per current source its piece
+// (src/model/current_source.wgsl). Inputs are summed in the CPU's order: synapse groups,
+// then current sources.
 //
 // One dispatch covers every timestep of a block (StepParams.steps, at most BLOCK_STEPS):
 // each quad's state is loaded once, stays in registers for the block's timesteps and is
 // stored once, so a block of twenty timesteps costs little more memory traffic than one.
-// Only the synaptic input of each timestep (its own slot of in_syn_acc) is read per
+// Only the synaptic input of each timestep (its own slot of the accumulator) is read per
 // timestep.
 //
 // The 32 neurons of a spike word are updated four at a time (a quad, one `vec4`), by
-// INVOCATIONS_PER_WORD invocations (NeuronUpdateLayout): one, taking all eight quads in
+// INVOCATIONS_PER_WORD invocations (NeuronUpdateStrategy): one, taking all eight quads in
 // turn, suits software adapters, where each invocation and each memory access has a
 // fixed cost (lavapipe); eight, one quad each, joined by gather_word.wgsl, give a GPU
 // neighbouring invocations that read neighbouring `vec4`s. Either way each timestep's
 // word is written whole into the spike ring and the recording: nothing to clear.
 //
 // Dispatched as (ceil(WORDS * INVOCATIONS_PER_WORD / 64), BATCH): workgroup row y
-// updates batch entry y. Per neuron state is image-major with each entry padded to whole
-// words (entry * WORDS * 32 + neuron; the padding neurons are updated but never spike);
+// updates batch entry y. Per neuron state is entry-major with each entry padded to whole
+// words (entry * ACC_STRIDE + neuron; the padding neurons are updated but never spike);
 // spike words are [ring slot][entry][word] and the recording [recording step][entry]
 // [word], so the rows of a run read back in one copy.
 
-//!include step_params.wgsl
-//!neuron_model
-//!include fixed_point.wgsl
+{{shared/step_params}}
+{{shared/fixed_point}}
+{{shared/spike_ring}}
+{{shared/accumulator}}
+{{neuron_model}}
 
 override N: u32;
 override BATCH: u32;
 override WORDS: u32;
+// Neurons per batch entry in state: N padded to whole words (WORDS * 32).
+override ACC_STRIDE: u32;
 override INVOCATIONS_PER_WORD: u32;
-// Length of the ring of spike words: one slot per timestep of a block, and one for the
-// timestep before it, which the synapse update reads.
 override SPIKE_SLOTS: u32;
-const BLOCK_STEPS: u32 = {block_steps}u;
 
-@group(0) @binding(1) var<storage, read_write> v: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read_write> refrac_time: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read_write> spikes: array<u32>;
-//!recording_binding
+@group(0) @binding({{binding}}) var<storage, read_write> v: array<vec4<f32>>;
+@group(0) @binding({{binding}}) var<storage, read_write> refrac_time: array<vec4<f32>>;
+@group(0) @binding({{binding}}) var<storage, read_write> spikes: array<u32>;
+{{recording_binding}}
 
-//!pieces
-//!gather_word_piece
+{{inputs}}
+{{gather_word_piece}}
 
 @compute @workgroup_size(64)
 fn main(
@@ -52,28 +55,28 @@ fn main(
     let word = gid.x / INVOCATIONS_PER_WORD;
     let quads = 8u / INVOCATIONS_PER_WORD;
     let first_quad = gid.x % INVOCATIONS_PER_WORD * quads;
-    let batch = wid.y;
+    let entry = wid.y;
     let steps = params.steps;
     // This invocation's bits of each timestep's word.
     var bits: array<u32, BLOCK_STEPS>;
-//!block_inputs
+{{block_inputs}}
     // No early return: invocations sharing a word meet at a barrier.
     if word < WORDS {
         for (var m = first_quad; m < first_quad + quads; m++) {
-            let q = (batch * WORDS + word) * 8u + m;
+            let q = (entry * WORDS + word) * 8u + m;
             var v_q = v[q];
             var refrac_time_q = refrac_time[q];
-//!load_inputs
+{{load_inputs}}
             for (var j = 0u; j < steps; j++) {
                 var isyn = vec4(0.0);
-//!inputs
+{{add_inputs}}
                 let spiked = neuron_model(&v_q, &refrac_time_q, isyn);
                 bits[j] |= (select(0u, 1u, spiked.x) | select(0u, 2u, spiked.y)
                     | select(0u, 4u, spiked.z) | select(0u, 8u, spiked.w)) << (4u * m);
             }
             v[q] = v_q;
             refrac_time[q] = refrac_time_q;
-//!store_inputs
+{{store_inputs}}
         }
     }
     // Padding neurons past N never spike.
@@ -81,12 +84,12 @@ fn main(
     let padding = select(0xffffffffu, (1u << valid) - 1u, valid < 32u);
     for (var j = 0u; j < steps; j++) {
         var word_bits = bits[j];
-//!gather_word
+{{gather_word}}
         // One invocation per word writes it.
         if word < WORDS && gid.x % INVOCATIONS_PER_WORD == 0u {
             word_bits &= padding;
-            spikes[(((params.step + j) % SPIKE_SLOTS) * BATCH + batch) * WORDS + word] = word_bits;
-//!record
+            spikes[(ring_slot(j) * BATCH + entry) * WORDS + word] = word_bits;
+{{record}}
         }
     }
 }

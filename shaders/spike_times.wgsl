@@ -1,13 +1,15 @@
 // Latest spike time of every neuron of a population that plastic synapses connect
-// (twin: the start of cpu::threads::Worker::step): the previous timestep's spikes set
-// their neurons' time to that timestep's. Batch size 1. One thread per spike word.
+// (twin: src/cpu/kernels/spike_times.rs): the previous timestep's spikes set their
+// neurons' time to that timestep's. Batch size 1. One thread per spike word.
 
-//!include step_params.wgsl
+{{shared/step_params}}
+{{shared/spike_ring}}
 
-@group(0) @binding(1) var<storage, read> spikes: array<u32>;
-@group(0) @binding(2) var<storage, read_write> last_spike: array<f32>;
+@group(0) @binding({{binding}}) var<storage, read> spikes: array<u32>;
+@group(0) @binding({{binding}}) var<storage, read_write> last_spike: array<f32>;
 
 override WORDS: u32;
+override SPIKE_SLOTS: u32;
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -15,7 +17,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     if w >= WORDS {
         return;
     }
-    var bits = spikes[((params.step + 1u) & 1u) * WORDS + w];
+    var bits = spikes[previous_ring_slot(0u) * WORDS + w];
     while bits != 0u {
         last_spike[w * 32u + countTrailingZeros(bits)] = params.previous_time;
         bits &= bits - 1u;

@@ -10,8 +10,11 @@ pub const ADAPTER_ENV: &str = "KENYON_ADAPTER";
 /// What `kenyon` knows about an adapter.
 #[derive(Clone, Debug)]
 pub struct AdapterSummary {
+    /// The adapter's name, as its driver reports it.
     pub name: String,
+    /// The graphics API it is reached through.
     pub backend: wgpu::Backend,
+    /// Discrete, integrated, virtual or software (`Cpu`).
     pub device_type: wgpu::DeviceType,
 }
 
@@ -40,57 +43,6 @@ impl std::fmt::Display for AdapterSummary {
     }
 }
 
-/// How the neuron update spreads the 32 neurons of a spike word over invocations.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum NeuronUpdateLayout {
-    /// One invocation per word, eight `vec4`s one after another: few invocations, which
-    /// is what software adapters need (each invocation and each access has a fixed cost
-    /// on lavapipe).
-    InvocationPerWord,
-    /// One invocation per `vec4`, eight per word, joined through workgroup memory:
-    /// neighbouring invocations read neighbouring `vec4`s, as a GPU's memory wants.
-    InvocationPerQuad,
-}
-
-impl NeuronUpdateLayout {
-    /// Per word on software adapters, per quad on GPUs.
-    pub fn for_adapter(adapter: &AdapterSummary) -> Self {
-        if adapter.is_hardware() {
-            NeuronUpdateLayout::InvocationPerQuad
-        } else {
-            NeuronUpdateLayout::InvocationPerWord
-        }
-    }
-
-    /// Invocations that share one spike word.
-    pub fn invocations_per_word(self) -> u32 {
-        match self {
-            NeuronUpdateLayout::InvocationPerWord => 1,
-            NeuronUpdateLayout::InvocationPerQuad => 8,
-        }
-    }
-}
-
-/// Threads of a synapse-update workgroup on GPUs.
-pub const GPU_SYNAPSE_THREADS: u32 = 64;
-
-/// Threads of a synapse-update workgroup on software adapters. Every thread of a
-/// workgroup scans the presynaptic spike words, and llvmpipe runs each group of 8
-/// threads' loads as a loop over the SIMD lanes: 16 threads (8 measured the same) took
-/// lavapipe's tutorial batch 64 from 6.45-6.97 to 5.85-6.17 ms per image. Groups with
-/// rows long enough for a thread to reach llvmpipe's loop limit get more (see
-/// `synapse_plan` in gpu/mod.rs).
-pub const SOFTWARE_SYNAPSE_THREADS: u32 = 16;
-
-/// Threads per synapse-update workgroup for `adapter`.
-pub fn synapse_threads_for(adapter: &AdapterSummary) -> u32 {
-    if adapter.is_hardware() {
-        GPU_SYNAPSE_THREADS
-    } else {
-        SOFTWARE_SYNAPSE_THREADS
-    }
-}
-
 /// Preference order: discrete, integrated, virtual GPUs, then software adapters; among
 /// equals, Vulkan/Metal/DX12 before GL.
 fn rank(info: &wgpu::AdapterInfo) -> (u8, u8) {
@@ -110,8 +62,8 @@ fn rank(info: &wgpu::AdapterInfo) -> (u8, u8) {
 
 /// Held while instances and devices are opened, so one thread at a time does it: four
 /// test threads doing it at once on an H200 hung. With this lock (and no GL instance
-/// beside Vulkan) the GPU tests ran there at 16 threads without hanging; which of the two
-/// cured it was not isolated.
+/// beside Vulkan) the GPU tests have run there at 16 threads without hanging; which of
+/// the two cured it was not isolated.
 static OPENING: Mutex<()> = Mutex::new(());
 
 fn opening() -> std::sync::MutexGuard<'static, ()> {
@@ -153,20 +105,12 @@ pub fn hardware_adapter() -> Option<AdapterSummary> {
     list_adapters().into_iter().find(|a| a.is_hardware())
 }
 
-/// A device and queue, with wgpu errors collected instead of panicking.
+/// A device and queue on one adapter, with wgpu errors collected instead of panicking.
 pub struct GpuContext {
-    pub device: wgpu::Device,
-    pub queue: wgpu::Queue,
-    pub adapter: AdapterSummary,
-    pub limits: wgpu::Limits,
-    /// How simulations built on this context spread the neuron update over invocations;
-    /// chosen for the adapter, and the spikes don't depend on it.
-    pub neuron_update: NeuronUpdateLayout,
-    /// Threads per synapse-update workgroup ([`synapse_threads_for`] the adapter).
-    /// Simulations clamp it to the adapter's workgroup limits and, on software adapters,
-    /// raise it for groups whose rows are long enough for a thread to reach llvmpipe's
-    /// loop limit. Spikes don't depend on it.
-    pub synapse_threads: u32,
+    device: wgpu::Device,
+    queue: wgpu::Queue,
+    adapter: AdapterSummary,
+    limits: wgpu::Limits,
     errors: Arc<Mutex<Vec<String>>>,
 }
 
@@ -218,20 +162,35 @@ impl GpuContext {
                 v.push(e.to_string());
             }
         }));
-        let adapter = AdapterSummary::from_info(&info);
         Ok(GpuContext {
             device,
             queue,
-            neuron_update: NeuronUpdateLayout::for_adapter(&adapter),
-            synapse_threads: synapse_threads_for(&adapter),
-            adapter,
+            adapter: AdapterSummary::from_info(&info),
             limits,
             errors,
         })
     }
 
+    /// The adapter the device is on.
+    pub fn adapter(&self) -> &AdapterSummary {
+        &self.adapter
+    }
+
+    /// The device's limits: all the adapter has, not WebGPU's defaults.
+    pub fn limits(&self) -> &wgpu::Limits {
+        &self.limits
+    }
+
+    pub(crate) fn device(&self) -> &wgpu::Device {
+        &self.device
+    }
+
+    pub(crate) fn queue(&self) -> &wgpu::Queue {
+        &self.queue
+    }
+
     /// Turns any wgpu error raised since the last check into a [`GpuError`].
-    pub fn check_errors(&self) -> Result<(), GpuError> {
+    pub(crate) fn check_errors(&self) -> Result<(), GpuError> {
         let mut errors = self
             .errors
             .lock()
@@ -246,20 +205,12 @@ impl GpuContext {
     }
 
     /// Waits for one submission (and those before it), not for later ones.
-    pub fn wait_for(&self, submission: wgpu::SubmissionIndex) -> Result<(), GpuError> {
+    pub(crate) fn wait_for(&self, submission: wgpu::SubmissionIndex) -> Result<(), GpuError> {
         self.device
             .poll(wgpu::PollType::Wait {
                 submission_index: Some(submission),
                 timeout: None,
             })
-            .map_err(|e| GpuError::Wgpu(e.to_string()))?;
-        self.check_errors()
-    }
-
-    /// Waits for all submitted work.
-    pub fn wait(&self) -> Result<(), GpuError> {
-        self.device
-            .poll(wgpu::PollType::wait_indefinitely())
             .map_err(|e| GpuError::Wgpu(e.to_string()))?;
         self.check_errors()
     }

@@ -1,17 +1,69 @@
-//! Sparse connectivity, drawn on the host and stored as CSR rows by presynaptic neuron,
-//! the layout both backends propagate spikes along.
+//! Connectivity: how the user describes it ([`Connectivity`]), and how it is drawn on the
+//! host and stored as CSR rows by presynaptic neuron ([`SparseConnectivity`]), the layout
+//! both backends propagate spikes along.
 
 use rand_core::Rng;
 use rand_pcg::Pcg64;
+
+/// How a synapse group's connectivity is generated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Connectivity {
+    /// For every postsynaptic neuron, `num` presynaptic neurons drawn uniformly with
+    /// replacement (duplicates allowed and counted).
+    FixedNumberPreWithReplacement {
+        /// Synapses per postsynaptic neuron.
+        num: u32,
+    },
+    /// Every presynaptic neuron connects to every postsynaptic one.
+    Dense,
+    /// Exactly these synapses, `pre[i] -> post[i]` (e.g. connectivity saved by an earlier
+    /// run); their order within each presynaptic row is kept.
+    FromList {
+        /// Presynaptic index of every synapse.
+        pre: Vec<u32>,
+        /// Postsynaptic index of every synapse.
+        post: Vec<u32>,
+    },
+}
+
+impl Connectivity {
+    /// Draws the synapses of group number `group` between populations of `n_pre` and
+    /// `n_post` neurons, from the network's `seed` (only random kinds use it).
+    pub(crate) fn draw(
+        &self,
+        n_pre: u32,
+        n_post: u32,
+        seed: u64,
+        group: usize,
+    ) -> SparseConnectivity {
+        match self {
+            Connectivity::FixedNumberPreWithReplacement { num } => {
+                let mut rng = group_rng(seed, group);
+                fixed_number_pre_with_replacement(n_pre, n_post, *num, &mut rng)
+            }
+            Connectivity::Dense => dense(n_pre, n_post),
+            Connectivity::FromList { pre, post } => {
+                let pairs: Vec<(u32, u32)> =
+                    pre.iter().copied().zip(post.iter().copied()).collect();
+                SparseConnectivity::from_pairs(n_pre, n_post, &pairs)
+            }
+        }
+    }
+}
 
 /// Synapses of one group as compressed sparse rows: the targets of presynaptic neuron
 /// `i` are `targets[row_start[i]..row_start[i + 1]]`. A target listed twice is two
 /// synapses (connectivity drawn with replacement).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SparseConnectivity {
+    /// Presynaptic neurons: rows.
     pub n_pre: u32,
+    /// Postsynaptic neurons: the range of targets.
     pub n_post: u32,
+    /// Where each row starts in `targets`; `n_pre + 1` entries, the last one the number
+    /// of synapses.
     pub row_start: Vec<u32>,
+    /// Postsynaptic neuron of every synapse, row after row.
     pub targets: Vec<u32>,
 }
 
@@ -21,6 +73,7 @@ impl SparseConnectivity {
         self.targets.len()
     }
 
+    /// Whether there are no synapses.
     pub fn is_empty(&self) -> bool {
         self.targets.is_empty()
     }
@@ -107,14 +160,18 @@ pub(crate) fn uniform_below(rng: &mut Pcg64, n: u32) -> u32 {
 
 /// Synapses by postsynaptic neuron, for learning on postsynaptic spikes: the synapses
 /// into neuron `j` are `synapses[start[j]..start[j + 1]]` (indices into row order).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Columns {
+    /// Where each column starts in `synapses`; `n_post + 1` entries.
     pub start: Vec<u32>,
+    /// Synapse indices (into row order), column after column.
     pub synapses: Vec<u32>,
     /// Presynaptic neuron of every synapse, in row order.
     pub pre_of: Vec<u32>,
 }
 
 impl Columns {
+    /// The columns of `c`.
     pub fn new(c: &SparseConnectivity) -> Self {
         let mut start = vec![0u32; c.n_post as usize + 1];
         for &t in &c.targets {
@@ -139,6 +196,15 @@ impl Columns {
             synapses,
             pre_of,
         }
+    }
+
+    /// Longest column: the most synapses any postsynaptic neuron has.
+    pub fn max_column_length(&self) -> u32 {
+        self.start
+            .windows(2)
+            .map(|w| w[1] - w[0])
+            .max()
+            .unwrap_or(0)
     }
 }
 

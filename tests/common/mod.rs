@@ -1,7 +1,11 @@
-//! Helpers shared by the integration tests.
+//! Helpers shared by the integration tests. Each test binary takes this module in with
+//! `#[path = "../common/mod.rs"] mod common;`.
 #![allow(dead_code)]
 
-use kenyon::gpu::GpuContext;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use kenyon::{BuiltNetwork, CpuSimulation, SimConfig, Simulator};
 
 /// True where GPU tests must run: CI (CI=true) or KENYON_REQUIRE_GPU=1.
 pub fn gpu_required() -> bool {
@@ -9,49 +13,27 @@ pub fn gpu_required() -> bool {
     set("CI") || set("KENYON_REQUIRE_GPU")
 }
 
-/// A GPU context, or None (with a note on stderr) where no adapter exists and GPU tests
-/// aren't required. In CI a missing adapter fails the test instead of skipping it.
-pub fn gpu_context() -> Option<GpuContext> {
-    match GpuContext::new(None) {
-        Ok(ctx) => {
-            eprintln!("GPU tests run on {}", ctx.adapter);
-            Some(ctx)
-        }
-        Err(e) if gpu_required() => panic!("GPU tests are required here but no GPU is usable: {e}"),
-        Err(e) => {
-            eprintln!("SKIPPED: no usable GPU adapter ({e}); set up lavapipe to run this test");
-            None
-        }
+/// Runs `check` on a fresh CPU simulation of `built` and, where there is a GPU adapter
+/// (always in CI), on a fresh GPU simulation of it.
+pub fn on_every_backend(
+    built: &BuiltNetwork,
+    config: SimConfig,
+    mut check: impl FnMut(&mut dyn Simulator),
+) {
+    check(&mut CpuSimulation::new(built, config).unwrap());
+    #[cfg(feature = "gpu")]
+    if let Some(ctx) = gpu::context() {
+        check(&mut kenyon::GpuSimulation::new(ctx, built, config).unwrap());
     }
 }
 
-/// Both neuron-update layouts (`NeuronUpdateLayout`), so that each is tested on whatever
-/// adapter runs the tests; none where `gpu_context` gives no context.
-pub fn gpu_layouts() -> Vec<kenyon::gpu::NeuronUpdateLayout> {
-    use kenyon::gpu::NeuronUpdateLayout;
-    // Asked once per test binary: every context opened is a device created and dropped.
-    static AVAILABLE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    if !*AVAILABLE.get_or_init(|| gpu_context().is_some()) {
-        return Vec::new();
-    }
-    vec![
-        NeuronUpdateLayout::InvocationPerWord,
-        NeuronUpdateLayout::InvocationPerQuad,
-    ]
-}
-
-/// A GPU context whose simulations use `layout`, and the synapse-update workgroup that
-/// goes with it by default (per word, as on software adapters: 16 threads; per quad, as
-/// on GPUs: 64), so that every adapter runs both workgroup sizes too.
-pub fn gpu_context_with(layout: kenyon::gpu::NeuronUpdateLayout) -> GpuContext {
-    use kenyon::gpu::{GPU_SYNAPSE_THREADS, NeuronUpdateLayout, SOFTWARE_SYNAPSE_THREADS};
-    let mut ctx = gpu_context().expect("gpu_layouts found an adapter");
-    ctx.neuron_update = layout;
-    ctx.synapse_threads = match layout {
-        NeuronUpdateLayout::InvocationPerWord => SOFTWARE_SYNAPSE_THREADS,
-        NeuronUpdateLayout::InvocationPerQuad => GPU_SYNAPSE_THREADS,
-    };
-    ctx
+/// Whether GPU runs can be checked here: an adapter exists (always in CI, where a
+/// missing one fails instead), and kenyon was built with its GPU backend.
+pub fn gpu_available() -> bool {
+    #[cfg(feature = "gpu")]
+    return gpu::context().is_some();
+    #[cfg(not(feature = "gpu"))]
+    false
 }
 
 /// The largest absolute difference between two arrays of state.
@@ -80,4 +62,89 @@ pub fn assert_same_spikes(cpu: &kenyon::Recordings, gpu: &kenyon::Recordings, wh
         }
     }
     total
+}
+
+/// Runs the `kenyon` binary in `dir` with `args`, with no adapter or MNIST folder from
+/// the environment (`env` adds variables).
+pub fn run_kenyon(dir: &Path, args: &[&str], env: &[(&str, &Path)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_kenyon"));
+    command
+        .args(args)
+        .current_dir(dir)
+        .env_remove("KENYON_ADAPTER")
+        .env_remove("KENYON_MNIST_DIR");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command.output().expect("the kenyon binary runs")
+}
+
+/// stdout and stderr of a run, as text.
+pub fn text(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// GPU contexts and simulations for the tests.
+#[cfg(feature = "gpu")]
+pub mod gpu {
+    use kenyon::gpu::{
+        GPU_SYNAPSE_THREADS, GpuTuning, NeuronUpdateStrategy, SOFTWARE_SYNAPSE_THREADS,
+    };
+    use kenyon::{BuiltNetwork, GpuContext, GpuSimulation, SimConfig};
+
+    /// A GPU context, or None (with a note on stderr) where no adapter exists and GPU
+    /// tests aren't required. In CI a missing adapter fails the test instead of skipping.
+    pub fn context() -> Option<GpuContext> {
+        match GpuContext::new(None) {
+            Ok(ctx) => {
+                eprintln!("GPU tests run on {}", ctx.adapter());
+                Some(ctx)
+            }
+            Err(e) if super::gpu_required() => {
+                panic!("GPU tests are required here but no GPU is usable: {e}")
+            }
+            Err(e) => {
+                eprintln!("SKIPPED: no usable GPU adapter ({e}); set up lavapipe to run this test");
+                None
+            }
+        }
+    }
+
+    /// Both neuron-update strategies, so that each is tested on whatever adapter runs
+    /// the tests; none where [`context`] gives no context.
+    pub fn strategies() -> Vec<NeuronUpdateStrategy> {
+        // Asked once per test binary: every context opened is a device created and dropped.
+        static AVAILABLE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+        if !*AVAILABLE.get_or_init(|| context().is_some()) {
+            return Vec::new();
+        }
+        vec![
+            NeuronUpdateStrategy::InvocationPerWord,
+            NeuronUpdateStrategy::InvocationPerQuad,
+        ]
+    }
+
+    /// A GPU simulation of `built` whose neuron update uses `strategy`, with the
+    /// synapse-update workgroup that goes with it by default (per word, as on software
+    /// adapters: 16 threads; per quad, as on GPUs: 64), so that every adapter runs both
+    /// workgroup sizes too.
+    pub fn simulation(
+        strategy: NeuronUpdateStrategy,
+        built: &BuiltNetwork,
+        config: SimConfig,
+    ) -> GpuSimulation {
+        let ctx = context().expect("strategies() found an adapter");
+        let synapse_threads = match strategy {
+            NeuronUpdateStrategy::InvocationPerWord => SOFTWARE_SYNAPSE_THREADS,
+            NeuronUpdateStrategy::InvocationPerQuad => GPU_SYNAPSE_THREADS,
+        };
+        let tuning = GpuTuning {
+            neuron_update: strategy,
+            synapse_threads,
+        };
+        GpuSimulation::with_tuning(ctx, built, config, tuning).unwrap()
+    }
 }

@@ -1,7 +1,0 @@
-// The tutorial's current source {k}: injectCurrent(magnitude). `q` indexes four neurons
-// of one batch entry (see neuron_update.wgsl).
-@group(0) @binding({binding}) var<storage, read> magnitude_{k}: array<vec4<f32>>;
-
-fn current_source_{k}(q: u32) -> vec4<f32> {
-    return magnitude_{k}[q];
-}

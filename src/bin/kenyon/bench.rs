@@ -1,0 +1,222 @@
+//! `kenyon bench`: the tutorial network timed per stimulus on each backend and batch size.
+
+use std::time::Instant;
+
+use anyhow::{Result, bail};
+use clap::{Args, ValueEnum};
+
+use crate::args::{Backend, NetworkArgs, SourceArgs};
+use kenyon::io::mnist::{self, Split};
+use kenyon::tutorial::{self, MushroomBody, TutorialError};
+use kenyon::{Simulator, tutorial::PRESENT_STEPS};
+
+#[derive(Args, Clone)]
+pub(crate) struct BenchArgs {
+    /// Images timed per backend and batch size (after one warm-up batch); rounded up to
+    /// at least two whole batches.
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..))]
+    images: u32,
+    /// Timed runs per row; the row shows the median.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
+    repeat: u32,
+    /// Batch sizes to time, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "1,8,64,256", value_parser = clap::value_parser!(u32).range(1..=65_535))]
+    batch: Vec<u32>,
+    /// Backends to time.
+    #[arg(long, value_enum, default_value_t = BenchBackends::All)]
+    backend: BenchBackends,
+    /// How the GPU's neuron update spreads each spike word's 32 neurons over invocations
+    /// (to time the strategies against each other; spikes don't depend on it).
+    #[arg(long, value_enum, default_value_t = NeuronUpdateArg::Auto)]
+    neuron_update: NeuronUpdateArg,
+    #[command(flatten)]
+    source: SourceArgs,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum BenchBackends {
+    /// The CPU and, if wgpu sees any adapter, the GPU.
+    All,
+    Cpu,
+    Gpu,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum NeuronUpdateArg {
+    /// Per word on software adapters, per quad on GPUs.
+    Auto,
+    /// One invocation per spike word (32 neurons).
+    PerWord,
+    /// One invocation per four neurons, eight per word.
+    PerQuad,
+}
+
+pub(crate) fn bench(args: &BenchArgs) -> Result<()> {
+    let currents = bench_currents(args)?;
+    println!(
+        "tutorial PN -> KC network, {} timesteps per image, seed {}; wall-clock time from the first \
+         image in to the last recording out, median of {} runs after one warm-up batch",
+        PRESENT_STEPS, args.source.seed, args.repeat
+    );
+    println!(
+        "{:<64} {:>6} {:>7} {:>10} {:>10} {:>12}",
+        "backend", "batch", "images", "ms/image", "images/s", "us/timestep"
+    );
+    for backend in backends(args) {
+        for &batch in &args.batch {
+            let network = NetworkArgs {
+                backend,
+                batch,
+                gain_control: false,
+                source: args.source.clone(),
+            };
+            let (mb, mut sim, description) = load(args, &network)?;
+            let images = bench_images(args.images, batch);
+            let secs = time(
+                sim.as_mut(),
+                &mb,
+                &currents,
+                batch as usize,
+                images,
+                args.repeat,
+            )?;
+            let batches = images.div_ceil(batch as usize);
+            println!(
+                "{:<64} {:>6} {:>7} {:>10.3} {:>10.1} {:>12.2}",
+                description,
+                batch,
+                images,
+                secs * 1e3 / images as f64,
+                images as f64 / secs,
+                secs * 1e6 / (batches as f64 * f64::from(PRESENT_STEPS))
+            );
+        }
+    }
+    println!("us/timestep: wall-clock time per timestep of a whole batch");
+    Ok(())
+}
+
+/// The input currents of every image any row uses.
+fn bench_currents(args: &BenchArgs) -> Result<Vec<Vec<f32>>> {
+    let data = args.source.mnist(Split::Train)?;
+    // Each batch size rounds the image count up to whole batches: load what the one
+    // needing the most uses.
+    let (most, needs_most) = args
+        .batch
+        .iter()
+        .map(|&batch| (bench_images(args.images, batch), batch))
+        .max()
+        .unwrap_or((0, 1));
+    if data.images.len() < most {
+        bail!(
+            "benchmarking batch size {needs_most} uses {most} images but the training set has {}",
+            data.images.len()
+        );
+    }
+    Ok((0..most)
+        .filter_map(|i| data.images.image(i))
+        .map(|p| mnist::input_currents(p, mnist::INPUT_SCALE))
+        .collect())
+}
+
+/// The backends to time: the CPU, and the GPU where asked for or where there is one.
+fn backends(args: &BenchArgs) -> Vec<Backend> {
+    match args.backend {
+        BenchBackends::Cpu => vec![Backend::Cpu],
+        BenchBackends::Gpu => vec![Backend::Gpu],
+        BenchBackends::All => {
+            let mut v = vec![Backend::Cpu];
+            if args.source.adapter.is_some() || gpu_present() {
+                v.push(Backend::Gpu);
+            }
+            v
+        }
+    }
+}
+
+#[cfg(feature = "gpu")]
+fn gpu_present() -> bool {
+    !kenyon::gpu::list_adapters().is_empty()
+}
+
+#[cfg(not(feature = "gpu"))]
+fn gpu_present() -> bool {
+    false
+}
+
+/// The network of one row, loaded, and the row's description of its backend.
+fn load(
+    args: &BenchArgs,
+    network: &NetworkArgs,
+) -> Result<(MushroomBody, Box<dyn Simulator>, String)> {
+    #[cfg(feature = "gpu")]
+    if let (Backend::Gpu, Some((strategy, tag))) = (network.backend, chosen_strategy(args)) {
+        let mb = network.tutorial_network();
+        let built = crate::args::build(&mb, &network.source, "tutorial network")?;
+        let ctx = kenyon::GpuContext::new(network.source.adapter.as_deref())?;
+        let tuning = kenyon::gpu::GpuTuning {
+            neuron_update: strategy,
+            ..kenyon::gpu::GpuTuning::for_adapter(ctx.adapter())
+        };
+        let sim = kenyon::GpuSimulation::with_tuning(ctx, &built, network.config(), tuning)?;
+        let description = sim.description() + tag;
+        return Ok((mb, Box::new(sim), description));
+    }
+    #[cfg(not(feature = "gpu"))]
+    if args.neuron_update != NeuronUpdateArg::Auto {
+        bail!("--neuron-update: {}", kenyon::SimError::NoGpuBackend);
+    }
+    let (mb, _, sim) = network.load()?;
+    let description = sim.description();
+    Ok((mb, sim, description))
+}
+
+/// The neuron-update strategy `--neuron-update` asks for, and its tag in the table.
+#[cfg(feature = "gpu")]
+fn chosen_strategy(args: &BenchArgs) -> Option<(kenyon::gpu::NeuronUpdateStrategy, &'static str)> {
+    use kenyon::gpu::NeuronUpdateStrategy;
+    match args.neuron_update {
+        NeuronUpdateArg::Auto => None,
+        NeuronUpdateArg::PerWord => Some((NeuronUpdateStrategy::InvocationPerWord, " [per word]")),
+        NeuronUpdateArg::PerQuad => Some((NeuronUpdateStrategy::InvocationPerQuad, " [per quad]")),
+    }
+}
+
+/// The median of `repeat` timed runs of `images` images (after a warm-up batch, where
+/// shader compilation and first-touch allocation happen), in seconds.
+fn time(
+    sim: &mut dyn Simulator,
+    mb: &MushroomBody,
+    currents: &[Vec<f32>],
+    batch: usize,
+    images: usize,
+    repeat: u32,
+) -> Result<f64> {
+    let mut run = |count: usize| {
+        tutorial::present_all(
+            &mut *sim,
+            mb,
+            count,
+            |k| Ok::<_, TutorialError>(currents[k].clone()),
+            |_, responses| {
+                std::hint::black_box(responses);
+                Ok(())
+            },
+        )
+    };
+    run(batch)?;
+    let mut times = Vec::new();
+    for _ in 0..repeat {
+        let t = Instant::now();
+        run(images)?;
+        times.push(t.elapsed().as_secs_f64());
+    }
+    times.sort_by(f64::total_cmp);
+    Ok(times[times.len() / 2])
+}
+
+/// Images a bench row times: at least `requested`, and at least two whole batches.
+fn bench_images(requested: u32, batch: u32) -> usize {
+    let batches = u64::from(requested.div_ceil(batch).max(2));
+    usize::try_from(batches * u64::from(batch)).unwrap_or(usize::MAX)
+}

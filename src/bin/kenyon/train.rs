@@ -1,0 +1,102 @@
+//! `kenyon train`: tutorial part 4, one pass over the training images with the KC -> MBON
+//! synapses learning by STDP, saved as a model folder.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use clap::Args;
+
+use crate::args::{Backend, SourceArgs, build_and_load, check_count, progress_bar};
+use kenyon::io::mnist::{self, Split};
+use kenyon::tutorial::{self, MODEL_CONNECTIVITY, MODEL_WEIGHTS, TrainedModel};
+use kenyon::{SimConfig, plot};
+
+/// File of the weights' histogram in a model folder (not read back).
+const MODEL_HISTOGRAM: &str = "kc_mbon_g_histogram.png";
+
+#[derive(Args, Clone)]
+pub(crate) struct TrainArgs {
+    /// Folder for the trained model: kc_mbon_g.npy (float32, 20000 x 10), the PN -> KC
+    /// synapses pn_kc_connectivity.npy (int32, 2 x S) and a histogram of the weights.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Training images to learn from, in order from the first (the tutorial uses all 60 000).
+    #[arg(long, default_value_t = 60_000, value_parser = clap::value_parser!(u32).range(1..))]
+    images: u32,
+    /// Backend to learn on (learning runs with batch size 1, one image after another).
+    #[arg(long, value_enum, default_value_t = Backend::Auto)]
+    backend: Backend,
+    #[command(flatten)]
+    source: SourceArgs,
+}
+
+pub(crate) fn train(args: &TrainArgs) -> Result<()> {
+    let data = args.source.mnist(Split::Train)?;
+    let n = args.images as usize;
+    check_count(n, &data, "training")?;
+    let mb = tutorial::mushroom_body_for_training();
+    let config = SimConfig {
+        threads: args.source.threads,
+        ..SimConfig::DEFAULT
+    };
+    let (built, mut sim) =
+        build_and_load(&mb, &args.source, args.backend, config, "training network")?;
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("creating the model folder {}", args.out.display()))?;
+    println!(
+        "training on {n} images (seed {}) on {}",
+        args.source.seed,
+        sim.description()
+    );
+    let bar = progress_bar(n as u64);
+    let t = Instant::now();
+    let mut kc_active = 0u64;
+    for i in 0..n {
+        let pixels = data.images.image(i).context("image index out of range")?;
+        let currents = mnist::input_currents(pixels, mnist::INPUT_SCALE);
+        let r = tutorial::present_training(sim.as_mut(), &mb, &currents, data.labels[i])
+            .with_context(|| format!("training on image {i}"))?;
+        kc_active += u64::from(r.kc.active_neurons());
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    let secs = t.elapsed().as_secs_f64();
+    let output = mb
+        .output
+        .context("the training network has no output neurons")?;
+    let g = sim.read_weights(output.kc_mbon)?;
+    let pn_kc = &built.synapse_groups[mb.pn_kc.index()].connectivity;
+    TrainedModel::new(pn_kc, g.clone()).save(&args.out)?;
+    plot_weights(&args.out.join(MODEL_HISTOGRAM), &g, n)?;
+    let nonzero = g.iter().filter(|&&w| w > 0.0).count();
+    println!(
+        "{n} images in {secs:.1} s ({:.2} ms per image), mean {:.0} KC active; {nonzero} of {} weights above 0, max {:.4}",
+        secs * 1e3 / n as f64,
+        kc_active as f64 / n as f64,
+        g.len(),
+        g.iter().copied().fold(0.0f32, f32::max)
+    );
+    println!(
+        "model written to {} ({MODEL_WEIGHTS}, {MODEL_CONNECTIVITY}, {MODEL_HISTOGRAM})",
+        args.out.display()
+    );
+    Ok(())
+}
+
+/// The histogram of the learned weights after `n` images. Most weights stay at 0 (KCs
+/// that never fired with a digit's teacher): it plots the rest.
+fn plot_weights(path: &Path, g: &[f32], n: usize) -> Result<()> {
+    let zeros = g.iter().filter(|&&w| w == 0.0).count();
+    let learned: Vec<f32> = g.iter().copied().filter(|&w| w != 0.0).collect();
+    if !learned.is_empty() {
+        plot::histogram_png(
+            path,
+            &format!("KC -> MBON weights above 0 after {n} images ({zeros} at 0)"),
+            "g",
+            &learned,
+            50,
+        )?;
+    }
+    Ok(())
+}

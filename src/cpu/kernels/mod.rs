@@ -1,0 +1,42 @@
+//! The CPU's kernel stages, each the twin of the WGSL kernel of the same name in
+//! `shaders/`: the same arithmetic in the same order, so both backends give the same
+//! spikes.
+
+mod learn_post;
+mod learn_pre;
+mod neuron_update;
+mod pack;
+mod propagate_spikes;
+mod spike_times;
+
+pub(crate) use learn_post::learn_post;
+pub(crate) use learn_pre::learn_pre;
+pub(crate) use neuron_update::{ExpCurrSlice, NeuronInputs, neuron_update};
+pub(crate) use propagate_spikes::{Weights, propagate_spikes};
+pub(crate) use spike_times::spike_times;
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+/// An f32 kept in an atomic (weights and spike times threads share).
+#[inline]
+pub(crate) fn load_f32(a: &AtomicU32) -> f32 {
+    f32::from_bits(a.load(Ordering::Relaxed))
+}
+
+/// Stores an f32 into an atomic (see [`load_f32`]).
+#[inline]
+pub(crate) fn store_f32(a: &AtomicU32, v: f32) {
+    a.store(v.to_bits(), Ordering::Relaxed);
+}
+
+/// Calls `f` with the index of every set bit of `words`, in order.
+#[inline]
+pub(crate) fn for_each_spike(words: &[AtomicU32], mut f: impl FnMut(u32)) {
+    for (w, word) in words.iter().enumerate() {
+        let mut bits = word.load(Ordering::Relaxed);
+        while bits != 0 {
+            f((w * 32) as u32 + bits.trailing_zeros());
+            bits &= bits - 1;
+        }
+    }
+}

@@ -1,0 +1,216 @@
+//! What one thread does in a run of timesteps: the step loop over its own pieces of the
+//! state. Everything a thread touches mutably was split off with safe borrows before the
+//! loop started (`split.rs`), so the loop allocates nothing and takes no locks; spike words
+//! are shared as atomics.
+
+use std::sync::atomic::AtomicU32;
+
+use super::barrier::SpinBarrier;
+use crate::cpu::kernels::{
+    ExpCurrSlice, NeuronInputs, Weights, learn_post, learn_pre, neuron_update, propagate_spikes,
+    spike_times,
+};
+use crate::model::{BuiltNetwork, BuiltSynapseGroup};
+use crate::sim::{time_of, words_per_step};
+
+/// One population slice in one batch entry.
+pub(super) struct PopulationSlice<'a> {
+    pub entry: usize,
+    /// First neuron (a multiple of 32).
+    pub lo: usize,
+    pub v: &'a mut [f32],
+    pub refrac_time: &'a mut [f32],
+}
+
+/// What every thread reads.
+pub(super) struct Shared<'a> {
+    pub net: &'a BuiltNetwork,
+    pub batch: usize,
+    pub recording_steps: usize,
+    pub spikes: Vec<&'a [AtomicU32]>,
+    pub recording: Vec<Option<&'a [AtomicU32]>>,
+    /// Per synapse group, its position among its target population's incoming groups.
+    pub position_in_post: Vec<usize>,
+    /// Per synapse group, its per-synapse weights (f32 bits).
+    pub synapse_g: Vec<Option<&'a [AtomicU32]>>,
+    /// Per population, the time of each neuron's latest spike, where tracked.
+    pub last_spike: Vec<Option<&'a [AtomicU32]>>,
+}
+
+impl Shared<'_> {
+    /// The spike words of population `p`'s timestep slot `slot` (0 or 1) in `entry`.
+    fn spike_words(&self, p: usize, slot: usize, entry: usize) -> &[AtomicU32] {
+        let words = words_per_step(self.net.populations[p].size);
+        let at = (slot * self.batch + entry) * words;
+        &self.spikes[p][at..at + words]
+    }
+}
+
+/// One thread's share of the state: pieces indexed `[population][task]`, where a task
+/// is one (batch entry, slice) pair.
+pub(super) struct Worker<'a> {
+    pub populations: Vec<Vec<PopulationSlice<'a>>>,
+    /// `[post population][task][incoming group]`.
+    pub exp_curr: Vec<Vec<Vec<ExpCurrSlice<'a>>>>,
+    /// `[population][task][current source]`.
+    pub magnitudes: Vec<Vec<Vec<&'a [f32]>>>,
+}
+
+/// The tasks a worker runs in one go, and the run of timesteps.
+#[derive(Clone)]
+pub(super) struct Run {
+    /// Timestep of the run's first step.
+    pub start: u64,
+    /// Recording row of the run's first step.
+    pub first_slot: usize,
+    pub steps: u32,
+}
+
+impl Worker<'_> {
+    /// Number of (batch entry, slice) tasks this worker has.
+    pub fn tasks(&self) -> usize {
+        self.populations.first().map_or(0, Vec::len)
+    }
+
+    /// Sets the state of task `task` to its initial values.
+    pub fn reset(&mut self, net: &BuiltNetwork, task: usize) {
+        for (p, pop) in net.populations.iter().enumerate() {
+            let slice = &mut self.populations[p][task];
+            slice.v.fill(pop.init.v);
+            slice.refrac_time.fill(pop.init.refrac_time);
+            for input in &mut self.exp_curr[p][task] {
+                input.in_syn.fill(0.0);
+                input.in_syn_acc.fill(0);
+                input.stamps.fill(0);
+            }
+        }
+    }
+
+    /// The run's timesteps for tasks `tasks`, waiting at `barrier` after each.
+    pub fn run(
+        &mut self,
+        shared: &Shared<'_>,
+        run: &Run,
+        tasks: std::ops::Range<usize>,
+        barrier: Option<&SpinBarrier>,
+    ) {
+        for k in 0..run.steps {
+            let timestep = run.start + u64::from(k);
+            self.step(shared, timestep, run.first_slot + k as usize, tasks.clone());
+            if let Some(barrier) = barrier {
+                barrier.wait();
+            }
+        }
+    }
+
+    /// One timestep of tasks `tasks` (indices into this worker's pieces).
+    fn step(
+        &mut self,
+        shared: &Shared<'_>,
+        timestep: u64,
+        record_slot: usize,
+        tasks: std::ops::Range<usize>,
+    ) {
+        let current = (timestep & 1) as usize;
+        let previous = current ^ 1;
+        // Plastic synapses need the time of every neuron's latest spike: record the
+        // previous timestep's (batch size 1, one thread).
+        if timestep > 0 {
+            let t_previous = time_of(timestep - 1, shared.net.dt);
+            for (p, st) in shared.last_spike.iter().enumerate() {
+                if let Some(st) = st {
+                    spike_times(shared.spike_words(p, previous, 0), st, t_previous);
+                }
+            }
+        }
+        let t = time_of(timestep, shared.net.dt);
+        for (g, group) in shared.net.synapse_groups.iter().enumerate() {
+            self.synapse_update(shared, g, group, previous, tasks.clone());
+            learn(shared, g, group, previous, t);
+        }
+        for (p, pop) in shared.net.populations.iter().enumerate() {
+            let words = words_per_step(pop.size);
+            for ((slice, exp_curr), magnitudes) in self.populations[p][tasks.clone()]
+                .iter_mut()
+                .zip(&mut self.exp_curr[p][tasks.clone()])
+                .zip(&self.magnitudes[p][tasks.clone()])
+            {
+                let first = slice.lo / 32;
+                let n_words = slice.v.len().div_ceil(32);
+                let at = (current * shared.batch + slice.entry) * words + first;
+                let record_words = shared.recording[p].map(|r| {
+                    let at = (slice.entry * shared.recording_steps + record_slot) * words + first;
+                    &r[at..at + n_words]
+                });
+                neuron_update(
+                    &pop.neuron,
+                    slice.v,
+                    slice.refrac_time,
+                    &mut NeuronInputs {
+                        exp_curr,
+                        magnitudes,
+                    },
+                    &shared.spikes[p][at..at + n_words],
+                    record_words,
+                );
+            }
+        }
+    }
+
+    /// Synapse update of group `g`: the previous timestep's spikes, into this thread's
+    /// slices of its targets.
+    fn synapse_update(
+        &mut self,
+        shared: &Shared<'_>,
+        g: usize,
+        group: &BuiltSynapseGroup,
+        previous: usize,
+        tasks: std::ops::Range<usize>,
+    ) {
+        if !group.drives_post {
+            return;
+        }
+        let weights = weights_of(shared, g, group);
+        let k = shared.position_in_post[g];
+        for (slice, inputs) in self.populations[group.post][tasks.clone()]
+            .iter()
+            .zip(&mut self.exp_curr[group.post][tasks])
+        {
+            let input = &mut inputs[k];
+            propagate_spikes(
+                &group.connectivity,
+                weights,
+                shared.spike_words(group.pre, previous, slice.entry),
+                slice.lo,
+                input.in_syn_acc,
+                input.stamps,
+            );
+        }
+    }
+}
+
+fn weights_of<'a>(shared: &Shared<'a>, g: usize, group: &'a BuiltSynapseGroup) -> Weights<'a> {
+    match shared.synapse_g[g] {
+        Some(g) => Weights::PerSynapse(g, &group.weight),
+        None => Weights::Constant(group.weight.weight_fixed),
+    }
+}
+
+/// STDP of group `g` in the synapse update of the timestep at time `t`: presynaptic
+/// spikes first, then postsynaptic ones (batch size 1, one thread).
+fn learn(shared: &Shared<'_>, g: usize, group: &BuiltSynapseGroup, previous: usize, t: f32) {
+    let (Some(rule), Some(columns), Some(weights)) =
+        (&group.stdp, group.columns.as_ref(), shared.synapse_g[g])
+    else {
+        return;
+    };
+    let (Some(st_pre), Some(st_post)) =
+        (shared.last_spike[group.pre], shared.last_spike[group.post])
+    else {
+        return;
+    };
+    let pre_spikes = shared.spike_words(group.pre, previous, 0);
+    learn_pre(rule, &group.connectivity, weights, t, pre_spikes, st_post);
+    let post_spikes = shared.spike_words(group.post, previous, 0);
+    learn_post(rule, columns, weights, t, post_spikes, st_pre);
+}

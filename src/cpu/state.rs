@@ -1,0 +1,108 @@
+//! The CPU backend's state: every array a run of timesteps reads and writes, laid out
+//! entry-major (`[batch entry][neuron]`) like the GPU's.
+
+use std::sync::atomic::AtomicU32;
+
+use crate::model::{BuiltPopulation, BuiltSynapseGroup, NEVER_SPIKED};
+use crate::sim::words_per_step;
+
+/// The state of one population, for every batch entry.
+pub(crate) struct PopulationState {
+    /// `[entry][neuron]`.
+    pub v: Vec<f32>,
+    /// `[entry][neuron]`.
+    pub refrac_time: Vec<f32>,
+    /// Spike words of the last two timesteps, `[timestep & 1][entry][word]`: the neuron
+    /// update writes this timestep's slot while the synapse update reads the other one.
+    /// Atomics only so threads can share them; every access is a plain relaxed load or
+    /// store, ordered by the barrier between timesteps.
+    pub spikes: Vec<AtomicU32>,
+    /// Spike words `[entry][recording step][word]`, when recording is on.
+    pub recording: Option<Vec<AtomicU32>>,
+    /// Time of each neuron's most recent spike (f32 bits; [`NEVER_SPIKED`] since the
+    /// last reset), for populations that plastic synapses connect.
+    pub last_spike: Option<Vec<AtomicU32>>,
+}
+
+impl PopulationState {
+    /// Population `pop` in its initial state, for `batch` entries and `recording_steps`
+    /// timesteps of recording; `tracked` if it needs spike times.
+    pub fn new(pop: &BuiltPopulation, batch: usize, recording_steps: usize, tracked: bool) -> Self {
+        let n = pop.size as usize;
+        let words = words_per_step(pop.size);
+        PopulationState {
+            v: vec![pop.init.v; n * batch],
+            refrac_time: vec![pop.init.refrac_time; n * batch],
+            spikes: zeroed_atomics(2 * batch * words),
+            recording: pop
+                .spike_recording
+                .then(|| zeroed_atomics(batch * recording_steps * words)),
+            last_spike: tracked.then(|| never_spiked(n * batch)),
+        }
+    }
+
+    /// Clears what the reset clears at once: spikes still to be delivered and spike
+    /// times. `V` and `RefracTime` are reset by the threads of the next run.
+    pub fn clear_spikes(&mut self) {
+        for w in self.spikes.iter_mut() {
+            *w.get_mut() = 0;
+        }
+        for st in self.last_spike.iter_mut().flatten() {
+            *st.get_mut() = NEVER_SPIKED.to_bits();
+        }
+    }
+}
+
+/// The postsynaptic state of one synapse group, `[entry][target neuron]`.
+pub(crate) struct SynapseState {
+    /// `inSyn`.
+    pub in_syn: Vec<f32>,
+    /// This timestep's input in fixed-point units (see `FixedPointWeight`).
+    pub in_syn_acc: Vec<i32>,
+    /// `[entry][word]`: nonzero where the synapse update stamped a word as having input
+    /// in `in_syn_acc`, so the neuron update reads the accumulator only there.
+    pub stamps: Vec<u8>,
+    /// Per-synapse weights (f32 bits, row order), shared by the batch.
+    pub g: Option<Vec<AtomicU32>>,
+}
+
+impl SynapseState {
+    /// Group `group` into a population of `post_size`, for `batch` entries.
+    pub fn new(group: &BuiltSynapseGroup, post_size: u32, batch: usize) -> Self {
+        let n = post_size as usize * batch;
+        SynapseState {
+            in_syn: vec![0.0; n],
+            in_syn_acc: vec![0; n],
+            stamps: vec![0; words_per_step(post_size) * batch],
+            g: group
+                .synapse_g
+                .as_ref()
+                .map(|g| g.iter().map(|w| AtomicU32::new(w.to_bits())).collect()),
+        }
+    }
+
+    /// Back to no input.
+    pub fn reset(&mut self) {
+        self.in_syn.fill(0.0);
+        self.in_syn_acc.fill(0);
+        self.stamps.fill(0);
+    }
+}
+
+fn never_spiked(n: usize) -> Vec<AtomicU32> {
+    (0..n)
+        .map(|_| AtomicU32::new(NEVER_SPIKED.to_bits()))
+        .collect()
+}
+
+fn zeroed_atomics(n: usize) -> Vec<AtomicU32> {
+    (0..n).map(|_| AtomicU32::new(0)).collect()
+}
+
+/// A recording buffer's words as plain `u32`s, for a plain (vectorised) copy rather than
+/// one atomic load per word.
+pub(crate) fn plain_words(words: &mut [AtomicU32]) -> &[u32] {
+    // SAFETY: AtomicU32 has the size, alignment and bit validity of u32, and the
+    // exclusive borrow rules out any atomic access while the plain view lives.
+    unsafe { std::slice::from_raw_parts(words.as_ptr().cast::<u32>(), words.len()) }
+}

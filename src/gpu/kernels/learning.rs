@@ -1,0 +1,90 @@
+//! The learning kernels of plastic synapse groups: latest spike times
+//! (`shaders/spike_times.wgsl`) and STDP on presynaptic and postsynaptic spikes
+//! (`shaders/learn_pre.wgsl`, `shaders/learn_post.wgsl`), with the rule's WGSL piece from
+//! `src/model/stdp.wgsl`.
+
+use super::{KernelSpec, Shape, bindings, constants};
+use crate::gpu::plan::BufferId;
+use crate::gpu::shaders::{self, TemplateError};
+use crate::model::{BuiltNetwork, StdpConstants};
+use crate::sim::words_per_step;
+
+/// Threads of a spike-time or learning workgroup (their kernels declare the same).
+const LEARNING_WORKGROUP: u32 = 64;
+
+/// The kernel recording the latest spike time of population `p`'s neurons.
+pub(crate) fn spike_times(
+    net: &BuiltNetwork,
+    p: usize,
+    shape: Shape,
+) -> Result<KernelSpec, TemplateError> {
+    let pop = &net.populations[p];
+    let words = words_per_step(pop.size) as u32;
+    Ok(KernelSpec {
+        label: format!("spike_times[{}]", pop.name),
+        source: shaders::finish(shaders::SPIKE_TIMES, &[])?,
+        constants: constants([("WORDS", words), ("SPIKE_SLOTS", shape.spike_slots)]),
+        bindings: bindings(&[
+            ("params", BufferId::StepParams),
+            ("spikes", BufferId::Spikes(p)),
+            ("last_spike", BufferId::LastSpike(p)),
+        ]),
+        workgroups: words.div_ceil(LEARNING_WORKGROUP),
+    })
+}
+
+/// The two STDP kernels of plastic group `g` with rule `rule`: on presynaptic, then on
+/// postsynaptic spikes. `max_workgroups` bounds the second's dispatch.
+pub(crate) fn stdp(
+    net: &BuiltNetwork,
+    g: usize,
+    rule: &StdpConstants,
+    shape: Shape,
+    max_workgroups: u32,
+) -> Result<(KernelSpec, KernelSpec), TemplateError> {
+    let s = &net.synapse_groups[g];
+    let words = |p: usize| words_per_step(net.populations[p].size) as u32;
+    let (words_pre, words_post) = (words(s.pre), words(s.post));
+    let rule_constants = || {
+        let mut c = constants(rule.wgsl_constants());
+        c.extend(constants([("SPIKE_SLOTS", shape.spike_slots)]));
+        c
+    };
+    let mut pre_constants = rule_constants();
+    pre_constants.extend(constants([("WORDS_PRE", words_pre)]));
+    let learn_pre = KernelSpec {
+        label: format!("learn_pre[{}]", s.name),
+        source: shaders::finish(shaders::LEARN_PRE, &[("stdp", StdpConstants::WGSL)])?,
+        constants: pre_constants,
+        bindings: bindings(&[
+            ("params", BufferId::StepParams),
+            ("pre_spikes", BufferId::Spikes(s.pre)),
+            ("row_start", BufferId::RowStart(g)),
+            ("targets", BufferId::Targets(g)),
+            ("g", BufferId::Weights(g)),
+            ("last_spike_post", BufferId::LastSpike(s.post)),
+        ]),
+        workgroups: words_pre.div_ceil(LEARNING_WORKGROUP),
+    };
+    let longest = s.columns.as_ref().map_or(0, |c| c.max_column_length());
+    let mut post_constants = rule_constants();
+    post_constants.extend(constants([("WORDS_POST", words_post)]));
+    let learn_post = KernelSpec {
+        label: format!("learn_post[{}]", s.name),
+        source: shaders::finish(shaders::LEARN_POST, &[("stdp", StdpConstants::WGSL)])?,
+        constants: post_constants,
+        bindings: bindings(&[
+            ("params", BufferId::StepParams),
+            ("post_spikes", BufferId::Spikes(s.post)),
+            ("column_start", BufferId::ColumnStart(g)),
+            ("column_synapses", BufferId::ColumnSynapses(g)),
+            ("pre_of", BufferId::PreOf(g)),
+            ("g", BufferId::Weights(g)),
+            ("last_spike_pre", BufferId::LastSpike(s.pre)),
+        ]),
+        workgroups: longest
+            .div_ceil(LEARNING_WORKGROUP)
+            .clamp(1, max_workgroups),
+    };
+    Ok((learn_pre, learn_post))
+}

@@ -1,0 +1,266 @@
+//! The synapse update of a synapse group (`shaders/propagate_spikes.wgsl`), and how it
+//! shares the work of a timestep's spikes between threads.
+
+use super::{KernelSpec, Shape, bindings, constants};
+use crate::gpu::GpuError;
+use crate::gpu::plan::{BufferId, Device, padded};
+use crate::gpu::shaders::{self, TemplateError};
+use crate::model::BuiltNetwork;
+use crate::sim::words_per_step;
+
+/// Mean row length from which a synapse group's rows are shared by the threads of a
+/// workgroup; shorter rows are handled whole by one thread.
+const SHARED_ROW_LENGTH: u32 = 32;
+
+/// Words of presynaptic spikes each synapse-update workgroup scans when it shares rows.
+/// Spikes are sparse (most words are zero), so one workgroup serves many words; fewer,
+/// busier workgroups also cost software adapters far less.
+const SPIKE_WORDS_PER_WORKGROUP: u32 = 32;
+
+/// llvmpipe ends an invocation's loops after this many iterations of all its loops
+/// together, silently (gallivm's `LP_MAX_TGSI_LOOP_ITERATIONS`, a guard against endless
+/// loops): a synapse update that needed more would drop input.
+pub(crate) const SOFTWARE_LOOP_LIMIT: u64 = 65_535;
+
+/// How the threads of a synapse-update workgroup share a timestep's spikes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SynapseUpdateStrategy {
+    /// Each workgroup scans 32 words of presynaptic spikes, and its threads share each
+    /// spiking neuron's row (long rows: PN -> KC).
+    SharedRows,
+    /// Each thread takes its own words and their neurons' whole rows (short rows: KC ->
+    /// MBON), so the many words of a large population are scanned once.
+    ThreadPerWord,
+}
+
+/// How a synapse group's update is run: its strategy and the threads of a workgroup.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct SynapseUpdatePlan {
+    pub strategy: SynapseUpdateStrategy,
+    pub threads: u32,
+}
+
+impl SynapseUpdatePlan {
+    /// Workgroups along x: each shares the rows of 32 spike words, or each thread takes
+    /// its own word.
+    pub fn workgroups(self, words_pre: u32, max_workgroups: u32) -> u32 {
+        let per_workgroup = match self.strategy {
+            SynapseUpdateStrategy::SharedRows => SPIKE_WORDS_PER_WORKGROUP,
+            SynapseUpdateStrategy::ThreadPerWord => self.threads,
+        };
+        words_pre.div_ceil(per_workgroup).min(max_workgroups)
+    }
+
+    /// The most loop iterations one thread of propagate_spikes.wgsl can run in a
+    /// timestep, whatever spikes: its words, one per spike in them, and each spike's
+    /// (share of its) row.
+    pub fn loop_iterations(self, words_pre: u32, max_row: u32, max_workgroups: u32) -> u64 {
+        let workgroups = u64::from(self.workgroups(words_pre, max_workgroups).max(1));
+        let words = u64::from(words_pre);
+        let max_row = u64::from(max_row);
+        match self.strategy {
+            SynapseUpdateStrategy::SharedRows => {
+                let words = words.div_ceil(workgroups);
+                words + words * 32 * (1 + max_row.div_ceil(u64::from(self.threads)))
+            }
+            SynapseUpdateStrategy::ThreadPerWord => {
+                let words = words.div_ceil(workgroups * u64::from(self.threads));
+                words * (1 + 32 * (1 + max_row))
+            }
+        }
+    }
+
+    /// The plan for a group with `n_synapses` synapses from `n_pre` presynaptic neurons
+    /// in rows of at most `max_row`: rows shared from a mean length of
+    /// [`SHARED_ROW_LENGTH`], with `threads` threads per workgroup. On a software adapter
+    /// (`loop_limit`), long rows are shared whatever the mean, and the workgroup grows
+    /// (up to `max_threads`) until no thread can reach llvmpipe's loop limit; `None` if
+    /// none fits.
+    pub fn new(
+        n_synapses: u64,
+        n_pre: u32,
+        max_row: u32,
+        (threads, max_threads): (u32, u32),
+        max_workgroups: u32,
+        loop_limit: Option<u64>,
+    ) -> Option<Self> {
+        let words_pre = words_per_step(n_pre) as u32;
+        let strategy = if n_synapses >= u64::from(n_pre) * u64::from(SHARED_ROW_LENGTH) {
+            SynapseUpdateStrategy::SharedRows
+        } else {
+            SynapseUpdateStrategy::ThreadPerWord
+        };
+        let mut plan = SynapseUpdatePlan { strategy, threads };
+        let Some(limit) = loop_limit else {
+            return Some(plan);
+        };
+        let fits = |plan: SynapseUpdatePlan| {
+            plan.loop_iterations(words_pre, max_row, max_workgroups) <= limit
+        };
+        if plan.strategy == SynapseUpdateStrategy::ThreadPerWord && !fits(plan) {
+            plan.strategy = SynapseUpdateStrategy::SharedRows;
+        }
+        while !fits(plan) && plan.threads * 2 <= max_threads {
+            plan.threads *= 2;
+        }
+        fits(plan).then_some(plan)
+    }
+}
+
+/// The plan of group `g` on `device` with `threads` threads per workgroup asked for, or
+/// why no plan fits.
+pub(crate) fn plan(
+    net: &BuiltNetwork,
+    g: usize,
+    threads: u32,
+    device: &Device<'_>,
+) -> Result<SynapseUpdatePlan, GpuError> {
+    let s = &net.synapse_groups[g];
+    let n_pre = net.populations[s.pre].size;
+    let max_row = s.connectivity.max_row_length();
+    let limits = device.limits;
+    let max_threads = limits
+        .max_compute_invocations_per_workgroup
+        .min(limits.max_compute_workgroup_size_x)
+        .max(1);
+    let loop_limit = (!device.adapter.is_hardware()).then_some(SOFTWARE_LOOP_LIMIT);
+    let threads = (threads.clamp(1, max_threads), max_threads);
+    SynapseUpdatePlan::new(
+        s.connectivity.len() as u64,
+        n_pre,
+        max_row,
+        threads,
+        device.max_workgroups(),
+        loop_limit,
+    )
+    .ok_or_else(|| {
+        let widest = SynapseUpdatePlan {
+            strategy: SynapseUpdateStrategy::SharedRows,
+            threads: max_threads,
+        };
+        device.over_limit(
+            format!(
+                "synapse group '{}' (rows of up to {} synapses: loop iterations of \
+                 one synapse-update thread on a software adapter, which stops loops \
+                 silently past its limit; use the CPU backend or a hardware GPU)",
+                s.name, max_row
+            ),
+            widest.loop_iterations(
+                words_per_step(n_pre) as u32,
+                max_row,
+                device.max_workgroups(),
+            ),
+            SOFTWARE_LOOP_LIMIT,
+        )
+    })
+}
+
+/// The synapse update of group `g` with `plan`, dispatched with `workgroups` along x.
+pub(crate) fn spec(
+    net: &BuiltNetwork,
+    g: usize,
+    shape: Shape,
+    plan: SynapseUpdatePlan,
+    workgroups: u32,
+) -> Result<KernelSpec, TemplateError> {
+    let s = &net.synapse_groups[g];
+    let mut kernel = KernelSpec {
+        label: format!("propagate_spikes[{}]", s.name),
+        source: String::new(),
+        constants: constants([
+            (
+                "SHARE_ROWS",
+                if plan.strategy == SynapseUpdateStrategy::SharedRows {
+                    1.0
+                } else {
+                    0.0
+                },
+            ),
+            (
+                "WORDS_PRE",
+                f64::from(words_per_step(net.populations[s.pre].size) as u32),
+            ),
+            (
+                "ACC_STRIDE",
+                f64::from(padded(net.populations[s.post].size)),
+            ),
+            ("BATCH", f64::from(shape.batch)),
+            ("SPIKE_SLOTS", f64::from(shape.spike_slots)),
+        ]),
+        bindings: bindings(&[
+            ("params", BufferId::StepParams),
+            ("pre_spikes", BufferId::Spikes(s.pre)),
+            ("row_start", BufferId::RowStart(g)),
+            ("targets", BufferId::Targets(g)),
+            ("in_syn_acc", BufferId::InSynAcc(g)),
+        ]),
+        workgroups,
+    };
+    // The weight of synapse j: one constant, or its own (g * 2^k is exact, and round()
+    // breaks ties to even, as the CPU's FixedPointWeight::to_fixed does).
+    let (declarations, weight) = if s.synapse_g.is_some() {
+        kernel.bindings.push(("g".to_owned(), BufferId::Weights(g)));
+        kernel
+            .constants
+            .push(("SCALE".to_owned(), 1.0 / f64::from(s.weight.inv_scale)));
+        (
+            "@group(0) @binding({{binding}}) var<storage, read> g: array<f32>;\noverride SCALE: f32;",
+            "i32(round(g[j] * SCALE))",
+        )
+    } else {
+        kernel
+            .constants
+            .push(("WEIGHT".to_owned(), f64::from(s.weight.weight_fixed)));
+        ("override WEIGHT: i32;", "WEIGHT")
+    };
+    kernel.source = shaders::finish(
+        shaders::PROPAGATE_SPIKES,
+        &[
+            ("block_steps", &shape.block_steps.to_string()),
+            ("weight_declarations", declarations),
+            ("row_threads", &plan.threads.to_string()),
+            ("weight_of_synapse_j", weight),
+        ],
+    )?;
+    Ok(kernel)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn software_synapse_updates_stay_under_llvmpipes_loop_limit() {
+        let limit = Some(SOFTWARE_LOOP_LIMIT);
+        let plan = |n_synapses, n_pre, max_row, loop_limit| {
+            SynapseUpdatePlan::new(n_synapses, n_pre, max_row, (16, 1024), 65_535, loop_limit)
+        };
+        let shared = |threads| {
+            Some(SynapseUpdatePlan {
+                strategy: SynapseUpdateStrategy::SharedRows,
+                threads,
+            })
+        };
+        // The tutorial's PN -> KC rows (about 510, at most some 600) fit 16 threads:
+        // 25 words, 800 spikes, 1 + 38 iterations each.
+        assert_eq!(plan(400_000, 784, 600, limit), shared(16));
+        let tutorial = shared(16).unwrap().loop_iterations(25, 600, 65_535);
+        assert!(tutorial <= SOFTWARE_LOOP_LIMIT, "{tutorial}");
+        // Dense 1024 -> 2000: 1024 spikes of rows of 2000 need 64 threads.
+        assert_eq!(plan(2_048_000, 1024, 2000, limit), shared(64));
+        assert!(shared(32).unwrap().loop_iterations(32, 2000, 65_535) > SOFTWARE_LOOP_LIMIT);
+        // GPUs have no such limit.
+        assert_eq!(plan(2_048_000, 1024, 2000, None), shared(16));
+        // Short rows on average, one of them long: shared on a software adapter, by
+        // enough threads for 1024 spikes of rows of 10 000.
+        let own = SynapseUpdatePlan {
+            strategy: SynapseUpdateStrategy::ThreadPerWord,
+            threads: 16,
+        };
+        assert_eq!(plan(20_000, 10_000, 10, limit), Some(own));
+        assert_eq!(plan(30_000, 10_000, 10_000, limit), shared(256));
+        assert_eq!(plan(30_000, 10_000, 10_000, None), Some(own));
+        // Rows no workgroup can cover within the limit are refused.
+        assert_eq!(plan(u64::from(u32::MAX), 1024, 100_000_000, limit), None);
+    }
+}

@@ -1,0 +1,315 @@
+//! Planning a simulation without a device: every buffer with its size and contents,
+//! every kernel with its WGSL, constants and bindings, and the schedule of blocks, all
+//! checked against the adapter's limits. Creating the plan on a device
+//! (`resources.rs`) and encoding its timesteps (`encode.rs`) come after.
+
+mod blocks;
+mod buffers;
+mod limits;
+
+pub(crate) use blocks::{pad_entries, padded, unpad_entries};
+pub(crate) use buffers::{BufferId, BufferSpec};
+pub(crate) use limits::Device;
+
+use buffers::{BufferPlan, Init};
+
+use super::encode::STEP_PARAMS_BYTES;
+use super::kernels::{
+    GroupKernels, KernelSpec, PopulationKernels, Shape, learning, neuron_update, propagate_spikes,
+};
+use super::shaders::TemplateError;
+use super::{GpuError, GpuTuning};
+use crate::model::{BuiltNetwork, NEVER_SPIKED};
+use crate::sim::{SimConfig, check_config, words_per_step};
+
+/// Everything a simulation of a network will create on the device, and how it runs.
+pub(crate) struct GpuPlan<'n> {
+    /// Batch size, timesteps per block, slots of the spike rings.
+    pub shape: Shape,
+    /// For feed-forward networks, the order populations run in, each for a whole block
+    /// after the synapse groups into it; `None` runs one timestep at a time.
+    pub feed_forward: Option<Vec<usize>>,
+    /// Bytes between the per-block parameters of consecutive blocks (the uniform
+    /// offset alignment), and of the whole buffer (one entry per recording timestep).
+    pub step_params: (u64, u64),
+    /// The storage buffers.
+    pub buffers: Vec<BufferSpec<'n>>,
+    /// The kernels of each population.
+    pub populations: Vec<PopulationKernels<KernelSpec>>,
+    /// The kernels of each synapse group.
+    pub groups: Vec<GroupKernels<KernelSpec>>,
+    /// Bytes of one full recording of every recorded population.
+    pub recording_bytes: u64,
+}
+
+impl<'n> GpuPlan<'n> {
+    /// The plan for `net` with `config` on `device`, spreading work as `tuning` says, or
+    /// the first thing that does not fit the device.
+    pub fn new(
+        net: &'n BuiltNetwork,
+        config: SimConfig,
+        device: Device<'_>,
+        tuning: GpuTuning,
+    ) -> Result<Self, GpuError> {
+        check_config(net, config)?;
+        device.check_batch(net, config)?;
+        let block_steps = blocks::block_steps(net, config.batch_size, device.binding_limit());
+        let shape = Shape {
+            batch: config.batch_size,
+            block_steps,
+            spike_slots: block_steps + 1,
+        };
+        let mut plan = GpuPlan {
+            shape,
+            feed_forward: net.feed_forward_order(),
+            step_params: step_params_bytes(config, &device)?,
+            buffers: Vec::new(),
+            populations: Vec::new(),
+            groups: Vec::new(),
+            recording_bytes: 0,
+        };
+        let mut buffers = BufferPlan {
+            device,
+            specs: Vec::new(),
+        };
+        plan_inputs(net, shape, &mut buffers)?;
+        for p in 0..net.populations.len() {
+            let kernels = plan.population(net, p, config, tuning, &mut buffers)?;
+            plan.populations.push(kernels);
+        }
+        for g in 0..net.synapse_groups.len() {
+            let kernels = plan_group(net, g, shape, tuning, &mut buffers)?;
+            plan.groups.push(kernels);
+        }
+        plan.buffers = buffers.specs;
+        Ok(plan)
+    }
+
+    /// Population `p`'s buffers and kernels.
+    fn population(
+        &mut self,
+        net: &'n BuiltNetwork,
+        p: usize,
+        config: SimConfig,
+        tuning: GpuTuning,
+        buffers: &mut BufferPlan<'n, '_>,
+    ) -> Result<PopulationKernels<KernelSpec>, GpuError> {
+        let pop = &net.populations[p];
+        let device = buffers.device;
+        let (strategy, workgroups) =
+            neuron_update::geometry(net, p, tuning.neuron_update, &device)?;
+        self.population_buffers(net, p, config, buffers)?;
+        let update = neuron_update::spec(net, p, self.shape, strategy, workgroups)
+            .map_err(|e| template_error(&format!("neuron_update[{}]", pop.name), e))?;
+        let max_storage = device.limits.max_storage_buffers_per_shader_stage;
+        if update.storage_buffers() > max_storage {
+            return Err(device.over_limit(
+                format!("population '{}' (storage buffers per kernel)", pop.name),
+                u64::from(update.storage_buffers()),
+                u64::from(max_storage),
+            ));
+        }
+        let spike_times = if net.tracks_spike_times(p) {
+            Some(self.spike_times(net, p, buffers)?)
+        } else {
+            None
+        };
+        Ok(PopulationKernels {
+            update,
+            spike_times,
+        })
+    }
+
+    /// Population `p`'s state: `V`, `RefracTime`, their initial values, the spike ring
+    /// and, when recording, the recording.
+    fn population_buffers(
+        &mut self,
+        net: &'n BuiltNetwork,
+        p: usize,
+        config: SimConfig,
+        buffers: &mut BufferPlan<'n, '_>,
+    ) -> Result<(), GpuError> {
+        let pop = &net.populations[p];
+        let batch = u64::from(self.shape.batch);
+        let words = words_per_step(pop.size) as u64;
+        let state = batch * u64::from(padded(pop.size)) * 4;
+        let name = &pop.name;
+        buffers.add(BufferId::V(p), format!("{name}.V"), state, Init::Zeroed)?;
+        buffers.add(
+            BufferId::RefracTime(p),
+            format!("{name}.RefracTime"),
+            state,
+            Init::Zeroed,
+        )?;
+        let v_init = Init::Repeat(pop.init.v);
+        buffers.add(
+            BufferId::VInit(p),
+            format!("{name}.V initial"),
+            state,
+            v_init,
+        )?;
+        let refrac_init = Init::Repeat(pop.init.refrac_time);
+        let label = format!("{name}.RefracTime initial");
+        buffers.add(BufferId::RefracTimeInit(p), label, state, refrac_init)?;
+        let ring = u64::from(self.shape.spike_slots) * batch * words * 4;
+        buffers.add(
+            BufferId::Spikes(p),
+            format!("{name}.spikes"),
+            ring,
+            Init::Zeroed,
+        )?;
+        if pop.spike_recording {
+            let bytes = batch * words * 4 * u64::from(config.recording_steps);
+            self.recording_bytes += bytes;
+            let label = format!("{name}.recording");
+            buffers.add(BufferId::Recording(p), label, bytes, Init::Zeroed)?;
+        }
+        Ok(())
+    }
+
+    /// The latest spike times of population `p`, which plastic synapses connect: their
+    /// buffers (learning runs at batch size 1: one time per neuron) and kernel.
+    fn spike_times(
+        &self,
+        net: &'n BuiltNetwork,
+        p: usize,
+        buffers: &mut BufferPlan<'n, '_>,
+    ) -> Result<KernelSpec, GpuError> {
+        let name = &net.populations[p].name;
+        let bytes = u64::from(net.populations[p].size) * 4;
+        let never = Init::Repeat(NEVER_SPIKED);
+        buffers.add(
+            BufferId::LastSpike(p),
+            format!("{name}.last_spike"),
+            bytes,
+            never.clone(),
+        )?;
+        let label = format!("{name}.last_spike initial");
+        buffers.add(BufferId::NeverSpiked(p), label, bytes, never)?;
+        learning::spike_times(net, p, self.shape)
+            .map_err(|e| template_error(&format!("spike_times[{name}]"), e))
+    }
+}
+
+/// Bytes between consecutive blocks' parameters and of the whole parameter buffer: an
+/// entry per timestep of a run at most, addressed by u32 dynamic offsets.
+fn step_params_bytes(config: SimConfig, device: &Device<'_>) -> Result<(u64, u64), GpuError> {
+    let stride =
+        u64::from(device.limits.min_uniform_buffer_offset_alignment).max(STEP_PARAMS_BYTES);
+    let bytes = stride * u64::from(config.recording_steps.max(1));
+    let limit = device.limits.max_buffer_size.min(u64::from(u32::MAX));
+    if bytes > limit {
+        return Err(device.over_limit(
+            format!(
+                "{} recording timesteps (per-timestep parameters)",
+                config.recording_steps
+            ),
+            bytes,
+            limit,
+        ));
+    }
+    Ok((stride, bytes))
+}
+
+/// The buffers of the populations' inputs: current sources' magnitudes, synapse groups'
+/// `inSyn` and accumulators (one slot per timestep of a block).
+fn plan_inputs<'n>(
+    net: &'n BuiltNetwork,
+    shape: Shape,
+    buffers: &mut BufferPlan<'n, '_>,
+) -> Result<(), GpuError> {
+    let batch = u64::from(shape.batch);
+    for (c, source) in net.current_sources.iter().enumerate() {
+        let bytes = batch * u64::from(padded(net.populations[source.target].size)) * 4;
+        let init = Init::Repeat(source.initial_magnitude);
+        let label = format!("{}.magnitude", source.name);
+        buffers.add(BufferId::Magnitude(c), label, bytes, init)?;
+    }
+    for (g, s) in net.synapse_groups.iter().enumerate() {
+        let post = net.populations[s.post].size;
+        let bytes = batch * u64::from(padded(post)) * 4;
+        buffers.add(
+            BufferId::InSyn(g),
+            format!("{}.in_syn", s.name),
+            bytes,
+            Init::Zeroed,
+        )?;
+        let slots =
+            blocks::accumulator_slot_bytes(post, shape.batch) * u64::from(shape.block_steps);
+        let label = format!("{}.in_syn_acc", s.name);
+        buffers.add(BufferId::InSynAcc(g), label, slots, Init::Zeroed)?;
+    }
+    Ok(())
+}
+
+/// Synapse group `g`'s buffers and kernels.
+fn plan_group<'n>(
+    net: &'n BuiltNetwork,
+    g: usize,
+    shape: Shape,
+    tuning: GpuTuning,
+    buffers: &mut BufferPlan<'n, '_>,
+) -> Result<GroupKernels<KernelSpec>, GpuError> {
+    let s = &net.synapse_groups[g];
+    let name = &s.name;
+    let device = buffers.device;
+    let conn = &s.connectivity;
+    buffers.add_words(
+        BufferId::RowStart(g),
+        format!("{name}.row_start"),
+        &conn.row_start,
+    )?;
+    buffers.add_words(
+        BufferId::Targets(g),
+        format!("{name}.targets"),
+        &conn.targets,
+    )?;
+    if let Some(weights) = &s.synapse_g {
+        let bytes = weights.len() as u64 * 4;
+        buffers.add(
+            BufferId::Weights(g),
+            format!("{name}.g"),
+            bytes,
+            Init::F32(weights),
+        )?;
+    }
+    let plan = propagate_spikes::plan(net, g, tuning.synapse_threads, &device)?;
+    let words_pre = words_per_step(net.populations[s.pre].size) as u32;
+    let workgroups = plan.workgroups(words_pre, device.max_workgroups());
+    let propagate = propagate_spikes::spec(net, g, shape, plan, workgroups)
+        .map_err(|e| template_error(&format!("propagate_spikes[{name}]"), e))?;
+    let learning = match (&s.stdp, &s.columns) {
+        (Some(rule), Some(columns)) => {
+            let label = |what: &str| format!("{name}.{what}");
+            buffers.add_words(
+                BufferId::ColumnStart(g),
+                label("column_start"),
+                &columns.start,
+            )?;
+            let synapses = &columns.synapses;
+            buffers.add_words(
+                BufferId::ColumnSynapses(g),
+                label("column_synapses"),
+                synapses,
+            )?;
+            buffers.add_words(BufferId::PreOf(g), label("pre_of"), &columns.pre_of)?;
+            let kernels = learning::stdp(net, g, rule, shape, device.max_workgroups())
+                .map_err(|e| template_error(&format!("learning[{name}]"), e))?;
+            Some(kernels)
+        }
+        _ => None,
+    };
+    Ok(GroupKernels {
+        propagate,
+        learning,
+        drives_post: s.drives_post,
+    })
+}
+
+/// A template mistake in kernel `kernel`, as the error creating it would report it.
+fn template_error(kernel: &str, e: TemplateError) -> GpuError {
+    GpuError::Pipeline {
+        kernel: kernel.to_owned(),
+        reason: e.to_string(),
+    }
+}

@@ -1,0 +1,378 @@
+//! The shader lint, for tests: every assembled kernel must pass naga's validation, and no
+//! float product in it may be fusable into an add (see `product` in
+//! `shaders/shared/step_params.wgsl`): fused, a driver rounds once where the CPU twin
+//! rounds twice, and a neuron near threshold spikes a timestep early or late.
+
+/// Validates `source` with naga, and checks that no float product in it can be fused
+/// into an add (see `product` in step_params.wgsl).
+pub(crate) fn validate(source: &str) {
+    let fusable = fusable_products_in(source);
+    assert!(
+        fusable.is_empty(),
+        "float products a driver may fuse into an add (use product/product4): {fusable:?}\n{source}"
+    );
+}
+
+/// Validates `source` with naga (panicking with its message if invalid) and lists
+/// the fusable products of every function and entry point in it.
+pub(crate) fn fusable_products_in(source: &str) -> Vec<String> {
+    let module = naga::front::wgsl::parse_str(source)
+        .unwrap_or_else(|e| panic!("{}\n{source}", e.emit_to_string(source)));
+    let info = naga::valid::Validator::new(
+        naga::valid::ValidationFlags::all(),
+        naga::valid::Capabilities::empty(),
+    )
+    .validate(&module)
+    .unwrap_or_else(|e| panic!("{}\n{source}", e.emit_to_string(source)));
+    let mut fusable = Vec::new();
+    for (handle, function) in module.functions.iter() {
+        fusable.extend(fusable_products(&module, function, &info[handle]));
+    }
+    for (i, entry) in module.entry_points.iter().enumerate() {
+        fusable.extend(fusable_products(
+            &module,
+            &entry.function,
+            info.get_entry_point(i),
+        ));
+    }
+    fusable
+}
+
+/// Float multiplies of `function` whose result can reach an add or subtract, where a
+/// SPIR-V driver may fuse the two into one rounding. A product taints what is built
+/// from it without rounding in between (negation, splats, vectors, swizzles, element
+/// access, `select`, scaling by a power of two); a tainted value must not be added,
+/// subtracted, returned, passed to a function or stored anywhere but a storage
+/// buffer. Products by a power of two are exact either way, and a bitcast ends the
+/// taint: that is how `product`/`product4` round.
+fn fusable_products(
+    module: &naga::Module,
+    function: &naga::Function,
+    info: &naga::valid::FunctionInfo,
+) -> Vec<String> {
+    use naga::{BinaryOperator as Op, Expression as E, Statement as S};
+    let exprs = &function.expressions;
+    let is_float = |h: naga::Handle<E>| {
+        info[h].ty.inner_with(&module.types).scalar_kind() == Some(naga::ScalarKind::Float)
+    };
+    let power_of_two = |h: naga::Handle<E>| {
+        let literal = match exprs[h] {
+            E::Splat { value, .. } => &exprs[value],
+            ref e => e,
+        };
+        matches!(literal, E::Literal(naga::Literal::F32(x)) if x.abs().log2().fract() == 0.0)
+    };
+    let name = function.name.as_deref().unwrap_or("?");
+    let mut found = Vec::new();
+    // Operands come before the expressions that use them, so one pass in order works.
+    let mut tainted = vec![false; exprs.len()];
+    for (h, e) in exprs.iter() {
+        let t = |x: naga::Handle<E>| tainted[x.index()];
+        tainted[h.index()] = match *e {
+            E::Binary {
+                op: Op::Multiply,
+                left,
+                right,
+            } if is_float(h) => {
+                let exact = power_of_two(left) || power_of_two(right);
+                !exact || t(left) || t(right)
+            }
+            E::Binary {
+                op: Op::Add | Op::Subtract,
+                left,
+                right,
+            } => {
+                if t(left) || t(right) {
+                    found.push(format!("{name}: an add or subtract of a product ({h:?})"));
+                }
+                false
+            }
+            E::Unary { expr, .. } | E::Splat { value: expr, .. } => t(expr),
+            E::Swizzle { vector, .. } => t(vector),
+            E::Access { base, .. } | E::AccessIndex { base, .. } => t(base),
+            E::Compose { ref components, .. } => components.iter().any(|&c| t(c)),
+            E::Select { accept, reject, .. } => t(accept) || t(reject),
+            _ => false,
+        };
+    }
+    if name == "product" || name == "product4" {
+        return found;
+    }
+    let tainted = |h: naga::Handle<E>| tainted[h.index()];
+    // Where a pointer points: only storage buffers are out of the compiler's reach.
+    let into_storage = |mut p: naga::Handle<E>| loop {
+        match exprs[p] {
+            E::Access { base, .. } | E::AccessIndex { base, .. } => p = base,
+            E::GlobalVariable(g) => {
+                break module.global_variables[g].space
+                    == naga::AddressSpace::Storage {
+                        access: naga::StorageAccess::LOAD | naga::StorageAccess::STORE,
+                    };
+            }
+            _ => break false,
+        }
+    };
+    fn walk(block: &naga::Block, visit: &mut dyn FnMut(&S)) {
+        for statement in block.iter() {
+            visit(statement);
+            match statement {
+                S::Block(b) => walk(b, visit),
+                S::If { accept, reject, .. } => {
+                    walk(accept, visit);
+                    walk(reject, visit);
+                }
+                S::Loop {
+                    body, continuing, ..
+                } => {
+                    walk(body, visit);
+                    walk(continuing, visit);
+                }
+                S::Switch { cases, .. } => cases.iter().for_each(|c| walk(&c.body, visit)),
+                _ => {}
+            }
+        }
+    }
+    walk(&function.body, &mut |statement| match statement {
+        S::Return { value: Some(v) } if tainted(*v) => {
+            found.push(format!("{name}: returns a product"));
+        }
+        S::Call { arguments, .. } if arguments.iter().any(|&a| tainted(a)) => {
+            found.push(format!("{name}: passes a product to a function"));
+        }
+        S::Store { pointer, value } if tainted(*value) && !into_storage(*pointer) => {
+            found.push(format!("{name}: keeps a product in a variable"));
+        }
+        _ => {}
+    });
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gpu::kernels::{KernelSpec, Shape, learning, neuron_update, propagate_spikes};
+    use crate::gpu::plan::{Device, GpuPlan};
+    use crate::gpu::shaders::reflect::reflect;
+    use crate::gpu::{AdapterSummary, GpuTuning, NeuronUpdateStrategy};
+    use crate::model::{
+        Connectivity, CurrentSourceModel, Network, NeuronModel, PostsynapticModel, SynapseGroup,
+        WeightUpdateModel,
+    };
+    use crate::sim::SimConfig;
+
+    /// Validates a kernel, lints it, and checks that it declares exactly the bindings
+    /// and constants the host gives it.
+    fn check(kernel: &KernelSpec) {
+        validate(&kernel.source);
+        let reflection = reflect(&kernel.source).unwrap();
+        if let Err(e) = kernel.check(&reflection) {
+            panic!("{}: {e}\n{}", kernel.label, kernel.source);
+        }
+    }
+
+    /// A software adapter's limits (lavapipe's, as far as kenyon reads them) and a GPU's.
+    fn adapters() -> Vec<(wgpu::Limits, AdapterSummary)> {
+        let limits = wgpu::Limits {
+            max_storage_buffer_binding_size: 128 << 20,
+            max_buffer_size: (2 << 30) - 1,
+            max_storage_buffers_per_shader_stage: 32,
+            max_compute_workgroups_per_dimension: 65_535,
+            max_compute_invocations_per_workgroup: 1024,
+            max_compute_workgroup_size_x: 1024,
+            min_uniform_buffer_offset_alignment: 32,
+            ..wgpu::Limits::default()
+        };
+        [wgpu::DeviceType::Cpu, wgpu::DeviceType::DiscreteGpu]
+            .into_iter()
+            .map(|device_type| {
+                let adapter = AdapterSummary {
+                    name: format!("{device_type:?}"),
+                    backend: wgpu::Backend::Vulkan,
+                    device_type,
+                };
+                (limits.clone(), adapter)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_kernel_of_the_tutorial_networks_validates_and_declares_what_the_host_binds() {
+        let drawn = crate::tutorial::mushroom_body().network.build(1).unwrap();
+        let (pre, post) = drawn.synapse_groups[0].connectivity.pre_post_pairs();
+        let networks = [
+            crate::tutorial::mushroom_body(),
+            crate::tutorial::mushroom_body_with_gain_control(),
+            crate::tutorial::mushroom_body_for_training(),
+            crate::tutorial::mushroom_body_for_testing(pre, post, vec![0.01; 200_000]),
+        ];
+        for mb in networks {
+            let net = mb.network.build(1).unwrap();
+            let batches: &[u32] = if net.plastic_group().is_some() {
+                &[1]
+            } else {
+                &[1, 64]
+            };
+            for (limits, adapter) in adapters() {
+                for &batch_size in batches {
+                    let device = Device {
+                        limits: &limits,
+                        adapter: &adapter,
+                    };
+                    let config = SimConfig {
+                        batch_size,
+                        ..SimConfig::DEFAULT
+                    };
+                    let tuning = GpuTuning::for_adapter(&adapter);
+                    let plan = GpuPlan::new(&net, config, device, tuning).unwrap();
+                    for kernels in &plan.populations {
+                        check(&kernels.update);
+                        kernels.spike_times.iter().for_each(check);
+                    }
+                    for kernels in &plan.groups {
+                        check(&kernels.propagate);
+                        if let Some((pre, post)) = &kernels.learning {
+                            check(pre);
+                            check(post);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// A population of `model` with `groups` incoming synapse groups (ExpCurr and
+    /// DeltaCurr in turn, constant and per-synapse weights in turn) and `sources`
+    /// current sources.
+    fn target_with_inputs(
+        model: NeuronModel,
+        record: bool,
+        groups: usize,
+        sources: usize,
+    ) -> crate::model::BuiltNetwork {
+        let mut net = Network::new(0.1);
+        let source = net.add_neuron_population("source", 40, model);
+        let target = net.add_neuron_population("target", 70, model);
+        net.set_spike_recording(target, record).unwrap();
+        for k in 0..groups {
+            net.add_synapse_group(SynapseGroup {
+                name: format!("g{k}"),
+                pre: source,
+                post: target,
+                weight_update: if k % 2 == 0 {
+                    WeightUpdateModel::StaticPulseConstantWeight { g: 0.1 }
+                } else {
+                    WeightUpdateModel::StaticPulse {
+                        g: vec![0.1; 40 * 70],
+                    }
+                },
+                postsynaptic: if k % 2 == 0 {
+                    PostsynapticModel::ExpCurr { tau: 3.0 }
+                } else {
+                    PostsynapticModel::DeltaCurr
+                },
+                connectivity: Connectivity::Dense,
+            });
+        }
+        for k in 0..sources {
+            net.add_current_source(
+                &format!("c{k}"),
+                target,
+                CurrentSourceModel::Magnitude { initial: 0.0 },
+            );
+        }
+        net.build(1).unwrap()
+    }
+
+    #[test]
+    fn neuron_update_validates_for_every_combination_of_pieces() {
+        for model in NeuronModel::examples() {
+            for record in [false, true] {
+                for groups in 0..3 {
+                    for sources in 0..3 {
+                        let net = target_with_inputs(model, record, groups, sources);
+                        for strategy in [
+                            NeuronUpdateStrategy::InvocationPerWord,
+                            NeuronUpdateStrategy::InvocationPerQuad,
+                        ] {
+                            for block_steps in [1, 10] {
+                                let shape = Shape {
+                                    batch: 2,
+                                    block_steps,
+                                    spike_slots: block_steps + 1,
+                                };
+                                check(&neuron_update::spec(&net, 1, shape, strategy, 1).unwrap());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn synapse_and_learning_kernels_validate() {
+        let net = target_with_inputs(NeuronModel::examples()[0], true, 2, 0);
+        let shape = Shape {
+            batch: 1,
+            block_steps: 1,
+            spike_slots: 2,
+        };
+        for threads in [16, 64] {
+            for strategy in [
+                propagate_spikes::SynapseUpdateStrategy::SharedRows,
+                propagate_spikes::SynapseUpdateStrategy::ThreadPerWord,
+            ] {
+                let plan = propagate_spikes::SynapseUpdatePlan { strategy, threads };
+                // Group 0 has one constant weight, group 1 per-synapse weights.
+                for g in 0..2 {
+                    check(&propagate_spikes::spec(&net, g, shape, plan, 1).unwrap());
+                }
+            }
+        }
+        check(&learning::spike_times(&net, 1, shape).unwrap());
+        let training = crate::tutorial::mushroom_body_for_training()
+            .network
+            .build(1)
+            .unwrap();
+        let g = training
+            .synapse_groups
+            .iter()
+            .position(|s| s.stdp.is_some())
+            .unwrap();
+        let rule = training.synapse_groups[g].stdp.unwrap();
+        let (pre, post) = learning::stdp(&training, g, &rule, shape, 65_535).unwrap();
+        check(&pre);
+        check(&post);
+    }
+
+    #[test]
+    fn the_fusion_check_finds_products_that_reach_an_add() {
+        let kernel = |body: &str| {
+            format!(
+                "{}\n@group(0) @binding(1) var<storage, read_write> x: array<f32>;\n\
+                 var<private> p: f32;\n\
+                 fn f(a: f32) -> f32 {{ return a + x[1]; }}\n\
+                 @compute @workgroup_size(1) fn main() {{ {body} }}",
+                crate::gpu::shaders::finish("{{shared/step_params}}", &[]).unwrap()
+            )
+        };
+        let ok = |body: &str| fusable_products_in(&kernel(body)).is_empty();
+        assert!(!ok("x[0] = x[1] * x[2] + x[3];"));
+        assert!(!ok("x[0] = x[3] - x[1] * x[2];"));
+        assert!(!ok("var p = x[1] * x[2]; x[0] = p + x[3];"));
+        assert!(!ok("x[0] = f(x[1] * x[2]);"));
+        assert!(!ok("x[0] = select(x[1] * x[2], x[3], x[4] > 0.0) + x[5];"));
+        assert!(!ok("x[0] = -(x[1] * x[2]) + x[3];"));
+        assert!(!ok("x[0] = (vec2(x[1], x[2]) * x[3]).y + x[4];"));
+        assert!(!ok("x[0] = vec4(x[1] * x[2]).x + x[3];"));
+        assert!(!ok("x[0] = x[1] * x[2] * 1.0 + x[3];"));
+        assert!(!ok(
+            "var v = vec2(0.0); v.x = x[1] * x[2]; x[0] = v.x + x[3];"
+        ));
+        assert!(!ok("p = x[1] * x[2]; x[0] = p + x[3];"));
+        assert!(ok("x[0] = product(x[1], x[2]) + x[3];"));
+        assert!(ok("x[0] = x[1] * 4096.0 + x[3];"));
+        assert!(ok("x[0] = x[1] * x[2];"));
+        assert!(ok("x[0] = (x[1] + x[2]) * x[3];"));
+    }
+}

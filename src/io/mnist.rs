@@ -1,0 +1,548 @@
+//! Loading the MNIST handwritten digits from IDX files, gzip-compressed or raw, and turning
+//! an image into input currents the way GeNN's mushroom-body tutorial does.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// Magic number of an IDX file of u8 images: type 0x08 (unsigned byte), 3 dimensions.
+const IMAGES_MAGIC: u32 = 0x0000_0803;
+/// Magic number of an IDX file of u8 labels: type 0x08 (unsigned byte), 1 dimension.
+const LABELS_MAGIC: u32 = 0x0000_0801;
+/// The two bytes every gzip stream starts with.
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// Total input current of one image in GeNN's tutorial: the pixels are normalised to sum
+/// to one and then multiplied by this.
+pub const INPUT_SCALE: f32 = 80.0;
+
+/// Errors from loading MNIST files; each names the file concerned.
+#[derive(Debug, thiserror::Error)]
+pub enum MnistError {
+    /// The file does not exist.
+    #[error(
+        "MNIST file {} not found; the MNIST files ship in assets/mnist/ of the kenyon \
+         repository, or point to a directory holding them with --mnist-dir or \
+         KENYON_MNIST_DIR",
+        path.display()
+    )]
+    Missing {
+        /// The file that was looked for.
+        path: PathBuf,
+    },
+    /// The file exists but could not be read.
+    #[error("cannot read MNIST file {}", path.display())]
+    Io {
+        /// The file concerned.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file starts like gzip but does not decompress.
+    #[error(
+        "MNIST file {} is not a valid gzip stream (corrupt or cut short): replace it with an \
+         intact copy",
+        path.display()
+    )]
+    Gzip {
+        /// The file concerned.
+        path: PathBuf,
+        /// The decompressor's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The IDX magic number is not the one for this kind of file.
+    #[error(
+        "{} is not an MNIST {} file: IDX magic number is {found:#010x}, expected {expected:#010x}",
+        path.display(),
+        kind_name(*expected)
+    )]
+    BadMagic {
+        /// The file concerned.
+        path: PathBuf,
+        /// The magic number in the file.
+        found: u32,
+        /// The magic number expected.
+        expected: u32,
+    },
+    /// The (decompressed) file is shorter than its header says.
+    #[error(
+        "MNIST file {} is truncated: its header calls for {expected_bytes} bytes but it has \
+         {found_bytes}; replace it with an intact copy",
+        path.display()
+    )]
+    Truncated {
+        /// The file concerned.
+        path: PathBuf,
+        /// Bytes the header calls for (at least the header itself).
+        expected_bytes: u64,
+        /// Bytes present (after decompression).
+        found_bytes: u64,
+    },
+    /// The (decompressed) file is longer than its header says.
+    #[error(
+        "MNIST file {} has trailing data: its header calls for {expected_bytes} bytes but it \
+         has {found_bytes}; the header or the file is wrong",
+        path.display()
+    )]
+    TrailingData {
+        /// The file concerned.
+        path: PathBuf,
+        /// Bytes the header calls for.
+        expected_bytes: u64,
+        /// Bytes present (after decompression).
+        found_bytes: u64,
+    },
+    /// The images have zero rows or zero columns.
+    #[error("MNIST image file {} declares images with zero rows or columns", path.display())]
+    ZeroDimension {
+        /// The file concerned.
+        path: PathBuf,
+    },
+    /// The image and label files describe different numbers of digits.
+    #[error(
+        "MNIST image file {} holds {images} images but label file {} holds {labels} labels",
+        images_path.display(),
+        labels_path.display()
+    )]
+    CountMismatch {
+        /// The image file.
+        images_path: PathBuf,
+        /// The label file.
+        labels_path: PathBuf,
+        /// Number of images.
+        images: usize,
+        /// Number of labels.
+        labels: usize,
+    },
+}
+
+fn kind_name(magic: u32) -> &'static str {
+    if magic == IMAGES_MAGIC {
+        "image"
+    } else {
+        "label"
+    }
+}
+
+/// A set of equally sized greyscale images, stored contiguously in row-major order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Images {
+    count: usize,
+    rows: usize,
+    cols: usize,
+    pixels: Vec<u8>,
+}
+
+impl Images {
+    /// Number of images.
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    /// Whether there are no images.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// Rows of each image (28 for MNIST).
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Columns of each image (28 for MNIST).
+    pub fn cols(&self) -> usize {
+        self.cols
+    }
+
+    /// Pixels of each image, `rows * cols` (784 for MNIST).
+    pub fn pixels_per_image(&self) -> usize {
+        self.rows * self.cols
+    }
+
+    /// The pixels of image `i` in row-major order, or `None` if `i` is out of range.
+    pub fn image(&self, i: usize) -> Option<&[u8]> {
+        let n = self.pixels_per_image();
+        let start = i.checked_mul(n)?;
+        self.pixels.get(start..start.checked_add(n)?)
+    }
+}
+
+/// An image set and its labels, one label per image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dataset {
+    /// The images.
+    pub images: Images,
+    /// The digit (0 to 9) shown by each image.
+    pub labels: Vec<u8>,
+}
+
+/// Which half of MNIST to load.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Split {
+    /// The 60 000 training digits.
+    Train,
+    /// The 10 000 test digits.
+    Test,
+}
+
+impl Split {
+    /// File names of the images and the labels, gzip-compressed as distributed.
+    pub fn file_names(self) -> (&'static str, &'static str) {
+        match self {
+            Split::Train => ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
+            Split::Test => ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"),
+        }
+    }
+}
+
+/// Where MNIST lives in a kenyon repository.
+pub const REPOSITORY_DIR: &str = "assets/mnist";
+
+/// The folder to load MNIST from when none is given: `$KENYON_MNIST_DIR` if set (and not
+/// empty), else the repository's [`REPOSITORY_DIR`] found from the current folder or
+/// one above it, or from the running program's folder or one above it (so `cargo run`,
+/// `cargo test` and the examples find it anywhere in a checkout). Nothing of the machine
+/// that built kenyon is baked in: where none is found this is `assets/mnist`, and
+/// [`load`]'s error says to pass `--mnist-dir` or set `KENYON_MNIST_DIR`.
+pub fn default_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("KENYON_MNIST_DIR").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    let from_cwd = std::env::current_dir().ok();
+    let from_exe = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(Path::to_path_buf));
+    from_cwd
+        .iter()
+        .chain(from_exe.iter())
+        .flat_map(|start| start.ancestors())
+        .map(|base| base.join(REPOSITORY_DIR))
+        .find(|dir| dir.is_dir())
+        .unwrap_or_else(|| PathBuf::from(REPOSITORY_DIR))
+}
+
+/// Loads the images and labels of `split` from `dir` and checks that their counts agree.
+///
+/// Each file is looked up under its `.gz` name first and, if that does not exist, under
+/// the name without `.gz` (as left by `gunzip`). Either may be compressed or not: the
+/// content decides, not the name.
+pub fn load(dir: &Path, split: Split) -> Result<Dataset, MnistError> {
+    let (images_name, labels_name) = split.file_names();
+    let images_path = find_file(dir, images_name);
+    let labels_path = find_file(dir, labels_name);
+    let images = load_images(&images_path)?;
+    let labels = load_labels(&labels_path)?;
+    if images.len() != labels.len() {
+        return Err(MnistError::CountMismatch {
+            images: images.len(),
+            labels: labels.len(),
+            images_path,
+            labels_path,
+        });
+    }
+    Ok(Dataset { images, labels })
+}
+
+/// `dir/name`, or `dir/name` without its `.gz` if only that exists. When neither exists the
+/// `.gz` path is returned so that the error names the file as distributed.
+fn find_file(dir: &Path, gz_name: &str) -> PathBuf {
+    let gz = dir.join(gz_name);
+    if gz.exists() {
+        return gz;
+    }
+    match gz_name.strip_suffix(".gz") {
+        Some(raw_name) if dir.join(raw_name).exists() => dir.join(raw_name),
+        _ => gz,
+    }
+}
+
+/// Loads an IDX image file (magic 0x00000803), gzip-compressed or raw.
+pub fn load_images(path: &Path) -> Result<Images, MnistError> {
+    let bytes = read_maybe_gzip(path)?;
+    let (dims, payload) = parse_idx(path, &bytes, IMAGES_MAGIC, 3)?;
+    let (count, rows, cols) = (dims[0], dims[1], dims[2]);
+    if rows == 0 || cols == 0 {
+        return Err(MnistError::ZeroDimension {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(Images {
+        count,
+        rows,
+        cols,
+        pixels: payload.to_vec(),
+    })
+}
+
+/// Loads an IDX label file (magic 0x00000801), gzip-compressed or raw.
+pub fn load_labels(path: &Path) -> Result<Vec<u8>, MnistError> {
+    let bytes = read_maybe_gzip(path)?;
+    let (_, payload) = parse_idx(path, &bytes, LABELS_MAGIC, 1)?;
+    Ok(payload.to_vec())
+}
+
+/// Reads the whole file, decompressing it if it starts with the gzip magic bytes.
+fn read_maybe_gzip(path: &Path) -> Result<Vec<u8>, MnistError> {
+    let raw = std::fs::read(path).map_err(|source| {
+        if source.kind() == std::io::ErrorKind::NotFound {
+            MnistError::Missing {
+                path: path.to_path_buf(),
+            }
+        } else {
+            MnistError::Io {
+                path: path.to_path_buf(),
+                source,
+            }
+        }
+    })?;
+    if !raw.starts_with(&GZIP_MAGIC) {
+        return Ok(raw);
+    }
+    // MultiGzDecoder, like gunzip, accepts several concatenated gzip members.
+    let mut out = Vec::with_capacity(raw.len().saturating_mul(4));
+    flate2::read::MultiGzDecoder::new(raw.as_slice())
+        .read_to_end(&mut out)
+        .map_err(|source| MnistError::Gzip {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    Ok(out)
+}
+
+/// Checks an IDX header with `ndims` big-endian u32 dimensions after the magic number and
+/// that the payload is exactly as long as the dimensions say.
+///
+/// Returns the dimensions and the payload. `bytes` is the decompressed file content.
+fn parse_idx<'a>(
+    path: &Path,
+    bytes: &'a [u8],
+    magic: u32,
+    ndims: usize,
+) -> Result<(Vec<usize>, &'a [u8]), MnistError> {
+    let header_len = 4 * (1 + ndims);
+    let found_bytes = bytes.len() as u64;
+    let truncated = |expected_bytes: u64| MnistError::Truncated {
+        path: path.to_path_buf(),
+        expected_bytes,
+        found_bytes,
+    };
+    let mut words = bytes
+        .chunks_exact(4)
+        .map(|w| u32::from_be_bytes([w[0], w[1], w[2], w[3]]));
+
+    // A file too short for even the magic number is reported as truncated: there is no
+    // magic to compare.
+    let found_magic = words.next().ok_or_else(|| truncated(header_len as u64))?;
+    if found_magic != magic {
+        return Err(MnistError::BadMagic {
+            path: path.to_path_buf(),
+            found: found_magic,
+            expected: magic,
+        });
+    }
+    if bytes.len() < header_len {
+        return Err(truncated(header_len as u64));
+    }
+    let dims: Vec<u32> = words.take(ndims).collect();
+
+    // u64 arithmetic, saturating: three u32 dimensions can overflow even u64, and such a
+    // file is simply truncated.
+    let payload_len = dims
+        .iter()
+        .fold(1u64, |acc, &d| acc.saturating_mul(u64::from(d)));
+    let expected_bytes = payload_len.saturating_add(header_len as u64);
+    if found_bytes < expected_bytes {
+        return Err(truncated(expected_bytes));
+    }
+    if found_bytes > expected_bytes {
+        return Err(MnistError::TrailingData {
+            path: path.to_path_buf(),
+            expected_bytes,
+            found_bytes,
+        });
+    }
+    // u32 always fits in usize on the (32- and 64-bit) targets std supports.
+    let dims = dims.iter().map(|&d| d as usize).collect();
+    Ok((dims, &bytes[header_len..]))
+}
+
+/// Input currents for one image, computed exactly as GeNN's tutorial does in float32
+/// numpy: each pixel divided by the image's pixel sum, then multiplied by `scale`.
+///
+/// The currents of an image thus sum to `scale` (up to rounding). An all-black image gives
+/// all zeros rather than NaN.
+pub fn input_currents(image: &[u8], scale: f32) -> Vec<f32> {
+    // Summing as integers is exact, and equals numpy's float32 sum for any image below
+    // 2^24 / 255 pixels (MNIST has 784).
+    let sum: u64 = image.iter().map(|&p| u64::from(p)).sum();
+    if sum == 0 {
+        return vec![0.0; image.len()];
+    }
+    let sum = sum as f32;
+    image
+        .iter()
+        .map(|&p| (f32::from(p) / sum) * scale)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn idx(magic: u32, dims: &[u32], payload_len: usize) -> Vec<u8> {
+        let mut bytes = magic.to_be_bytes().to_vec();
+        for d in dims {
+            bytes.extend_from_slice(&d.to_be_bytes());
+        }
+        bytes.extend((0..payload_len).map(|i| i as u8));
+        bytes
+    }
+
+    fn p() -> &'static Path {
+        Path::new("test.idx")
+    }
+
+    #[test]
+    fn parses_image_header() {
+        let bytes = idx(IMAGES_MAGIC, &[2, 3, 4], 24);
+        let (dims, payload) = parse_idx(p(), &bytes, IMAGES_MAGIC, 3).unwrap();
+        assert_eq!(dims, vec![2, 3, 4]);
+        assert_eq!(payload.len(), 24);
+        assert_eq!(payload[0], 0);
+        assert_eq!(payload[23], 23);
+    }
+
+    #[test]
+    fn parses_label_header() {
+        let bytes = idx(LABELS_MAGIC, &[5], 5);
+        let (dims, payload) = parse_idx(p(), &bytes, LABELS_MAGIC, 1).unwrap();
+        assert_eq!(dims, vec![5]);
+        assert_eq!(payload, &[0, 1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn empty_set_is_valid() {
+        let bytes = idx(LABELS_MAGIC, &[0], 0);
+        let (dims, payload) = parse_idx(p(), &bytes, LABELS_MAGIC, 1).unwrap();
+        assert_eq!(dims, vec![0]);
+        assert!(payload.is_empty());
+    }
+
+    #[test]
+    fn wrong_magic() {
+        let bytes = idx(LABELS_MAGIC, &[1, 1, 1], 1);
+        let err = parse_idx(p(), &bytes, IMAGES_MAGIC, 3).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                MnistError::BadMagic {
+                    found: 0x801,
+                    expected: 0x803,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        let msg = err.to_string();
+        assert!(
+            msg.contains("0x00000801") && msg.contains("test.idx"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn short_header_is_truncated() {
+        for len in [0, 3, 4, 15] {
+            let bytes = &idx(IMAGES_MAGIC, &[1, 1, 1], 1)[..len];
+            let err = parse_idx(p(), bytes, IMAGES_MAGIC, 3).unwrap_err();
+            assert!(
+                matches!(err, MnistError::Truncated { expected_bytes: 16, found_bytes, .. }
+                    if found_bytes == len as u64),
+                "{len}: {err:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn short_payload_is_truncated() {
+        let bytes = idx(IMAGES_MAGIC, &[2, 2, 2], 7);
+        let err = parse_idx(p(), &bytes, IMAGES_MAGIC, 3).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                MnistError::Truncated {
+                    expected_bytes: 24,
+                    found_bytes: 23,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn long_payload_is_trailing_data() {
+        let bytes = idx(LABELS_MAGIC, &[2], 3);
+        let err = parse_idx(p(), &bytes, LABELS_MAGIC, 1).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                MnistError::TrailingData {
+                    expected_bytes: 10,
+                    found_bytes: 11,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn huge_dimensions_do_not_overflow() {
+        let bytes = idx(IMAGES_MAGIC, &[u32::MAX, u32::MAX, u32::MAX], 4);
+        let err = parse_idx(p(), &bytes, IMAGES_MAGIC, 3).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                MnistError::Truncated {
+                    expected_bytes: u64::MAX,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn image_accessor() {
+        let images = Images {
+            count: 2,
+            rows: 1,
+            cols: 3,
+            pixels: vec![1, 2, 3, 4, 5, 6],
+        };
+        assert_eq!(images.image(0), Some(&[1, 2, 3][..]));
+        assert_eq!(images.image(1), Some(&[4, 5, 6][..]));
+        assert_eq!(images.image(2), None);
+        assert_eq!(images.image(usize::MAX), None);
+        assert_eq!(images.pixels_per_image(), 3);
+    }
+
+    #[test]
+    fn currents_follow_numpy_float32_order() {
+        let image = [0u8, 3, 7, 255, 1];
+        let currents = input_currents(&image, INPUT_SCALE);
+        let sum = 266.0f32;
+        for (&p, &c) in image.iter().zip(&currents) {
+            assert_eq!(c.to_bits(), ((p as f32 / sum) * 80.0).to_bits());
+        }
+        assert_eq!(currents[0], 0.0);
+    }
+
+    #[test]
+    fn black_image_gives_zeros() {
+        assert_eq!(input_currents(&[0; 4], INPUT_SCALE), vec![0.0; 4]);
+        assert!(input_currents(&[], INPUT_SCALE).is_empty());
+    }
+}

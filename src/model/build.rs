@@ -1,0 +1,219 @@
+//! A validated network with its connectivity drawn and its constants derived: what
+//! backends load.
+
+use super::connectivity::{Columns, SparseConnectivity};
+use super::fixed_point::FixedPointWeight;
+use super::network::{CurrentSource, NeuronPopulation, SynapseGroup};
+use super::neuron::{NeuronConstants, NeuronInit};
+use super::{ModelError, Network, PostsynapticConstants, StdpConstants, WeightUpdateModel};
+
+/// A neuron population ready to simulate.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BuiltPopulation {
+    /// The population's name.
+    pub name: String,
+    /// Number of neurons.
+    pub size: u32,
+    /// The neuron model's constants.
+    pub neuron: NeuronConstants,
+    /// The state the population starts in and returns to on reset.
+    pub init: NeuronInit,
+    /// Whether its spikes are recorded.
+    pub spike_recording: bool,
+}
+
+/// A current source ready to simulate.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BuiltCurrentSource {
+    /// The source's name.
+    pub name: String,
+    /// Index of the population it injects into.
+    pub target: usize,
+    /// Every neuron's magnitude at the start.
+    pub initial_magnitude: f32,
+}
+
+/// A synapse group with its drawn connectivity.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BuiltSynapseGroup {
+    /// The group's name.
+    pub name: String,
+    /// Index of the presynaptic population.
+    pub pre: usize,
+    /// Index of the postsynaptic population.
+    pub post: usize,
+    /// The synapses, as CSR rows by presynaptic neuron.
+    pub connectivity: SparseConnectivity,
+    /// The postsynaptic model's constants.
+    pub postsynaptic: PostsynapticConstants,
+    /// The constant weight, or for per-synapse weights the scale that holds the largest.
+    pub weight: FixedPointWeight,
+    /// Per-synapse initial weights in connectivity row order (`StaticPulse`, STDP).
+    pub synapse_g: Option<Vec<f32>>,
+    /// The learning rule, for plastic synapses.
+    pub stdp: Option<StdpConstants>,
+    /// For plastic synapses, the synapses by postsynaptic neuron, which learning on
+    /// postsynaptic spikes walks.
+    pub columns: Option<Columns>,
+    /// Whether presynaptic spikes add their weight to the postsynaptic input.
+    pub drives_post: bool,
+}
+
+/// A validated network with its connectivity drawn: what backends load.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BuiltNetwork {
+    /// The description it was built from.
+    pub description: Network,
+    /// The connectivity seed.
+    pub seed: u64,
+    /// Timestep in ms, in the simulation's precision.
+    pub dt: f32,
+    /// The populations, in the order they were added.
+    pub populations: Vec<BuiltPopulation>,
+    /// The current sources, in the order they were added.
+    pub current_sources: Vec<BuiltCurrentSource>,
+    /// The synapse groups, in the order they were added.
+    pub synapse_groups: Vec<BuiltSynapseGroup>,
+}
+
+impl BuiltNetwork {
+    /// Builds a network [`Network::validate`] accepted.
+    pub(super) fn new(net: &Network, seed: u64) -> Result<Self, ModelError> {
+        let synapse_groups = net
+            .synapse_groups
+            .iter()
+            .enumerate()
+            .map(|(index, s)| build_synapse_group(net, s, seed, index))
+            .collect::<Result<_, _>>()?;
+        Ok(BuiltNetwork {
+            description: net.clone(),
+            seed,
+            dt: net.dt as f32,
+            populations: net
+                .populations
+                .iter()
+                .map(|p| build_population(p, net.dt))
+                .collect(),
+            current_sources: net
+                .current_sources
+                .iter()
+                .map(build_current_source)
+                .collect(),
+            synapse_groups,
+        })
+    }
+
+    /// Incoming synapse groups of population `post`, in the order they were added.
+    pub fn incoming(&self, post: usize) -> impl Iterator<Item = (usize, &BuiltSynapseGroup)> {
+        self.synapse_groups
+            .iter()
+            .enumerate()
+            .filter(move |(_, s)| s.post == post)
+    }
+
+    /// Current sources injecting into population `target`.
+    pub fn sources_of(&self, target: usize) -> impl Iterator<Item = (usize, &BuiltCurrentSource)> {
+        self.current_sources
+            .iter()
+            .enumerate()
+            .filter(move |(_, c)| c.target == target)
+    }
+
+    /// The first plastic synapse group, if any: learning shares weights between batch
+    /// entries and spike times between threads.
+    pub fn plastic_group(&self) -> Option<&BuiltSynapseGroup> {
+        self.synapse_groups.iter().find(|s| s.stdp.is_some())
+    }
+
+    /// Whether population `p` needs the time of each neuron's latest spike: plastic
+    /// synapses connect it.
+    pub fn tracks_spike_times(&self, p: usize) -> bool {
+        self.synapse_groups
+            .iter()
+            .any(|s| s.stdp.is_some() && (s.pre == p || s.post == p))
+    }
+
+    /// The populations in an order where every synapse group's presynaptic population
+    /// comes before its postsynaptic one, if the network is feed-forward: no synapse
+    /// group closes a cycle (or connects a population to itself) and none is plastic.
+    /// Such a network's populations can each be simulated for several timesteps before
+    /// the next one is, since a timestep's input comes only from earlier populations'
+    /// spikes of the timestep before. Ties keep the order the populations were added in.
+    pub fn feed_forward_order(&self) -> Option<Vec<usize>> {
+        if self.plastic_group().is_some() {
+            return None;
+        }
+        let n = self.populations.len();
+        let mut inputs_left = vec![0usize; n];
+        for s in &self.synapse_groups {
+            inputs_left[s.post] += 1;
+        }
+        let mut order = Vec::with_capacity(n);
+        let mut placed = vec![false; n];
+        // Kahn's algorithm, taking the earliest-added ready population each time.
+        while let Some(p) = (0..n).find(|&p| !placed[p] && inputs_left[p] == 0) {
+            placed[p] = true;
+            order.push(p);
+            for s in self.synapse_groups.iter().filter(|s| s.pre == p) {
+                inputs_left[s.post] -= 1;
+            }
+        }
+        (order.len() == n).then_some(order)
+    }
+}
+
+fn build_population(p: &NeuronPopulation, dt: f64) -> BuiltPopulation {
+    let init = p.model.initial_state();
+    BuiltPopulation {
+        name: p.name.clone(),
+        size: p.size,
+        neuron: p.model.derive(dt),
+        init: NeuronInit {
+            v: p.initial_v.map_or(init.v, |v| v as f32),
+            ..init
+        },
+        spike_recording: p.spike_recording,
+    }
+}
+
+fn build_current_source(c: &CurrentSource) -> BuiltCurrentSource {
+    BuiltCurrentSource {
+        name: c.name.clone(),
+        target: c.target.index(),
+        initial_magnitude: c.model.initial_magnitude(),
+    }
+}
+
+/// Draws group number `index`'s connectivity from `seed` and derives its constants.
+fn build_synapse_group(
+    net: &Network,
+    s: &SynapseGroup,
+    seed: u64,
+    index: usize,
+) -> Result<BuiltSynapseGroup, ModelError> {
+    let (pre, post) = (s.pre.index(), s.post.index());
+    let connectivity = s.connectivity.draw(
+        net.populations[pre].size,
+        net.populations[post].size,
+        seed,
+        index,
+    );
+    let stdp = match &s.weight_update {
+        WeightUpdateModel::StdpSymmetric(p) => Some(p.derive()),
+        _ => None,
+    };
+    Ok(BuiltSynapseGroup {
+        name: s.name.clone(),
+        pre,
+        post,
+        postsynaptic: s.postsynaptic.derive(net.dt),
+        weight: net.fixed_point_weight(s)?,
+        synapse_g: s
+            .weight_update
+            .synapse_weights(&s.connectivity, &connectivity),
+        stdp,
+        columns: stdp.map(|_| Columns::new(&connectivity)),
+        drives_post: s.weight_update.drives_post(),
+        connectivity,
+    })
+}

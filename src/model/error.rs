@@ -1,0 +1,108 @@
+//! Why a network description can't be built.
+
+/// Why a network description can't be built.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ModelError {
+    /// The timestep is not a positive finite number.
+    #[error("timestep dt = {0} ms: it must be a finite number greater than 0")]
+    InvalidTimestep(f64),
+    /// A population has no neurons.
+    #[error("neuron population '{0}' has no neurons: give it a size of at least 1")]
+    EmptyPopulation(String),
+    /// Two parts of the network share a name.
+    #[error(
+        "the name '{0}' is used twice: populations, current sources and synapse groups need unique names"
+    )]
+    DuplicateName(String),
+    /// A parameter is out of its range.
+    #[error("{owner}: {parameter} = {value} is invalid, it must be {requirement}")]
+    InvalidParameter {
+        /// The part of the network the parameter belongs to.
+        owner: String,
+        /// The parameter's name, as GeNN spells it.
+        parameter: &'static str,
+        /// The value given.
+        value: f64,
+        /// What it must be.
+        requirement: &'static str,
+    },
+    /// A handle names a population this network does not have.
+    #[error(
+        "{owner} refers to population #{index}, which this network does not have (it has {count}); use the PopulationId returned by add_neuron_population on the same network"
+    )]
+    UnknownPopulation {
+        /// Who holds the handle.
+        owner: String,
+        /// The handle's index.
+        index: usize,
+        /// How many populations the network has.
+        count: usize,
+    },
+    /// A handle of one network was given to another.
+    #[error(
+        "{owner}: {kind} #{index} is a handle from another network; use the handle this network returned when the {kind} was added"
+    )]
+    ForeignHandle {
+        /// Who holds or was given the handle.
+        owner: String,
+        /// What the handle is of: "population", "current source", "synapse group".
+        kind: &'static str,
+        /// The handle's index.
+        index: usize,
+    },
+    /// `FixedNumberPreWithReplacement` with `num` = 0.
+    #[error("synapse group '{0}': FixedNumberPreWithReplacement needs num of at least 1")]
+    ZeroFanIn(String),
+    /// Synapses that don't fit the populations or each other.
+    #[error("synapse group '{group}': {reason}")]
+    InvalidSynapses {
+        /// The synapse group.
+        group: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// More synapses than a `u32` index can address.
+    #[error(
+        "synapse group '{group}' would have {synapses} synapses, more than the {max} a u32 index can address"
+    )]
+    TooManySynapses {
+        /// The synapse group.
+        group: String,
+        /// How many synapses it would have.
+        synapses: u64,
+        /// The most it can have.
+        max: u64,
+    },
+    /// So many inputs per neuron that fixed-point accumulation would lose precision.
+    #[error(
+        "synapse group '{group}': {inputs} inputs per neuron per timestep are too many for deterministic fixed-point accumulation (at most {max})"
+    )]
+    TooManyInputsForFixedPoint {
+        /// The synapse group.
+        group: String,
+        /// The most synapses one postsynaptic neuron has.
+        inputs: u64,
+        /// The most the accumulator allows.
+        max: u64,
+    },
+}
+
+impl ModelError {
+    /// `parameter` of `owner` must be a finite number.
+    pub(crate) fn not_finite(owner: &str, parameter: &'static str, value: f64) -> Self {
+        ModelError::InvalidParameter {
+            owner: owner.to_owned(),
+            parameter,
+            value,
+            requirement: "a finite number",
+        }
+    }
+
+    /// Checks that every named value is finite.
+    pub(crate) fn check_finite(owner: &str, named: &[(&'static str, f64)]) -> Result<(), Self> {
+        match named.iter().find(|(_, value)| !value.is_finite()) {
+            Some(&(parameter, value)) => Err(Self::not_finite(owner, parameter, value)),
+            None => Ok(()),
+        }
+    }
+}

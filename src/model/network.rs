@@ -1,0 +1,212 @@
+//! The network description: populations, current sources and synapse groups at one
+//! timestep, as plain data.
+
+use super::handle::{CurrentSourceId, NetworkId, PopulationId, SynapseGroupId};
+use super::{Connectivity, CurrentSourceModel, ModelError, NeuronModel, PostsynapticModel};
+use super::{WeightUpdateModel, build::BuiltNetwork};
+
+/// A population of neurons of one model.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NeuronPopulation {
+    /// Unique among the network's parts.
+    pub name: String,
+    /// Number of neurons.
+    pub size: u32,
+    /// The neuron model and its parameters.
+    pub model: NeuronModel,
+    /// Whether the population's spikes are recorded (GeNN's `spike_recording_enabled`).
+    pub spike_recording: bool,
+    /// `V` to start from and reset to, instead of the model's default.
+    pub initial_v: Option<f64>,
+}
+
+/// A current source injecting into every neuron of one population.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CurrentSource {
+    /// Unique among the network's parts.
+    pub name: String,
+    /// The population it injects into.
+    pub target: PopulationId,
+    /// The current source model.
+    pub model: CurrentSourceModel,
+}
+
+/// Synapses from one population to another: what [`Network::add_synapse_group`] takes.
+///
+/// ```
+/// use kenyon::{Connectivity, Network, NeuronModel, LifParams, PostsynapticModel, SynapseGroup, WeightUpdateModel};
+///
+/// let mut net = Network::new(0.1);
+/// let pn = net.add_neuron_population("pn", 784, NeuronModel::Lif(LifParams::TUTORIAL));
+/// let kc = net.add_neuron_population("kc", 20_000, NeuronModel::Lif(LifParams::TUTORIAL));
+/// let pn_kc = net.add_synapse_group(SynapseGroup {
+///     name: "pn_kc".into(),
+///     pre: pn,
+///     post: kc,
+///     weight_update: WeightUpdateModel::StaticPulseConstantWeight { g: 0.2 },
+///     postsynaptic: PostsynapticModel::ExpCurr { tau: 3.0 },
+///     connectivity: Connectivity::FixedNumberPreWithReplacement { num: 20 },
+/// });
+/// assert_eq!(pn_kc.index(), 0);
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct SynapseGroup {
+    /// Unique among the network's parts.
+    pub name: String,
+    /// The presynaptic population.
+    pub pre: PopulationId,
+    /// The postsynaptic population.
+    pub post: PopulationId,
+    /// What a presynaptic spike does to a synapse's target (and its weight).
+    pub weight_update: WeightUpdateModel,
+    /// How the postsynaptic input turns into current.
+    pub postsynaptic: PostsynapticModel,
+    /// Which pairs of neurons are connected.
+    pub connectivity: Connectivity,
+}
+
+/// A network description: populations, current sources and synapse groups at one
+/// timestep. Plain data, with no backend in sight: [`build`](Network::build) it before
+/// simulating.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Network {
+    /// Timestep in ms.
+    pub dt: f64,
+    /// The neuron populations, in the order they were added.
+    pub populations: Vec<NeuronPopulation>,
+    /// The current sources, in the order they were added.
+    pub current_sources: Vec<CurrentSource>,
+    /// The synapse groups, in the order they were added.
+    pub synapse_groups: Vec<SynapseGroup>,
+    id: NetworkId,
+}
+
+impl Network {
+    /// An empty network with timestep `dt` in ms.
+    pub fn new(dt: f64) -> Self {
+        Network {
+            dt,
+            populations: Vec::new(),
+            current_sources: Vec::new(),
+            synapse_groups: Vec::new(),
+            id: NetworkId::unique(),
+        }
+    }
+
+    /// Which network this is: every handle it returns carries this id.
+    pub fn id(&self) -> NetworkId {
+        self.id
+    }
+
+    /// Adds a population of `size` neurons. Spike recording starts off.
+    pub fn add_neuron_population(
+        &mut self,
+        name: &str,
+        size: u32,
+        model: NeuronModel,
+    ) -> PopulationId {
+        self.add_population(NeuronPopulation {
+            name: name.to_owned(),
+            size,
+            model,
+            spike_recording: false,
+            initial_v: None,
+        })
+    }
+
+    /// Adds a population described in full (spike recording and initial `V` included).
+    pub fn add_population(&mut self, population: NeuronPopulation) -> PopulationId {
+        self.populations.push(population);
+        PopulationId::new(self.id, self.populations.len() - 1)
+    }
+
+    /// Sets the `V` that `population` starts from and returns to on reset (the model's
+    /// default otherwise: `Vreset` for LIF, 0 for IF).
+    pub fn set_initial_v(&mut self, population: PopulationId, v: f64) -> Result<(), ModelError> {
+        let p = self.population_index("set_initial_v", population)?;
+        self.populations[p].initial_v = Some(v);
+        Ok(())
+    }
+
+    /// Switches spike recording of `population` on or off.
+    pub fn set_spike_recording(
+        &mut self,
+        population: PopulationId,
+        on: bool,
+    ) -> Result<(), ModelError> {
+        let p = self.population_index("set_spike_recording", population)?;
+        self.populations[p].spike_recording = on;
+        Ok(())
+    }
+
+    /// Adds a current source injecting into every neuron of `target`.
+    pub fn add_current_source(
+        &mut self,
+        name: &str,
+        target: PopulationId,
+        model: CurrentSourceModel,
+    ) -> CurrentSourceId {
+        self.current_sources.push(CurrentSource {
+            name: name.to_owned(),
+            target,
+            model,
+        });
+        CurrentSourceId::new(self.id, self.current_sources.len() - 1)
+    }
+
+    /// Adds a synapse group (see [`SynapseGroup`] for an example).
+    pub fn add_synapse_group(&mut self, group: SynapseGroup) -> SynapseGroupId {
+        self.synapse_groups.push(group);
+        SynapseGroupId::new(self.id, self.synapse_groups.len() - 1)
+    }
+
+    /// Looks a population up by name.
+    pub fn population(&self, name: &str) -> Option<PopulationId> {
+        self.populations
+            .iter()
+            .position(|p| p.name == name)
+            .map(|index| PopulationId::new(self.id, index))
+    }
+
+    /// The index of `population` in this network, or why it has none; `owner` names
+    /// whoever holds the handle in the error.
+    pub(crate) fn population_index(
+        &self,
+        owner: &str,
+        population: PopulationId,
+    ) -> Result<usize, ModelError> {
+        if population.network() != self.id {
+            return Err(ModelError::ForeignHandle {
+                owner: owner.to_owned(),
+                kind: "population",
+                index: population.index(),
+            });
+        }
+        let count = self.populations.len();
+        if population.index() >= count {
+            return Err(ModelError::UnknownPopulation {
+                owner: owner.to_owned(),
+                index: population.index(),
+                count,
+            });
+        }
+        Ok(population.index())
+    }
+
+    /// Validates the description, draws every synapse group's connectivity from `seed`
+    /// and computes derived constants.
+    ///
+    /// ```
+    /// use kenyon::{Network, NeuronModel, LifParams};
+    ///
+    /// let mut net = Network::new(0.1);
+    /// net.add_neuron_population("p", 10, NeuronModel::Lif(LifParams::TUTORIAL));
+    /// let built = net.build(1)?;
+    /// assert_eq!(built.populations[0].size, 10);
+    /// # Ok::<(), kenyon::ModelError>(())
+    /// ```
+    pub fn build(&self, seed: u64) -> Result<BuiltNetwork, ModelError> {
+        self.validate()?;
+        BuiltNetwork::new(self, seed)
+    }
+}

@@ -1,0 +1,155 @@
+//! Checking a network description before anything is drawn or allocated. Each model
+//! checks its own parameters; this file checks how the parts fit together.
+
+use super::fixed_point::FixedPointWeight;
+use super::network::{CurrentSource, NeuronPopulation, SynapseGroup};
+use super::{Connectivity, ModelError, Network};
+
+impl Network {
+    /// Checks the description without drawing connectivity: the timestep, unique names,
+    /// every model's parameters, that handles belong to this network, explicit synapse
+    /// lists, and that synaptic input fits the fixed-point accumulator.
+    pub fn validate(&self) -> Result<(), ModelError> {
+        if !(self.dt.is_finite() && self.dt > 0.0) {
+            return Err(ModelError::InvalidTimestep(self.dt));
+        }
+        self.validate_names()?;
+        for p in &self.populations {
+            validate_population(p)?;
+        }
+        for c in &self.current_sources {
+            self.validate_current_source(c)?;
+        }
+        for s in &self.synapse_groups {
+            self.validate_synapse_group(s)?;
+        }
+        Ok(())
+    }
+
+    fn validate_names(&self) -> Result<(), ModelError> {
+        let mut names = std::collections::HashSet::new();
+        let all_names = self
+            .populations
+            .iter()
+            .map(|p| &p.name)
+            .chain(self.current_sources.iter().map(|c| &c.name))
+            .chain(self.synapse_groups.iter().map(|s| &s.name));
+        for name in all_names {
+            if !names.insert(name.as_str()) {
+                return Err(ModelError::DuplicateName(name.clone()));
+            }
+        }
+        Ok(())
+    }
+
+    fn validate_current_source(&self, c: &CurrentSource) -> Result<(), ModelError> {
+        let owner = format!("current source '{}'", c.name);
+        self.population_index(&owner, c.target)?;
+        c.model.validate(&owner)
+    }
+
+    fn validate_synapse_group(&self, s: &SynapseGroup) -> Result<(), ModelError> {
+        let owner = format!("synapse group '{}'", s.name);
+        self.population_index(&owner, s.pre)?;
+        self.population_index(&owner, s.post)?;
+        self.validate_synapse_list(s)?;
+        let synapses = self.synapse_count(s);
+        s.weight_update
+            .validate(&s.name, synapses, s.pre == s.post)?;
+        s.postsynaptic.validate(&owner)?;
+        if let Connectivity::FixedNumberPreWithReplacement { num: 0 } = s.connectivity {
+            return Err(ModelError::ZeroFanIn(s.name.clone()));
+        }
+        if synapses > u64::from(u32::MAX) {
+            return Err(ModelError::TooManySynapses {
+                group: s.name.clone(),
+                synapses,
+                max: u64::from(u32::MAX),
+            });
+        }
+        self.fixed_point_weight(s)?;
+        Ok(())
+    }
+
+    /// Checks an explicit synapse list against the populations it connects.
+    fn validate_synapse_list(&self, s: &SynapseGroup) -> Result<(), ModelError> {
+        let Connectivity::FromList { pre, post } = &s.connectivity else {
+            return Ok(());
+        };
+        let invalid = |reason: String| ModelError::InvalidSynapses {
+            group: s.name.clone(),
+            reason,
+        };
+        if pre.len() != post.len() {
+            return Err(invalid(format!(
+                "{} presynaptic but {} postsynaptic indices",
+                pre.len(),
+                post.len()
+            )));
+        }
+        for (ids, population, side) in [(pre, s.pre, "presynaptic"), (post, s.post, "postsynaptic")]
+        {
+            let population = &self.populations[population.index()];
+            let size = population.size;
+            if let Some(bad) = ids.iter().find(|&&i| i >= size) {
+                return Err(invalid(format!(
+                    "{side} index {bad} is out of range for population '{}' of {size} neurons",
+                    population.name
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Number of synapses `s` will have.
+    pub(super) fn synapse_count(&self, s: &SynapseGroup) -> u64 {
+        let n_pre = u64::from(self.populations[s.pre.index()].size);
+        let n_post = u64::from(self.populations[s.post.index()].size);
+        match &s.connectivity {
+            Connectivity::FixedNumberPreWithReplacement { num } => u64::from(*num) * n_post,
+            Connectivity::Dense => n_pre * n_post,
+            Connectivity::FromList { pre, .. } => pre.len() as u64,
+        }
+    }
+
+    /// The most synapses any postsynaptic neuron of `s` has: the most input it can get in
+    /// one timestep is this many weights.
+    fn fan_in(&self, s: &SynapseGroup) -> u64 {
+        match &s.connectivity {
+            Connectivity::FixedNumberPreWithReplacement { num } => u64::from(*num),
+            Connectivity::Dense => u64::from(self.populations[s.pre.index()].size),
+            Connectivity::FromList { post, .. } => {
+                let mut degree = vec![0u64; self.populations[s.post.index()].size as usize];
+                for &p in post {
+                    if let Some(d) = degree.get_mut(p as usize) {
+                        *d += 1;
+                    }
+                }
+                degree.into_iter().max().unwrap_or(0)
+            }
+        }
+    }
+
+    /// The fixed-point form of `s`'s weights: a scale that holds its largest weight
+    /// times its fan-in.
+    pub(super) fn fixed_point_weight(
+        &self,
+        s: &SynapseGroup,
+    ) -> Result<FixedPointWeight, ModelError> {
+        FixedPointWeight::fit(&s.name, s.weight_update.largest_weight(), self.fan_in(s))
+    }
+}
+
+fn validate_population(p: &NeuronPopulation) -> Result<(), ModelError> {
+    if p.size == 0 {
+        return Err(ModelError::EmptyPopulation(p.name.clone()));
+    }
+    let owner = format!("neuron population '{}'", p.name);
+    p.model.validate(&owner)?;
+    if let Some(v) = p.initial_v
+        && !v.is_finite()
+    {
+        return Err(ModelError::not_finite(&owner, "initial V", v));
+    }
+    Ok(())
+}

@@ -1,0 +1,94 @@
+//! Checks every backend makes, written once.
+
+use super::{SimConfig, SimError};
+use crate::model::{BuiltNetwork, CurrentSourceId, NetworkId, PopulationId, SynapseGroupId};
+
+/// Refuses a configuration no backend can run `net` with: a batch of 0, or a batch of
+/// more than one where synapses learn (their weights are shared by the batch).
+pub(crate) fn check_config(net: &BuiltNetwork, config: SimConfig) -> Result<(), SimError> {
+    if config.batch_size == 0 {
+        return Err(SimError::ZeroBatch);
+    }
+    if let Some(group) = net.plastic_group()
+        && config.batch_size > 1
+    {
+        return Err(SimError::PlasticNeedsBatch1 {
+            group: group.name.clone(),
+            batch_size: config.batch_size,
+        });
+    }
+    Ok(())
+}
+
+/// The index `handle` has in `net`, if it is `net`'s and in range.
+fn index_in(
+    net: &BuiltNetwork,
+    network: NetworkId,
+    index: usize,
+    count: usize,
+    kind: &'static str,
+    unknown: fn(usize) -> SimError,
+) -> Result<usize, SimError> {
+    if network != net.description.id() {
+        return Err(SimError::ForeignHandle { kind, index });
+    }
+    if index >= count {
+        return Err(unknown(index));
+    }
+    Ok(index)
+}
+
+/// The index of `population` in `net`, or why it has none.
+pub(crate) fn population_index(
+    net: &BuiltNetwork,
+    population: PopulationId,
+) -> Result<usize, SimError> {
+    index_in(
+        net,
+        population.network(),
+        population.index(),
+        net.populations.len(),
+        "population",
+        SimError::UnknownPopulation,
+    )
+}
+
+/// The index of `group` in `net`, or why it has none.
+pub(crate) fn group_index(net: &BuiltNetwork, group: SynapseGroupId) -> Result<usize, SimError> {
+    index_in(
+        net,
+        group.network(),
+        group.index(),
+        net.synapse_groups.len(),
+        "synapse group",
+        SimError::UnknownSynapseGroup,
+    )
+}
+
+/// The index of `source` in `net` if `values` holds a magnitude for each of its target's
+/// neurons in each of `batch_size` entries.
+pub(crate) fn check_magnitudes(
+    net: &BuiltNetwork,
+    batch_size: u32,
+    source: CurrentSourceId,
+    values: &[f32],
+) -> Result<usize, SimError> {
+    let c = index_in(
+        net,
+        source.network(),
+        source.index(),
+        net.current_sources.len(),
+        "current source",
+        SimError::UnknownCurrentSource,
+    )?;
+    let cs = &net.current_sources[c];
+    let expected = net.populations[cs.target].size as usize * batch_size as usize;
+    if values.len() != expected {
+        return Err(SimError::WrongLength {
+            source_name: cs.name.clone(),
+            expected,
+            found: values.len(),
+        });
+    }
+    Ok(c)
+}

@@ -1,0 +1,77 @@
+//! Why a simulation call failed, for every backend.
+
+/// Why a simulation call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    /// No current source has this index.
+    #[error("current source #{0} does not exist in this network")]
+    UnknownCurrentSource(usize),
+    /// No population has this index.
+    #[error("population #{0} does not exist in this network")]
+    UnknownPopulation(usize),
+    /// No synapse group has this index.
+    #[error("synapse group #{0} does not exist in this network")]
+    UnknownSynapseGroup(usize),
+    /// A handle of another network.
+    #[error("{kind} #{index} is a handle from another network than the one this simulation runs")]
+    ForeignHandle {
+        /// What the handle is of: "population", "current source", "synapse group".
+        kind: &'static str,
+        /// The handle's index.
+        index: usize,
+    },
+    /// Input of the wrong length.
+    #[error(
+        "current source '{source_name}' needs {expected} magnitudes (neurons x batch size) but {found} were given"
+    )]
+    WrongLength {
+        /// The current source.
+        source_name: String,
+        /// Values needed.
+        expected: usize,
+        /// Values given.
+        found: usize,
+    },
+    /// A batch of no copies.
+    #[error("batch size must be at least 1")]
+    ZeroBatch,
+    /// Learning with more than one batch entry.
+    #[error(
+        "synapse group '{group}' is plastic: its weights are shared by the batch, so learning runs with batch size 1, not {batch_size}"
+    )]
+    PlasticNeedsBatch1 {
+        /// The plastic group.
+        group: String,
+        /// The batch size asked for.
+        batch_size: u32,
+    },
+    /// Weights asked of a group that has one constant weight.
+    #[error("synapse group '{group}' has one constant weight, not per-synapse weights")]
+    NoSynapseWeights {
+        /// The group.
+        group: String,
+    },
+    /// A pending recording given to a simulation that did not start it.
+    #[error("this pending recording was started by a different simulation")]
+    ForeignRecording,
+    /// More timesteps than the recording buffer has room for.
+    #[error(
+        "{requested} more timesteps would overflow the recording buffer ({recorded} of {capacity} steps used): call take_recording() first or build with a larger recording_steps"
+    )]
+    RecordingFull {
+        /// Timesteps asked for.
+        requested: u32,
+        /// Timesteps recorded since the last take.
+        recorded: u32,
+        /// The buffer's capacity in timesteps.
+        capacity: u32,
+    },
+    /// The GPU backend was asked for in a kenyon built without it.
+    #[error(
+        "this kenyon was built without its GPU backend (the `gpu` cargo feature): use the CPU backend, or rebuild with default features"
+    )]
+    NoGpuBackend,
+    /// The device or its driver failed (the backend's own error).
+    #[error(transparent)]
+    Device(Box<dyn std::error::Error + Send + Sync>),
+}

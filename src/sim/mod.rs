@@ -1,0 +1,122 @@
+//! The one API both backends implement, with nothing of either backend in it: load a
+//! [`BuiltNetwork`], set inputs, run timesteps, read recordings and state back.
+//!
+//! A simulation runs a batch of `batch_size` independent copies of the network at once
+//! (GeNN's `batch_size`): connectivity is shared, state, inputs and recordings are per
+//! batch entry. Per-neuron data passed in or out covers the whole batch, entry-major: the
+//! value of neuron `i` in batch entry `e` is at `e * n + i`.
+
+mod checks;
+mod clock;
+mod error;
+mod pending;
+pub mod recording;
+
+pub use error::SimError;
+pub use pending::PendingRecordings;
+pub use recording::{Recordings, SpikeRecording, words_per_step};
+
+pub(crate) use checks::{check_config, check_magnitudes, group_index, population_index};
+pub(crate) use clock::{StepClock, time_of};
+pub(crate) use pending::{Readback, SimulationId};
+
+use crate::model::{BuiltNetwork, CurrentSourceId, PopulationId, SynapseGroupId};
+
+/// Neuron state variables that can be read back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StateVar {
+    /// Membrane potential `V`, in mV.
+    V,
+    /// Remaining refractory time `RefracTime`, in ms.
+    RefracTime,
+}
+
+/// Options that size a simulation's buffers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SimConfig {
+    /// Timesteps the spike recording holds before it must be taken (GeNN's
+    /// `num_recording_timesteps`). 200 = one 20 ms stimulus at dt = 0.1 ms.
+    pub recording_steps: u32,
+    /// Independent copies of the network simulated together (GeNN's `batch_size`).
+    pub batch_size: u32,
+    /// Host threads, 0 = one per available core: the CPU backend's workers, and the
+    /// threads that unpack a large batch's recordings on both backends. Results do not
+    /// depend on it.
+    pub threads: usize,
+}
+
+impl SimConfig {
+    /// One stimulus of recording, batch size 1, every core.
+    pub const DEFAULT: SimConfig = SimConfig {
+        recording_steps: 200,
+        batch_size: 1,
+        threads: 0,
+    };
+
+    /// The host threads `threads` asks for: itself, or one per available core for 0.
+    pub fn host_threads(&self) -> usize {
+        if self.threads == 0 {
+            std::thread::available_parallelism().map_or(1, usize::from)
+        } else {
+            self.threads
+        }
+    }
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig::DEFAULT
+    }
+}
+
+/// A network loaded on a backend.
+///
+/// Time is counted from the last [`reset`](Simulator::reset): timestep `i` has time
+/// `i * dt`. Every timestep first propagates the spikes of the previous timestep, then
+/// updates every neuron (GeNN's order). Handles from another network are refused with
+/// [`SimError::ForeignHandle`].
+pub trait Simulator: Send {
+    /// Backend and device, for people ("cpu", "gpu: NVIDIA ... (Vulkan)").
+    fn description(&self) -> String;
+    /// The network this simulation runs.
+    fn network(&self) -> &BuiltNetwork;
+    /// Copies of the network simulated together.
+    fn batch_size(&self) -> u32;
+    /// Sets every neuron's `magnitude` of a current source, for every batch entry
+    /// (`batch_size * n` values, entry-major).
+    fn set_magnitude(&mut self, source: CurrentSourceId, values: &[f32]) -> Result<(), SimError>;
+    /// Advances `steps` timesteps, recording spikes of populations with recording on.
+    fn step_time(&mut self, steps: u32) -> Result<(), SimError>;
+    /// Back to the initial state: `V`, `RefracTime`, every `inSyn`, spikes still to be
+    /// delivered (unlike GeNN, see `docs/validation.md`) and the recording; time returns
+    /// to 0.
+    fn reset(&mut self) -> Result<(), SimError>;
+    /// The recordings of the steps run since the last reset or take, per population and
+    /// batch entry; empties the recording buffer.
+    fn take_recording(&mut self) -> Result<Recordings, SimError> {
+        let pending = self.start_take_recording()?;
+        self.finish_take_recording(pending)
+    }
+    /// Starts [`take_recording`](Simulator::take_recording) without waiting for the data:
+    /// on a GPU the copy is queued behind the timesteps already submitted, and later
+    /// timesteps can be submitted before [`finish_take_recording`] waits for it, so the
+    /// device never idles while the host reads a recording back.
+    ///
+    /// [`finish_take_recording`]: Simulator::finish_take_recording
+    fn start_take_recording(&mut self) -> Result<PendingRecordings, SimError>;
+    /// Waits for a recording started by [`start_take_recording`](Simulator::start_take_recording)
+    /// on this simulation.
+    fn finish_take_recording(&mut self, pending: PendingRecordings)
+    -> Result<Recordings, SimError>;
+    /// A state variable of every neuron of a population, for every batch entry.
+    fn read_state(&mut self, population: PopulationId, var: StateVar)
+    -> Result<Vec<f32>, SimError>;
+    /// The postsynaptic input `inSyn` of every target neuron of a synapse group, for
+    /// every batch entry.
+    fn read_in_syn(&mut self, group: SynapseGroupId) -> Result<Vec<f32>, SimError>;
+    /// Timesteps since the last reset.
+    fn timestep(&self) -> u64;
+    /// The per-synapse weights `g` of a synapse group (`StaticPulse` or STDP), in
+    /// connectivity row order (for dense connectivity, `g[pre * n_post + post]`).
+    fn read_weights(&mut self, group: SynapseGroupId) -> Result<Vec<f32>, SimError>;
+}

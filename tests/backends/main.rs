@@ -1,0 +1,20 @@
+//! The backends against each other: the GPU gives the CPU's spikes exactly, an image's
+//! spikes don't depend on its batch, position or the threads, blocks of timesteps change
+//! nothing, a reset forgets everything, and networks over the adapter's limits are
+//! refused clearly.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod batch_invariance;
+#[cfg(feature = "gpu")]
+mod blocks_of_timesteps;
+#[cfg(feature = "gpu")]
+mod every_neuron_model;
+#[cfg(feature = "gpu")]
+mod gpu_limits;
+#[cfg(feature = "gpu")]
+mod gpu_matches_cpu;
+#[cfg(feature = "gpu")]
+mod long_rows;
+mod reset;

@@ -1,0 +1,332 @@
+//! The command line does what `--help` and the README promise.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+use std::path::Path;
+use std::process::Output;
+
+use common::text;
+
+/// `kenyon args` in `dir`, finding MNIST as an installed kenyon run there would.
+fn kenyon(dir: &Path, args: &[&str]) -> Output {
+    common::run_kenyon(dir, args, &[])
+}
+
+#[test]
+fn default_run_reports_four_images_and_writes_their_rasters() {
+    let dir = tempfile::tempdir().unwrap();
+    // No arguments at all, as `cargo run --release` does; only the backend is pinned to
+    // the CPU so the test doesn't depend on which GPU this machine has.
+    let o = kenyon(dir.path(), &["--backend", "cpu"]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}\n{err}");
+    for (i, label) in [5, 0, 4, 1].iter().enumerate() {
+        let line = out
+            .lines()
+            .find(|l| l.starts_with(&format!("image {i} (label {label}):")))
+            .unwrap_or_else(|| panic!("no line for image {i} in\n{out}"));
+        assert!(
+            line.contains("PN spikes") && line.contains("KC spikes") && line.contains("KC active"),
+            "{line}"
+        );
+        let png = dir.path().join(format!("out/raster_train_{i:05}.png"));
+        let img = image::open(&png).unwrap_or_else(|e| panic!("{}: {e}", png.display()));
+        assert!(img.width() >= 800 && img.height() >= 500);
+    }
+    assert!(out.contains("on cpu"), "{out}");
+    assert!(out.contains("ms per image"), "{out}");
+}
+
+#[test]
+fn gain_control_reports_the_ggn_and_a_few_hundred_kcs() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = kenyon(
+        dir.path(),
+        &[
+            "run",
+            "--gain-control",
+            "--backend",
+            "cpu",
+            "--images",
+            "2",
+            "--summary-json",
+            "s.json",
+        ],
+    );
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}\n{err}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("s.json")).unwrap()).unwrap();
+    for (i, line) in out.lines().filter(|l| l.starts_with("image ")).enumerate() {
+        assert!(line.contains("GGN spikes"), "{line}");
+        let image = &json["images"][i];
+        let active = image["kc_active"].as_u64().unwrap();
+        assert!((150..=450).contains(&active), "{line}");
+        assert!(image["ggn_spikes"].as_u64().unwrap() >= 1, "{image}");
+        // The raster has a third panel for the GGN: taller than PN and KC alone.
+        let png = dir.path().join(format!("out/raster_train_{i:05}.png"));
+        let img = image::open(&png).unwrap_or_else(|e| panic!("{}: {e}", png.display()));
+        assert!(img.height() > 900, "{}", img.height());
+    }
+}
+
+#[test]
+fn test_refuses_model_files_of_the_wrong_shape_or_kind() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("model");
+    std::fs::create_dir_all(&model).unwrap();
+    let run_test = || {
+        let o = kenyon(
+            dir.path(),
+            &[
+                "test",
+                "--model",
+                "model",
+                "--images",
+                "2",
+                "--backend",
+                "cpu",
+            ],
+        );
+        let (out, err) = text(&o);
+        assert!(!o.status.success(), "{out}");
+        assert!(!err.contains("panicked"), "{err}");
+        err
+    };
+    // Nothing there yet: the message names the missing file and where it comes from.
+    let err = run_test();
+    assert!(
+        err.contains("pn_kc_connectivity.npy") && err.contains("kenyon train"),
+        "{err}"
+    );
+    // Connectivity of the right kind but the wrong shape.
+    let conn = model.join("pn_kc_connectivity.npy");
+    kenyon::io::npy::write_npy::<i32>(&conn, &[3, 2], &[0, 1, 2, 3, 4, 5]).unwrap();
+    let err = run_test();
+    assert!(err.contains("(2, S)"), "{err}");
+    // Indices out of range.
+    kenyon::io::npy::write_npy::<i32>(&conn, &[2, 2], &[0, 900, 0, 1]).unwrap();
+    let err = run_test();
+    assert!(err.contains("900") && err.contains("out of range"), "{err}");
+    // Good connectivity; weights of the wrong kind, then the wrong shape.
+    kenyon::io::npy::write_npy::<i32>(&conn, &[2, 2], &[0, 783, 0, 19_999]).unwrap();
+    let weights = model.join("kc_mbon_g.npy");
+    kenyon::io::npy::write_npy::<i32>(&weights, &[20_000, 10], &vec![0; 200_000]).unwrap();
+    let err = run_test();
+    assert!(err.contains("kc_mbon_g.npy"), "{err}");
+    kenyon::io::npy::write_npy::<f32>(&weights, &[10, 20_000], &vec![0.0; 200_000]).unwrap();
+    let err = run_test();
+    assert!(
+        err.contains("[20000, 10]") && err.contains("[10, 20000]"),
+        "{err}"
+    );
+}
+
+#[test]
+fn batched_runs_print_the_same_images_as_unbatched_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines = |args: &[&str]| {
+        let mut all = vec!["run", "--images", "5", "--no-plots"];
+        all.extend_from_slice(args);
+        let o = kenyon(dir.path(), &all);
+        let (out, err) = text(&o);
+        assert!(o.status.success(), "{out}\n{err}");
+        out.lines()
+            .filter(|l| l.starts_with("image "))
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    let alone = lines(&["--backend", "cpu", "--threads", "1"]);
+    assert_eq!(alone.len(), 5);
+    assert_eq!(alone, lines(&["--backend", "cpu", "--batch", "2"]));
+    if common::gpu_available() {
+        assert_eq!(alone, lines(&["--backend", "gpu", "--batch", "3"]));
+    }
+}
+
+#[test]
+fn summary_json_connectivity_and_spikes_are_written_as_promised() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = kenyon(
+        dir.path(),
+        &[
+            "run",
+            "--backend",
+            "cpu",
+            "--images",
+            "2",
+            "--start",
+            "2",
+            "--seed",
+            "3",
+            "--no-plots",
+            "--summary-json",
+            "summary.json",
+            "--save-connectivity",
+            "pn_kc.npy",
+            "--save-spikes",
+            "spikes",
+        ],
+    );
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}\n{err}");
+    assert!(
+        !dir.path().join("out").exists(),
+        "--no-plots still created the plot folder"
+    );
+
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("summary.json")).unwrap())
+            .unwrap();
+    let images = summary["images"].as_array().unwrap();
+    assert_eq!(images.len(), 2);
+    for (entry, (index, label)) in images.iter().zip([(2, 4), (3, 1)]) {
+        assert_eq!(entry["index"], index);
+        assert_eq!(entry["label"], label);
+        let active = entry["kc_active"].as_u64().unwrap();
+        let spikes = entry["kc_spikes"].as_u64().unwrap();
+        assert!(active > 0 && spikes >= active);
+        assert!(out.contains(&format!("{active} KC active")), "{out}");
+        // The saved spikes agree with the summary.
+        let (shape, ids) = kenyon::io::npy::read_npy::<i32>(
+            &dir.path()
+                .join(format!("spikes/image{index:05}_kc_ids.npy")),
+        )
+        .unwrap();
+        assert_eq!(shape, vec![spikes as usize]);
+        let distinct: std::collections::HashSet<i32> = ids.into_iter().collect();
+        assert_eq!(distinct.len() as u64, active);
+        let (_, times) = kenyon::io::npy::read_npy::<f32>(
+            &dir.path()
+                .join(format!("spikes/image{index:05}_kc_times.npy")),
+        )
+        .unwrap();
+        assert!(times.iter().all(|&t| (0.0..20.0).contains(&t)));
+        let (pn_shape, _) = kenyon::io::npy::read_npy::<i32>(
+            &dir.path()
+                .join(format!("spikes/image{index:05}_pn_ids.npy")),
+        )
+        .unwrap();
+        assert_eq!(pn_shape[0] as u64, entry["pn_spikes"].as_u64().unwrap());
+    }
+
+    let (shape, data) = kenyon::io::npy::read_npy::<i32>(&dir.path().join("pn_kc.npy")).unwrap();
+    assert_eq!(shape, vec![2, 400_000]);
+    let (pre, post) = data.split_at(400_000);
+    assert!(pre.iter().all(|&p| (0..784).contains(&p)));
+    let mut fan_in = vec![0u32; 20_000];
+    for &k in post {
+        fan_in[k as usize] += 1;
+    }
+    assert!(fan_in.iter().all(|&n| n == 20));
+    // The same seed through the library gives the same synapses.
+    let built = kenyon::tutorial::mushroom_body().network.build(3).unwrap();
+    let (lib_pre, lib_post) = built.synapse_groups[0].connectivity.pre_post_pairs();
+    assert!(lib_pre.iter().zip(pre).all(|(&a, &b)| a as i32 == b));
+    assert!(lib_post.iter().zip(post).all(|(&a, &b)| a as i32 == b));
+}
+
+#[test]
+fn gpu_backend_reports_what_the_cpu_does() {
+    if !common::gpu_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let lines = |backend: &str| {
+        let o = kenyon(
+            dir.path(),
+            &["--backend", backend, "--images", "2", "--no-plots"],
+        );
+        let (out, err) = text(&o);
+        assert!(o.status.success(), "{out}\n{err}");
+        out.lines()
+            .filter(|l| l.starts_with("image "))
+            .map(|l| l.split("  [").next().unwrap_or(l).to_owned())
+            .collect::<Vec<_>>()
+    };
+    let gpu = lines("gpu");
+    assert_eq!(gpu.len(), 2);
+    assert_eq!(gpu, lines("cpu"));
+}
+
+#[test]
+fn bad_arguments_fail_with_a_message_and_no_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: &[(&[&str], &str)] = &[
+        (&["--images", "0"], "images"),
+        (&["--backend", "tpu"], "backend"),
+        (
+            &["--start", "59999", "--images", "5", "--backend", "cpu"],
+            "60000 images",
+        ),
+        (
+            &["--mnist-dir", "no/such/dir", "--backend", "cpu"],
+            "not found",
+        ),
+        // (A build without the GPU backend says so instead: see the test below.)
+        #[cfg(feature = "gpu")]
+        (
+            &["--backend", "gpu", "--adapter", "no-such-adapter-xyz"],
+            "no-such-adapter-xyz",
+        ),
+        (&["--seed", "minus-one"], "seed"),
+        (&["frobnicate"], "frobnicate"),
+    ];
+    for (args, expected) in cases {
+        let o = kenyon(dir.path(), args);
+        let (out, err) = text(&o);
+        assert!(!o.status.success(), "{args:?} succeeded:\n{out}");
+        assert!(
+            err.contains(expected),
+            "{args:?}: stderr lacks '{expected}':\n{err}"
+        );
+        assert!(!err.contains("panicked"), "{args:?} panicked:\n{err}");
+    }
+    assert!(
+        !dir.path().join("out").exists(),
+        "a failed run left an output folder"
+    );
+}
+
+#[test]
+fn help_explains_every_option() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = kenyon(dir.path(), &["run", "--help"]);
+    let (out, _) = text(&o);
+    assert!(o.status.success());
+    for option in [
+        "--images",
+        "--start",
+        "--backend",
+        "--adapter",
+        "--seed",
+        "--out",
+        "--no-plots",
+        "--summary-json",
+        "--save-connectivity",
+        "--save-spikes",
+        "--mnist-dir",
+    ] {
+        assert!(out.contains(option), "--help lacks {option}:\n{out}");
+    }
+}
+
+#[cfg(not(feature = "gpu"))]
+#[test]
+fn a_cpu_only_build_refuses_the_gpu_backend_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [&["--backend", "gpu"][..], &["bench", "--backend", "gpu"]] {
+        let o = kenyon(dir.path(), args);
+        let (out, err) = text(&o);
+        assert!(!o.status.success(), "{args:?} succeeded:\n{out}");
+        assert!(err.contains("`gpu` cargo feature"), "{args:?}:\n{err}");
+        assert!(!err.contains("panicked"), "{args:?}:\n{err}");
+    }
+    let o = kenyon(dir.path(), &["adapters"]);
+    let (out, _) = text(&o);
+    assert!(
+        o.status.success() && out.contains("`gpu` cargo feature"),
+        "{out}"
+    );
+}

@@ -2,8 +2,8 @@
 // (NeuronUpdateStrategy::InvocationPerQuad): each brings the bits of its own quads, and
 // each gets the whole word back. Workgroup memory starts at zero in every workgroup (WGSL guarantees it), and
 // each slot serves one word of one timestep of the block once. Only this strategy uses it:
-// eight invocations per word, so a workgroup of 64 covers eight words.
-const WORDS_PER_WORKGROUP: u32 = 8u;
+// eight invocations per word, so a workgroup covers an eighth as many words.
+const WORDS_PER_WORKGROUP: u32 = WORKGROUP_SIZE / 8u;
 var<workgroup> shared_words: array<atomic<u32>, WORDS_PER_WORKGROUP * BLOCK_STEPS>;
 
 fn gather_word(lid: u32, j: u32, bits: u32) -> u32 {

@@ -46,7 +46,10 @@ override SPIKE_SLOTS: u32;
 {{inputs}}
 {{gather_word_piece}}
 
-@compute @workgroup_size(64)
+// Invocations of a workgroup (the host's NEURON_WORKGROUP, checked against this).
+const WORKGROUP_SIZE: u32 = 64u;
+
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn main(
     @builtin(global_invocation_id) gid: vec3<u32>,
     @builtin(workgroup_id) wid: vec3<u32>,

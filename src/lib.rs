@@ -3,7 +3,7 @@
 //!
 //! Describe a [`Network`] (populations, current sources, synapse groups: plain data),
 //! [`build`](Network::build) it (validation, connectivity, derived constants), [`load`] it
-//! on a backend ([`CpuSimulation`] or, with the `gpu` feature, [`GpuSimulation`], both
+//! on a backend ([`CpuSimulation`] or, with the `gpu` feature, `GpuSimulation`, both
 //! [`Simulator`]s), run timesteps and read the spike recordings back. [`tutorial`] builds
 //! GeNN's mushroom-body MNIST networks.
 //!

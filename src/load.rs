@@ -2,7 +2,7 @@
 
 use crate::cpu::CpuSimulation;
 use crate::model::BuiltNetwork;
-use crate::sim::{SimConfig, SimError, Simulator, check_config};
+use crate::sim::{ADAPTER_ENV, SimConfig, SimError, Simulator, check_config};
 
 /// Which backend to load a network on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,23 +44,25 @@ pub fn load(
     }
 }
 
-#[cfg(feature = "gpu")]
+/// Whether `choice` means the GPU: asked for, or, for `Auto`, an adapter named (by
+/// `adapter` or `KENYON_ADAPTER`) or a hardware GPU present.
 fn wants_gpu(choice: BackendChoice, adapter: Option<&str>) -> bool {
-    let env_adapter = std::env::var(crate::gpu::ADAPTER_ENV)
-        .ok()
-        .filter(|s| !s.is_empty());
+    let env_adapter = std::env::var(ADAPTER_ENV).ok().filter(|s| !s.is_empty());
     match choice {
         BackendChoice::Gpu => true,
         BackendChoice::Cpu => false,
-        BackendChoice::Auto => {
-            adapter.is_some() || env_adapter.is_some() || crate::gpu::hardware_adapter().is_some()
-        }
+        BackendChoice::Auto => adapter.is_some() || env_adapter.is_some() || hardware_gpu(),
     }
 }
 
+#[cfg(feature = "gpu")]
+fn hardware_gpu() -> bool {
+    crate::gpu::hardware_adapter().is_some()
+}
+
 #[cfg(not(feature = "gpu"))]
-fn wants_gpu(choice: BackendChoice, _adapter: Option<&str>) -> bool {
-    choice == BackendChoice::Gpu
+fn hardware_gpu() -> bool {
+    false
 }
 
 #[cfg(feature = "gpu")]

@@ -1,13 +1,15 @@
 // A synapse group's accumulator: the synaptic input of each target neuron in i32 fixed
 // point (fixed_point.wgsl), one slot per timestep of a block, [slot][entry][neuron], each
-// entry ACC_STRIDE neurons (the target population padded to whole words). After the
-// slots come the stamps, [entry][slot], each entry's BLOCK_STEPS rounded up to whole
-// vec4s: the synapse update stamps a slot that received any spike with params.stamp,
-// unique per block since the last reset, so the neuron update can pass over slots it
-// knows to be empty without anything ever being cleared. A kernel that includes this
-// declares BATCH and ACC_STRIDE.
+// entry ACC_STRIDE neurons (the target population padded to whole words). From
+// STAMP_BASE come the stamps, [entry][slot], STAMPS_PER_ENTRY per entry (the block's
+// timesteps rounded up to whole vec4s): the synapse update stamps a slot that received
+// any spike with params.stamp, unique per block since the last reset, so the neuron
+// update can pass over slots it knows to be empty without anything ever being cleared.
+// The host lays the buffer out (AccumulatorLayout in src/gpu/plan/blocks.rs) and gives
+// these constants; a kernel that includes this declares BATCH and ACC_STRIDE.
 const BLOCK_STEPS: u32 = {{block_steps}}u;
-const STAMPS_PER_ENTRY: u32 = (BLOCK_STEPS + 3u) / 4u * 4u;
+override STAMP_BASE: u32;
+override STAMPS_PER_ENTRY: u32;
 
 // The i32 of neuron `neuron` of batch entry `entry` in slot `slot`.
 fn accumulator_index(slot: u32, entry: u32, neuron: u32) -> u32 {
@@ -22,5 +24,5 @@ fn accumulator_quad(slot: u32, q: u32) -> u32 {
 
 // The i32 of the stamp of batch entry `entry`'s slot `slot`.
 fn stamp_index(entry: u32, slot: u32) -> u32 {
-    return BLOCK_STEPS * BATCH * ACC_STRIDE + entry * STAMPS_PER_ENTRY + slot;
+    return STAMP_BASE + entry * STAMPS_PER_ENTRY + slot;
 }

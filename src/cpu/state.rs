@@ -3,7 +3,7 @@
 
 use std::sync::atomic::AtomicU32;
 
-use crate::model::{BuiltPopulation, BuiltSynapseGroup, NEVER_SPIKED};
+use crate::model::{BuiltPopulation, BuiltSynapseGroup, Columns, NEVER_SPIKED};
 use crate::sim::words_per_step;
 
 /// The state of one population, for every batch entry.
@@ -64,6 +64,8 @@ pub(crate) struct SynapseState {
     pub stamps: Vec<u8>,
     /// Per-synapse weights (f32 bits, row order), shared by the batch.
     pub g: Option<Vec<AtomicU32>>,
+    /// For plastic groups, the synapses by postsynaptic neuron.
+    pub columns: Option<Columns>,
 }
 
 impl SynapseState {
@@ -78,6 +80,7 @@ impl SynapseState {
                 .synapse_g
                 .as_ref()
                 .map(|g| g.iter().map(|w| AtomicU32::new(w.to_bits())).collect()),
+            columns: group.columns(),
         }
     }
 

@@ -4,8 +4,7 @@ use std::sync::{Arc, Mutex};
 
 use super::GpuError;
 
-/// Environment variable that picks an adapter by a substring of its name.
-pub const ADAPTER_ENV: &str = "KENYON_ADAPTER";
+pub use crate::sim::ADAPTER_ENV;
 
 /// What `kenyon` knows about an adapter.
 #[derive(Clone, Debug)]

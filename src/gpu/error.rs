@@ -69,6 +69,16 @@ pub enum GpuError {
         /// The compiler's (or kenyon's) reason.
         reason: String,
     },
+    /// A kernel's WGSL does not match what kenyon binds to it: a bug in kenyon.
+    #[error(
+        "kernel '{kernel}' does not declare what kenyon gives it (a bug in kenyon; please report it): {reason}"
+    )]
+    KernelMismatch {
+        /// The kernel, with the population or group it serves.
+        kernel: String,
+        /// What does not match.
+        reason: String,
+    },
     /// wgpu reported an error.
     #[error("wgpu error: {0}")]
     Wgpu(String),

@@ -81,7 +81,7 @@ impl Dispatch {
         spec: &KernelSpec,
         buffers: &Buffers,
     ) -> Result<Self, GpuError> {
-        let invalid = |reason: String| GpuError::Pipeline {
+        let invalid = |reason: String| GpuError::KernelMismatch {
             kernel: spec.label.clone(),
             reason,
         };

@@ -52,11 +52,17 @@ pub struct BuiltSynapseGroup {
     pub synapse_g: Option<Vec<f32>>,
     /// The learning rule, for plastic synapses.
     pub stdp: Option<StdpConstants>,
-    /// For plastic synapses, the synapses by postsynaptic neuron, which learning on
-    /// postsynaptic spikes walks.
-    pub columns: Option<Columns>,
     /// Whether presynaptic spikes add their weight to the postsynaptic input.
     pub drives_post: bool,
+}
+
+impl BuiltSynapseGroup {
+    /// For plastic synapses, the synapses by postsynaptic neuron, which learning on
+    /// postsynaptic spikes walks: computed from `connectivity` as it is, by the backend
+    /// that loads the group.
+    pub fn columns(&self) -> Option<Columns> {
+        self.stdp.map(|_| Columns::new(&self.connectivity))
+    }
 }
 
 /// A validated network with its connectivity drawn: what backends load.
@@ -212,7 +218,6 @@ fn build_synapse_group(
             .weight_update
             .synapse_weights(&s.connectivity, &connectivity),
         stdp,
-        columns: stdp.map(|_| Columns::new(&connectivity)),
         drives_post: s.weight_update.drives_post(),
         connectivity,
     })

@@ -113,6 +113,8 @@ mod tests {
         let (mut net, a, _) = two_populations();
         let (other, _, other_b) = two_populations();
         assert_ne!(net.id(), other.id());
+        // Equal descriptions are equal networks, whatever their ids.
+        assert_eq!(net, other);
         // The same index in another network: refused, not silently used.
         connect(&mut net, a, other_b, 0.2, 3.0, 2);
         assert!(matches!(

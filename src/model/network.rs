@@ -67,8 +67,8 @@ pub struct SynapseGroup {
 
 /// A network description: populations, current sources and synapse groups at one
 /// timestep. Plain data, with no backend in sight: [`build`](Network::build) it before
-/// simulating.
-#[derive(Clone, Debug, PartialEq)]
+/// simulating. Two networks are equal when their descriptions are, whatever their ids.
+#[derive(Clone, Debug)]
 pub struct Network {
     /// Timestep in ms.
     pub dt: f64,
@@ -79,6 +79,15 @@ pub struct Network {
     /// The synapse groups, in the order they were added.
     pub synapse_groups: Vec<SynapseGroup>,
     id: NetworkId,
+}
+
+impl PartialEq for Network {
+    fn eq(&self, other: &Self) -> bool {
+        self.dt == other.dt
+            && self.populations == other.populations
+            && self.current_sources == other.current_sources
+            && self.synapse_groups == other.synapse_groups
+    }
 }
 
 impl Network {

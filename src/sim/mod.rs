@@ -22,6 +22,10 @@ pub(crate) use pending::{Readback, SimulationId};
 
 use crate::model::{BuiltNetwork, CurrentSourceId, PopulationId, SynapseGroupId};
 
+/// Environment variable that picks a GPU adapter by a substring of its name (and, with
+/// [`BackendChoice::Auto`](crate::BackendChoice::Auto), asks for the GPU backend).
+pub const ADAPTER_ENV: &str = "KENYON_ADAPTER";
+
 /// Neuron state variables that can be read back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StateVar {

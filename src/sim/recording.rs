@@ -110,13 +110,20 @@ impl SpikeRecording {
 }
 
 /// What [`Simulator::take_recording`](crate::Simulator::take_recording) returns: for
-/// every population with recording on, one [`SpikeRecording`] per batch entry.
-#[derive(Clone, Debug, PartialEq)]
+/// every population with recording on, one [`SpikeRecording`] per batch entry. Two are
+/// equal when their spikes are.
+#[derive(Clone, Debug)]
 pub struct Recordings {
     /// Indexed by population, then batch entry; `None` where recording is off.
     pub populations: Vec<Option<Vec<SpikeRecording>>>,
     /// The network the recordings are of: a handle of another gets nothing.
     network: NetworkId,
+}
+
+impl PartialEq for Recordings {
+    fn eq(&self, other: &Self) -> bool {
+        self.populations == other.populations
+    }
 }
 
 impl Recordings {
@@ -178,10 +185,15 @@ pub(crate) enum RowOrder {
 /// (timestep `dt`), `batch` entries, unpacked on up to `host_threads` threads.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct TakenRun {
+    /// Timesteps recorded.
     pub steps: u32,
+    /// The timestep (since the last reset) of the first.
     pub first_step: u64,
+    /// Timestep in ms.
     pub dt: f32,
+    /// Batch entries.
     pub batch: usize,
+    /// Host threads to unpack a large batch on.
     pub host_threads: usize,
 }
 

@@ -15,6 +15,7 @@ mod every_neuron_model;
 mod gpu_limits;
 #[cfg(feature = "gpu")]
 mod gpu_matches_cpu;
+mod handles;
 #[cfg(feature = "gpu")]
 mod long_rows;
 mod reset;

@@ -8,9 +8,9 @@ use std::process::Output;
 
 use common::text;
 
-/// `kenyon args` in `dir`, finding MNIST as an installed kenyon run there would.
+/// `kenyon args` in `dir`, with this repository's MNIST files.
 fn kenyon(dir: &Path, args: &[&str]) -> Output {
-    common::run_kenyon(dir, args, &[])
+    common::run_kenyon(dir, args)
 }
 
 #[test]
@@ -329,4 +329,44 @@ fn a_cpu_only_build_refuses_the_gpu_backend_and_says_why() {
         o.status.success() && out.contains("`gpu` cargo feature"),
         "{out}"
     );
+}
+
+#[test]
+fn mnist_is_found_in_the_repository_or_where_the_user_says_and_nowhere_else() {
+    // A copy of the program outside any repository, as `cargo install` leaves it.
+    let installed = tempfile::tempdir().unwrap();
+    let program = installed.path().join("kenyon");
+    std::fs::copy(env!("CARGO_BIN_EXE_kenyon"), &program).unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let args = ["--backend", "cpu", "--images", "1", "--no-plots"];
+    // Nothing to find: the message says where the files ship and how to point to them.
+    let o = common::run_program(&program, elsewhere.path(), &args, None);
+    let (out, err) = text(&o);
+    assert!(!o.status.success(), "{out}");
+    assert!(
+        err.contains("assets/mnist")
+            && err.contains("--mnist-dir")
+            && err.contains("KENYON_MNIST_DIR"),
+        "{err}"
+    );
+    assert!(
+        !err.contains(env!("CARGO_MANIFEST_DIR")),
+        "the build machine's path leaked: {err}"
+    );
+    // Run inside the repository (here one of its subfolders), it finds assets/mnist.
+    let inside = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let o = common::run_program(&program, &inside, &args, None);
+    assert!(o.status.success(), "{:?}", text(&o));
+    // Pointed to the files by the variable or the option, it finds them anywhere.
+    let mnist = common::repository_mnist();
+    let o = common::run_program(&program, elsewhere.path(), &args, Some(&mnist));
+    assert!(o.status.success(), "{:?}", text(&o));
+    let mut with_option = args.to_vec();
+    let mnist_arg = mnist.to_string_lossy().into_owned();
+    with_option.extend(["--mnist-dir", &mnist_arg]);
+    let o = common::run_program(&program, elsewhere.path(), &with_option, None);
+    assert!(o.status.success(), "{:?}", text(&o));
+    // And --help names no path of the machine that built it.
+    let o = common::run_program(&program, elsewhere.path(), &["run", "--help"], None);
+    assert!(!text(&o).0.contains(env!("CARGO_MANIFEST_DIR")));
 }

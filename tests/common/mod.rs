@@ -64,19 +64,31 @@ pub fn assert_same_spikes(cpu: &kenyon::Recordings, gpu: &kenyon::Recordings, wh
     total
 }
 
-/// Runs the `kenyon` binary in `dir` with `args`, with no adapter or MNIST folder from
-/// the environment (`env` adds variables).
-pub fn run_kenyon(dir: &Path, args: &[&str], env: &[(&str, &Path)]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_kenyon"));
+/// The MNIST files of this repository.
+pub fn repository_mnist() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/mnist")
+}
+
+/// Runs the `kenyon` binary `program` in `dir` with `args`, with no adapter from the
+/// environment and KENYON_MNIST_DIR as `mnist` says (unset for `None`).
+pub fn run_program(program: &Path, dir: &Path, args: &[&str], mnist: Option<&Path>) -> Output {
+    let mut command = Command::new(program);
     command
         .args(args)
         .current_dir(dir)
         .env_remove("KENYON_ADAPTER")
         .env_remove("KENYON_MNIST_DIR");
-    for (key, value) in env {
-        command.env(key, value);
+    if let Some(mnist) = mnist {
+        command.env("KENYON_MNIST_DIR", mnist);
     }
     command.output().expect("the kenyon binary runs")
+}
+
+/// Runs `kenyon args` in `dir`, with no adapter from the environment and this
+/// repository's MNIST files.
+pub fn run_kenyon(dir: &Path, args: &[&str]) -> Output {
+    let program = Path::new(env!("CARGO_BIN_EXE_kenyon"));
+    run_program(program, dir, args, Some(&repository_mnist()))
 }
 
 /// stdout and stderr of a run, as text.

@@ -12,8 +12,7 @@ use std::path::Path;
 
 /// The output of `kenyon args` in `dir`, which must succeed.
 fn kenyon(dir: &Path, args: &[&str]) -> String {
-    let mnist = kenyon::io::mnist::default_dir();
-    let o = common::run_kenyon(dir, args, &[("KENYON_MNIST_DIR", &mnist)]);
+    let o = common::run_kenyon(dir, args);
     let (out, err) = common::text(&o);
     assert!(o.status.success(), "kenyon {args:?} failed:\n{out}\n{err}");
     out

@@ -144,42 +144,54 @@ fn gpu_present() -> bool {
     false
 }
 
+/// A row's network, loaded, and its description of the backend.
+type Row = (MushroomBody, Box<dyn Simulator>, String);
+
 /// The network of one row, loaded, and the row's description of its backend.
-fn load(
-    args: &BenchArgs,
-    network: &NetworkArgs,
-) -> Result<(MushroomBody, Box<dyn Simulator>, String)> {
-    #[cfg(feature = "gpu")]
-    if let (Backend::Gpu, Some((strategy, tag))) = (network.backend, chosen_strategy(args)) {
-        let mb = network.tutorial_network();
-        let built = crate::args::build(&mb, &network.source, "tutorial network")?;
-        let ctx = kenyon::GpuContext::new(network.source.adapter.as_deref())?;
-        let tuning = kenyon::gpu::GpuTuning {
-            neuron_update: strategy,
-            ..kenyon::gpu::GpuTuning::for_adapter(ctx.adapter())
-        };
-        let sim = kenyon::GpuSimulation::with_tuning(ctx, &built, network.config(), tuning)?;
-        let description = sim.description() + tag;
-        return Ok((mb, Box::new(sim), description));
-    }
-    #[cfg(not(feature = "gpu"))]
-    if args.neuron_update != NeuronUpdateArg::Auto {
-        bail!("--neuron-update: {}", kenyon::SimError::NoGpuBackend);
+fn load(args: &BenchArgs, network: &NetworkArgs) -> Result<Row> {
+    if let Some(row) = load_with_strategy(args.neuron_update, network)? {
+        return Ok(row);
     }
     let (mb, _, sim) = network.load()?;
     let description = sim.description();
     Ok((mb, sim, description))
 }
 
-/// The neuron-update strategy `--neuron-update` asks for, and its tag in the table.
+/// A GPU row with the neuron-update strategy `--neuron-update` asks for, tagged in its
+/// description; `None` for other rows (and `--neuron-update auto`).
 #[cfg(feature = "gpu")]
-fn chosen_strategy(args: &BenchArgs) -> Option<(kenyon::gpu::NeuronUpdateStrategy, &'static str)> {
-    use kenyon::gpu::NeuronUpdateStrategy;
-    match args.neuron_update {
-        NeuronUpdateArg::Auto => None,
-        NeuronUpdateArg::PerWord => Some((NeuronUpdateStrategy::InvocationPerWord, " [per word]")),
-        NeuronUpdateArg::PerQuad => Some((NeuronUpdateStrategy::InvocationPerQuad, " [per quad]")),
+fn load_with_strategy(
+    neuron_update: NeuronUpdateArg,
+    network: &NetworkArgs,
+) -> Result<Option<Row>> {
+    use kenyon::gpu::{GpuTuning, NeuronUpdateStrategy};
+    let (strategy, tag) = match neuron_update {
+        NeuronUpdateArg::Auto => return Ok(None),
+        NeuronUpdateArg::PerWord => (NeuronUpdateStrategy::InvocationPerWord, " [per word]"),
+        NeuronUpdateArg::PerQuad => (NeuronUpdateStrategy::InvocationPerQuad, " [per quad]"),
+    };
+    if network.backend != Backend::Gpu {
+        return Ok(None);
     }
+    let mb = network.tutorial_network();
+    let built = crate::args::build(&mb, &network.source, "tutorial network")?;
+    let ctx = kenyon::GpuContext::new(network.source.adapter.as_deref())?;
+    let tuning = GpuTuning {
+        neuron_update: strategy,
+        ..GpuTuning::for_adapter(ctx.adapter())
+    };
+    let sim = kenyon::GpuSimulation::with_tuning(ctx, &built, network.config(), tuning)?;
+    let description = sim.description() + tag;
+    Ok(Some((mb, Box::new(sim), description)))
+}
+
+/// Without the GPU backend every row is a CPU row, which `--neuron-update` leaves alone.
+#[cfg(not(feature = "gpu"))]
+fn load_with_strategy(
+    _neuron_update: NeuronUpdateArg,
+    _network: &NetworkArgs,
+) -> Result<Option<Row>> {
+    Ok(None)
 }
 
 /// The median of `repeat` timed runs of `images` images (after a warm-up batch, where

@@ -7,7 +7,7 @@ use super::worker::{PopulationSlice, Shared, Worker};
 use crate::cpu::CpuSimulation;
 use crate::cpu::kernels::ExpCurrSlice;
 use crate::cpu::state::{PopulationState, SynapseState};
-use crate::model::BuiltNetwork;
+use crate::model::{BuiltNetwork, Columns};
 use crate::sim::words_per_step;
 
 /// `[array][entry][slice]` pieces, each taken by the one worker that owns it.
@@ -81,6 +81,7 @@ struct SynapsePieces<'a> {
     in_syn_acc: Pieces<'a, i32>,
     stamps: Pieces<'a, u8>,
     g: Vec<Option<&'a [AtomicU32]>>,
+    columns: Vec<Option<&'a Columns>>,
 }
 
 impl<'a> SynapsePieces<'a> {
@@ -90,6 +91,7 @@ impl<'a> SynapsePieces<'a> {
             in_syn_acc: Vec::new(),
             stamps: Vec::new(),
             g: Vec::new(),
+            columns: Vec::new(),
         };
         for (state, group) in synapses.iter_mut().zip(&net.synapse_groups) {
             let n = net.populations[group.post].size as usize;
@@ -104,6 +106,7 @@ impl<'a> SynapsePieces<'a> {
                 .stamps
                 .push(cut(&mut state.stamps, words, &word_bounds));
             pieces.g.push(state.g.as_deref());
+            pieces.columns.push(state.columns.as_ref());
         }
         pieces
     }
@@ -241,6 +244,7 @@ pub(super) fn split(
         recording: population_pieces.recording,
         position_in_post,
         synapse_g: synapse_pieces.g,
+        columns: synapse_pieces.columns,
         last_spike: population_pieces.last_spike,
     };
     (shared, workers)

@@ -10,7 +10,7 @@ use crate::cpu::kernels::{
     ExpCurrSlice, NeuronInputs, Weights, learn_post, learn_pre, neuron_update, propagate_spikes,
     spike_times,
 };
-use crate::model::{BuiltNetwork, BuiltSynapseGroup};
+use crate::model::{BuiltNetwork, BuiltSynapseGroup, Columns};
 use crate::sim::{time_of, words_per_step};
 
 /// One population slice in one batch entry.
@@ -33,6 +33,8 @@ pub(super) struct Shared<'a> {
     pub position_in_post: Vec<usize>,
     /// Per synapse group, its per-synapse weights (f32 bits).
     pub synapse_g: Vec<Option<&'a [AtomicU32]>>,
+    /// Per plastic synapse group, its synapses by postsynaptic neuron.
+    pub columns: Vec<Option<&'a Columns>>,
     /// Per population, the time of each neuron's latest spike, where tracked.
     pub last_spike: Vec<Option<&'a [AtomicU32]>>,
 }
@@ -200,7 +202,7 @@ fn weights_of<'a>(shared: &Shared<'a>, g: usize, group: &'a BuiltSynapseGroup) -
 /// spikes first, then postsynaptic ones (batch size 1, one thread).
 fn learn(shared: &Shared<'_>, g: usize, group: &BuiltSynapseGroup, previous: usize, t: f32) {
     let (Some(rule), Some(columns), Some(weights)) =
-        (&group.stdp, group.columns.as_ref(), shared.synapse_g[g])
+        (&group.stdp, shared.columns[g], shared.synapse_g[g])
     else {
         return;
     };

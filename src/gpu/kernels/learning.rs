@@ -30,15 +30,17 @@ pub(crate) fn spike_times(
             ("last_spike", BufferId::LastSpike(p)),
         ]),
         workgroups: words.div_ceil(LEARNING_WORKGROUP),
+        threads: LEARNING_WORKGROUP,
     })
 }
 
-/// The two STDP kernels of plastic group `g` with rule `rule`: on presynaptic, then on
-/// postsynaptic spikes. `max_workgroups` bounds the second's dispatch.
+/// The two STDP kernels of plastic group `g` with rule `rule`, whose longest column has
+/// `longest` synapses: on presynaptic, then on postsynaptic spikes. `max_workgroups`
+/// bounds the second's dispatch.
 pub(crate) fn stdp(
     net: &BuiltNetwork,
     g: usize,
-    rule: &StdpConstants,
+    (rule, longest): (&StdpConstants, u32),
     shape: Shape,
     max_workgroups: u32,
 ) -> Result<(KernelSpec, KernelSpec), TemplateError> {
@@ -65,8 +67,8 @@ pub(crate) fn stdp(
             ("last_spike_post", BufferId::LastSpike(s.post)),
         ]),
         workgroups: words_pre.div_ceil(LEARNING_WORKGROUP),
+        threads: LEARNING_WORKGROUP,
     };
-    let longest = s.columns.as_ref().map_or(0, |c| c.max_column_length());
     let mut post_constants = rule_constants();
     post_constants.extend(constants([("WORDS_POST", words_post)]));
     let learn_post = KernelSpec {
@@ -85,6 +87,7 @@ pub(crate) fn stdp(
         workgroups: longest
             .div_ceil(LEARNING_WORKGROUP)
             .clamp(1, max_workgroups),
+        threads: LEARNING_WORKGROUP,
     };
     Ok((learn_pre, learn_post))
 }

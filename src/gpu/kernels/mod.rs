@@ -53,6 +53,8 @@ pub(crate) struct KernelSpec {
     pub bindings: Vec<(String, BufferId)>,
     /// Workgroups along x (y is the batch entry, z a block's timestep, where used).
     pub workgroups: u32,
+    /// Threads of a workgroup along x, as the host counted them to size `workgroups`.
+    pub threads: u32,
 }
 
 impl KernelSpec {
@@ -88,6 +90,12 @@ impl KernelSpec {
         if overrides != given {
             return Err(format!(
                 "the WGSL declares the constants {overrides:?} but kenyon gives {given:?}"
+            ));
+        }
+        if reflection.workgroup_size != [self.threads, 1, 1] {
+            return Err(format!(
+                "the WGSL's workgroups are {:?} threads, kenyon counted with {}",
+                reflection.workgroup_size, self.threads
             ));
         }
         Ok(())

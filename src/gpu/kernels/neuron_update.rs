@@ -3,7 +3,7 @@
 
 use super::{KernelSpec, Shape, bindings, constants};
 use crate::gpu::GpuError;
-use crate::gpu::plan::{BufferId, Device, padded};
+use crate::gpu::plan::{AccumulatorLayout, BufferId, Device, padded};
 use crate::gpu::shaders::{self, TemplateError};
 use crate::gpu::tuning::{NEURON_WORKGROUP, NeuronUpdateStrategy};
 use crate::model::{BuiltNetwork, CurrentSourceModel, PostsynapticConstants};
@@ -80,10 +80,13 @@ pub(crate) fn spec(
             ("spikes", BufferId::Spikes(p)),
         ]),
         workgroups,
+        threads: NEURON_WORKGROUP,
     };
     kernel
         .constants
         .extend(constants(pop.neuron.wgsl_constants()));
+    let layout = AccumulatorLayout::new(pop.size, shape.batch, shape.block_steps);
+    kernel.constants.extend(constants(layout.wgsl_constants()));
     let inputs = add_inputs(net, p, &mut kernel)?;
     let (recording_binding, record) = if pop.spike_recording {
         kernel

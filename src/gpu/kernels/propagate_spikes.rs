@@ -3,7 +3,7 @@
 
 use super::{KernelSpec, Shape, bindings, constants};
 use crate::gpu::GpuError;
-use crate::gpu::plan::{BufferId, Device, padded};
+use crate::gpu::plan::{AccumulatorLayout, BufferId, Device, padded};
 use crate::gpu::shaders::{self, TemplateError};
 use crate::model::BuiltNetwork;
 use crate::sim::words_per_step;
@@ -195,7 +195,11 @@ pub(crate) fn spec(
             ("in_syn_acc", BufferId::InSynAcc(g)),
         ]),
         workgroups,
+        threads: plan.threads,
     };
+    let layout =
+        AccumulatorLayout::new(net.populations[s.post].size, shape.batch, shape.block_steps);
+    kernel.constants.extend(constants(layout.wgsl_constants()));
     // The weight of synapse j: one constant, or its own (g * 2^k is exact, and round()
     // breaks ties to even, as the CPU's FixedPointWeight::to_fixed does).
     let (declarations, weight) = if s.synapse_g.is_some() {

@@ -24,12 +24,59 @@ pub(crate) fn padded(size: u32) -> u32 {
     size.div_ceil(32) * 32
 }
 
-/// Bytes of one timestep slot of a synapse group's accumulator (accumulator.wgsl) for a
-/// batch: an i32 per target neuron, and room for a stamp per batch entry (a `vec4`
-/// counted, where the stamps take an i32 each, four to a `vec4`: a little more than
-/// needed).
+/// Bytes one timestep slot of a synapse group's accumulator costs for a batch, as the
+/// block and batch budgets count it: an i32 per target neuron, and a `vec4` of stamps per
+/// batch entry (a little more than [`AccumulatorLayout`] takes, which the tests check).
 pub(crate) fn accumulator_slot_bytes(post_size: u32, batch: u32) -> u64 {
     (u64::from(padded(post_size)) * 4 + 16) * u64::from(batch)
+}
+
+/// A synapse group's accumulator for blocks of `block_steps` timesteps, in i32 words, as
+/// `shaders/shared/accumulator.wgsl` addresses it: `block_steps` slots of `batch`
+/// entries of `acc_stride` neurons, then the stamps, [`stamps_per_entry`] per entry.
+///
+/// [`stamps_per_entry`]: AccumulatorLayout::stamps_per_entry
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct AccumulatorLayout {
+    /// Neurons per entry: the target population padded to whole words.
+    pub acc_stride: u32,
+    pub batch: u32,
+    pub block_steps: u32,
+}
+
+impl AccumulatorLayout {
+    /// The accumulator of groups into a population of `post_size` neurons.
+    pub fn new(post_size: u32, batch: u32, block_steps: u32) -> Self {
+        AccumulatorLayout {
+            acc_stride: padded(post_size),
+            batch,
+            block_steps,
+        }
+    }
+
+    /// Where the stamps start (the kernels' `STAMP_BASE`).
+    pub fn stamp_base(self) -> u64 {
+        u64::from(self.block_steps) * u64::from(self.batch) * u64::from(self.acc_stride)
+    }
+
+    /// Stamps per batch entry (the kernels' `STAMPS_PER_ENTRY`): the block's timesteps
+    /// rounded up to whole `vec4`s, so an entry's stamps read as `vec4`s.
+    pub fn stamps_per_entry(self) -> u32 {
+        self.block_steps.div_ceil(4) * 4
+    }
+
+    /// Words of the whole accumulator.
+    pub fn words(self) -> u64 {
+        self.stamp_base() + u64::from(self.batch) * u64::from(self.stamps_per_entry())
+    }
+
+    /// The constants the kernels read the layout from.
+    pub fn wgsl_constants(self) -> [(&'static str, f64); 2] {
+        [
+            ("STAMP_BASE", self.stamp_base() as f64),
+            ("STAMPS_PER_ENTRY", f64::from(self.stamps_per_entry())),
+        ]
+    }
 }
 
 /// Timesteps per block for `net` at batch size `batch`: [`MAX_BLOCK_STEPS`] for
@@ -77,6 +124,22 @@ pub(crate) fn unpad_entries(values: &[f32], n: usize) -> Vec<f32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_planned_accumulator_holds_every_slot_and_stamp_the_kernels_address() {
+        for post in [1, 31, 32, 33, 1000, 20_000] {
+            for batch in [1, 3, 64, 1024] {
+                for block_steps in 1..=MAX_BLOCK_STEPS {
+                    let layout = AccumulatorLayout::new(post, batch, block_steps);
+                    let planned = accumulator_slot_bytes(post, batch) * u64::from(block_steps);
+                    assert!(layout.words() * 4 <= planned, "{layout:?}");
+                    // Slot data ends where the stamps start; stamps of an entry fit it.
+                    assert_eq!(layout.stamp_base() % 4, 0, "{layout:?}");
+                    assert!(layout.stamps_per_entry() >= block_steps);
+                }
+            }
+        }
+    }
 
     #[test]
     fn feed_forward_networks_run_in_blocks_that_fit_the_accumulator_budget() {

@@ -57,6 +57,8 @@ pub(crate) enum Init<'n> {
     Repeat(f32),
     /// These words.
     U32(&'n [u32]),
+    /// These words, computed for the plan.
+    OwnedU32(Vec<u32>),
     /// These floats.
     F32(&'n [f32]),
 }
@@ -81,6 +83,7 @@ impl BufferSpec<'_> {
                 Some(Cow::Owned(bytemuck::cast_slice(&values).to_vec()))
             }
             Init::U32(w) => Some(Cow::Borrowed(bytemuck::cast_slice(w))),
+            Init::OwnedU32(ref w) => Some(Cow::Borrowed(bytemuck::cast_slice(w))),
             Init::F32(f) => Some(Cow::Borrowed(bytemuck::cast_slice(f))),
         }
     }
@@ -114,6 +117,17 @@ impl<'n> BufferPlan<'n, '_> {
             init,
         });
         Ok(())
+    }
+
+    /// Adds a buffer holding `words`, computed for the plan.
+    pub fn add_owned_words(
+        &mut self,
+        id: BufferId,
+        label: String,
+        words: Vec<u32>,
+    ) -> Result<(), GpuError> {
+        let bytes = words.len() as u64 * 4;
+        self.add(id, label, bytes, Init::OwnedU32(words))
     }
 
     /// Adds a buffer holding `words`.

@@ -7,7 +7,7 @@ mod blocks;
 mod buffers;
 mod limits;
 
-pub(crate) use blocks::{pad_entries, padded, unpad_entries};
+pub(crate) use blocks::{AccumulatorLayout, pad_entries, padded, unpad_entries};
 pub(crate) use buffers::{BufferId, BufferSpec};
 pub(crate) use limits::Device;
 
@@ -234,10 +234,14 @@ fn plan_inputs<'n>(
             bytes,
             Init::Zeroed,
         )?;
-        let slots =
-            blocks::accumulator_slot_bytes(post, shape.batch) * u64::from(shape.block_steps);
+        let layout = AccumulatorLayout::new(post, shape.batch, shape.block_steps);
         let label = format!("{}.in_syn_acc", s.name);
-        buffers.add(BufferId::InSynAcc(g), label, slots, Init::Zeroed)?;
+        buffers.add(
+            BufferId::InSynAcc(g),
+            label,
+            layout.words() * 4,
+            Init::Zeroed,
+        )?;
     }
     Ok(())
 }
@@ -278,22 +282,23 @@ fn plan_group<'n>(
     let workgroups = plan.workgroups(words_pre, device.max_workgroups());
     let propagate = propagate_spikes::spec(net, g, shape, plan, workgroups)
         .map_err(|e| template_error(&format!("propagate_spikes[{name}]"), e))?;
-    let learning = match (&s.stdp, &s.columns) {
+    let learning = match (&s.stdp, s.columns()) {
         (Some(rule), Some(columns)) => {
+            let longest = columns.max_column_length();
             let label = |what: &str| format!("{name}.{what}");
-            buffers.add_words(
+            buffers.add_owned_words(
                 BufferId::ColumnStart(g),
                 label("column_start"),
-                &columns.start,
+                columns.start,
             )?;
-            let synapses = &columns.synapses;
-            buffers.add_words(
+            let synapses = columns.synapses;
+            buffers.add_owned_words(
                 BufferId::ColumnSynapses(g),
                 label("column_synapses"),
                 synapses,
             )?;
-            buffers.add_words(BufferId::PreOf(g), label("pre_of"), &columns.pre_of)?;
-            let kernels = learning::stdp(net, g, rule, shape, device.max_workgroups())
+            buffers.add_owned_words(BufferId::PreOf(g), label("pre_of"), columns.pre_of)?;
+            let kernels = learning::stdp(net, g, (rule, longest), shape, device.max_workgroups())
                 .map_err(|e| template_error(&format!("learning[{name}]"), e))?;
             Some(kernels)
         }
@@ -306,9 +311,9 @@ fn plan_group<'n>(
     })
 }
 
-/// A template mistake in kernel `kernel`, as the error creating it would report it.
+/// A template mistake in kernel `kernel`: a bug in kenyon.
 fn template_error(kernel: &str, e: TemplateError) -> GpuError {
-    GpuError::Pipeline {
+    GpuError::KernelMismatch {
         kernel: kernel.to_owned(),
         reason: e.to_string(),
     }

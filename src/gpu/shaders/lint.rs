@@ -340,7 +340,11 @@ mod tests {
             .position(|s| s.stdp.is_some())
             .unwrap();
         let rule = training.synapse_groups[g].stdp.unwrap();
-        let (pre, post) = learning::stdp(&training, g, &rule, shape, 65_535).unwrap();
+        let longest = training.synapse_groups[g]
+            .columns()
+            .unwrap()
+            .max_column_length();
+        let (pre, post) = learning::stdp(&training, g, (&rule, longest), shape, 65_535).unwrap();
         check(&pre);
         check(&post);
     }

@@ -32,6 +32,8 @@ pub(crate) struct Reflection {
     pub bindings: Vec<Binding>,
     /// The names of its override constants.
     pub overrides: Vec<String>,
+    /// Threads of its entry point's workgroup.
+    pub workgroup_size: [u32; 3],
 }
 
 /// Reads the bindings and override constants of a WGSL kernel; the error is naga's
@@ -67,8 +69,13 @@ pub(crate) fn reflect(source: &str) -> Result<Reflection, String> {
         .iter()
         .filter_map(|(_, o)| o.name.clone())
         .collect();
+    let workgroup_size = match module.entry_points.as_slice() {
+        [entry] => entry.workgroup_size,
+        entries => return Err(format!("{} entry points, not one", entries.len())),
+    };
     Ok(Reflection {
         bindings,
         overrides,
+        workgroup_size,
     })
 }

@@ -183,11 +183,40 @@ pub fn read_npy<T: NpyElement>(path: &Path) -> Result<(Vec<usize>, Vec<T>), NpyE
         path: path.to_path_buf(),
         source,
     })?;
+    let (parsed, data_start) = read_header(path, &bytes)?;
+    if parsed.descr != T::DESCR {
+        return Err(NpyError::DtypeMismatch {
+            path: path.to_path_buf(),
+            found: parsed.descr,
+            expected: T::DESCR,
+        });
+    }
+    if parsed.fortran_order {
+        return Err(NpyError::FortranOrder {
+            path: path.to_path_buf(),
+        });
+    }
+
+    let data = &bytes[data_start..];
+    let expected_bytes = shape_product(&parsed.shape).and_then(|n| n.checked_mul(T::SIZE));
+    if expected_bytes != Some(data.len()) {
+        return Err(NpyError::DataLength {
+            path: path.to_path_buf(),
+            shape: parsed.shape,
+            expected_bytes: expected_bytes.map_or(u64::MAX, |n| n as u64),
+            found_bytes: data.len() as u64,
+        });
+    }
+    let values = data.chunks_exact(T::SIZE).map(T::read_le).collect();
+    Ok((parsed.shape, values))
+}
+
+/// The header of the `.npy` file `bytes` (read from `path`) and where its data starts.
+fn read_header(path: &Path, bytes: &[u8]) -> Result<(header::Header, usize), NpyError> {
     let bad_header = |reason: String| NpyError::BadHeader {
         path: path.to_path_buf(),
         reason,
     };
-
     if !bytes.starts_with(MAGIC) {
         return Err(NpyError::BadMagic {
             path: path.to_path_buf(),
@@ -229,33 +258,7 @@ pub fn read_npy<T: NpyElement>(path: &Path) -> Result<(Vec<usize>, Vec<T>), NpyE
     })?;
     let header =
         std::str::from_utf8(header).map_err(|_| bad_header("header is not ASCII text".into()))?;
-    let parsed = parse_header(header).map_err(bad_header)?;
-
-    if parsed.descr != T::DESCR {
-        return Err(NpyError::DtypeMismatch {
-            path: path.to_path_buf(),
-            found: parsed.descr,
-            expected: T::DESCR,
-        });
-    }
-    if parsed.fortran_order {
-        return Err(NpyError::FortranOrder {
-            path: path.to_path_buf(),
-        });
-    }
-
-    let data = &bytes[data_start..];
-    let expected_bytes = shape_product(&parsed.shape).and_then(|n| n.checked_mul(T::SIZE));
-    if expected_bytes != Some(data.len()) {
-        return Err(NpyError::DataLength {
-            path: path.to_path_buf(),
-            shape: parsed.shape,
-            expected_bytes: expected_bytes.map_or(u64::MAX, |n| n as u64),
-            found_bytes: data.len() as u64,
-        });
-    }
-    let values = data.chunks_exact(T::SIZE).map(T::read_le).collect();
-    Ok((parsed.shape, values))
+    Ok((parse_header(header).map_err(bad_header)?, data_start))
 }
 
 #[cfg(test)]

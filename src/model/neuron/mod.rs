@@ -1,15 +1,13 @@
 //! Neuron models. Each is one Rust file and one WGSL file beside it: its parameters, the
 //! constants derived from them, its update for the CPU (one neuron, and the 32 lanes of a
 //! spike word) and the WGSL piece the GPU's neuron update calls, with the table of values
-//! for that piece's override constants. The `neuron_models!` registry lists them: one line per
-//! model makes it a variant of [`NeuronModel`] and [`NeuronConstants`], and both
-//! backends pick it up from there. `docs/adding-a-model.md` walks through adding one.
+//! for that piece's override constants. The `neuron_models!` registry lists them: one line
+//! per model (beside its `mod` line) makes it a variant of [`NeuronModel`] and
+//! [`NeuronConstants`], and both backends pick it up from there. `docs/adding-a-model.md`
+//! walks through adding one.
 
 mod integrate_and_fire;
 mod lif;
-
-pub use integrate_and_fire::{IfConstants, IfParams};
-pub use lif::{LifConstants, LifParams};
 
 use super::ModelError;
 
@@ -77,11 +75,14 @@ pub trait NeuronVisitor {
     fn visit<M: NeuronUpdate>(self, model: &M) -> Self::Output;
 }
 
-/// Registers neuron models: each line `Variant(Params)` adds a variant to
-/// [`NeuronModel`] (holding the parameters) and to [`NeuronConstants`] (holding their
-/// derived constants), and routes every per-model call to the model's own code.
+/// Registers neuron models: each line `Variant(module::Params)` re-exports the model's
+/// module, adds a variant to [`NeuronModel`] (holding the parameters) and to
+/// [`NeuronConstants`] (holding their derived constants), and routes every per-model call
+/// to the model's own code. (The module's `mod` line stays outside, where rustfmt sees it.)
 macro_rules! neuron_models {
-    ($( $(#[$doc:meta])* $variant:ident($params:ty) ),* $(,)?) => {
+    ($( $(#[$doc:meta])* $variant:ident($module:ident :: $params:ident) ),* $(,)?) => {
+        $( pub use $module::*; )*
+
         /// The neuron models a population can use.
         #[derive(Clone, Copy, Debug, PartialEq)]
         pub enum NeuronModel {
@@ -143,7 +144,7 @@ macro_rules! neuron_models {
 
 neuron_models! {
     /// GeNN's `LIF`: leaky integrate-and-fire with an absolute refractory period.
-    Lif(LifParams),
+    Lif(lif::LifParams),
     /// The tutorial's integrate-and-fire neuron (part 3's giant GABAergic neuron).
-    If(IfParams),
+    If(integrate_and_fire::IfParams),
 }

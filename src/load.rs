@@ -16,7 +16,8 @@ pub enum BackendChoice {
 }
 
 /// Loads `net` on the chosen backend. `adapter` picks a GPU adapter by name substring
-/// (default: `KENYON_ADAPTER`, else the best one).
+/// (default: `KENYON_ADAPTER`, else the best one); an empty name is refused, since it
+/// would match any adapter.
 ///
 /// ```
 /// use kenyon::{BackendChoice, LifParams, Network, NeuronModel, SimConfig, load};
@@ -37,6 +38,9 @@ pub fn load(
     config: SimConfig,
 ) -> Result<Box<dyn Simulator>, SimError> {
     check_config(net, config)?;
+    if adapter.is_some_and(|name| name.trim().is_empty()) {
+        return Err(SimError::EmptyAdapterName);
+    }
     if wants_gpu(choice, adapter) {
         load_gpu(net, adapter, config)
     } else {
@@ -96,5 +100,22 @@ mod tests {
         send::<CpuSimulation>();
         #[cfg(feature = "gpu")]
         send::<crate::gpu::GpuSimulation>();
+    }
+
+    #[test]
+    fn an_empty_adapter_name_is_refused_not_matched_to_any_adapter() {
+        let mut net = crate::Network::new(0.1);
+        let params = crate::NeuronModel::Lif(crate::LifParams::TUTORIAL);
+        net.add_neuron_population("p", 4, params);
+        let built = net.build(1).unwrap();
+        for name in ["", "  "] {
+            let result = load(
+                &built,
+                BackendChoice::Auto,
+                Some(name),
+                SimConfig::default(),
+            );
+            assert!(matches!(result, Err(SimError::EmptyAdapterName)));
+        }
     }
 }

@@ -84,7 +84,7 @@ impl CpuSimulation {
                 .map(|p| net.sources_of(p).map(|(c, _)| c).collect())
                 .collect(),
             reset_due: false,
-            clock: StepClock::new(config),
+            clock: StepClock::new(config, net.records_spikes()),
         })
     }
 

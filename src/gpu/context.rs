@@ -3,6 +3,7 @@
 use std::sync::{Arc, Mutex};
 
 use super::GpuError;
+use crate::sim::SimError;
 
 pub use crate::sim::ADAPTER_ENV;
 
@@ -115,9 +116,13 @@ pub struct GpuContext {
 
 impl GpuContext {
     /// Opens the best adapter, or the first whose name contains `filter`
-    /// (case-insensitive); with no filter, `KENYON_ADAPTER` is used if set.
+    /// (case-insensitive); with no filter, `KENYON_ADAPTER` is used if set (and not
+    /// empty). An empty filter is refused: it would match any adapter.
     pub fn new(filter: Option<&str>) -> Result<Self, GpuError> {
         let env_filter = std::env::var(ADAPTER_ENV).ok().filter(|s| !s.is_empty());
+        if filter.is_some_and(|f| f.trim().is_empty()) {
+            return Err(GpuError::Config(SimError::EmptyAdapterName));
+        }
         let filter = filter.map(str::to_owned).or(env_filter);
         let _opening = opening();
         let adapters = sorted_adapters();

@@ -112,7 +112,7 @@ impl GpuSimulation {
             host_threads: config.host_threads(),
             free_readbacks: Vec::new(),
             queued: None,
-            clock: StepClock::new(config),
+            clock: StepClock::new(config, net.records_spikes()),
             ctx,
         };
         // The state buffers start at zero: the first submission sets them.

@@ -26,16 +26,116 @@ impl Drop for TempGuard {
     }
 }
 
-/// Writes `path` atomically: `write` fills a temporary file in the same directory
-/// (named `.{file_name}.tmp-{pid}-{n}`), which is flushed and then renamed over `path`.
+/// Writes `path` the way a user expects of a Unix tool, never leaving a half-written file:
 ///
-/// Readers see either the old file or the complete new one, never a partial file. On any
-/// error, from `write` or from the file system, the temporary file is removed and `path`
-/// is left as it was. The data is flushed to the operating system but not `fsync`ed: this
-/// guards against failed or interrupted runs, not against power loss.
+/// - a regular file (or a new one) is written atomically: `write` fills a temporary file
+///   in the same directory (named `.{file_name}.tmp-{pid}-{n}`), which is flushed and
+///   then renamed over the file. Readers see either the old file or the complete new one.
+/// - a symbolic link is written through: the file it points to is replaced (atomically,
+///   as above) and the link stays.
+/// - a device, FIFO or socket (`/dev/null`, `/dev/stdout`, a named pipe) is written to
+///   in place, never replaced by a regular file.
+///
+/// On any error, from `write` or from the file system, the temporary file is removed and
+/// `path` is left as it was. The data is flushed to the operating system but not
+/// `fsync`ed: this guards against failed or interrupted runs, not against power loss.
 ///
 /// Errors are plain [`io::Error`]s that do not name the file; callers add the path.
 pub fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>,
+) -> io::Result<()> {
+    let target = resolve_links(path)?;
+    match fs::metadata(&target) {
+        Ok(m) if m.is_dir() => Err(io::Error::new(
+            io::ErrorKind::IsADirectory,
+            format!("{} is a folder, not a file", path.display()),
+        )),
+        Ok(m) if !m.is_file() => write_in_place(&target, write),
+        _ => write_through_temp_file(&target, write),
+    }
+}
+
+/// Makes sure `path` can be written by [`write_atomically`] before any work that leads up
+/// to writing it: creates the folders above it, refuses a folder, and checks that a file
+/// can be created beside it. A device or FIFO is only checked to exist (opening a FIFO
+/// would wait for a reader).
+pub fn prepare_output_file(path: &Path) -> io::Result<()> {
+    let target = resolve_links(path)?;
+    match fs::metadata(&target) {
+        Ok(m) if m.is_dir() => Err(io::Error::new(
+            io::ErrorKind::IsADirectory,
+            format!("{} is a folder, not a file", path.display()),
+        )),
+        Ok(m) if !m.is_file() => Ok(()),
+        _ => {
+            let dir = match target.parent() {
+                Some(parent) if !parent.as_os_str().is_empty() => parent,
+                _ => Path::new("."),
+            };
+            prepare_output_dir(dir)
+        }
+    }
+}
+
+/// Creates the folder `dir` (and those above it) and checks that a file can be created
+/// in it, before any work that leads up to writing there.
+pub fn prepare_output_dir(dir: &Path) -> io::Result<()> {
+    fs::create_dir_all(dir)?;
+    let probe = dir.join(format!(
+        ".kenyon-write-check-{}-{}",
+        std::process::id(),
+        TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)?;
+    fs::remove_file(&probe)
+}
+
+/// Symbolic links followed before deciding how to write (the kernel's own limit).
+const MAX_LINKS: usize = 40;
+
+/// `path` with every symbolic link at its end followed, to the file a write through the
+/// links would reach (which may not exist yet).
+pub(crate) fn resolve_links(path: &Path) -> io::Result<PathBuf> {
+    let mut current = path.to_path_buf();
+    for _ in 0..MAX_LINKS {
+        match fs::symlink_metadata(&current) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let link = fs::read_link(&current)?;
+                current = match current.parent() {
+                    Some(parent) if link.is_relative() => parent.join(link),
+                    _ => link,
+                };
+            }
+            _ => return Ok(current),
+        }
+    }
+    Err(io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!(
+            "{} is a chain of more than {MAX_LINKS} symbolic links",
+            path.display()
+        ),
+    ))
+}
+
+/// Writes into an existing device, FIFO or socket as `>` in a shell would, without
+/// creating or truncating anything.
+fn write_in_place(
+    path: &Path,
+    write: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>,
+) -> io::Result<()> {
+    let file = OpenOptions::new().write(true).open(path)?;
+    let mut writer = BufWriter::new(file);
+    write(&mut writer)?;
+    writer.flush()
+}
+
+/// The atomic write of a regular file through a temporary sibling.
+fn write_through_temp_file(
     path: &Path,
     write: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>,
 ) -> io::Result<()> {
@@ -160,9 +260,9 @@ mod tests {
     }
 
     #[test]
-    fn path_without_file_name_is_an_error() {
+    fn a_folder_is_an_error() {
         let err = write_atomically(Path::new("/"), |w| w.write_all(b"x")).unwrap_err();
-        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+        assert_eq!(err.kind(), io::ErrorKind::IsADirectory);
     }
 
     #[test]
@@ -187,5 +287,83 @@ mod tests {
             w.write_all(b"x")
         })
         .unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlink_is_written_through_and_stays_a_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real.txt");
+        fs::write(&real, b"old").unwrap();
+        let link = dir.path().join("link.txt");
+        std::os::unix::fs::symlink("real.txt", &link).unwrap();
+        write_atomically(&link, |w| w.write_all(b"new")).unwrap();
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(fs::read(&real).unwrap(), b"new");
+        assert_eq!(dir_entries(dir.path()), vec!["link.txt", "real.txt"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_dangling_symlink_creates_its_target() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir(dir.path().join("sub")).unwrap();
+        let link = dir.path().join("link.txt");
+        std::os::unix::fs::symlink("sub/target.txt", &link).unwrap();
+        write_atomically(&link, |w| w.write_all(b"x")).unwrap();
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(fs::read(dir.path().join("sub/target.txt")).unwrap(), b"x");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_is_written_to_not_replaced() {
+        use std::os::unix::fs::FileTypeExt;
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe");
+        let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+        let reader_path = fifo.clone();
+        let reader = std::thread::spawn(move || fs::read(reader_path).unwrap());
+        write_atomically(&fifo, |w| w.write_all(b"through the pipe")).unwrap();
+        assert!(fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+        assert_eq!(reader.join().unwrap(), b"through the pipe");
+        assert_eq!(dir_entries(dir.path()), vec!["pipe"]);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn devices_are_written_in_place() {
+        use std::os::unix::fs::FileTypeExt;
+        write_atomically(Path::new("/dev/null"), |w| w.write_all(b"x")).unwrap();
+        let err =
+            write_atomically(Path::new("/dev/full"), |w| w.write_all(&[0; 1 << 16])).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::StorageFull);
+        for dev in ["/dev/null", "/dev/full"] {
+            assert!(fs::metadata(dev).unwrap().file_type().is_char_device());
+        }
+    }
+
+    #[test]
+    fn preparing_an_output_creates_its_folders_and_refuses_a_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a/b/out.json");
+        prepare_output_file(&path).unwrap();
+        assert!(dir.path().join("a/b").is_dir());
+        assert!(dir_entries(&dir.path().join("a/b")).is_empty());
+        let err = prepare_output_file(dir.path()).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::IsADirectory);
+        prepare_output_file(Path::new("/dev/null")).unwrap();
     }
 }

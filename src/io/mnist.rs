@@ -99,6 +99,19 @@ pub enum MnistError {
         /// The file concerned.
         path: PathBuf,
     },
+    /// A label that is not a digit.
+    #[error(
+        "MNIST label file {}: label {label} of image {index} is not a digit 0-9; replace the file with an intact copy",
+        path.display()
+    )]
+    BadLabel {
+        /// The label file.
+        path: PathBuf,
+        /// The image the label belongs to.
+        index: usize,
+        /// The label found.
+        label: u8,
+    },
     /// The image and label files describe different numbers of digits.
     #[error(
         "MNIST image file {} holds {images} images but label file {} holds {labels} labels",
@@ -275,11 +288,25 @@ pub fn load_images(path: &Path) -> Result<Images, MnistError> {
     })
 }
 
-/// Loads an IDX label file (magic 0x00000801), gzip-compressed or raw.
+/// Loads an IDX label file (magic 0x00000801), gzip-compressed or raw, refusing a label
+/// that is not a digit 0-9.
 pub fn load_labels(path: &Path) -> Result<Vec<u8>, MnistError> {
     let bytes = read_maybe_gzip(path)?;
     let (_, payload) = parse_idx(path, &bytes, LABELS_MAGIC, 1)?;
+    check_labels(path, payload)?;
     Ok(payload.to_vec())
+}
+
+/// The first label that is not a digit, as an error.
+fn check_labels(path: &Path, labels: &[u8]) -> Result<(), MnistError> {
+    match labels.iter().position(|&label| label > 9) {
+        Some(index) => Err(MnistError::BadLabel {
+            path: path.to_path_buf(),
+            index,
+            label: labels[index],
+        }),
+        None => Ok(()),
+    }
 }
 
 /// Reads the whole file, decompressing it if it starts with the gzip magic bytes.
@@ -419,6 +446,26 @@ mod tests {
         let (dims, payload) = parse_idx(p(), &bytes, LABELS_MAGIC, 1).unwrap();
         assert_eq!(dims, vec![5]);
         assert_eq!(payload, &[0, 1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn a_label_that_is_not_a_digit_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("labels");
+        let mut bytes = idx(LABELS_MAGIC, &[12], 12);
+        std::fs::write(&path, &bytes).unwrap();
+        assert!(matches!(
+            load_labels(&path),
+            Err(MnistError::BadLabel {
+                index: 10,
+                label: 10,
+                ..
+            })
+        ));
+        bytes.truncate(bytes.len() - 2);
+        bytes[7] = 10;
+        std::fs::write(&path, &bytes).unwrap();
+        assert_eq!(load_labels(&path).unwrap(), (0..10).collect::<Vec<u8>>());
     }
 
     #[test]

@@ -125,6 +125,11 @@ impl BuiltNetwork {
             .filter(move |(_, c)| c.target == target)
     }
 
+    /// Whether any population records its spikes.
+    pub fn records_spikes(&self) -> bool {
+        self.populations.iter().any(|p| p.spike_recording)
+    }
+
     /// The first plastic synapse group, if any: learning shares weights between batch
     /// entries and spike times between threads.
     pub fn plastic_group(&self) -> Option<&BuiltSynapseGroup> {

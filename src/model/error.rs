@@ -26,6 +26,19 @@ pub enum ModelError {
         /// What it must be.
         requirement: &'static str,
     },
+    /// A constant derived from the parameters is out of single precision's range, where
+    /// both backends compute.
+    #[error(
+        "{owner}: the derived constant {constant} = {value} does not fit in single precision (f32): the parameters are too large or too small for each other"
+    )]
+    DerivedConstantOutOfRange {
+        /// The part of the network the constant belongs to.
+        owner: String,
+        /// The constant's name in the model's WGSL.
+        constant: String,
+        /// Its value in f32 (infinite or NaN).
+        value: f32,
+    },
     /// A handle names a population this network does not have.
     #[error(
         "{owner} refers to population #{index}, which this network does not have (it has {count}); use the PopulationId returned by add_neuron_population on the same network"
@@ -88,21 +101,42 @@ pub enum ModelError {
 }
 
 impl ModelError {
-    /// `parameter` of `owner` must be a finite number.
+    /// `parameter` of `owner` must be a finite number that single precision holds.
     pub(crate) fn not_finite(owner: &str, parameter: &'static str, value: f64) -> Self {
         ModelError::InvalidParameter {
             owner: owner.to_owned(),
             parameter,
             value,
-            requirement: "a finite number",
+            requirement: "a finite number within single precision's range (about ±3.4e38)",
         }
     }
 
-    /// Checks that every named value is finite.
+    /// Checks that every named value is finite, also once rounded to f32 (the precision
+    /// both backends simulate in).
     pub(crate) fn check_finite(owner: &str, named: &[(&'static str, f64)]) -> Result<(), Self> {
-        match named.iter().find(|(_, value)| !value.is_finite()) {
+        match named.iter().find(|(_, value)| !fits_f32(*value)) {
             Some(&(parameter, value)) => Err(Self::not_finite(owner, parameter, value)),
             None => Ok(()),
         }
     }
+
+    /// Checks that every derived constant is finite in f32.
+    pub(crate) fn check_constants<S: AsRef<str>>(
+        owner: &str,
+        constants: &[(S, f32)],
+    ) -> Result<(), Self> {
+        match constants.iter().find(|(_, value)| !value.is_finite()) {
+            Some((constant, value)) => Err(ModelError::DerivedConstantOutOfRange {
+                owner: owner.to_owned(),
+                constant: constant.as_ref().to_owned(),
+                value: *value,
+            }),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Whether `value` is finite in f64 and stays finite rounded to f32.
+pub(crate) fn fits_f32(value: f64) -> bool {
+    value.is_finite() && (value as f32).is_finite()
 }

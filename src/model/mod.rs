@@ -109,6 +109,39 @@ mod tests {
     }
 
     #[test]
+    fn parameters_beyond_single_precision_are_refused_at_validation() {
+        let lif = |params: LifParams| {
+            let mut net = Network::new(0.1);
+            net.add_neuron_population("p", 3, NeuronModel::Lif(params));
+            net.validate()
+        };
+        // Finite in f64 but infinite in f32, where both backends compute.
+        let err = lif(LifParams {
+            v_thresh: 1e39,
+            ..LifParams::TUTORIAL
+        });
+        assert!(
+            matches!(
+                err,
+                Err(ModelError::InvalidParameter {
+                    parameter: "Vthresh",
+                    ..
+                })
+            ),
+            "{err:?}"
+        );
+        // Each parameter fits, but a constant derived from them does not.
+        let err = lif(LifParams {
+            c: 1e-300,
+            ..LifParams::TUTORIAL
+        });
+        assert!(
+            matches!(&err, Err(ModelError::DerivedConstantOutOfRange { owner, .. }) if owner.contains("'p'")),
+            "{err:?}"
+        );
+    }
+
+    #[test]
     fn handles_from_another_network_are_refused() {
         let (mut net, a, _) = two_populations();
         let (other, _, other_b) = two_populations();

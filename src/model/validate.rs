@@ -15,7 +15,7 @@ impl Network {
         }
         self.validate_names()?;
         for p in &self.populations {
-            validate_population(p)?;
+            validate_population(p, self.dt)?;
         }
         for c in &self.current_sources {
             self.validate_current_source(c)?;
@@ -57,6 +57,11 @@ impl Network {
         s.weight_update
             .validate(&s.name, synapses, s.pre == s.post)?;
         s.postsynaptic.validate(&owner)?;
+        let postsynaptic = s.postsynaptic.derive(self.dt);
+        ModelError::check_constants(&owner, &postsynaptic.wgsl_constants(0))?;
+        if let super::WeightUpdateModel::StdpSymmetric(stdp) = &s.weight_update {
+            ModelError::check_constants(&owner, &stdp.derive().wgsl_constants())?;
+        }
         if let Connectivity::FixedNumberPreWithReplacement { num: 0 } = s.connectivity {
             return Err(ModelError::ZeroFanIn(s.name.clone()));
         }
@@ -140,14 +145,15 @@ impl Network {
     }
 }
 
-fn validate_population(p: &NeuronPopulation) -> Result<(), ModelError> {
+fn validate_population(p: &NeuronPopulation, dt: f64) -> Result<(), ModelError> {
     if p.size == 0 {
         return Err(ModelError::EmptyPopulation(p.name.clone()));
     }
     let owner = format!("neuron population '{}'", p.name);
     p.model.validate(&owner)?;
+    ModelError::check_constants(&owner, &p.model.derive(dt).wgsl_constants())?;
     if let Some(v) = p.initial_v
-        && !v.is_finite()
+        && !super::error::fits_f32(v)
     {
         return Err(ModelError::not_finite(&owner, "initial V", v));
     }

@@ -65,8 +65,8 @@ pub(crate) fn group_index(net: &BuiltNetwork, group: SynapseGroupId) -> Result<u
     )
 }
 
-/// The index of `source` in `net` if `values` holds a magnitude for each of its target's
-/// neurons in each of `batch_size` entries.
+/// The index of `source` in `net` if `values` holds a finite magnitude for each of its
+/// target's neurons in each of `batch_size` entries.
 pub(crate) fn check_magnitudes(
     net: &BuiltNetwork,
     batch_size: u32,
@@ -88,6 +88,13 @@ pub(crate) fn check_magnitudes(
             source_name: cs.name.clone(),
             expected,
             found: values.len(),
+        });
+    }
+    if let Some(index) = values.iter().position(|v| !v.is_finite()) {
+        return Err(SimError::NonFiniteMagnitude {
+            source_name: cs.name.clone(),
+            index,
+            value: values[index],
         });
     }
     Ok(c)

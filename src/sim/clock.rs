@@ -19,21 +19,29 @@ pub(crate) struct StepClock {
     /// Timestep the recording buffer's first row belongs to.
     pub recording_start: u64,
     capacity: u32,
+    /// Whether any population records spikes; if none does, there is no buffer to fill
+    /// and no limit on the timesteps between takes.
+    records: bool,
 }
 
 impl StepClock {
-    pub fn new(config: SimConfig) -> Self {
+    /// The clock of a simulation with `config`; `records` says whether any population
+    /// records spikes.
+    pub fn new(config: SimConfig, records: bool) -> Self {
         StepClock {
             timestep: 0,
             recorded_steps: 0,
             recording_start: 0,
             capacity: config.recording_steps,
+            records,
         }
     }
 
     /// Fails if `steps` more timesteps would overflow the recording buffer.
     pub fn check_room(&self, steps: u32) -> Result<(), SimError> {
-        if u64::from(self.recorded_steps) + u64::from(steps) > u64::from(self.capacity) {
+        if self.records
+            && u64::from(self.recorded_steps) + u64::from(steps) > u64::from(self.capacity)
+        {
             return Err(SimError::RecordingFull {
                 requested: steps,
                 recorded: self.recorded_steps,
@@ -45,14 +53,17 @@ impl StepClock {
 
     pub fn advance(&mut self, steps: u32) {
         self.timestep += u64::from(steps);
-        self.recorded_steps += steps;
+        if self.records {
+            self.recorded_steps += steps;
+        }
     }
 
     pub fn reset(&mut self) {
-        *self = StepClock::new(SimConfig {
+        let config = SimConfig {
             recording_steps: self.capacity,
             ..SimConfig::DEFAULT
-        });
+        };
+        *self = StepClock::new(config, self.records);
     }
 
     /// The steps recorded and the timestep they start at; the next recording starts now.

@@ -32,6 +32,18 @@ pub enum SimError {
         /// Values given.
         found: usize,
     },
+    /// A magnitude that is NaN or infinite, which would reach every neuron it drives.
+    #[error(
+        "current source '{source_name}': magnitude #{index} is {value}; magnitudes must be finite numbers"
+    )]
+    NonFiniteMagnitude {
+        /// The current source.
+        source_name: String,
+        /// Its position in the values given.
+        index: usize,
+        /// The value.
+        value: f32,
+    },
     /// A batch of no copies.
     #[error("batch size must be at least 1")]
     ZeroBatch,
@@ -66,6 +78,11 @@ pub enum SimError {
         /// The buffer's capacity in timesteps.
         capacity: u32,
     },
+    /// An adapter name of nothing but spaces, which every adapter's name would contain.
+    #[error(
+        "the GPU adapter name is empty: give part of a name that `kenyon adapters` lists, or no name at all to pick automatically"
+    )]
+    EmptyAdapterName,
     /// The GPU backend was asked for in a kenyon built without it.
     #[error(
         "this kenyon was built without its GPU backend (the `gpu` cargo feature): use the CPU backend, or rebuild with default features"

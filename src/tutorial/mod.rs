@@ -7,14 +7,18 @@
 //! (the first MBON to spike is the answer).
 //!
 //! `networks.rs` builds the networks, `present.rs` shows them images the way the tutorial
-//! does, and `model_files.rs` saves and loads a trained model.
+//! does, and `model_files.rs` saves and loads a trained model, whose files
+//! `manifest.rs` ties together.
 
+mod manifest;
 mod model_files;
 mod networks;
 mod present;
 
+pub use manifest::{MODEL_MANIFEST, ManifestError};
 pub use model_files::{
-    MODEL_CONNECTIVITY, MODEL_WEIGHTS, ModelFileError, TrainedModel, save_synapses,
+    MODEL_CONNECTIVITY, MODEL_HISTOGRAM, MODEL_WEIGHTS, ModelFileError, TrainedModel, begin_save,
+    save_synapses, write_manifest,
 };
 pub use networks::{
     GainControl, KC_MBON_STDP, MushroomBody, OutputNeurons, mushroom_body,

@@ -2,9 +2,12 @@
 //! learned KC -> MBON weights and the PN -> KC synapses they were learned with, as
 //! `.npy` files numpy loads as they are.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
+use super::manifest::{self, MODEL_MANIFEST, ManifestError};
 use super::{MushroomBody, NUM_KC, NUM_MBON, NUM_PN, mushroom_body_for_testing};
+use crate::io::atomic_folder::{FolderError, FolderWriter};
 use crate::io::npy::{self, NpyError};
 use crate::model::SparseConnectivity;
 
@@ -13,6 +16,11 @@ use crate::model::SparseConnectivity;
 pub const MODEL_WEIGHTS: &str = "kc_mbon_g.npy";
 /// File of the PN -> KC synapses in a model folder: int32, `2 x S`, row 0 PN, row 1 KC.
 pub const MODEL_CONNECTIVITY: &str = "pn_kc_connectivity.npy";
+/// File of the learned weights' histogram in a model folder, written by `kenyon train`
+/// (not read back).
+pub const MODEL_HISTOGRAM: &str = "kc_mbon_g_histogram.png";
+/// The files of a model that [`TrainedModel::load`] reads, in the manifest's order.
+const MODEL_FILES: [&str; 2] = [MODEL_WEIGHTS, MODEL_CONNECTIVITY];
 
 /// Why a model folder could not be read or written.
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +37,12 @@ pub enum ModelFileError {
     /// A file could not be written.
     #[error(transparent)]
     Write(#[from] NpyError),
+    /// The folder could not be replaced.
+    #[error(transparent)]
+    Folder(#[from] FolderError),
+    /// The folder's files don't make up one model (see `manifest.json`).
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
     /// The synapse file has the wrong shape.
     #[error("{}: expected the shape (2, S) of PN -> KC synapse indices, found {shape:?}", path.display())]
     SynapseShape {
@@ -70,13 +84,20 @@ pub struct TrainedModel {
     pub kc: Vec<u32>,
     /// Learned weights, `g[kc][mbon]`.
     pub kc_mbon_g: Vec<f32>,
+    /// Training images the weights were learned from, where known.
+    pub trained_images: Option<u64>,
 }
 
 impl TrainedModel {
     /// The model of a network trained with synapses `pn_kc` that learned `kc_mbon_g`.
     pub fn new(pn_kc: &SparseConnectivity, kc_mbon_g: Vec<f32>) -> Self {
         let (pn, kc) = pn_kc.pre_post_pairs();
-        TrainedModel { pn, kc, kc_mbon_g }
+        TrainedModel {
+            pn,
+            kc,
+            kc_mbon_g,
+            trained_images: None,
+        }
     }
 
     /// Part 5's network with this model's synapses and weights.
@@ -84,18 +105,31 @@ impl TrainedModel {
         mushroom_body_for_testing(self.pn, self.kc, self.kc_mbon_g)
     }
 
-    /// Writes [`MODEL_WEIGHTS`] and [`MODEL_CONNECTIVITY`] into `dir` (which must exist),
-    /// each file atomically.
+    /// Writes the model into the folder `dir` as a whole: see [`begin_save`] and
+    /// [`finish_save`](TrainedModel::finish_save).
     pub fn save(&self, dir: &Path) -> Result<(), ModelFileError> {
+        self.finish_save(begin_save(dir)?)
+    }
+
+    /// Writes [`MODEL_WEIGHTS`], [`MODEL_CONNECTIVITY`] and the manifest that ties them
+    /// together into `writer`'s staging folder (beside whatever else, such as
+    /// [`MODEL_HISTOGRAM`], was written there), then swaps it in for the model folder.
+    /// On any error the folder is left as it was.
+    pub fn finish_save(&self, writer: FolderWriter) -> Result<(), ModelFileError> {
+        let dir = writer.staging();
         let shape = [NUM_KC as usize, NUM_MBON as usize];
         npy::write_npy(&dir.join(MODEL_WEIGHTS), &shape, &self.kc_mbon_g)?;
         write_pairs(&dir.join(MODEL_CONNECTIVITY), &self.pn, &self.kc)?;
+        manifest::write(dir, &MODEL_FILES, self.trained_images)?;
+        writer.commit()?;
         Ok(())
     }
 
-    /// Reads a model written by [`save`](TrainedModel::save), refusing a file of the wrong
-    /// kind or shape, or synapses outside the networks' populations.
+    /// Reads a model written by [`save`](TrainedModel::save), refusing a folder whose
+    /// files the manifest does not vouch for, a file of the wrong kind or shape, or
+    /// synapses outside the networks' populations.
     pub fn load(dir: &Path) -> Result<Self, ModelFileError> {
+        let trained_images = manifest::verify(dir, &MODEL_FILES)?;
         let path = dir.join(MODEL_CONNECTIVITY);
         let (shape, ids) = npy::read_npy::<i32>(&path).map_err(|source| ModelFileError::Read {
             what: "the PN -> KC synapses",
@@ -121,8 +155,47 @@ impl TrainedModel {
                 shape,
             });
         }
-        Ok(TrainedModel { pn, kc, kc_mbon_g })
+        Ok(TrainedModel {
+            pn,
+            kc,
+            kc_mbon_g,
+            trained_images,
+        })
     }
+}
+
+/// Starts replacing the model folder `dir` (which may not exist yet): checks that it can
+/// be written, and that it holds nothing but a model's files, since it is replaced
+/// whole. Files written into the returned writer's staging folder become part of the
+/// model folder when [`TrainedModel::finish_save`] commits it.
+pub fn begin_save(dir: &Path) -> Result<FolderWriter, ModelFileError> {
+    Ok(FolderWriter::begin(dir, is_model_file)?)
+}
+
+/// Writes the manifest of the model files in `dir` as they are now, vouching that they
+/// belong together: for a model folder assembled by hand (weights learned elsewhere and
+/// saved with numpy, say). [`TrainedModel::save`] writes its own.
+pub fn write_manifest(dir: &Path, trained_images: Option<u64>) -> Result<(), ModelFileError> {
+    Ok(manifest::write(dir, &MODEL_FILES, trained_images)?)
+}
+
+/// Whether a file in a model folder is one of a model's (or a temporary file of an
+/// interrupted write of one), which replacing the folder may remove.
+fn is_model_file(name: &OsStr) -> bool {
+    let name = name.to_string_lossy();
+    let ours = [
+        MODEL_WEIGHTS,
+        MODEL_CONNECTIVITY,
+        MODEL_HISTOGRAM,
+        MODEL_MANIFEST,
+    ];
+    ours.iter().any(|&file| {
+        name == file
+            || name
+                .strip_prefix('.')
+                .and_then(|rest| rest.strip_prefix(file))
+                .is_some_and(|rest| rest.starts_with(".tmp-"))
+    })
 }
 
 /// `ids` as indices into a population of `size`, or the first that is not one.

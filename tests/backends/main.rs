@@ -9,6 +9,7 @@ mod common;
 mod batch_invariance;
 #[cfg(feature = "gpu")]
 mod blocks_of_timesteps;
+mod careless_use;
 #[cfg(feature = "gpu")]
 mod every_neuron_model;
 #[cfg(feature = "gpu")]

@@ -3,6 +3,8 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod careless_input;
+
 use std::path::Path;
 use std::process::Output;
 
@@ -77,6 +79,7 @@ fn test_refuses_model_files_of_the_wrong_shape_or_kind() {
     let model = dir.path().join("model");
     std::fs::create_dir_all(&model).unwrap();
     let run_test = || {
+        kenyon::tutorial::write_manifest(&model, None).unwrap();
         let o = kenyon(
             dir.path(),
             &[
@@ -95,12 +98,18 @@ fn test_refuses_model_files_of_the_wrong_shape_or_kind() {
         err
     };
     // Nothing there yet: the message names the missing file and where it comes from.
-    let err = run_test();
+    let err = kenyon(
+        dir.path(),
+        &["test", "--model", "model", "--backend", "cpu"],
+    );
+    let err = text(&err).1;
     assert!(
-        err.contains("pn_kc_connectivity.npy") && err.contains("kenyon train"),
+        err.contains("manifest.json") && err.contains("kenyon train"),
         "{err}"
     );
-    // Connectivity of the right kind but the wrong shape.
+    // Good weights; connectivity of the right kind but the wrong shape.
+    let weights = model.join("kc_mbon_g.npy");
+    kenyon::io::npy::write_npy::<f32>(&weights, &[20_000, 10], &vec![0.0; 200_000]).unwrap();
     let conn = model.join("pn_kc_connectivity.npy");
     kenyon::io::npy::write_npy::<i32>(&conn, &[3, 2], &[0, 1, 2, 3, 4, 5]).unwrap();
     let err = run_test();
@@ -111,7 +120,6 @@ fn test_refuses_model_files_of_the_wrong_shape_or_kind() {
     assert!(err.contains("900") && err.contains("out of range"), "{err}");
     // Good connectivity; weights of the wrong kind, then the wrong shape.
     kenyon::io::npy::write_npy::<i32>(&conn, &[2, 2], &[0, 783, 0, 19_999]).unwrap();
-    let weights = model.join("kc_mbon_g.npy");
     kenyon::io::npy::write_npy::<i32>(&weights, &[20_000, 10], &vec![0; 200_000]).unwrap();
     let err = run_test();
     assert!(err.contains("kc_mbon_g.npy"), "{err}");

@@ -50,11 +50,8 @@ impl SplitArg {
 #[derive(Args, Clone)]
 pub(crate) struct SourceArgs {
     /// Pick the GPU adapter whose name contains this text (case-insensitive); see `kenyon adapters`.
-    #[arg(long, env = "KENYON_ADAPTER")]
+    #[arg(long, env = "KENYON_ADAPTER", value_parser = clap::builder::NonEmptyStringValueParser::new())]
     pub adapter: Option<String>,
-    /// Seed of the PN -> KC connectivity (the same seed gives the same synapses everywhere).
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
     /// Folder with the MNIST IDX files (gzip or raw) [default: assets/mnist/ of the kenyon
     /// repository that holds the current folder or this program]
     #[arg(long, env = "KENYON_MNIST_DIR", value_name = "DIR")]
@@ -63,6 +60,28 @@ pub(crate) struct SourceArgs {
     /// unpack a large batch's recordings on either backend. Spikes don't depend on it.
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
+}
+
+/// The environment variables the options read, with what to set them to.
+const ENVIRONMENT: [(&str, &str); 2] = [
+    (
+        "KENYON_ADAPTER",
+        "part of a GPU adapter's name (see `kenyon adapters`)",
+    ),
+    ("KENYON_MNIST_DIR", "a folder holding the MNIST files"),
+];
+
+/// Refuses an option's environment variable that is set but empty, which would otherwise
+/// read as a missing value of an option the user never typed, or match every adapter.
+pub(crate) fn check_environment() -> Result<()> {
+    for (var, meaning) in ENVIRONMENT {
+        if std::env::var_os(var).is_some_and(|v| v.is_empty()) {
+            anyhow::bail!(
+                "{var} is set but empty: unset it for the default, or set it to {meaning}"
+            );
+        }
+    }
+    Ok(())
 }
 
 impl SourceArgs {
@@ -86,6 +105,9 @@ pub(crate) struct NetworkArgs {
     /// KC spikes and inhibits every KC, keeping a few hundred KCs active per image.
     #[arg(long)]
     pub gain_control: bool,
+    /// Seed of the PN -> KC connectivity (the same seed gives the same synapses everywhere).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
     #[command(flatten)]
     pub source: SourceArgs,
 }
@@ -113,27 +135,30 @@ impl NetworkArgs {
     pub fn load(&self) -> Result<(MushroomBody, BuiltNetwork, Box<dyn Simulator>)> {
         let mb = self.tutorial_network();
         let what = "tutorial network";
-        let (built, sim) = build_and_load(&mb, &self.source, self.backend, self.config(), what)?;
+        let source = &self.source;
+        let (built, sim) =
+            build_and_load(&mb, source, self.seed, self.backend, self.config(), what)?;
         Ok((mb, built, sim))
     }
 }
 
-/// Draws `mb`'s connectivity from the seed in `source`; `what` names it in errors.
-pub(crate) fn build(mb: &MushroomBody, source: &SourceArgs, what: &str) -> Result<BuiltNetwork> {
+/// Draws `mb`'s connectivity from `seed`; `what` names it in errors.
+pub(crate) fn build(mb: &MushroomBody, seed: u64, what: &str) -> Result<BuiltNetwork> {
     mb.network
-        .build(source.seed)
+        .build(seed)
         .with_context(|| format!("building the {what}"))
 }
 
-/// [`build`], then loads the network on `backend` (and the adapter `source` names).
+/// [`build`] from `seed`, then loads the network on `backend` (and the adapter `source` names).
 pub(crate) fn build_and_load(
     mb: &MushroomBody,
     source: &SourceArgs,
+    seed: u64,
     backend: Backend,
     config: SimConfig,
     what: &str,
 ) -> Result<(BuiltNetwork, Box<dyn Simulator>)> {
-    let built = build(mb, source, what)?;
+    let built = build(mb, seed, what)?;
     let sim = kenyon::load(&built, backend.into(), source.adapter.as_deref(), config)
         .with_context(|| format!("loading the {what}"))?;
     Ok((built, sim))

@@ -29,6 +29,9 @@ pub(crate) struct BenchArgs {
     /// (to time the strategies against each other; spikes don't depend on it).
     #[arg(long, value_enum, default_value_t = NeuronUpdateArg::Auto)]
     neuron_update: NeuronUpdateArg,
+    /// Seed of the PN -> KC connectivity.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
     #[command(flatten)]
     source: SourceArgs,
 }
@@ -56,7 +59,7 @@ pub(crate) fn bench(args: &BenchArgs) -> Result<()> {
     println!(
         "tutorial PN -> KC network, {} timesteps per image, seed {}; wall-clock time from the first \
          image in to the last recording out, median of {} runs after one warm-up batch",
-        PRESENT_STEPS, args.source.seed, args.repeat
+        PRESENT_STEPS, args.seed, args.repeat
     );
     println!(
         "{:<64} {:>6} {:>7} {:>10} {:>10} {:>12}",
@@ -68,6 +71,7 @@ pub(crate) fn bench(args: &BenchArgs) -> Result<()> {
                 backend,
                 batch,
                 gain_control: false,
+                seed: args.seed,
                 source: args.source.clone(),
             };
             let (mb, mut sim, description) = load(args, &network)?;
@@ -174,7 +178,7 @@ fn load_with_strategy(
         return Ok(None);
     }
     let mb = network.tutorial_network();
-    let built = crate::args::build(&mb, &network.source, "tutorial network")?;
+    let built = crate::args::build(&mb, network.seed, "tutorial network")?;
     let ctx = kenyon::GpuContext::new(network.source.adapter.as_deref())?;
     let tuning = GpuTuning {
         neuron_update: strategy,

@@ -48,8 +48,12 @@ enum Command {
 
 fn main() {
     platform::default_sigpipe();
-    platform::quiet_mesa_runtime_dir_warning();
+    if let Err(e) = args::check_environment() {
+        eprintln!("error: {e}");
+        std::process::exit(2);
+    }
     let cli = Cli::parse();
+    platform::quiet_mesa_runtime_dir_warning();
     let result = match cli.command {
         None => run::run(&cli.run),
         Some(Command::Run(args)) => run::run(&args),

@@ -3,22 +3,27 @@
 /// Mesa's Vulkan and GL drivers print "error: XDG_RUNTIME_DIR is invalid or not set" on
 /// every adapter they open when the variable is missing (containers, CI), which reads
 /// like a failure of kenyon's. Point it at a private folder of ours instead.
+///
+/// The folder sits in the shared temporary folder, where another user may have planted
+/// a link or a folder of their own under its name: it is created without following
+/// links, never chmod'ed, and used only if it is a real folder owned by this user that
+/// no one else can enter. Otherwise the variable is left unset (Mesa only warns).
 #[cfg(target_os = "linux")]
 pub(crate) fn quiet_mesa_runtime_dir_warning() {
-    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    use std::os::unix::fs::{DirBuilderExt, MetadataExt};
     if std::env::var_os("XDG_RUNTIME_DIR").is_some_and(|d| !d.is_empty()) {
         return;
     }
-    let Ok(uid) = std::fs::metadata("/proc/self").map(|m| m.uid()) else {
-        return;
-    };
+    // SAFETY: getuid cannot fail.
+    let uid = unsafe { libc::getuid() };
     let dir = std::env::temp_dir().join(format!("kenyon-runtime-{uid}"));
-    let private = std::fs::create_dir_all(&dir)
-        .and_then(|()| std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)))
-        .and_then(|()| std::fs::metadata(&dir))
-        .is_ok_and(|m| m.uid() == uid);
+    // mkdir does not follow a link at its last component; an existing entry is checked
+    // below, without following links either.
+    let _ = std::fs::DirBuilder::new().mode(0o700).create(&dir);
+    let private = std::fs::symlink_metadata(&dir)
+        .is_ok_and(|m| m.file_type().is_dir() && m.uid() == uid && m.mode() & 0o077 == 0);
     if private {
-        // SAFETY: called first thing in main, before any other thread exists.
+        // SAFETY: called in main before any other thread exists.
         unsafe { std::env::set_var("XDG_RUNTIME_DIR", &dir) };
     }
 }

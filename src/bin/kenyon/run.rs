@@ -76,27 +76,22 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
     check_range(args, &data, split_name)?;
     let t0 = Instant::now();
     let (mb, built, mut sim) = args.network.load()?;
+    // After loading, so a network that fails to load leaves no folders behind; before
+    // simulating, so an output that can't be written costs no simulated images.
+    prepare_outputs(args)?;
     let pn_kc = &built.synapse_groups[mb.pn_kc.index()].connectivity;
     println!(
         "kenyon: {} PN -> {} KC, {} synapses (seed {}), on {} (set up in {:.0} ms)",
         tutorial::NUM_PN,
         tutorial::NUM_KC,
         pn_kc.len(),
-        args.network.source.seed,
+        args.network.seed,
         sim.description(),
         t0.elapsed().as_secs_f64() * 1e3
     );
     if let Some(path) = &args.save_connectivity {
         tutorial::save_synapses(path, pn_kc)?;
         println!("saved PN -> KC connectivity to {}", path.display());
-    }
-    if !args.no_plots {
-        std::fs::create_dir_all(&args.out)
-            .with_context(|| format!("creating the plot folder {}", args.out.display()))?;
-    }
-    if let Some(dir) = &args.save_spikes {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("creating the spike folder {}", dir.display()))?;
     }
     let mut report = Report {
         args,
@@ -125,6 +120,33 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
     // Time spent writing plots and files is left out of the time per image.
     let total_ms = (t_all.elapsed().saturating_sub(report.output_time)).as_secs_f64() * 1e3;
     report.finish(total_ms, &sim.description())
+}
+
+/// Creates the folders of every output and checks each can be written, before any
+/// image is simulated.
+fn prepare_outputs(args: &RunArgs) -> Result<()> {
+    let mut dirs = vec![];
+    if !args.no_plots {
+        dirs.push(("plot folder", &args.out));
+    }
+    if let Some(dir) = &args.save_spikes {
+        dirs.push(("spike folder", dir));
+    }
+    for (what, dir) in dirs {
+        atomic_file::prepare_output_dir(dir)
+            .with_context(|| format!("cannot write the {what} {}", dir.display()))?;
+    }
+    let files = [
+        ("summary", &args.summary_json),
+        ("connectivity", &args.save_connectivity),
+    ];
+    for (what, path) in files {
+        if let Some(path) = path {
+            atomic_file::prepare_output_file(path)
+                .with_context(|| format!("cannot write the {what} to {}", path.display()))?;
+        }
+    }
+    Ok(())
 }
 
 /// Refuses an image range past the end of the set, or images that are not the PNs'.
@@ -240,7 +262,7 @@ impl Report<'_> {
         };
         let summary = RunSummary {
             backend: description,
-            seed: self.args.network.source.seed,
+            seed: self.args.network.seed,
             split: self.split_name,
             dt_ms: tutorial::DT,
             steps_per_image: tutorial::PRESENT_STEPS,

@@ -8,6 +8,7 @@ use anyhow::{Context, Result};
 use clap::Args;
 
 use crate::args::{Backend, SourceArgs, build_and_load, check_count, progress_bar};
+use kenyon::io::atomic_file;
 use kenyon::io::mnist::{self, Split};
 use kenyon::tutorial::{self, TrainedModel};
 use kenyon::{SimConfig, plot};
@@ -38,9 +39,11 @@ type Confusion = Vec<Vec<u64>>;
 
 pub(crate) fn test(args: &TestArgs) -> Result<()> {
     let model = TrainedModel::load(&args.model)?;
+
     let data = args.source.mnist(Split::Test)?;
     let n = args.images as usize;
     check_count(n, &data, "test")?;
+    let trained_images = model.trained_images;
     let mb = model.network();
     let config = SimConfig {
         batch_size: args.batch,
@@ -48,10 +51,12 @@ pub(crate) fn test(args: &TestArgs) -> Result<()> {
         ..SimConfig::DEFAULT
     };
     let what = "test network from the model";
-    let (_, mut sim) = build_and_load(&mb, &args.source, args.backend, config, what)?;
+    // Every synapse of the test network comes from the model: no seed draws anything.
+    let seed = 0;
+    let (_, mut sim) = build_and_load(&mb, &args.source, seed, args.backend, config, what)?;
+    atomic_file::prepare_output_dir(&args.out)
+        .with_context(|| format!("cannot write the plot folder {}", args.out.display()))?;
     println!("testing on {n} images on {}", sim.description());
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("creating the plot folder {}", args.out.display()))?;
     let classes = tutorial::NUM_MBON as usize;
     let mut confusion: Confusion = vec![vec![0u64; classes + 1]; classes];
     let bar = progress_bar(n as u64);
@@ -82,7 +87,26 @@ pub(crate) fn test(args: &TestArgs) -> Result<()> {
     )
     .context("classifying the test images")?;
     bar.finish_and_clear();
-    report(args, &confusion, n, t.elapsed().as_secs_f64())
+    report(args, &confusion, n, t.elapsed().as_secs_f64())?;
+    hint_at_silent_outputs(&confusion, trained_images);
+    Ok(())
+}
+
+/// Where most images got no answer, says the likely reason: a model that has not
+/// learned enough (weights too small for any MBON to reach threshold).
+fn hint_at_silent_outputs(confusion: &Confusion, trained_images: Option<u64>) {
+    let none: u64 = confusion.iter().filter_map(|row| row.last()).sum();
+    let all: u64 = confusion.iter().flatten().sum();
+    if none * 2 <= all {
+        return;
+    }
+    let trained = match trained_images {
+        Some(n) => format!("this model learned from {n} training images"),
+        None => "the model does not say how many images it learned from".to_owned(),
+    };
+    println!(
+        "hint: {none} of {all} images got no answer (no MBON spiked), so the learned weights are too weak to drive the MBONs; {trained}: train on more (the tutorial uses all 60 000)"
+    );
 }
 
 /// Prints the accuracy and the confusion matrix of `n` images classified in `secs`, and

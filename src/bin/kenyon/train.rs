@@ -9,16 +9,20 @@ use clap::Args;
 
 use crate::args::{Backend, SourceArgs, build_and_load, check_count, progress_bar};
 use kenyon::io::mnist::{self, Split};
-use kenyon::tutorial::{self, MODEL_CONNECTIVITY, MODEL_WEIGHTS, TrainedModel};
+use kenyon::tutorial::{
+    self, MODEL_CONNECTIVITY, MODEL_HISTOGRAM, MODEL_MANIFEST, MODEL_WEIGHTS, TrainedModel,
+};
 use kenyon::{SimConfig, plot};
 
-/// File of the weights' histogram in a model folder (not read back).
-const MODEL_HISTOGRAM: &str = "kc_mbon_g_histogram.png";
+/// Room a model folder needs beyond its two arrays: the histogram and the manifest.
+const MODEL_EXTRA_BYTES: u64 = 1 << 20;
 
 #[derive(Args, Clone)]
 pub(crate) struct TrainArgs {
     /// Folder for the trained model: kc_mbon_g.npy (float32, 20000 x 10), the PN -> KC
-    /// synapses pn_kc_connectivity.npy (int32, 2 x S) and a histogram of the weights.
+    /// synapses pn_kc_connectivity.npy (int32, 2 x S), a histogram of the weights and
+    /// manifest.json. The folder is replaced whole when training ends, so it must be new,
+    /// empty or hold a model.
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
     /// Training images to learn from, in order from the first (the tutorial uses all 60 000).
@@ -27,6 +31,9 @@ pub(crate) struct TrainArgs {
     /// Backend to learn on (learning runs with batch size 1, one image after another).
     #[arg(long, value_enum, default_value_t = Backend::Auto)]
     backend: Backend,
+    /// Seed of the PN -> KC connectivity (the same seed gives the same synapses everywhere).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
     #[command(flatten)]
     source: SourceArgs,
 }
@@ -40,13 +47,23 @@ pub(crate) fn train(args: &TrainArgs) -> Result<()> {
         threads: args.source.threads,
         ..SimConfig::DEFAULT
     };
-    let (built, mut sim) =
-        build_and_load(&mb, &args.source, args.backend, config, "training network")?;
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("creating the model folder {}", args.out.display()))?;
+    let (built, mut sim) = build_and_load(
+        &mb,
+        &args.source,
+        args.seed,
+        args.backend,
+        config,
+        "training network",
+    )?;
+    let pn_kc = &built.synapse_groups[mb.pn_kc.index()].connectivity;
+    // Checked before training, not after: a folder that can't take the model costs
+    // nothing yet.
+    let writer = tutorial::begin_save(&args.out)
+        .with_context(|| format!("preparing the model folder {}", args.out.display()))?;
+    writer.check_space(model_bytes(pn_kc.len()))?;
     println!(
         "training on {n} images (seed {}) on {}",
-        args.source.seed,
+        args.seed,
         sim.description()
     );
     let bar = progress_bar(n as u64);
@@ -66,9 +83,18 @@ pub(crate) fn train(args: &TrainArgs) -> Result<()> {
         .output
         .context("the training network has no output neurons")?;
     let g = sim.read_weights(output.kc_mbon)?;
-    let pn_kc = &built.synapse_groups[mb.pn_kc.index()].connectivity;
-    TrainedModel::new(pn_kc, g.clone()).save(&args.out)?;
-    plot_weights(&args.out.join(MODEL_HISTOGRAM), &g, n)?;
+    let mut model = TrainedModel::new(pn_kc, g);
+    model.trained_images = Some(n as u64);
+    let lost = || {
+        format!(
+            "writing the model to {}: nothing there was changed (a model already there is intact), and the weights learned in this run are lost",
+            args.out.display()
+        )
+    };
+    let histogram = plot_weights(&writer.staging().join(MODEL_HISTOGRAM), &model.kc_mbon_g, n)
+        .with_context(lost)?;
+    model.finish_save(writer).with_context(lost)?;
+    let g = &model.kc_mbon_g;
     let nonzero = g.iter().filter(|&&w| w > 0.0).count();
     println!(
         "{n} images in {secs:.1} s ({:.2} ms per image), mean {:.0} KC active; {nonzero} of {} weights above 0, max {:.4}",
@@ -77,16 +103,31 @@ pub(crate) fn train(args: &TrainArgs) -> Result<()> {
         g.len(),
         g.iter().copied().fold(0.0f32, f32::max)
     );
+    let histogram = if histogram {
+        format!(", {MODEL_HISTOGRAM}")
+    } else {
+        String::new()
+    };
     println!(
-        "model written to {} ({MODEL_WEIGHTS}, {MODEL_CONNECTIVITY}, {MODEL_HISTOGRAM})",
+        "model written to {} ({MODEL_WEIGHTS}, {MODEL_CONNECTIVITY}{histogram}, {MODEL_MANIFEST})",
         args.out.display()
     );
+    if nonzero == 0 {
+        println!("no histogram: every weight is still 0 (too few images to learn from)");
+    }
     Ok(())
 }
 
+/// About how many bytes a model folder with `synapses` PN -> KC synapses takes.
+fn model_bytes(synapses: usize) -> u64 {
+    let weights = u64::from(tutorial::NUM_KC) * u64::from(tutorial::NUM_MBON) * 4;
+    weights + synapses as u64 * 8 + MODEL_EXTRA_BYTES
+}
+
 /// The histogram of the learned weights after `n` images. Most weights stay at 0 (KCs
-/// that never fired with a digit's teacher): it plots the rest.
-fn plot_weights(path: &Path, g: &[f32], n: usize) -> Result<()> {
+/// that never fired with a digit's teacher): it plots the rest. Returns whether there was
+/// anything to plot.
+fn plot_weights(path: &Path, g: &[f32], n: usize) -> Result<bool> {
     let zeros = g.iter().filter(|&&w| w == 0.0).count();
     let learned: Vec<f32> = g.iter().copied().filter(|&w| w != 0.0).collect();
     if !learned.is_empty() {
@@ -98,5 +139,5 @@ fn plot_weights(path: &Path, g: &[f32], n: usize) -> Result<()> {
             50,
         )?;
     }
-    Ok(())
+    Ok(!learned.is_empty())
 }

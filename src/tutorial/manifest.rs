@@ -1,0 +1,267 @@
+//! The manifest of a model folder: which files make up the model, with their sizes and
+//! SHA-256 checksums, written last so that a folder whose files don't belong together
+//! (an interrupted write, a file copied in from another model) is refused when read.
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::io::atomic_file::write_atomically;
+
+/// File of the manifest in a model folder (JSON).
+pub const MODEL_MANIFEST: &str = "manifest.json";
+/// What the manifest's `format` field says.
+const FORMAT: &str = "kenyon trained model";
+/// The manifest layout this version writes and reads.
+const VERSION: u32 = 1;
+/// A manifest larger than this is not one of ours; refused before it is read.
+const MAX_MANIFEST_BYTES: u64 = 64 << 10;
+
+/// Why a model folder's files were refused as a whole.
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    /// The folder has no manifest.
+    #[error(
+        "{} is not a complete kenyon model: {MODEL_MANIFEST} is missing (an interrupted `kenyon train`, or a folder written by hand or by an older kenyon); train again with `kenyon train --out {}`",
+        dir.display(),
+        dir.display()
+    )]
+    Missing {
+        /// The model folder.
+        dir: PathBuf,
+    },
+    /// The manifest could not be read or is not a manifest of this version.
+    #[error("{}: {reason}", path.display())]
+    Invalid {
+        /// The manifest.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A file differs from the one the manifest lists.
+    #[error(
+        "{} does not belong to this model: its {what} differs from the one {MODEL_MANIFEST} records, so the folder was changed after `kenyon train` wrote it; train again, or restore the file",
+        path.display()
+    )]
+    Mismatch {
+        /// The file.
+        path: PathBuf,
+        /// "size" or "SHA-256 checksum".
+        what: &'static str,
+    },
+    /// A file could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// The manifest as stored.
+#[derive(Debug, Serialize, Deserialize)]
+struct Manifest {
+    format: String,
+    version: u32,
+    /// Training images the model learned from, where known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    trained_images: Option<u64>,
+    files: Vec<FileEntry>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct FileEntry {
+    name: String,
+    bytes: u64,
+    sha256: String,
+}
+
+/// Size and SHA-256 (lower-case hex) of the file at `path`.
+fn checksum(path: &Path) -> Result<(u64, String), ManifestError> {
+    let io = |source| ManifestError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut file = File::open(path).map_err(io)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut bytes = 0u64;
+    loop {
+        let n = file.read(&mut buf).map_err(io)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        bytes += n as u64;
+    }
+    let hex = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok((bytes, hex))
+}
+
+/// Writes the manifest of the files `names` in `dir` (which must all be there).
+pub(crate) fn write(
+    dir: &Path,
+    names: &[&str],
+    trained_images: Option<u64>,
+) -> Result<(), ManifestError> {
+    let files = names
+        .iter()
+        .map(|&name| {
+            let (bytes, sha256) = checksum(&dir.join(name))?;
+            Ok(FileEntry {
+                name: name.to_owned(),
+                bytes,
+                sha256,
+            })
+        })
+        .collect::<Result<_, ManifestError>>()?;
+    let manifest = Manifest {
+        format: FORMAT.to_owned(),
+        version: VERSION,
+        trained_images,
+        files,
+    };
+    let path = dir.join(MODEL_MANIFEST);
+    write_atomically(&path, |w| {
+        serde_json::to_writer_pretty(&mut *w, &manifest).map_err(io::Error::other)?;
+        io::Write::write_all(w, b"\n")
+    })
+    .map_err(|source| ManifestError::Io { path, source })
+}
+
+/// Checks that each of `names` in `dir` is the file the manifest records; returns the
+/// number of training images the manifest records, if any.
+pub(super) fn verify(dir: &Path, names: &[&str]) -> Result<Option<u64>, ManifestError> {
+    let manifest = read(dir)?;
+    let path = dir.join(MODEL_MANIFEST);
+    for &name in names {
+        let entry = manifest
+            .files
+            .iter()
+            .find(|f| f.name == name)
+            .ok_or_else(|| ManifestError::Invalid {
+                path: path.clone(),
+                reason: format!("it does not list {name}"),
+            })?;
+        let file = dir.join(name);
+        let (bytes, sha256) = checksum(&file)?;
+        let what = if bytes != entry.bytes {
+            "size"
+        } else if sha256 != entry.sha256 {
+            "SHA-256 checksum"
+        } else {
+            continue;
+        };
+        return Err(ManifestError::Mismatch { path: file, what });
+    }
+    Ok(manifest.trained_images)
+}
+
+/// The manifest of `dir`, refusing a missing, oversized or foreign one.
+fn read(dir: &Path) -> Result<Manifest, ManifestError> {
+    let path = dir.join(MODEL_MANIFEST);
+    let invalid = |reason: String| ManifestError::Invalid {
+        path: path.clone(),
+        reason,
+    };
+    let file = match File::open(&path) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Err(ManifestError::Missing {
+                dir: dir.to_path_buf(),
+            });
+        }
+        other => other.map_err(|source| ManifestError::Io {
+            path: path.clone(),
+            source,
+        })?,
+    };
+    let mut text = Vec::new();
+    file.take(MAX_MANIFEST_BYTES + 1)
+        .read_to_end(&mut text)
+        .map_err(|source| ManifestError::Io {
+            path: path.clone(),
+            source,
+        })?;
+    if text.len() as u64 > MAX_MANIFEST_BYTES {
+        return Err(invalid(format!(
+            "larger than {MAX_MANIFEST_BYTES} bytes, not a kenyon model manifest"
+        )));
+    }
+    let manifest: Manifest = serde_json::from_slice(&text)
+        .map_err(|e| invalid(format!("not a kenyon model manifest ({e})")))?;
+    if manifest.format != FORMAT || manifest.version != VERSION {
+        return Err(invalid(format!(
+            "a manifest of format '{}' version {}, where this kenyon reads '{FORMAT}' version {VERSION}",
+            manifest.format, manifest.version
+        )));
+    }
+    Ok(manifest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_written_manifest_verifies_and_catches_a_changed_file() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a"), b"alpha").unwrap();
+        std::fs::write(dir.path().join("b"), b"beta").unwrap();
+        write(dir.path(), &["a", "b"], Some(7)).unwrap();
+        assert_eq!(verify(dir.path(), &["a", "b"]).unwrap(), Some(7));
+        std::fs::write(dir.path().join("b"), b"BETA").unwrap();
+        let err = verify(dir.path(), &["a", "b"]).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ManifestError::Mismatch {
+                    what: "SHA-256 checksum",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        std::fs::write(dir.path().join("b"), b"longer").unwrap();
+        let err = verify(dir.path(), &["a", "b"]).unwrap_err();
+        assert!(
+            matches!(err, ManifestError::Mismatch { what: "size", .. }),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn sha256_matches_the_published_test_vector() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("abc");
+        std::fs::write(&path, b"abc").unwrap();
+        assert_eq!(
+            checksum(&path).unwrap(),
+            (
+                3,
+                "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad".to_owned()
+            )
+        );
+    }
+
+    #[test]
+    fn a_missing_or_foreign_manifest_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = verify(dir.path(), &[]).unwrap_err();
+        assert!(matches!(err, ManifestError::Missing { .. }), "{err}");
+        std::fs::write(dir.path().join(MODEL_MANIFEST), b"{\"format\": 3}").unwrap();
+        let err = verify(dir.path(), &[]).unwrap_err();
+        assert!(matches!(err, ManifestError::Invalid { .. }), "{err}");
+        std::fs::write(dir.path().join(MODEL_MANIFEST), vec![b' '; 100_000]).unwrap();
+        let err = verify(dir.path(), &[]).unwrap_err();
+        assert!(err.to_string().contains("larger than"), "{err}");
+    }
+}

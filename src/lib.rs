@@ -40,6 +40,7 @@ pub mod cpu;
 pub mod gpu;
 pub mod io;
 mod load;
+mod memory;
 pub mod model;
 pub(crate) mod parallel;
 pub mod plot;

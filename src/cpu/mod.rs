@@ -20,7 +20,7 @@ use crate::sim::{
     StateVar, StepClock, check_config, check_magnitudes, group_index, population_index,
     words_per_step,
 };
-use state::{PopulationState, SynapseState, plain_words};
+use state::{PopulationState, SynapseState, plain_words, state_bytes};
 
 /// A network on the CPU.
 pub struct CpuSimulation {
@@ -47,6 +47,12 @@ impl CpuSimulation {
     /// Loads `net` for `config`'s batch size, recording length and threads.
     pub fn new(net: &BuiltNetwork, config: SimConfig) -> Result<Self, SimError> {
         check_config(net, config)?;
+        let needed = state_bytes(net, config.batch_size, config.recording_steps);
+        crate::memory::check_fits(needed).map_err(|available| SimError::OutOfMemory {
+            what: "the CPU backend's state",
+            needed,
+            available,
+        })?;
         let batch = config.batch_size as usize;
         let recording_steps = config.recording_steps as usize;
         let populations = net

@@ -3,7 +3,7 @@
 
 use std::sync::atomic::AtomicU32;
 
-use crate::model::{BuiltPopulation, BuiltSynapseGroup, Columns, NEVER_SPIKED};
+use crate::model::{BuiltNetwork, BuiltPopulation, BuiltSynapseGroup, Columns, NEVER_SPIKED};
 use crate::sim::words_per_step;
 
 /// The state of one population, for every batch entry.
@@ -90,6 +90,57 @@ impl SynapseState {
         self.in_syn_acc.fill(0);
         self.stamps.fill(0);
     }
+}
+
+/// Bytes the CPU backend allocates for `net` with `batch` entries and
+/// `recording_steps` of recording: every array above, the copy of the network the
+/// simulation keeps, and the current sources' magnitudes. Computed in u128, so no
+/// network or configuration can overflow it.
+pub(crate) fn state_bytes(net: &BuiltNetwork, batch: u32, recording_steps: u32) -> u128 {
+    let batch = u128::from(batch);
+    let words = |size: u32| words_per_step(size) as u128;
+    let populations: u128 = net
+        .populations
+        .iter()
+        .enumerate()
+        .map(|(p, pop)| {
+            let n = u128::from(pop.size);
+            let recording = if pop.spike_recording {
+                batch * u128::from(recording_steps) * words(pop.size)
+            } else {
+                0
+            };
+            let spike_times = if net.tracks_spike_times(p) {
+                n * batch
+            } else {
+                0
+            };
+            4 * (2 * n * batch + 2 * batch * words(pop.size) + recording + spike_times)
+        })
+        .sum();
+    let synapses: u128 = net
+        .synapse_groups
+        .iter()
+        .map(|s| {
+            let post = net.populations[s.post].size;
+            let synapses = s.connectivity.len() as u128;
+            // The network's copy of the synapses and, per synapse, weights and columns.
+            let connectivity = 4 * (synapses + u128::from(s.connectivity.n_pre) + 1);
+            let weights = if s.synapse_g.is_some() {
+                8 * synapses
+            } else {
+                0
+            };
+            let columns = if s.stdp.is_some() { 8 * synapses } else { 0 };
+            8 * u128::from(post) * batch + words(post) * batch + connectivity + weights + columns
+        })
+        .sum();
+    let magnitudes: u128 = net
+        .current_sources
+        .iter()
+        .map(|c| 4 * u128::from(net.populations[c.target].size) * batch)
+        .sum();
+    populations + synapses + magnitudes
 }
 
 fn never_spiked(n: usize) -> Vec<AtomicU32> {

@@ -39,6 +39,18 @@ pub enum ModelError {
         /// Its value in f32 (infinite or NaN).
         value: f32,
     },
+    /// The synapses would not fit in the memory the machine has.
+    #[error(
+        "the network's synapses would take {} of memory, but this machine has {} available: use fewer synapses",
+        crate::memory::human_bytes(*needed),
+        crate::memory::human_bytes(u128::from(*available))
+    )]
+    OutOfMemory {
+        /// Bytes the synapses need.
+        needed: u128,
+        /// Bytes the machine has available.
+        available: u64,
+    },
     /// A handle names a population this network does not have.
     #[error(
         "{owner} refers to population #{index}, which this network does not have (it has {count}); use the PopulationId returned by add_neuron_population on the same network"

@@ -216,6 +216,7 @@ impl Network {
     /// ```
     pub fn build(&self, seed: u64) -> Result<BuiltNetwork, ModelError> {
         self.validate()?;
+        self.check_connectivity_fits()?;
         BuiltNetwork::new(self, seed)
     }
 }

@@ -117,6 +117,27 @@ impl Network {
         }
     }
 
+    /// Refuses connectivity that would not fit in the memory the machine has, before any
+    /// of it is drawn: each synapse takes its target index and, with per-synapse weights,
+    /// its weight; each row its start.
+    pub(super) fn check_connectivity_fits(&self) -> Result<(), ModelError> {
+        let needed: u128 = self
+            .synapse_groups
+            .iter()
+            .map(|s| {
+                let rows = u128::from(self.populations[s.pre.index()].size) + 1;
+                let constant = matches!(
+                    s.weight_update,
+                    super::WeightUpdateModel::StaticPulseConstantWeight { .. }
+                );
+                let per_synapse = if constant { 4 } else { 8 };
+                per_synapse * u128::from(self.synapse_count(s)) + 4 * rows
+            })
+            .sum();
+        crate::memory::check_fits(needed)
+            .map_err(|available| ModelError::OutOfMemory { needed, available })
+    }
+
     /// The most synapses any postsynaptic neuron of `s` has: the most input it can get in
     /// one timestep is this many weights.
     fn fan_in(&self, s: &SynapseGroup) -> u64 {

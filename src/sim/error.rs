@@ -44,6 +44,20 @@ pub enum SimError {
         /// The value.
         value: f32,
     },
+    /// The simulation's state would not fit in the memory the machine has.
+    #[error(
+        "{what} would take {} of memory, but this machine has {} available: use a smaller batch, fewer recording steps (take the recording more often), or a smaller network",
+        crate::memory::human_bytes(*needed),
+        crate::memory::human_bytes(u128::from(*available))
+    )]
+    OutOfMemory {
+        /// What would be allocated.
+        what: &'static str,
+        /// Bytes it needs.
+        needed: u128,
+        /// Bytes the machine has available.
+        available: u64,
+    },
     /// A batch of no copies.
     #[error("batch size must be at least 1")]
     ZeroBatch,

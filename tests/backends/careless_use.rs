@@ -62,3 +62,25 @@ fn magnitudes_that_are_not_finite_are_refused_on_every_backend() {
         sim.set_magnitude(source, &[1.0; 10]).unwrap();
     });
 }
+
+#[test]
+fn state_too_large_for_the_machine_is_refused_with_its_size_not_an_abort() {
+    let (built, _, _) = driven_population(true);
+    let config = SimConfig {
+        recording_steps: u32::MAX - 1,
+        batch_size: 65_535,
+        threads: 0,
+    };
+    let cpu = kenyon::CpuSimulation::new(&built, config);
+    let err = cpu.err().expect("a petabyte of recording was allocated");
+    assert!(
+        matches!(err, SimError::OutOfMemory { .. }) && err.to_string().contains("TB"),
+        "{err}"
+    );
+    #[cfg(feature = "gpu")]
+    if let Some(ctx) = common::gpu::context() {
+        let gpu = kenyon::GpuSimulation::new(ctx, &built, config);
+        let err = gpu.err().expect("a petabyte of recording was allocated");
+        assert!(err.to_string().contains("recording"), "{err}");
+    }
+}

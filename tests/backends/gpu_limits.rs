@@ -119,3 +119,42 @@ fn a_population_too_large_for_one_invocation_per_quad_falls_back_to_one_per_word
         assert!(v[i] > rest, "neuron {i} was not updated: V = {}", v[i]);
     }
 }
+
+#[test]
+fn the_largest_batch_named_fits_every_buffer_at_once() {
+    let Some(ctx) = common::gpu::context() else {
+        return;
+    };
+    let limit = ctx
+        .limits()
+        .max_storage_buffer_binding_size
+        .min(ctx.limits().max_buffer_size);
+    // Per entry, the state of a population takes limit/32 and its recording limit/8: a
+    // batch of 40 is over both, and only a batch of 8 or less fits the recording.
+    let size = (limit / 128) as u32;
+    let mut net = Network::new(0.1);
+    let p = net.add_neuron_population("p", size, NeuronModel::Lif(LifParams::TUTORIAL));
+    net.set_spike_recording(p, true).unwrap();
+    let built = net.build(1).unwrap();
+    let config = |batch_size| SimConfig {
+        batch_size,
+        recording_steps: 128,
+        threads: 0,
+    };
+    let err = match GpuSimulation::new(ctx, &built, config(40)) {
+        Ok(_) => panic!("batch 40 was accepted"),
+        Err(e) => e,
+    };
+    let GpuError::BatchTooLarge { max_batch, .. } = err else {
+        panic!("{err:?}");
+    };
+    assert!(err.to_string().contains("recording"), "{err}");
+    // One retry with the batch it names loads; one more entry does not.
+    GpuSimulation::new(common::gpu::context().unwrap(), &built, config(max_batch)).unwrap();
+    let over = GpuSimulation::new(
+        common::gpu::context().unwrap(),
+        &built,
+        config(max_batch + 1),
+    );
+    assert!(over.is_err(), "batch {} fits too", max_batch + 1);
+}

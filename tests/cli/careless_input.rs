@@ -298,3 +298,42 @@ fn the_runtime_folder_is_never_taken_from_a_link_another_user_planted() {
             .is_symlink()
     );
 }
+
+#[test]
+fn a_batch_larger_than_the_images_takes_only_what_the_images_need() {
+    let dir = tempfile::tempdir().unwrap();
+    // 65 535 entries of the tutorial network would be about 30 GB on the CPU.
+    let args = [
+        "run",
+        "--batch",
+        "65535",
+        "--images",
+        "2",
+        "--backend",
+        "cpu",
+    ];
+    let mut args = args.to_vec();
+    args.extend(["--no-plots", "--summary-json", "s.json"]);
+    let o = kenyon(dir.path(), &args);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let summary = fs::read_to_string(dir.path().join("s.json")).unwrap();
+    let summary: serde_json::Value = serde_json::from_str(&summary).unwrap();
+    assert_eq!(summary["batch_size"], 2);
+}
+
+#[test]
+fn a_model_that_answers_nothing_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = kenyon(
+        dir.path(),
+        &["train", "--images", "5", "--out", "m", "--backend", "cpu"],
+    );
+    assert!(o.status.success(), "{:?}", text(&o));
+    let o = test_model(dir.path(), "m");
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        out.contains("hint: 4 of 4 images got no answer") && out.contains("from 5 training images"),
+        "{out}"
+    );
+}

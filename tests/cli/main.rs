@@ -54,6 +54,8 @@ fn gain_control_reports_the_ggn_and_a_few_hundred_kcs() {
             "2",
             "--summary-json",
             "s.json",
+            "--save-spikes",
+            "spikes",
         ],
     );
     let (out, err) = text(&o);
@@ -65,7 +67,13 @@ fn gain_control_reports_the_ggn_and_a_few_hundred_kcs() {
         let image = &json["images"][i];
         let active = image["kc_active"].as_u64().unwrap();
         assert!((150..=450).contains(&active), "{line}");
-        assert!(image["ggn_spikes"].as_u64().unwrap() >= 1, "{image}");
+        let ggn_spikes = image["ggn_spikes"].as_u64().unwrap();
+        assert!(ggn_spikes >= 1, "{image}");
+        // The GGN's spikes are saved with the others'.
+        let ids = dir.path().join(format!("spikes/image{i:05}_ggn_ids.npy"));
+        let (shape, ids) = kenyon::io::npy::read_npy::<i32>(&ids).unwrap();
+        assert_eq!(shape, [ggn_spikes as usize]);
+        assert!(ids.iter().all(|&id| id == 0));
         // The raster has a third panel for the GGN: taller than PN and KC alone.
         let png = dir.path().join(format!("out/raster_train_{i:05}.png"));
         let img = image::open(&png).unwrap_or_else(|e| panic!("{}: {e}", png.display()));
@@ -377,4 +385,23 @@ fn mnist_is_found_in_the_repository_or_where_the_user_says_and_nowhere_else() {
     // And --help names no path of the machine that built it.
     let o = common::run_program(&program, elsewhere.path(), &["run", "--help"], None);
     assert!(!text(&o).0.contains(env!("CARGO_MANIFEST_DIR")));
+}
+
+#[test]
+fn quiet_prints_the_results_but_no_line_per_image() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "run",
+        "--images",
+        "6",
+        "--backend",
+        "cpu",
+        "--no-plots",
+        "--quiet",
+    ];
+    let o = kenyon(dir.path(), &args);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(!out.contains("image 0"), "{out}");
+    assert!(out.contains("6 images: mean"), "{out}");
 }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{ProgressBar, ProgressState, ProgressStyle};
 
 use kenyon::io::mnist::{self, Dataset, Split};
 use kenyon::tutorial::{self, MushroomBody};
@@ -60,6 +60,9 @@ pub(crate) struct SourceArgs {
     /// unpack a large batch's recordings on either backend. Spikes don't depend on it.
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
+    /// Print only the results: no progress bar and no line per image.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// The environment variables the options read, with what to set them to.
@@ -175,13 +178,21 @@ pub(crate) fn check_count(n: usize, data: &Dataset, set: &str) -> Result<()> {
     Ok(())
 }
 
-/// A progress bar over `len` images, with their rate and the time left.
-pub(crate) fn progress_bar(len: u64) -> ProgressBar {
+/// A progress bar over `len` images, with their rate and the time left; hidden where
+/// `quiet`.
+pub(crate) fn progress_bar(len: u64, quiet: bool) -> ProgressBar {
+    if quiet {
+        return ProgressBar::hidden();
+    }
     let bar = ProgressBar::new(len);
     if let Ok(style) =
-        ProgressStyle::with_template("{bar:40} {pos}/{len} images  {per_sec}  ETA {eta}")
+        ProgressStyle::with_template("{bar:40} {pos}/{len} images  {rate}  ETA {eta}")
     {
-        bar.set_style(style);
+        // indicatif's own {per_sec} prints four decimals ("106.6772/s").
+        let rate = |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+            let _ = write!(w, "{:.1} images/s", state.per_sec());
+        };
+        bar.set_style(style.with_key("rate", rate));
     }
     bar
 }

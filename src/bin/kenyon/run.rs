@@ -40,7 +40,8 @@ pub(crate) struct RunArgs {
     /// Save the PN -> KC synapses as an int32 .npy of shape (2, S): row 0 presynaptic, row 1 postsynaptic indices.
     #[arg(long, value_name = "FILE.npy")]
     save_connectivity: Option<PathBuf>,
-    /// Save every image's spikes as .npy files (imageNNNNN_{pn,kc}_{times,ids}.npy; times in ms).
+    /// Save every image's spikes as .npy files (imageNNNNN_{pn,kc}_{times,ids}.npy, and
+    /// _ggn_ with --gain-control; times in ms).
     #[arg(long, value_name = "DIR")]
     save_spikes: Option<PathBuf>,
 }
@@ -71,6 +72,10 @@ struct RunSummary<'a> {
 }
 
 pub(crate) fn run(args: &RunArgs) -> Result<()> {
+    // More batch entries than images would only take memory.
+    let mut args = args.clone();
+    args.network.batch = args.network.batch.min(args.images);
+    let args = &args;
     let (split, split_name) = args.split.split();
     let data = args.network.source.mnist(split)?;
     check_range(args, &data, split_name)?;
@@ -93,11 +98,12 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
         tutorial::save_synapses(path, pn_kc)?;
         println!("saved PN -> KC connectivity to {}", path.display());
     }
+    let quiet = args.network.source.quiet;
     let mut report = Report {
         args,
         data: &data,
         split_name,
-        bar: (args.images > 4).then(|| progress_bar(u64::from(args.images))),
+        bar: (args.images > 4).then(|| progress_bar(u64::from(args.images), quiet)),
         summaries: Vec::with_capacity(args.images as usize),
         output_time: Duration::ZERO,
     };
@@ -213,6 +219,7 @@ impl Report<'_> {
             line += &format!(", {n} GGN spikes");
         }
         match &self.bar {
+            _ if self.args.network.source.quiet => {}
             // A hidden bar (output not a terminal) drops what it is given to print.
             Some(bar) if !bar.is_hidden() => bar.println(line),
             _ => println!("{line}"),
@@ -318,9 +325,10 @@ fn write_raster(
     Ok(())
 }
 
-/// One image's spikes as `.npy` files.
+/// One image's spikes as `.npy` files, the GGN's too with gain control.
 fn save_spikes(dir: &Path, index: u32, r: &StimulusResponse) -> Result<()> {
-    for (name, rec) in [("pn", &r.pn), ("kc", &r.kc)] {
+    let ggn = r.ggn.as_ref().map(|g| ("ggn", g));
+    for (name, rec) in [("pn", &r.pn), ("kc", &r.kc)].into_iter().chain(ggn) {
         let (times, ids) = rec.decode();
         let ids: Vec<i32> = ids.iter().map(|&i| i as i32).collect();
         npy::write_npy(

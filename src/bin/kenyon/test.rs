@@ -46,7 +46,8 @@ pub(crate) fn test(args: &TestArgs) -> Result<()> {
     let trained_images = model.trained_images;
     let mb = model.network();
     let config = SimConfig {
-        batch_size: args.batch,
+        // More entries than images would only take memory.
+        batch_size: args.batch.min(args.images),
         threads: args.source.threads,
         ..SimConfig::DEFAULT
     };
@@ -59,7 +60,7 @@ pub(crate) fn test(args: &TestArgs) -> Result<()> {
     println!("testing on {n} images on {}", sim.description());
     let classes = tutorial::NUM_MBON as usize;
     let mut confusion: Confusion = vec![vec![0u64; classes + 1]; classes];
-    let bar = progress_bar(n as u64);
+    let bar = progress_bar(n as u64, args.source.quiet);
     let t = Instant::now();
     tutorial::present_all(
         sim.as_mut(),

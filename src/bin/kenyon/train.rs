@@ -66,7 +66,7 @@ pub(crate) fn train(args: &TrainArgs) -> Result<()> {
         args.seed,
         sim.description()
     );
-    let bar = progress_bar(n as u64);
+    let bar = progress_bar(n as u64, args.source.quiet);
     let t = Instant::now();
     let mut kc_active = 0u64;
     for i in 0..n {

@@ -35,26 +35,31 @@ impl Device<'_> {
         }
     }
 
-    /// Refuses a batch size some buffer or dispatch can't hold, naming the largest that
-    /// fits.
+    /// Refuses a batch size some buffer or dispatch can't hold, naming the largest batch
+    /// that every one of them holds (and the one that limits it), so that one retry fits.
     pub fn check_batch(&self, net: &BuiltNetwork, config: SimConfig) -> Result<(), GpuError> {
         let batch = u64::from(config.batch_size);
-        for (what, bytes, limit) in self.per_entry_sizes(net, config) {
-            // A single entry over the limit is the network's problem, not the batch's:
-            // the buffer checks of the plan name it.
-            if bytes > 0 && bytes <= limit && bytes * batch > limit {
+        // A single entry over the limit is the network's problem, not the batch's: the
+        // buffer checks of the plan name it.
+        let tightest = self
+            .per_entry_sizes(net, config)
+            .into_iter()
+            .filter(|&(_, bytes, limit)| bytes > 0 && bytes <= limit)
+            .min_by_key(|&(_, bytes, limit)| limit / bytes);
+        match tightest {
+            Some((what, bytes, limit)) if bytes * batch > limit => {
                 let max_batch = (limit / bytes).min(u64::from(u32::MAX)) as u32;
-                return Err(GpuError::BatchTooLarge {
+                Err(GpuError::BatchTooLarge {
                     batch: config.batch_size,
                     max_batch,
                     what,
                     needed: bytes * batch,
                     limit,
                     adapter: self.adapter.name.clone(),
-                });
+                })
             }
+            _ => Ok(()),
         }
-        Ok(())
     }
 
     /// (what, size per batch entry, limit) of everything a batch multiplies.

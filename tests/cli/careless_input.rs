@@ -337,3 +337,39 @@ fn a_model_that_answers_nothing_says_why() {
         "{out}"
     );
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_is_reported_and_outputs_never_share_a_path() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let mut args = vec!["run"];
+    args.extend(ONE_IMAGE);
+    args.extend(["1", "--summary-json", "/dev/full"]);
+    let o = kenyon(dir.path(), &args);
+    let (out, err) = text(&o);
+    assert!(!o.status.success(), "{out}");
+    assert!(
+        err.contains("/dev/full") && err.contains("No space left"),
+        "{err}"
+    );
+    assert!(
+        fs::metadata("/dev/full")
+            .unwrap()
+            .file_type()
+            .is_char_device()
+    );
+    let mut args = vec!["run"];
+    args.extend(ONE_IMAGE);
+    args.extend([
+        "1",
+        "--summary-json",
+        "x.npy",
+        "--save-connectivity",
+        "./x.npy",
+    ]);
+    let o = kenyon(dir.path(), &args);
+    let (out, err) = text(&o);
+    assert!(!o.status.success(), "{out}");
+    assert!(err.contains("both name"), "{err}");
+}

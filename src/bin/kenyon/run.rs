@@ -122,7 +122,7 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
         },
         |k0, responses| report.batch(first + k0, &responses),
     )
-    .context("simulating the images")?;
+    .context("presenting the images")?;
     // Time spent writing plots and files is left out of the time per image.
     let total_ms = (t_all.elapsed().saturating_sub(report.output_time)).as_secs_f64() * 1e3;
     report.finish(total_ms, &sim.description())
@@ -146,6 +146,14 @@ fn prepare_outputs(args: &RunArgs) -> Result<()> {
         ("summary", &args.summary_json),
         ("connectivity", &args.save_connectivity),
     ];
+    if let (Some(a), Some(b)) = (&args.summary_json, &args.save_connectivity)
+        && std::path::absolute(a).ok() == std::path::absolute(b).ok()
+    {
+        bail!(
+            "--summary-json and --save-connectivity both name {}: give each its own file",
+            a.display()
+        );
+    }
     for (what, path) in files {
         if let Some(path) = path {
             atomic_file::prepare_output_file(path)
@@ -194,7 +202,10 @@ impl Report<'_> {
         let t_output = Instant::now();
         for (k, response) in responses.iter().enumerate() {
             let index = (first + k) as u32;
-            self.image(index, response)?;
+            let done = self.summaries.len();
+            self.image(index, response).with_context(|| {
+                format!("writing the outputs of image {index} (those of the {done} images before it are complete)")
+            })?;
         }
         self.output_time += t_output.elapsed();
         Ok(())

@@ -5,9 +5,10 @@
 //! (`schedule/`): with at least as many batch entries as threads each thread simulates
 //! whole entries, independently; with fewer, each entry gets a group of threads, each of
 //! which owns a slice of every population (aligned to 32 neurons, so spike words are
-//! never shared), and a group's threads meet at a barrier after every timestep. No split
-//! changes a result: synaptic input is summed in fixed point, and every other operation is
-//! per neuron.
+//! never shared), and a group's threads meet at a barrier after every timestep; while
+//! another process keeps those threads waiting for each other, later runs slice entries
+//! between fewer of them. No split changes a result: synaptic input is summed in fixed
+//! point, and every other operation is per neuron.
 
 mod kernels;
 mod schedule;
@@ -41,6 +42,8 @@ pub struct CpuSimulation {
     /// threads of the next run, each on its own slices).
     reset_due: bool,
     clock: StepClock,
+    /// Fewer threads per entry while a sliced run's threads were kept waiting.
+    backoff: schedule::Backoff,
 }
 
 impl CpuSimulation {
@@ -91,6 +94,7 @@ impl CpuSimulation {
                 .collect(),
             reset_due: false,
             clock: StepClock::new(config, net.records_spikes()),
+            backoff: schedule::Backoff::default(),
         })
     }
 
@@ -107,9 +111,17 @@ impl CpuSimulation {
         }
     }
 
-    /// Worker threads a run of `steps` timesteps would use.
+    /// Worker threads the next run of `steps` timesteps would use: fewer than
+    /// [`threads_for_free_cores`](Self::threads_for_free_cores) while other processes
+    /// keep the threads that slice an entry waiting for each other.
     pub fn threads_for(&self, steps: u32) -> usize {
-        schedule::plan(&self.net, self.batch, self.threads, steps).workers()
+        let cap = self.backoff.slice_cap();
+        schedule::plan(&self.net, self.batch, self.threads, steps, cap).workers()
+    }
+
+    /// Worker threads a run of `steps` timesteps uses when no other process is busy.
+    pub fn threads_for_free_cores(&self, steps: u32) -> usize {
+        schedule::plan(&self.net, self.batch, self.threads, steps, usize::MAX).workers()
     }
 
     /// The recordings of every population, `steps` timesteps from `first_step`.
@@ -140,15 +152,26 @@ impl CpuSimulation {
 }
 
 impl Simulator for CpuSimulation {
+    /// The threads a run of one recording's length uses (not the threads asked for: a
+    /// small network or batch uses fewer), and how many it uses while other processes
+    /// keep them waiting for each other.
     fn description(&self) -> String {
         if self.net.plastic_group().is_some() {
             return "cpu (1 thread: learning)".to_owned();
         }
-        format!(
-            "cpu ({} thread{})",
-            self.threads,
-            if self.threads == 1 { "" } else { "s" }
-        )
+        let steps = self.recording_steps.try_into().unwrap_or(u32::MAX).max(1);
+        let free = self.threads_for_free_cores(steps);
+        let plural = if free == 1 { "" } else { "s" };
+        let held = self
+            .backoff
+            .held_cap()
+            .map(|cap| schedule::plan(&self.net, self.batch, self.threads, steps, cap).workers());
+        match held {
+            Some(busy) if busy < free => {
+                format!("cpu ({free} thread{plural}, {busy} while cores are busy)")
+            }
+            _ => format!("cpu ({free} thread{plural})"),
+        }
     }
 
     fn network(&self) -> &BuiltNetwork {
@@ -243,6 +266,36 @@ impl Simulator for CpuSimulation {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tutorial;
+
+    #[test]
+    fn fewer_threads_after_a_descheduled_partner_give_the_same_spikes() {
+        let mb = tutorial::mushroom_body();
+        let built = mb.network.build(1).unwrap();
+        let config = SimConfig {
+            threads: 8,
+            ..SimConfig::DEFAULT
+        };
+        let mut sim = CpuSimulation::new(&built, config).unwrap();
+        // The tutorial's 20 784 neurons pay for five slices, not eight.
+        assert_eq!(sim.description(), "cpu (5 threads)");
+        let currents: Vec<f32> = (0..tutorial::NUM_PN)
+            .map(|i| (i % 7) as f32 * 0.2)
+            .collect();
+        let sliced = tutorial::present(&mut sim, &mb, &currents).unwrap();
+        // A run in which most timesteps had a waiter asleep at the barrier.
+        sim.backoff.record(Some(schedule::SlicedRun {
+            slices: 5,
+            steps: 200,
+            slow_steps: 180,
+        }));
+        assert_eq!(sim.threads_for(200), 2);
+        assert_eq!(sim.description(), "cpu (5 threads, 2 while cores are busy)");
+        let fewer = tutorial::present(&mut sim, &mb, &currents).unwrap();
+        assert!(sliced.kc.active_neurons() > 100, "too quiet for a test");
+        assert_eq!(sliced.kc.bits, fewer.kc.bits);
+        assert_eq!(sliced.pn.bits, fewer.pn.bits);
+    }
 
     #[test]
     fn a_simulation_without_recording_room_takes_empty_recordings() {

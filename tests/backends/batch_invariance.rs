@@ -87,8 +87,10 @@ fn cpu_spikes_are_the_same_alone_in_any_batch_and_on_any_number_of_threads() {
     let inputs = inputs();
     let reference = alone(&mb, &built, &inputs);
     // Batch 1 on several threads slices populations; batch >= threads gives threads
-    // whole images; fewer images than threads give each image a group of threads that
-    // slice it (2 x 2, 3 x 2); batch 4 of 6 images leaves a part-empty last batch.
+    // whole images, taken from a queue in whatever order the threads get to them (6 x 4:
+    // some threads take two); fewer images than threads give each image a group of
+    // threads that slice it (2 x 2, 3 x 2); batch 4 of 6 images leaves a part-empty last
+    // batch.
     for (batch, threads) in [
         (1, 2),
         (1, 3),
@@ -98,6 +100,7 @@ fn cpu_spikes_are_the_same_alone_in_any_batch_and_on_any_number_of_threads() {
         (3, 2),
         (3, 7),
         (4, 3),
+        (6, 4),
         (8, 2),
     ] {
         let mut sim = CpuSimulation::new(&built, config(batch, threads)).unwrap();

@@ -162,6 +162,29 @@ fn batched_runs_print_the_same_images_as_unbatched_ones() {
 }
 
 #[test]
+fn the_cpu_description_names_the_threads_a_run_uses() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "run",
+        "--backend",
+        "cpu",
+        "--threads",
+        "8",
+        "--batch",
+        "1",
+        "--images",
+        "1",
+        "--no-plots",
+    ];
+    let o = kenyon(dir.path(), &args);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}\n{err}");
+    // The tutorial's 20 784 neurons pay for five slices of one image, not eight.
+    let first = out.lines().next().unwrap_or_default();
+    assert!(first.contains("on cpu (5 threads)"), "{out}");
+}
+
+#[test]
 fn summary_json_connectivity_and_spikes_are_written_as_promised() {
     let dir = tempfile::tempdir().unwrap();
     let o = kenyon(

@@ -3,8 +3,10 @@
 //! waking them costs more than the timestep itself, so waiters spin. Only a waiter that
 //! has spun for `SPIN_TIME` goes to sleep: then a thread it waits for has lost its core
 //! (more threads than free cores), and spinning on would keep that thread from running.
+//! The barrier counts the generations that had a sleeper, so the run can tell a
+//! descheduled partner from the usual jitter (`backoff.rs`).
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -16,6 +18,8 @@ pub(super) struct SpinBarrier {
     poisoned: AtomicBool,
     /// Waiters asleep on `wake` (changed only under `lock`).
     sleepers: AtomicUsize,
+    /// Generations in which some waiter went to sleep.
+    slow_generations: AtomicU64,
     lock: Mutex<()>,
     wake: Condvar,
 }
@@ -35,6 +39,7 @@ impl SpinBarrier {
             generation: AtomicUsize::new(0),
             poisoned: AtomicBool::new(false),
             sleepers: AtomicUsize::new(0),
+            slow_generations: AtomicU64::new(0),
             lock: Mutex::new(()),
             wake: Condvar::new(),
         }
@@ -58,6 +63,7 @@ impl SpinBarrier {
             // looks at the count after moving `generation` on (both SeqCst), so either
             // it sees the new generation or it is counted here and woken.
             if self.sleepers.load(Ordering::SeqCst) > 0 {
+                self.slow_generations.fetch_add(1, Ordering::Relaxed);
                 self.wake_sleepers();
             }
             return;
@@ -91,6 +97,11 @@ impl SpinBarrier {
         if !passed() {
             self.check_poison();
         }
+    }
+
+    /// Generations so far in which some waiter spun for `SPIN_TIME` and went to sleep.
+    pub fn slow_generations(&self) -> u64 {
+        self.slow_generations.load(Ordering::Relaxed)
     }
 
     fn check_poison(&self) {
@@ -190,6 +201,25 @@ mod tests {
                 });
             }
         });
+    }
+
+    #[test]
+    fn generations_with_a_sleeping_waiter_are_counted() {
+        let barrier = SpinBarrier::new(2);
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                for _ in 0..3 {
+                    // Long past SPIN_TIME: the other waiter goes to sleep.
+                    std::thread::sleep(Duration::from_millis(20));
+                    barrier.wait();
+                }
+            });
+            for _ in 0..3 {
+                barrier.wait();
+            }
+        });
+        // A waiter kept off its core for all of 20 ms would not have gone to sleep.
+        assert!((1..=3).contains(&barrier.slow_generations()));
     }
 
     #[test]

@@ -79,9 +79,11 @@ pub fn prepare_output_file(path: &Path) -> io::Result<()> {
 }
 
 /// Creates the folder `dir` (and those above it) and checks that a file can be created
-/// in it, before any work that leads up to writing there.
+/// in it, before any work that leads up to writing there. Temporary files that killed
+/// writers left there are removed.
 pub fn prepare_output_dir(dir: &Path) -> io::Result<()> {
     fs::create_dir_all(dir)?;
+    remove_stale_temp_files(dir);
     let probe = dir.join(format!(
         ".kenyon-write-check-{}-{}",
         std::process::id(),
@@ -92,6 +94,54 @@ pub fn prepare_output_dir(dir: &Path) -> io::Result<()> {
         .create_new(true)
         .open(&probe)?;
     fs::remove_file(&probe)
+}
+
+/// Removes the temporary files (`.{name}.tmp-{pid}-{n}`) in `dir` whose writer has died,
+/// as a killed run leaves them. Best effort.
+fn remove_stale_temp_files(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = temp_file_writer(&name.to_string_lossy()) else {
+            continue;
+        };
+        let is_file = entry.file_type().is_ok_and(|t| t.is_file());
+        if is_file && !process_is_alive(pid) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// The process id in the name of one of our temporary files, `.{name}.tmp-{pid}-{n}`.
+fn temp_file_writer(name: &str) -> Option<u32> {
+    let (stem, suffix) = name.strip_prefix('.')?.rsplit_once(".tmp-")?;
+    let (pid, n) = suffix.split_once('-')?;
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if stem.is_empty() || !digits(pid) || !digits(n) {
+        return None;
+    }
+    pid.parse().ok()
+}
+
+/// Whether process `pid` exists; where that cannot be known, it is taken to exist, so
+/// nothing of a live writer is removed.
+pub(crate) fn process_is_alive(pid: u32) -> bool {
+    #[cfg(unix)]
+    {
+        let Ok(pid) = libc::pid_t::try_from(pid) else {
+            return true;
+        };
+        // SAFETY: signal 0 only checks that the process exists.
+        let found = unsafe { libc::kill(pid, 0) } == 0;
+        found || io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = pid;
+        true
+    }
 }
 
 /// Symbolic links followed before deciding how to write (the kernel's own limit).
@@ -365,5 +415,25 @@ mod tests {
         let err = prepare_output_file(dir.path()).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::IsADirectory);
         prepare_output_file(Path::new("/dev/null")).unwrap();
+    }
+
+    #[test]
+    fn temporary_files_of_dead_writers_are_swept_when_a_folder_is_prepared() {
+        let dir = tempfile::tempdir().unwrap();
+        let dead = format!(".out.png.tmp-{}-3", i32::MAX - 1);
+        let live = format!(".out.png.tmp-{}-3", std::process::id());
+        for name in [&dead, &live, ".notes.tmp-x-1", "plain.tmp-1-1"] {
+            fs::write(dir.path().join(name), b"x").unwrap();
+        }
+        prepare_output_dir(dir.path()).unwrap();
+        let mut expected = vec![
+            live.clone(),
+            ".notes.tmp-x-1".into(),
+            "plain.tmp-1-1".into(),
+        ];
+        expected.sort();
+        assert_eq!(dir_entries(dir.path()), expected);
+        assert_eq!(temp_file_writer(".a.tmp-12-0"), Some(12));
+        assert_eq!(temp_file_writer(".tmp-12-0"), None);
     }
 }

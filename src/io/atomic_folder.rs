@@ -8,7 +8,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::atomic_file::resolve_links;
+use super::atomic_file::{process_is_alive, resolve_links};
 
 /// Distinguishes the staging folders of concurrent writers in one process.
 static STAGING_COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -248,25 +248,6 @@ fn remove_stale_staging(parent: &Path, name: &OsStr) {
         if is_dir && pid.is_some_and(|pid| !process_is_alive(pid)) {
             let _ = fs::remove_dir_all(entry.path());
         }
-    }
-}
-
-/// Whether process `pid` exists; where that cannot be known, it is taken to exist, so
-/// nothing of a live writer is removed.
-fn process_is_alive(pid: u32) -> bool {
-    #[cfg(unix)]
-    {
-        let Ok(pid) = libc::pid_t::try_from(pid) else {
-            return true;
-        };
-        // SAFETY: signal 0 only checks that the process exists.
-        let found = unsafe { libc::kill(pid, 0) } == 0;
-        found || io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = pid;
-        true
     }
 }
 

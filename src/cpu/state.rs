@@ -57,8 +57,9 @@ impl PopulationState {
 pub(crate) struct SynapseState {
     /// `inSyn`.
     pub in_syn: Vec<f32>,
-    /// This timestep's input in fixed-point units (see `FixedPointWeight`).
-    pub in_syn_acc: Vec<i32>,
+    /// This timestep's input in fixed-point units (see `FixedPointWeight`): 64 bits for
+    /// every group, which holds the GPU's 32-bit sums of constant-weight groups unchanged.
+    pub in_syn_acc: Vec<i64>,
     /// `[entry][word]`: nonzero where the synapse update stamped a word as having input
     /// in `in_syn_acc`, so the neuron update reads the accumulator only there.
     pub stamps: Vec<u8>,

@@ -7,14 +7,14 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use super::pack::{self, PackSpikes};
 use crate::model::neuron::{Lanes, NeuronConstants, NeuronUpdate, NeuronVisitor};
-use crate::model::{PostsynapticConstants, fixed_to_f32};
+use crate::model::{PostsynapticConstants, fixed_to_f32, wide_fixed_to_f32};
 
 /// One incoming synapse group's state over a population slice in one batch entry.
 pub(crate) struct ExpCurrSlice<'a> {
     /// `inSyn` of the slice's neurons.
     pub in_syn: &'a mut [f32],
     /// This timestep's input in fixed-point units.
-    pub in_syn_acc: &'a mut [i32],
+    pub in_syn_acc: &'a mut [i64],
     /// One stamp per word of the slice: nonzero where the synapse update put input in
     /// `in_syn_acc`.
     pub stamps: &'a mut [u8],
@@ -178,13 +178,28 @@ fn exp_curr(isyn: &mut Lanes, input: &mut ExpCurrSlice<'_>, lo: usize, hi: usize
         let in_syn_acc = &mut input.in_syn_acc[lo..hi];
         let acc = load_lanes(in_syn_acc);
         in_syn_acc.fill(0);
-        let mut converted: Lanes = [0.0; 32];
-        for (x, &acc) in converted.iter_mut().zip(&acc) {
-            *x = fixed_to_f32(acc) * input.inv_scale;
-        }
+        let converted = to_f32_lanes(&acc, input.inv_scale);
         input.postsynaptic.update_lanes(isyn, &mut s, &converted);
     }
     store_lanes(in_syn, &s);
+}
+
+/// Each lane's fixed-point sum as the nearest f32 (ties to even), times `inv_scale`. Where
+/// every lane fits an `i32` (always, for constant-weight groups) through the 32-bit
+/// conversion, which vectorises; both conversions give the same bits.
+#[inline(always)]
+fn to_f32_lanes(acc: &Lanes<i64>, inv_scale: f32) -> Lanes {
+    let mut converted: Lanes = [0.0; 32];
+    if acc.iter().all(|&a| a == i64::from(a as i32)) {
+        for (x, &a) in converted.iter_mut().zip(acc) {
+            *x = fixed_to_f32(a as i32) * inv_scale;
+        }
+    } else {
+        for (x, &a) in converted.iter_mut().zip(acc) {
+            *x = wide_fixed_to_f32(a) * inv_scale;
+        }
+    }
+    converted
 }
 
 /// Up to 32 values as lanes, the rest zero.
@@ -326,7 +341,7 @@ mod tests {
                             .collect()
                     })
                     .collect();
-                let mut acc = vec![vec![0i32; n]; groups];
+                let mut acc = vec![vec![0i64; n]; groups];
                 let mut stamps = vec![vec![0u8; words]; groups];
                 let mags: Vec<Vec<f32>> = (0..sources)
                     .map(|_| (0..n).map(|_| rand(40) as f32 * 0.01 - 0.1).collect())
@@ -339,8 +354,11 @@ mod tests {
                             if rand(3) == 0 {
                                 *flag = 1;
                                 for a in word {
-                                    if rand(2) == 0 {
-                                        *a += rand(20_000) as i32 - 8_000;
+                                    match rand(6) {
+                                        0..=2 => *a += rand(20_000) as i64 - 8_000,
+                                        // Sums of a 64-bit accumulator, beyond i32.
+                                        3 => *a += (rand(1 << 40) as i64 - (1 << 39)) << 20,
+                                        _ => {}
                                     }
                                 }
                             }
@@ -352,7 +370,7 @@ mod tests {
                         for g in 0..groups {
                             let (init, decay, inv_scale) = constants[g];
                             let input = if stamps[g][i / 32] != 0 {
-                                fixed_to_f32(acc[g][i]) * inv_scale
+                                acc[g][i] as f32 * inv_scale
                             } else {
                                 0.0
                             };
@@ -366,7 +384,7 @@ mod tests {
                         let spiked = model.update(&mut v2[i], &mut r2[i], isyn);
                         want[i / 32] |= u32::from(spiked) << (i % 32);
                     }
-                    let want_acc: Vec<Vec<i32>> = (0..groups)
+                    let want_acc: Vec<Vec<i64>> = (0..groups)
                         .map(|g| {
                             (0..n)
                                 .map(|i| if stamps[g][i / 32] != 0 { 0 } else { acc[g][i] })

@@ -78,7 +78,7 @@ impl<'a> PopulationPieces<'a> {
 /// which every thread reads whole.
 struct SynapsePieces<'a> {
     in_syn: Pieces<'a, f32>,
-    in_syn_acc: Pieces<'a, i32>,
+    in_syn_acc: Pieces<'a, i64>,
     stamps: Pieces<'a, u8>,
     g: Vec<Option<&'a [AtomicU32]>>,
     columns: Vec<Option<&'a Columns>>,

@@ -6,6 +6,7 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use super::pack::{self, PackSpikes};
+use super::propagate_spikes::SumsMut;
 use crate::model::neuron::{Lanes, NeuronConstants, NeuronUpdate, NeuronVisitor};
 use crate::model::{PostsynapticConstants, fixed_to_f32, wide_fixed_to_f32};
 
@@ -14,7 +15,7 @@ pub(crate) struct ExpCurrSlice<'a> {
     /// `inSyn` of the slice's neurons.
     pub in_syn: &'a mut [f32],
     /// This timestep's input in fixed-point units.
-    pub in_syn_acc: &'a mut [i64],
+    pub in_syn_acc: SumsMut<'a>,
     /// One stamp per word of the slice: nonzero where the synapse update put input in
     /// `in_syn_acc`.
     pub stamps: &'a mut [u8],
@@ -175,28 +176,31 @@ fn exp_curr(isyn: &mut Lanes, input: &mut ExpCurrSlice<'_>, lo: usize, hi: usize
     if std::mem::take(&mut input.stamps[lo / 32]) == 0 {
         input.postsynaptic.update_lanes(isyn, &mut s, &[0.0; 32]);
     } else {
-        let in_syn_acc = &mut input.in_syn_acc[lo..hi];
-        let acc = load_lanes(in_syn_acc);
-        in_syn_acc.fill(0);
-        let converted = to_f32_lanes(&acc, input.inv_scale);
+        let converted = take_input(&mut input.in_syn_acc, lo, hi, input.inv_scale);
         input.postsynaptic.update_lanes(isyn, &mut s, &converted);
     }
     store_lanes(in_syn, &s);
 }
 
-/// Each lane's fixed-point sum as the nearest f32 (ties to even), times `inv_scale`. Where
-/// every lane fits an `i32` (always, for constant-weight groups) through the 32-bit
-/// conversion, which vectorises; both conversions give the same bits.
+/// The sums of neurons `lo..hi` as the nearest f32 (ties to even), times `inv_scale`;
+/// clears them.
 #[inline(always)]
-fn to_f32_lanes(acc: &Lanes<i64>, inv_scale: f32) -> Lanes {
+fn take_input(sums: &mut SumsMut<'_>, lo: usize, hi: usize, inv_scale: f32) -> Lanes {
     let mut converted: Lanes = [0.0; 32];
-    if acc.iter().all(|&a| a == i64::from(a as i32)) {
-        for (x, &a) in converted.iter_mut().zip(acc) {
-            *x = fixed_to_f32(a as i32) * inv_scale;
+    match sums {
+        SumsMut::Narrow(sums) => {
+            let sums = &mut sums[lo..hi];
+            for (x, &acc) in converted.iter_mut().zip(&load_lanes(sums)) {
+                *x = fixed_to_f32(acc) * inv_scale;
+            }
+            sums.fill(0);
         }
-    } else {
-        for (x, &a) in converted.iter_mut().zip(acc) {
-            *x = wide_fixed_to_f32(a) * inv_scale;
+        SumsMut::Wide(sums) => {
+            let sums = &mut sums[lo..hi];
+            for (x, &acc) in converted.iter_mut().zip(&load_lanes(sums)) {
+                *x = wide_fixed_to_f32(acc) * inv_scale;
+            }
+            sums.fill(0);
         }
     }
     converted
@@ -348,8 +352,9 @@ mod tests {
                     .collect();
                 let (mut v2, mut r2, mut in_syn2) = (v.clone(), r.clone(), in_syn.clone());
                 for step in 0..40 {
-                    // Some words receive input this step (possibly summing to 0).
-                    for (acc, stamps) in acc.iter_mut().zip(&mut stamps) {
+                    // Some words receive input this step (possibly summing to 0); odd
+                    // groups have 64-bit sums, even ones 32-bit.
+                    for (g, (acc, stamps)) in acc.iter_mut().zip(&mut stamps).enumerate() {
                         for (word, flag) in acc.chunks_mut(32).zip(stamps.iter_mut()) {
                             if rand(3) == 0 {
                                 *flag = 1;
@@ -357,7 +362,9 @@ mod tests {
                                     match rand(6) {
                                         0..=2 => *a += rand(20_000) as i64 - 8_000,
                                         // Sums of a 64-bit accumulator, beyond i32.
-                                        3 => *a += (rand(1 << 40) as i64 - (1 << 39)) << 20,
+                                        3 if g % 2 == 1 => {
+                                            *a += (rand(1 << 40) as i64 - (1 << 39)) << 20
+                                        }
                                         _ => {}
                                     }
                                 }
@@ -395,9 +402,25 @@ mod tests {
                         (0..words).map(|_| AtomicU32::new(!0)).collect();
                     let record_words: Vec<AtomicU32> =
                         (0..words).map(|_| AtomicU32::new(!0)).collect();
+                    let mut narrow: Vec<Vec<i32>> = acc
+                        .iter()
+                        .map(|a| a.iter().map(|&a| a as i32).collect())
+                        .collect();
+                    let sums =
+                        narrow
+                            .iter_mut()
+                            .zip(&mut acc)
+                            .enumerate()
+                            .map(|(g, (narrow, wide))| {
+                                if g % 2 == 0 {
+                                    SumsMut::Narrow(narrow)
+                                } else {
+                                    SumsMut::Wide(wide)
+                                }
+                            });
                     let mut slices: Vec<ExpCurrSlice> = in_syn
                         .iter_mut()
-                        .zip(&mut acc)
+                        .zip(sums)
                         .zip(&mut stamps)
                         .zip(constants)
                         .map(
@@ -432,6 +455,9 @@ mod tests {
                         model.visit(Portable(slice));
                     }
                     drop(slices);
+                    for g in (0..groups).step_by(2) {
+                        acc[g] = narrow[g].iter().map(|&a| i64::from(a)).collect();
+                    }
                     let what = format!(
                         "n {n}, {model:?}, {groups} groups, {sources} sources, step {step}"
                     );

@@ -2,9 +2,9 @@
 // previous timestep adds the group's weight to each of its CSR row's targets. Workgroup
 // layer z serves timestep z of the block: it reads the presynaptic spikes of the timestep
 // before it from the ring (spike_ring.wgsl) and adds into the target's accumulator slot z
-// (accumulator.wgsl), stamping the slot. Weights are fixed-point i32 so the sum doesn't
-// depend on the order the atomics land in: the same bits on every adapter, every run,
-// and on the CPU.
+// (accumulator.wgsl), stamping the slot. Sums are integers (fixed point, i32 for a
+// constant weight, 64 bits for per-synapse weights) so they don't depend on the order
+// the atomics land in: the same bits on every adapter, every run, and on the CPU.
 
 {{shared/step_params}}
 {{shared/spike_ring}}
@@ -13,7 +13,6 @@
 @group(0) @binding({{binding}}) var<storage, read> pre_spikes: array<u32>;
 @group(0) @binding({{binding}}) var<storage, read> row_start: array<u32>;
 @group(0) @binding({{binding}}) var<storage, read> targets: array<u32>;
-@group(0) @binding({{binding}}) var<storage, read_write> in_syn_acc: array<atomic<i32>>;
 
 override WORDS_PRE: u32;
 // Neurons per batch entry in the target's state: its size padded to whole words.
@@ -21,8 +20,9 @@ override ACC_STRIDE: u32;
 override BATCH: u32;
 // Length of the presynaptic population's ring of spike words.
 override SPIKE_SLOTS: u32;
-// The weight of synapse j: one constant, or per synapse (StaticPulse, STDP).
-{{weight_declarations}}
+// The accumulator, the weights and how synapse j's is added: one constant weight
+// (accumulate_32.wgsl), or per synapse (StaticPulse, STDP: accumulate_64.wgsl).
+{{accumulate}}
 
 // Threads of a workgroup (GpuTuning::synapse_threads, raised where rows are long on
 // software adapters): 64 on GPUs, 16 on software adapters, where every thread's scan of
@@ -51,14 +51,14 @@ fn main(
         for (var w = wid.x; w < WORDS_PRE; w += nwg.x) {
             var bits = pre_spikes[previous + w];
             if bits != 0u {
-                atomicStore(&in_syn_acc[stamp], i32(params.stamp));
+                stamp_slot(stamp);
             }
             while bits != 0u {
                 let pre = w * 32u + countTrailingZeros(bits);
                 bits &= bits - 1u;
                 let end = row_start[pre + 1u];
                 for (var j = row_start[pre] + lid; j < end; j += ROW_THREADS) {
-                    atomicAdd(&in_syn_acc[post_base + targets[j]], {{weight_of_synapse_j}});
+                    add_weight(post_base + targets[j], j);
                 }
             }
         }
@@ -66,14 +66,14 @@ fn main(
         for (var w = wid.x * ROW_THREADS + lid; w < WORDS_PRE; w += nwg.x * ROW_THREADS) {
             var bits = pre_spikes[previous + w];
             if bits != 0u {
-                atomicStore(&in_syn_acc[stamp], i32(params.stamp));
+                stamp_slot(stamp);
             }
             while bits != 0u {
                 let pre = w * 32u + countTrailingZeros(bits);
                 bits &= bits - 1u;
                 let end = row_start[pre + 1u];
                 for (var j = row_start[pre]; j < end; j++) {
-                    atomicAdd(&in_syn_acc[post_base + targets[j]], {{weight_of_synapse_j}});
+                    add_weight(post_base + targets[j], j);
                 }
             }
         }

@@ -1,10 +1,11 @@
 // The synaptic input of incoming synapse group {{k}}, a piece of neuron_update.wgsl: this
 // timestep's fixed-point sum from the group's accumulator (accumulator.wgsl), in f32,
-// for the group's postsynaptic model (exp_curr_{{k}}). Timestep `j` of the block reads
+// for the group's postsynaptic model (exp_curr_{{k}}). Its words are i32 sums or the u32
+// words of 64-bit ones, which take_input_{{k}} (take_input_32.wgsl or _64.wgsl) reads. Timestep `j` of the block reads
 // its own slot, unless the slot's stamp says that no spike reached it this block: in
 // most timesteps of the tutorial no PN spikes at all. Twin: `exp_curr` in
 // src/cpu/kernels/neuron_update.rs, whose stamps are per word.
-@group(0) @binding({{binding}}) var<storage, read_write> in_syn_acc_{{k}}: array<vec4<i32>>;
+@group(0) @binding({{binding}}) var<storage, read_write> in_syn_acc_{{k}}: array<vec4<{{word}}>>;
 override INV_SCALE_{{k}}: f32;
 
 // Which timesteps of this block have a stamped slot: bit j for timestep j. The stamps
@@ -22,17 +23,14 @@ fn inputs_of_block_{{k}}(entry: u32) -> u32 {
     return mask & ((1u << params.steps) - 1u);
 }
 
+{{take_input}}
+
 // The input of quad `q` (see neuron_update.wgsl) in timestep `j`, given the block's
 // stamped timesteps `inputs`; clears what it read.
 fn synaptic_input_{{k}}(q: u32, j: u32, inputs: u32) -> vec4<f32> {
-    var acc = vec4(0);
+    var sum = vec4(0.0);
     if (inputs & (1u << j)) != 0u {
-        let slot = accumulator_quad(j, q);
-        acc = in_syn_acc_{{k}}[slot];
-        // Most neurons receive nothing in a timestep: leave their zeros alone.
-        if any(acc != vec4(0)) {
-            in_syn_acc_{{k}}[slot] = vec4(0);
-        }
+        sum = take_input_{{k}}(accumulator_quad(j, q));
     }
-    return product4(fixed_to_f32(acc), vec4(INV_SCALE_{{k}}));
+    return product4(sum, vec4(INV_SCALE_{{k}}));
 }

@@ -3,7 +3,9 @@
 
 use std::sync::atomic::AtomicU32;
 
-use crate::model::{BuiltNetwork, BuiltPopulation, BuiltSynapseGroup, Columns, NEVER_SPIKED};
+use crate::model::{
+    AccumulatorWidth, BuiltNetwork, BuiltPopulation, BuiltSynapseGroup, Columns, NEVER_SPIKED,
+};
 use crate::sim::words_per_step;
 
 /// The state of one population, for every batch entry.
@@ -57,8 +59,9 @@ impl PopulationState {
 pub(crate) struct SynapseState {
     /// `inSyn`.
     pub in_syn: Vec<f32>,
-    /// This timestep's input in fixed-point units (see `FixedPointWeight`).
-    pub in_syn_acc: Vec<i32>,
+    /// This timestep's input in fixed-point units (see `FixedPointWeight`), as wide as
+    /// the group's accumulator.
+    pub in_syn_acc: Sums,
     /// `[entry][word]`: nonzero where the synapse update stamped a word as having input
     /// in `in_syn_acc`, so the neuron update reads the accumulator only there.
     pub stamps: Vec<u8>,
@@ -74,7 +77,10 @@ impl SynapseState {
         let n = post_size as usize * batch;
         SynapseState {
             in_syn: vec![0.0; n],
-            in_syn_acc: vec![0; n],
+            in_syn_acc: match group.weight.width {
+                AccumulatorWidth::Bits32 => Sums::Narrow(vec![0; n]),
+                AccumulatorWidth::Bits64 => Sums::Wide(vec![0; n]),
+            },
             stamps: vec![0; words_per_step(post_size) * batch],
             g: group
                 .synapse_g
@@ -87,7 +93,10 @@ impl SynapseState {
     /// Back to no input.
     pub fn reset(&mut self) {
         self.in_syn.fill(0.0);
-        self.in_syn_acc.fill(0);
+        match &mut self.in_syn_acc {
+            Sums::Narrow(sums) => sums.fill(0),
+            Sums::Wide(sums) => sums.fill(0),
+        }
         self.stamps.fill(0);
     }
 }
@@ -132,7 +141,8 @@ pub(crate) fn state_bytes(net: &BuiltNetwork, batch: u32, recording_steps: u32) 
                 0
             };
             let columns = if s.stdp.is_some() { 8 * synapses } else { 0 };
-            8 * u128::from(post) * batch + words(post) * batch + connectivity + weights + columns
+            // inSyn and its sums (at most 8 bytes each).
+            12 * u128::from(post) * batch + words(post) * batch + connectivity + weights + columns
         })
         .sum();
     let magnitudes: u128 = net
@@ -141,6 +151,13 @@ pub(crate) fn state_bytes(net: &BuiltNetwork, batch: u32, recording_steps: u32) 
         .map(|c| 4 * u128::from(net.populations[c.target].size) * batch)
         .sum();
     populations + synapses + magnitudes
+}
+
+/// A synapse group's fixed-point sums, `[entry][target neuron]`: `i32` for a
+/// constant-weight group (`AccumulatorWidth::Bits32`), `i64` for per-synapse weights.
+pub(crate) enum Sums {
+    Narrow(Vec<i32>),
+    Wide(Vec<i64>),
 }
 
 fn never_spiked(n: usize) -> Vec<AtomicU32> {

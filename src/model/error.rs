@@ -110,6 +110,23 @@ pub enum ModelError {
         /// The most the accumulator allows.
         max: u64,
     },
+    /// A per-synapse weight so small beside the group's largest that the group's
+    /// fixed-point scale can't hold it exactly.
+    #[error(
+        "synapse group '{group}': weight {weight:e} (synapse #{synapse}) is too small beside the group's largest weight, {largest:e}, to be summed exactly: synaptic input is summed in 64-bit fixed point scaled to the most input one neuron can get in a timestep, which holds this group's weights exactly only from {smallest_exact:e} in magnitude; set the weights below that to 0, or move them into a synapse group of their own"
+    )]
+    WeightTooSmallForFixedPoint {
+        /// The synapse group.
+        group: String,
+        /// The smallest nonzero weight that can't be held exactly.
+        weight: f32,
+        /// Its index, in the order the weights were given.
+        synapse: usize,
+        /// The group's largest weight magnitude.
+        largest: f64,
+        /// The magnitude from which every weight is held exactly.
+        smallest_exact: f64,
+    },
 }
 
 impl ModelError {

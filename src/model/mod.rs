@@ -25,7 +25,7 @@ pub use connectivity::{Columns, Connectivity, SparseConnectivity};
 pub use current_source::CurrentSourceModel;
 pub use error::ModelError;
 pub use exp_curr::{PostsynapticConstants, PostsynapticModel};
-pub use fixed_point::{FixedPointWeight, fixed_to_f32};
+pub use fixed_point::{AccumulatorWidth, FixedPointWeight, fixed_to_f32, wide_fixed_to_f32};
 pub use handle::{CurrentSourceId, NetworkId, PopulationId, SynapseGroupId};
 pub use network::{CurrentSource, Network, NeuronPopulation, SynapseGroup};
 pub use neuron::{

@@ -3,7 +3,7 @@
 
 use super::fixed_point::FixedPointWeight;
 use super::network::{CurrentSource, NeuronPopulation, SynapseGroup};
-use super::{Connectivity, ModelError, Network};
+use super::{Connectivity, ModelError, Network, WeightUpdateModel};
 
 impl Network {
     /// Checks the description without drawing connectivity: the timestep, unique names,
@@ -156,13 +156,59 @@ impl Network {
         }
     }
 
-    /// The fixed-point form of `s`'s weights: a scale that holds its largest weight
-    /// times its fan-in.
+    /// The fixed-point form of `s`'s weights: a constant weight in 32 bits, with a scale
+    /// that holds it times the fan-in; per-synapse weights in 64 bits, with a scale that
+    /// holds the most input one neuron can get in a timestep, refusing static weights it
+    /// can't hold exactly.
     pub(super) fn fixed_point_weight(
         &self,
         s: &SynapseGroup,
     ) -> Result<FixedPointWeight, ModelError> {
-        FixedPointWeight::fit(&s.name, s.weight_update.largest_weight(), self.fan_in(s))
+        let largest = s.weight_update.largest_weight();
+        match &s.weight_update {
+            WeightUpdateModel::StaticPulseConstantWeight { g } => {
+                FixedPointWeight::fit(&s.name, *g, self.fan_in(s))
+            }
+            WeightUpdateModel::StaticPulse { g } => {
+                let weight =
+                    FixedPointWeight::fit_per_synapse(&s.name, largest, self.largest_input(s, g))?;
+                weight.check_exact(&s.name, g)?;
+                Ok(weight)
+            }
+            // Learning may take any synapse to the largest weight the rule allows.
+            WeightUpdateModel::StdpSymmetric(_) => {
+                FixedPointWeight::fit_per_synapse(&s.name, largest, largest * self.fan_in(s) as f64)
+            }
+        }
+    }
+
+    /// The most input one neuron can get from `s`'s static weights `g` in a timestep (each
+    /// presynaptic neuron spikes at most once): the largest sum of a neuron's incoming
+    /// weight magnitudes where the description lists each neuron's synapses, else the
+    /// fan-in times the largest magnitude.
+    fn largest_input(&self, s: &SynapseGroup, g: &[f32]) -> f64 {
+        let n_post = self.populations[s.post.index()].size as usize;
+        let mut sums = vec![0.0f64; n_post];
+        match &s.connectivity {
+            Connectivity::Dense => {
+                for row in g.chunks(n_post.max(1)) {
+                    for (sum, w) in sums.iter_mut().zip(row) {
+                        *sum += f64::from(w.abs());
+                    }
+                }
+            }
+            Connectivity::FromList { post, .. } => {
+                for (&p, w) in post.iter().zip(g) {
+                    if let Some(sum) = sums.get_mut(p as usize) {
+                        *sum += f64::from(w.abs());
+                    }
+                }
+            }
+            Connectivity::FixedNumberPreWithReplacement { .. } => {
+                return s.weight_update.largest_weight() * self.fan_in(s) as f64;
+            }
+        }
+        sums.into_iter().fold(0.0, f64::max)
     }
 }
 

@@ -1,7 +1,7 @@
 //! The backends against each other: the GPU gives the CPU's spikes exactly, an image's
 //! spikes don't depend on its batch, position or the threads, blocks of timesteps change
-//! nothing, a reset forgets everything, and networks over the adapter's limits are
-//! refused clearly.
+//! nothing, a reset forgets everything, networks over the adapter's limits are refused
+//! clearly, and weights of very different magnitudes in one group all keep their value.
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -20,3 +20,4 @@ mod handles;
 #[cfg(feature = "gpu")]
 mod long_rows;
 mod reset;
+mod weights_spanning_orders_of_magnitude;

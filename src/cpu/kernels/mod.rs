@@ -12,7 +12,7 @@ mod spike_times;
 pub(crate) use learn_post::learn_post;
 pub(crate) use learn_pre::learn_pre;
 pub(crate) use neuron_update::{ExpCurrSlice, NeuronInputs, neuron_update};
-pub(crate) use propagate_spikes::{Weights, propagate_spikes};
+pub(crate) use propagate_spikes::{SumsMut, Weights, propagate_spikes};
 pub(crate) use spike_times::spike_times;
 
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -6,15 +6,16 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use super::pack::{self, PackSpikes};
+use super::propagate_spikes::SumsMut;
 use crate::model::neuron::{Lanes, NeuronConstants, NeuronUpdate, NeuronVisitor};
-use crate::model::{PostsynapticConstants, fixed_to_f32};
+use crate::model::{PostsynapticConstants, fixed_to_f32, wide_fixed_to_f32};
 
 /// One incoming synapse group's state over a population slice in one batch entry.
 pub(crate) struct ExpCurrSlice<'a> {
     /// `inSyn` of the slice's neurons.
     pub in_syn: &'a mut [f32],
     /// This timestep's input in fixed-point units.
-    pub in_syn_acc: &'a mut [i32],
+    pub in_syn_acc: SumsMut<'a>,
     /// One stamp per word of the slice: nonzero where the synapse update put input in
     /// `in_syn_acc`.
     pub stamps: &'a mut [u8],
@@ -175,16 +176,34 @@ fn exp_curr(isyn: &mut Lanes, input: &mut ExpCurrSlice<'_>, lo: usize, hi: usize
     if std::mem::take(&mut input.stamps[lo / 32]) == 0 {
         input.postsynaptic.update_lanes(isyn, &mut s, &[0.0; 32]);
     } else {
-        let in_syn_acc = &mut input.in_syn_acc[lo..hi];
-        let acc = load_lanes(in_syn_acc);
-        in_syn_acc.fill(0);
-        let mut converted: Lanes = [0.0; 32];
-        for (x, &acc) in converted.iter_mut().zip(&acc) {
-            *x = fixed_to_f32(acc) * input.inv_scale;
-        }
+        let converted = take_input(&mut input.in_syn_acc, lo, hi, input.inv_scale);
         input.postsynaptic.update_lanes(isyn, &mut s, &converted);
     }
     store_lanes(in_syn, &s);
+}
+
+/// The sums of neurons `lo..hi` as the nearest f32 (ties to even), times `inv_scale`;
+/// clears them.
+#[inline(always)]
+fn take_input(sums: &mut SumsMut<'_>, lo: usize, hi: usize, inv_scale: f32) -> Lanes {
+    let mut converted: Lanes = [0.0; 32];
+    match sums {
+        SumsMut::Narrow(sums) => {
+            let sums = &mut sums[lo..hi];
+            for (x, &acc) in converted.iter_mut().zip(&load_lanes(sums)) {
+                *x = fixed_to_f32(acc) * inv_scale;
+            }
+            sums.fill(0);
+        }
+        SumsMut::Wide(sums) => {
+            let sums = &mut sums[lo..hi];
+            for (x, &acc) in converted.iter_mut().zip(&load_lanes(sums)) {
+                *x = wide_fixed_to_f32(acc) * inv_scale;
+            }
+            sums.fill(0);
+        }
+    }
+    converted
 }
 
 /// Up to 32 values as lanes, the rest zero.
@@ -326,21 +345,27 @@ mod tests {
                             .collect()
                     })
                     .collect();
-                let mut acc = vec![vec![0i32; n]; groups];
+                let mut acc = vec![vec![0i64; n]; groups];
                 let mut stamps = vec![vec![0u8; words]; groups];
                 let mags: Vec<Vec<f32>> = (0..sources)
                     .map(|_| (0..n).map(|_| rand(40) as f32 * 0.01 - 0.1).collect())
                     .collect();
                 let (mut v2, mut r2, mut in_syn2) = (v.clone(), r.clone(), in_syn.clone());
                 for step in 0..40 {
-                    // Some words receive input this step (possibly summing to 0).
-                    for (acc, stamps) in acc.iter_mut().zip(&mut stamps) {
+                    // Some words receive input this step (possibly summing to 0); odd
+                    // groups have 64-bit sums, even ones 32-bit.
+                    for (g, (acc, stamps)) in acc.iter_mut().zip(&mut stamps).enumerate() {
                         for (word, flag) in acc.chunks_mut(32).zip(stamps.iter_mut()) {
                             if rand(3) == 0 {
                                 *flag = 1;
                                 for a in word {
-                                    if rand(2) == 0 {
-                                        *a += rand(20_000) as i32 - 8_000;
+                                    match rand(6) {
+                                        0..=2 => *a += rand(20_000) as i64 - 8_000,
+                                        // Sums of a 64-bit accumulator, beyond i32.
+                                        3 if g % 2 == 1 => {
+                                            *a += (rand(1 << 40) as i64 - (1 << 39)) << 20
+                                        }
+                                        _ => {}
                                     }
                                 }
                             }
@@ -352,7 +377,7 @@ mod tests {
                         for g in 0..groups {
                             let (init, decay, inv_scale) = constants[g];
                             let input = if stamps[g][i / 32] != 0 {
-                                fixed_to_f32(acc[g][i]) * inv_scale
+                                acc[g][i] as f32 * inv_scale
                             } else {
                                 0.0
                             };
@@ -366,7 +391,7 @@ mod tests {
                         let spiked = model.update(&mut v2[i], &mut r2[i], isyn);
                         want[i / 32] |= u32::from(spiked) << (i % 32);
                     }
-                    let want_acc: Vec<Vec<i32>> = (0..groups)
+                    let want_acc: Vec<Vec<i64>> = (0..groups)
                         .map(|g| {
                             (0..n)
                                 .map(|i| if stamps[g][i / 32] != 0 { 0 } else { acc[g][i] })
@@ -377,9 +402,25 @@ mod tests {
                         (0..words).map(|_| AtomicU32::new(!0)).collect();
                     let record_words: Vec<AtomicU32> =
                         (0..words).map(|_| AtomicU32::new(!0)).collect();
+                    let mut narrow: Vec<Vec<i32>> = acc
+                        .iter()
+                        .map(|a| a.iter().map(|&a| a as i32).collect())
+                        .collect();
+                    let sums =
+                        narrow
+                            .iter_mut()
+                            .zip(&mut acc)
+                            .enumerate()
+                            .map(|(g, (narrow, wide))| {
+                                if g % 2 == 0 {
+                                    SumsMut::Narrow(narrow)
+                                } else {
+                                    SumsMut::Wide(wide)
+                                }
+                            });
                     let mut slices: Vec<ExpCurrSlice> = in_syn
                         .iter_mut()
-                        .zip(&mut acc)
+                        .zip(sums)
                         .zip(&mut stamps)
                         .zip(constants)
                         .map(
@@ -414,6 +455,9 @@ mod tests {
                         model.visit(Portable(slice));
                     }
                     drop(slices);
+                    for g in (0..groups).step_by(2) {
+                        acc[g] = narrow[g].iter().map(|&a| i64::from(a)).collect();
+                    }
                     let what = format!(
                         "n {n}, {model:?}, {groups} groups, {sources} sources, step {step}"
                     );

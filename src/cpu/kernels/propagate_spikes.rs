@@ -8,19 +8,62 @@ use crate::model::{FixedPointWeight, SparseConnectivity};
 /// A synapse group's weights as the synapse update reads them.
 #[derive(Clone, Copy)]
 pub(crate) enum Weights<'a> {
-    /// One fixed-point weight for every synapse.
+    /// One fixed-point weight for every synapse (32-bit units).
     Constant(i32),
-    /// Per-synapse `g` (f32 bits, in row order), converted with the group's scale.
+    /// Per-synapse `g` (f32 bits, in row order), converted to 64-bit units with the
+    /// group's scale.
     PerSynapse(&'a [AtomicU32], &'a FixedPointWeight),
 }
 
 impl Weights<'_> {
     #[inline]
-    fn fixed(&self, synapse: usize) -> i32 {
+    fn fixed(&self, synapse: usize) -> i64 {
         match self {
-            Weights::Constant(w) => *w,
-            Weights::PerSynapse(g, scale) => scale.to_fixed(load_f32(&g[synapse])),
+            Weights::Constant(w) => i64::from(*w),
+            Weights::PerSynapse(g, scale) => scale.to_fixed64(load_f32(&g[synapse])),
         }
+    }
+}
+
+/// A slice of a synapse group's fixed-point sums (see `cpu::state::Sums`).
+pub(crate) enum SumsMut<'a> {
+    Narrow(&'a mut [i32]),
+    Wide(&'a mut [i64]),
+}
+
+impl Default for SumsMut<'_> {
+    fn default() -> Self {
+        SumsMut::Narrow(&mut [])
+    }
+}
+
+impl SumsMut<'_> {
+    /// Back to no input.
+    pub fn clear(&mut self) {
+        match self {
+            SumsMut::Narrow(sums) => sums.fill(0),
+            SumsMut::Wide(sums) => sums.fill(0),
+        }
+    }
+}
+
+/// An integer a sum is kept in.
+trait FixedSum: Copy + std::ops::AddAssign {
+    fn from_units(units: i64) -> Self;
+}
+
+impl FixedSum for i32 {
+    /// Only constant weights are summed in `i32`, in units that fit it.
+    #[inline]
+    fn from_units(units: i64) -> i32 {
+        units as i32
+    }
+}
+
+impl FixedSum for i64 {
+    #[inline]
+    fn from_units(units: i64) -> i64 {
+        units
     }
 }
 
@@ -28,12 +71,31 @@ impl Weights<'_> {
 /// target population: every spike of the previous timestep adds its synapses' fixed-point
 /// weights to their targets, and stamps the target's word in `stamps` (indexed from the
 /// slice's first word; `lo` is a multiple of 32), as the GPU stamps accumulator slots.
+/// The sums stay within their integers by the headroom of the group's scale, so no add
+/// overflows.
 pub(crate) fn propagate_spikes(
     connectivity: &SparseConnectivity,
     weights: Weights<'_>,
     pre_spike_words: &[AtomicU32],
     lo: usize,
-    in_syn_acc: &mut [i32],
+    in_syn_acc: &mut SumsMut<'_>,
+    stamps: &mut [u8],
+) {
+    match in_syn_acc {
+        SumsMut::Narrow(sums) => {
+            add_spikes(connectivity, weights, pre_spike_words, lo, sums, stamps)
+        }
+        SumsMut::Wide(sums) => add_spikes(connectivity, weights, pre_spike_words, lo, sums, stamps),
+    }
+}
+
+/// [`propagate_spikes`] into sums of one width.
+fn add_spikes<T: FixedSum>(
+    connectivity: &SparseConnectivity,
+    weights: Weights<'_>,
+    pre_spike_words: &[AtomicU32],
+    lo: usize,
+    in_syn_acc: &mut [T],
     stamps: &mut [u8],
 ) {
     let whole = lo == 0 && in_syn_acc.len() == connectivity.n_post as usize;
@@ -45,6 +107,7 @@ pub(crate) fn propagate_spikes(
             let first = connectivity.row_start[pre as usize] as usize;
             let row = connectivity.row(pre);
             if let (true, Weights::Constant(weight_fixed)) = (whole, weights) {
+                let weight_fixed = T::from_units(i64::from(weight_fixed));
                 for &post in row {
                     in_syn_acc[post as usize] += weight_fixed;
                     stamps[post as usize / 32] = 1;
@@ -55,7 +118,7 @@ pub(crate) fn propagate_spikes(
                         .checked_sub(lo)
                         .filter(|&i| i < in_syn_acc.len())
                     {
-                        in_syn_acc[i] += weights.fixed(first + o);
+                        in_syn_acc[i] += T::from_units(weights.fixed(first + o));
                         stamps[i / 32] = 1;
                     }
                 }

@@ -5,8 +5,8 @@ use std::sync::atomic::AtomicU32;
 
 use super::worker::{PopulationSlice, Shared, Worker};
 use crate::cpu::CpuSimulation;
-use crate::cpu::kernels::ExpCurrSlice;
-use crate::cpu::state::{PopulationState, SynapseState};
+use crate::cpu::kernels::{ExpCurrSlice, SumsMut};
+use crate::cpu::state::{PopulationState, Sums, SynapseState};
 use crate::model::{BuiltNetwork, Columns};
 use crate::sim::words_per_step;
 
@@ -35,6 +35,15 @@ fn cut<'a, T>(data: &'a mut [T], n: usize, bounds: &[usize]) -> Vec<Vec<Option<&
                 .collect()
         })
         .collect()
+}
+
+/// Pieces from [`cut`] as [`SumsMut`].
+fn wrap<'a, T>(
+    pieces: Vec<Vec<Option<&'a mut [T]>>>,
+    width: impl Fn(&'a mut [T]) -> SumsMut<'a>,
+) -> Vec<Vec<Option<SumsMut<'a>>>> {
+    let entry = |e: Vec<Option<&'a mut [T]>>| e.into_iter().map(|p| p.map(&width)).collect();
+    pieces.into_iter().map(entry).collect()
 }
 
 /// The populations' arrays: `V` and `RefracTime` cut at the slice bounds, and what every
@@ -78,7 +87,7 @@ impl<'a> PopulationPieces<'a> {
 /// which every thread reads whole.
 struct SynapsePieces<'a> {
     in_syn: Pieces<'a, f32>,
-    in_syn_acc: Pieces<'a, i32>,
+    in_syn_acc: Vec<Vec<Vec<Option<SumsMut<'a>>>>>,
     stamps: Pieces<'a, u8>,
     g: Vec<Option<&'a [AtomicU32]>>,
     columns: Vec<Option<&'a Columns>>,
@@ -97,9 +106,10 @@ impl<'a> SynapsePieces<'a> {
             let n = net.populations[group.post].size as usize;
             let bounds = &bounds[group.post];
             pieces.in_syn.push(cut(&mut state.in_syn, n, bounds));
-            pieces
-                .in_syn_acc
-                .push(cut(&mut state.in_syn_acc, n, bounds));
+            pieces.in_syn_acc.push(match &mut state.in_syn_acc {
+                Sums::Narrow(sums) => wrap(cut(sums, n, bounds), SumsMut::Narrow),
+                Sums::Wide(sums) => wrap(cut(sums, n, bounds), SumsMut::Wide),
+            });
             let word_bounds: Vec<usize> = bounds.iter().map(|b| b.div_ceil(32)).collect();
             let words = words_per_step(n as u32);
             pieces

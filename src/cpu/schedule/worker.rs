@@ -82,7 +82,7 @@ impl Worker<'_> {
             slice.refrac_time.fill(pop.init.refrac_time);
             for input in &mut self.exp_curr[p][task] {
                 input.in_syn.fill(0.0);
-                input.in_syn_acc.fill(0);
+                input.in_syn_acc.clear();
                 input.stamps.fill(0);
             }
         }
@@ -184,7 +184,7 @@ impl Worker<'_> {
                 weights,
                 shared.spike_words(group.pre, previous, slice.entry),
                 slice.lo,
-                input.in_syn_acc,
+                &mut input.in_syn_acc,
                 input.stamps,
             );
         }

@@ -6,7 +6,7 @@ use crate::gpu::GpuError;
 use crate::gpu::plan::{AccumulatorLayout, BufferId, Device, padded};
 use crate::gpu::shaders::{self, TemplateError};
 use crate::gpu::tuning::{NEURON_WORKGROUP, NeuronUpdateStrategy};
-use crate::model::{BuiltNetwork, CurrentSourceModel, PostsynapticConstants};
+use crate::model::{AccumulatorWidth, BuiltNetwork, CurrentSourceModel, PostsynapticConstants};
 use crate::sim::words_per_step;
 
 /// The strategy population `p`'s neuron update uses and its workgroups along x: the one
@@ -136,7 +136,14 @@ fn add_inputs(
     for (k, (g, group)) in net.incoming(p).enumerate() {
         let k_text = k.to_string();
         inputs.pieces += &shaders::fill(PostsynapticConstants::WGSL, &[("k", &k_text)])?;
-        inputs.pieces += &shaders::fill(shaders::SYNAPTIC_INPUT, &[("k", &k_text)])?;
+        let (word, take_input) = match group.weight.width {
+            AccumulatorWidth::Bits32 => ("i32", shaders::TAKE_INPUT_32),
+            AccumulatorWidth::Bits64 => ("u32", shaders::TAKE_INPUT_64),
+        };
+        inputs.pieces += &shaders::fill(
+            shaders::SYNAPTIC_INPUT,
+            &[("take_input", take_input), ("word", word), ("k", &k_text)],
+        )?;
         inputs.block_inputs += &format!("    let inputs_{k} = inputs_of_block_{k}(entry);\n");
         inputs.load_inputs += &format!("            var in_syn_q_{k} = in_syn_{k}[q];\n");
         inputs.add_inputs += &format!(

@@ -5,7 +5,7 @@ use super::{KernelSpec, Shape, bindings, constants};
 use crate::gpu::GpuError;
 use crate::gpu::plan::{AccumulatorLayout, BufferId, Device, padded};
 use crate::gpu::shaders::{self, TemplateError};
-use crate::model::BuiltNetwork;
+use crate::model::{AccumulatorWidth, BuiltNetwork};
 use crate::sim::words_per_step;
 
 /// Mean row length from which a synapse group's rows are shared by the threads of a
@@ -200,30 +200,28 @@ pub(crate) fn spec(
     let layout =
         AccumulatorLayout::new(net.populations[s.post].size, shape.batch, shape.block_steps);
     kernel.constants.extend(constants(layout.wgsl_constants()));
-    // The weight of synapse j: one constant, or its own (g * 2^k is exact, and round()
-    // breaks ties to even, as the CPU's FixedPointWeight::to_fixed does).
-    let (declarations, weight) = if s.synapse_g.is_some() {
-        kernel.bindings.push(("g".to_owned(), BufferId::Weights(g)));
-        kernel
-            .constants
-            .push(("SCALE".to_owned(), 1.0 / f64::from(s.weight.inv_scale)));
-        (
-            "@group(0) @binding({{binding}}) var<storage, read> g: array<f32>;\noverride SCALE: f32;",
-            "i32(round(g[j] * SCALE))",
-        )
-    } else {
-        kernel
-            .constants
-            .push(("WEIGHT".to_owned(), f64::from(s.weight.weight_fixed)));
-        ("override WEIGHT: i32;", "WEIGHT")
+    // The weight of synapse j: one constant in 32 bits, or its own in 64.
+    let accumulate = match s.weight.width {
+        AccumulatorWidth::Bits64 => {
+            kernel.bindings.push(("g".to_owned(), BufferId::Weights(g)));
+            kernel
+                .constants
+                .push(("SCALE".to_owned(), 1.0 / f64::from(s.weight.inv_scale)));
+            shaders::ACCUMULATE_64
+        }
+        AccumulatorWidth::Bits32 => {
+            kernel
+                .constants
+                .push(("WEIGHT".to_owned(), f64::from(s.weight.weight_fixed)));
+            shaders::ACCUMULATE_32
+        }
     };
     kernel.source = shaders::finish(
         shaders::PROPAGATE_SPIKES,
         &[
             ("block_steps", &shape.block_steps.to_string()),
-            ("weight_declarations", declarations),
+            ("accumulate", accumulate),
             ("row_threads", &plan.threads.to_string()),
-            ("weight_of_synapse_j", weight),
         ],
     )?;
     Ok(kernel)

@@ -1,7 +1,7 @@
 //! Blocks of timesteps: how many timesteps one dispatch covers, and the accumulator room
 //! that costs.
 
-use crate::model::BuiltNetwork;
+use crate::model::{AccumulatorWidth, BuiltNetwork};
 
 /// Most timesteps one dispatch of a feed-forward network covers. Each neuron's state
 /// is read and written once per block instead of once per timestep, and there are a
@@ -24,18 +24,31 @@ pub(crate) fn padded(size: u32) -> u32 {
     size.div_ceil(32) * 32
 }
 
-/// Bytes one timestep slot of a synapse group's accumulator costs for a batch, as the
-/// block and batch budgets count it: an i32 per target neuron, and a `vec4` of stamps per
-/// batch entry (a little more than [`AccumulatorLayout`] takes, which the tests check).
-pub(crate) fn accumulator_slot_bytes(post_size: u32, batch: u32) -> u64 {
-    (u64::from(padded(post_size)) * 4 + 16) * u64::from(batch)
+/// 32-bit words per target neuron of an accumulator of `width`.
+fn words_per_sum(width: AccumulatorWidth) -> u64 {
+    match width {
+        AccumulatorWidth::Bits32 => 1,
+        AccumulatorWidth::Bits64 => 2,
+    }
 }
 
-/// A synapse group's accumulator for blocks of `block_steps` timesteps, in i32 words, as
-/// `shaders/shared/accumulator.wgsl` addresses it: `block_steps` slots of `batch`
-/// entries of `acc_stride` neurons, then the stamps, [`stamps_per_entry`] per entry.
+/// Bytes one timestep slot of a synapse group's accumulator costs for a batch, as the
+/// block and batch budgets count it: an i32 (or two words, for 64-bit sums) per target
+/// neuron, and a `vec4` of stamps per batch entry (a little more than
+/// [`AccumulatorLayout`] takes, which the tests check).
+pub(crate) fn accumulator_slot_bytes(post_size: u32, batch: u32, width: AccumulatorWidth) -> u64 {
+    (u64::from(padded(post_size)) * 4 * words_per_sum(width) + 16) * u64::from(batch)
+}
+
+/// A synapse group's accumulator for blocks of `block_steps` timesteps, in 32-bit words,
+/// as `shaders/shared/accumulator.wgsl` addresses it: the stamps, [`stamps_per_entry`] per
+/// entry, then from [`slot_base`] `block_steps` slots of `batch` entries of `acc_stride`
+/// neurons, and for 64-bit sums as many again for their high words. Every layout
+/// constant is the same for both widths, so groups of either width into one population
+/// share them.
 ///
 /// [`stamps_per_entry`]: AccumulatorLayout::stamps_per_entry
+/// [`slot_base`]: AccumulatorLayout::slot_base
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct AccumulatorLayout {
     /// Neurons per entry: the target population padded to whole words.
@@ -54,8 +67,14 @@ impl AccumulatorLayout {
         }
     }
 
-    /// Where the stamps start (the kernels' `STAMP_BASE`).
-    pub fn stamp_base(self) -> u64 {
+    /// Where the slots start, after the stamps (the kernels' `ACC_BASE`).
+    pub fn slot_base(self) -> u64 {
+        u64::from(self.batch) * u64::from(self.stamps_per_entry())
+    }
+
+    /// Words of all slots of one word per neuron: how far a 64-bit sum's high word lies
+    /// from its low word (the kernels' `HIGH_WORDS`).
+    pub fn high_words(self) -> u64 {
         u64::from(self.block_steps) * u64::from(self.batch) * u64::from(self.acc_stride)
     }
 
@@ -65,16 +84,17 @@ impl AccumulatorLayout {
         self.block_steps.div_ceil(4) * 4
     }
 
-    /// Words of the whole accumulator.
-    pub fn words(self) -> u64 {
-        self.stamp_base() + u64::from(self.batch) * u64::from(self.stamps_per_entry())
+    /// Words of the whole accumulator of sums of `width`.
+    pub fn words(self, width: AccumulatorWidth) -> u64 {
+        self.slot_base() + self.high_words() * words_per_sum(width)
     }
 
     /// The constants the kernels read the layout from.
-    pub fn wgsl_constants(self) -> [(&'static str, f64); 2] {
+    pub fn wgsl_constants(self) -> [(&'static str, f64); 3] {
         [
-            ("STAMP_BASE", self.stamp_base() as f64),
             ("STAMPS_PER_ENTRY", f64::from(self.stamps_per_entry())),
+            ("ACC_BASE", self.slot_base() as f64),
+            ("HIGH_WORDS", self.high_words() as f64),
         ]
     }
 }
@@ -85,14 +105,11 @@ pub(crate) fn block_steps(net: &BuiltNetwork, batch: u32, binding_limit: u64) ->
     if net.feed_forward_order().is_none() {
         return 1;
     }
-    let slot_bytes = |post: usize| accumulator_slot_bytes(net.populations[post].size, batch);
-    let all_slots: u64 = net.synapse_groups.iter().map(|s| slot_bytes(s.post)).sum();
-    let largest_slot = net
-        .synapse_groups
-        .iter()
-        .map(|s| slot_bytes(s.post))
-        .max()
-        .unwrap_or(0);
+    let slot_bytes = |s: &crate::model::BuiltSynapseGroup| {
+        accumulator_slot_bytes(net.populations[s.post].size, batch, s.weight.width)
+    };
+    let all_slots: u64 = net.synapse_groups.iter().map(slot_bytes).sum();
+    let largest_slot = net.synapse_groups.iter().map(slot_bytes).max().unwrap_or(0);
     let fits = |steps: u32| {
         all_slots * u64::from(steps) <= BLOCK_ACCUMULATOR_BYTES
             && largest_slot * u64::from(steps) <= binding_limit
@@ -127,15 +144,28 @@ mod tests {
 
     #[test]
     fn the_planned_accumulator_holds_every_slot_and_stamp_the_kernels_address() {
+        let widths = [AccumulatorWidth::Bits32, AccumulatorWidth::Bits64];
         for post in [1, 31, 32, 33, 1000, 20_000] {
-            for batch in [1, 3, 64, 1024] {
+            for (batch, width) in [1, 3, 64, 1024]
+                .into_iter()
+                .flat_map(|b| widths.map(|w| (b, w)))
+            {
                 for block_steps in 1..=MAX_BLOCK_STEPS {
                     let layout = AccumulatorLayout::new(post, batch, block_steps);
-                    let planned = accumulator_slot_bytes(post, batch) * u64::from(block_steps);
-                    assert!(layout.words() * 4 <= planned, "{layout:?}");
-                    // Slot data ends where the stamps start; stamps of an entry fit it.
-                    assert_eq!(layout.stamp_base() % 4, 0, "{layout:?}");
+                    let planned =
+                        accumulator_slot_bytes(post, batch, width) * u64::from(block_steps);
+                    assert!(layout.words(width) * 4 <= planned, "{layout:?}");
+                    // The stamps of an entry hold its slots' and end where the sums
+                    // start; sums and their high words are whole vec4s.
                     assert!(layout.stamps_per_entry() >= block_steps);
+                    assert_eq!(layout.slot_base() % 4, 0, "{layout:?}");
+                    assert_eq!(layout.high_words() % 4, 0, "{layout:?}");
+                    let last = layout.slot_base() + layout.high_words() - 1;
+                    let high = match width {
+                        AccumulatorWidth::Bits32 => 0,
+                        AccumulatorWidth::Bits64 => layout.high_words(),
+                    };
+                    assert_eq!(last + high + 1, layout.words(width), "{layout:?}");
                 }
             }
         }

@@ -93,7 +93,7 @@ impl Device<'_> {
                     "the synaptic input accumulator of synapse group '{}' (bytes)",
                     s.name
                 ),
-                accumulator_slot_bytes(net.populations[s.post].size, 1),
+                accumulator_slot_bytes(net.populations[s.post].size, 1, s.weight.width),
                 binding_limit,
             ));
         }

@@ -239,7 +239,7 @@ fn plan_inputs<'n>(
         buffers.add(
             BufferId::InSynAcc(g),
             label,
-            layout.words() * 4,
+            layout.words(s.weight.width) * 4,
             Init::Zeroed,
         )?;
     }

@@ -23,6 +23,14 @@ pub(crate) const SPIKE_TIMES: &str = include_str!("../../../shaders/spike_times.
 pub(crate) const LEARN_PRE: &str = include_str!("../../../shaders/learn_pre.wgsl");
 pub(crate) const LEARN_POST: &str = include_str!("../../../shaders/learn_post.wgsl");
 
+/// The pieces of the stages above that depend on a synapse group's accumulator width
+/// (`AccumulatorWidth`): how propagate_spikes.wgsl adds a weight, and how
+/// synaptic_input.wgsl reads a sum.
+pub(crate) const ACCUMULATE_32: &str = include_str!("../../../shaders/accumulate_32.wgsl");
+pub(crate) const ACCUMULATE_64: &str = include_str!("../../../shaders/accumulate_64.wgsl");
+pub(crate) const TAKE_INPUT_32: &str = include_str!("../../../shaders/take_input_32.wgsl");
+pub(crate) const TAKE_INPUT_64: &str = include_str!("../../../shaders/take_input_64.wgsl");
+
 /// Snippets several kernels include, in `shaders/shared/`.
 const SHARED: [(&str, &str); 4] = [
     (

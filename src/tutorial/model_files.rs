@@ -8,13 +8,14 @@ use std::path::{Path, PathBuf};
 use super::manifest::{self, MODEL_MANIFEST, ManifestError};
 use super::{MushroomBody, NUM_KC, NUM_MBON, NUM_PN, mushroom_body_for_testing};
 use crate::io::atomic_folder::{FolderError, FolderWriter};
-use crate::io::npy::{self, NpyError};
+use crate::io::npy::{self, NpyError, NpyReader};
 use crate::model::SparseConnectivity;
 
-/// File of the learned weights in a model folder: float32, `NUM_KC x NUM_MBON`, GeNN's
-/// dense layout `g[kc][mbon]`.
+/// File of the learned weights in a model folder: float32 (float64 is read too),
+/// `NUM_KC x NUM_MBON`, GeNN's dense layout `g[kc][mbon]`.
 pub const MODEL_WEIGHTS: &str = "kc_mbon_g.npy";
-/// File of the PN -> KC synapses in a model folder: int32, `2 x S`, row 0 PN, row 1 KC.
+/// File of the PN -> KC synapses in a model folder: int32, `2 x S`, row 0 PN, row 1 KC
+/// (any integer dtype is read).
 pub const MODEL_CONNECTIVITY: &str = "pn_kc_connectivity.npy";
 /// File of the learned weights' histogram in a model folder, written by `kenyon train`
 /// (not read back).
@@ -25,7 +26,7 @@ const MODEL_FILES: [&str; 2] = [MODEL_WEIGHTS, MODEL_CONNECTIVITY];
 /// Why a model folder could not be read or written.
 #[derive(Debug, thiserror::Error)]
 pub enum ModelFileError {
-    /// A file could not be read (or is not an `.npy` of the expected type).
+    /// A file could not be read (or is not an `.npy` of a type it can hold).
     #[error("reading {what} (written by `kenyon train`)")]
     Read {
         /// What the file holds.
@@ -128,33 +129,43 @@ impl TrainedModel {
     /// Reads a model written by [`save`](TrainedModel::save), refusing a folder whose
     /// files the manifest does not vouch for, a file of the wrong kind or shape, or
     /// synapses outside the networks' populations.
+    ///
+    /// Each file's shape is checked before its data is read. Files saved by numpy
+    /// load as they are (once [`write_manifest`] vouches for them): the synapses in any
+    /// integer dtype, the weights as float32 or float64.
     pub fn load(dir: &Path) -> Result<Self, ModelFileError> {
         let trained_images = manifest::verify(dir, &MODEL_FILES)?;
-        let path = dir.join(MODEL_CONNECTIVITY);
-        let (shape, ids) = npy::read_npy::<i32>(&path).map_err(|source| ModelFileError::Read {
+        let synapses = |source| ModelFileError::Read {
             what: "the PN -> KC synapses",
             source,
-        })?;
+        };
+        let path = dir.join(MODEL_CONNECTIVITY);
+        let file = NpyReader::open(&path).map_err(synapses)?;
+        let shape = file.shape().to_vec();
         if shape.len() != 2 || shape[0] != 2 {
             return Err(ModelFileError::SynapseShape { path, shape });
         }
+        let ids = file.read_integers::<i64>().map_err(synapses)?;
         let (pn, kc) = ids.split_at(shape[1]);
         let pn = indices(&path, pn, "PN", NUM_PN)?;
         let kc = indices(&path, kc, "KC", NUM_KC)?;
+
+        let weights = |source| ModelFileError::Read {
+            what: "the KC -> MBON weights",
+            source,
+        };
         let path = dir.join(MODEL_WEIGHTS);
-        let (shape, kc_mbon_g) =
-            npy::read_npy::<f32>(&path).map_err(|source| ModelFileError::Read {
-                what: "the KC -> MBON weights",
-                source,
-            })?;
+        let file = NpyReader::open(&path).map_err(weights)?;
         let expected = [NUM_KC as usize, NUM_MBON as usize];
-        if shape != expected {
+        if file.shape() != expected {
+            let shape = file.shape().to_vec();
             return Err(ModelFileError::WeightShape {
                 path,
                 expected,
                 shape,
             });
         }
+        let kc_mbon_g = file.read_f32().map_err(weights)?;
         Ok(TrainedModel {
             pn,
             kc,
@@ -201,7 +212,7 @@ fn is_model_file(name: &OsStr) -> bool {
 /// `ids` as indices into a population of `size`, or the first that is not one.
 fn indices(
     path: &Path,
-    ids: &[i32],
+    ids: &[i64],
     population: &'static str,
     size: u32,
 ) -> Result<Vec<u32>, ModelFileError> {
@@ -211,7 +222,7 @@ fn indices(
                 ModelFileError::IndexOutOfRange {
                     path: path.to_path_buf(),
                     population,
-                    index: i64::from(i),
+                    index: i,
                     size,
                 }
             })
@@ -244,5 +255,62 @@ mod tests {
         let model = TrainedModel::new(&pn_kc, g);
         model.save(dir.path()).unwrap();
         assert_eq!(TrainedModel::load(dir.path()).unwrap(), model);
+    }
+
+    /// What `np.save` writes for `np.array([[pn...], [kc...]])` of Python ints and for
+    /// weights computed in float64: int64 and float64.
+    fn save_as_numpy_would(dir: &Path, pn_kc: &[i64], g: &[f64]) {
+        let s = pn_kc.len() / 2;
+        npy::write_npy(&dir.join(MODEL_CONNECTIVITY), &[2, s], pn_kc).unwrap();
+        let shape = [NUM_KC as usize, NUM_MBON as usize];
+        npy::write_npy(&dir.join(MODEL_WEIGHTS), &shape, g).unwrap();
+    }
+
+    #[test]
+    fn a_model_saved_by_numpy_as_int64_and_float64_loads() {
+        let dir = tempfile::tempdir().unwrap();
+        let g: Vec<f64> = (0..NUM_KC * NUM_MBON)
+            .map(|i| f64::from(i) * 1e-7)
+            .collect();
+        save_as_numpy_would(dir.path(), &[0, 783, 5, 19_999], &g);
+        let model = TrainedModel::load(dir.path()).unwrap();
+        assert_eq!((model.pn, model.kc), (vec![0, 783], vec![5, 19_999]));
+        let narrowed: Vec<f32> = g.iter().map(|&x| x as f32).collect();
+        assert_eq!(model.kc_mbon_g, narrowed);
+    }
+
+    #[test]
+    fn int64_indices_beyond_u32_are_refused_by_value() {
+        let dir = tempfile::tempdir().unwrap();
+        let g = vec![0.0; (NUM_KC * NUM_MBON) as usize];
+        save_as_numpy_would(dir.path(), &[0, 1 << 40, 5, 6], &g);
+        let err = TrainedModel::load(dir.path()).unwrap_err();
+        assert!(
+            matches!(err, ModelFileError::IndexOutOfRange { index, population: "PN", .. }
+                if index == 1 << 40),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("1099511627776"), "{err}");
+    }
+
+    #[test]
+    fn float64_weights_too_large_for_float32_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut g = vec![0.0; (NUM_KC * NUM_MBON) as usize];
+        g[17] = 1e300;
+        save_as_numpy_would(dir.path(), &[0, 1], &g);
+        let err = TrainedModel::load(dir.path()).unwrap_err();
+        let ModelFileError::Read { source, .. } = &err else {
+            panic!("{err:?}");
+        };
+        assert!(
+            matches!(source, NpyError::ValueOutOfRange { index: 17, .. }),
+            "{source:?}"
+        );
+        let msg = source.to_string();
+        assert!(
+            msg.contains(MODEL_WEIGHTS) && msg.contains("element 17") && msg.contains("f32"),
+            "{msg}"
+        );
     }
 }

@@ -428,3 +428,80 @@ fn quiet_prints_the_results_but_no_line_per_image() {
     assert!(!out.contains("image 0"), "{out}");
     assert!(out.contains("6 images: mean"), "{out}");
 }
+
+/// `kenyon args` in `dir`, failing the test if it runs for more than a minute (as a
+/// reader stuck on an endless input would); returns its stderr.
+#[cfg(unix)]
+fn kenyon_failing_within_a_minute(dir: &Path, args: &[&str]) -> String {
+    use std::io::Read as _;
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kenyon"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("KENYON_ADAPTER")
+        .env_remove("KENYON_MNIST_DIR")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the kenyon binary runs");
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > Duration::from_secs(60) {
+            child.kill().unwrap();
+            panic!("kenyon {args:?} still running after a minute");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert!(!status.success(), "kenyon {args:?} succeeded");
+    assert!(!err.contains("panicked"), "{err}");
+    err
+}
+
+#[cfg(unix)]
+#[test]
+fn dev_zero_as_mnist_or_model_files_is_refused_not_read_forever() {
+    let dir = tempfile::tempdir().unwrap();
+    let zeros = dir.path().join("zeros");
+    std::fs::create_dir_all(&zeros).unwrap();
+    for name in [
+        "train-images-idx3-ubyte.gz",
+        "train-labels-idx1-ubyte.gz",
+        "pn_kc_connectivity.npy",
+        "kc_mbon_g.npy",
+        "manifest.json",
+    ] {
+        std::os::unix::fs::symlink("/dev/zero", zeros.join(name)).unwrap();
+    }
+    let args = ["run", "--mnist-dir", "zeros", "--images", "1"];
+    let err =
+        kenyon_failing_within_a_minute(dir.path(), &[&args[..], &["--backend", "cpu"]].concat());
+    assert!(
+        err.contains("train-images-idx3-ubyte.gz") && err.contains("magic"),
+        "{err}"
+    );
+    let args = [
+        "test",
+        "--model",
+        "zeros",
+        "--images",
+        "1",
+        "--backend",
+        "cpu",
+    ];
+    let err = kenyon_failing_within_a_minute(dir.path(), &args);
+    assert!(
+        err.contains("manifest.json") && err.contains("larger than"),
+        "{err}"
+    );
+}

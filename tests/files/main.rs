@@ -1,3 +1,6 @@
-//! Reading what kenyon reads: the MNIST files, vendored and broken.
+//! Reading what kenyon reads: the MNIST files and `.npy` files, vendored, broken and
+//! hostile.
 
+mod allocations;
+mod bounded_reads;
 mod mnist_loader;

@@ -209,7 +209,7 @@ fn trailing_data() {
             err,
             MnistError::TrailingData {
                 expected_bytes: 20,
-                found_bytes: 21,
+                found_bytes: Some(21),
                 ..
             }
         ),

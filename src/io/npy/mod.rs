@@ -1,16 +1,21 @@
 //! Reading and writing NumPy `.npy` files (format version 1.0; 2.0 is also read), so
 //! results can be inspected with `numpy.load` and compared against GeNN's output.
 //!
-//! Only little-endian, C-order arrays of the element types implementing [`NpyElement`]
-//! are supported. Files are written byte for byte as `numpy.save` writes them.
+//! Files are written byte for byte as `numpy.save` writes them, in the element types
+//! implementing [`NpyElement`]. Any plain integer or float dtype in C order is read,
+//! converted with a check where asked ([`read_npy_integers`], [`read_npy_f32`]), and no
+//! more data is read than the header declares ([`NpyReader`]).
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::io::atomic_file::write_atomically;
-use header::{encode_header, parse_header};
+use header::encode_header;
+pub use read::{MAX_HEADER_LEN, NpyReader};
 
+mod dtype;
 mod header;
+mod read;
 
 /// `\x93NUMPY`: the first six bytes of every `.npy` file.
 pub(super) const MAGIC: &[u8; 6] = b"\x93NUMPY";
@@ -100,15 +105,45 @@ pub enum NpyError {
         /// What is wrong with it.
         reason: String,
     },
+    /// The stored dtype is not one this reader handles at all.
+    #[error("{}: array has dtype '{found}'; only {supported} are read", path.display())]
+    UnsupportedDtype {
+        /// The file concerned.
+        path: PathBuf,
+        /// The dtype in the file.
+        found: String,
+        /// What is read instead.
+        supported: &'static str,
+    },
     /// The stored dtype is not the one asked for.
-    #[error("{}: array has dtype '{found}' but '{expected}' was expected", path.display())]
+    #[error("{}: array has dtype '{found}' but {expected} was expected", path.display())]
     DtypeMismatch {
         /// The file concerned.
         path: PathBuf,
         /// The dtype in the file.
         found: String,
-        /// The dtype of the requested element type.
+        /// The dtype (or kind of dtype) asked for.
         expected: &'static str,
+    },
+    /// A value does not fit the type it is read as.
+    #[error("{}: element {index} is {value}, which does not fit {target}", path.display())]
+    ValueOutOfRange {
+        /// The file concerned.
+        path: PathBuf,
+        /// Position of the element in C order.
+        index: usize,
+        /// The value as stored.
+        value: String,
+        /// The type it was read as.
+        target: &'static str,
+    },
+    /// The shape's size in bytes overflows this machine's address space.
+    #[error("{}: shape {shape:?} is larger than this machine can address", path.display())]
+    ShapeTooLarge {
+        /// The file concerned.
+        path: PathBuf,
+        /// The shape from the header.
+        shape: Vec<usize>,
     },
     /// The array is stored in Fortran (column-major) order.
     #[error("{}: array is in Fortran order; only C order is supported", path.display())]
@@ -130,6 +165,21 @@ pub enum NpyError {
         expected_bytes: u64,
         /// Bytes present after the header.
         found_bytes: u64,
+    },
+    /// More data follows the array than the shape requires (found in a stream, whose
+    /// length is not known in advance and is not read to its end).
+    #[error(
+        "{}: shape {shape:?} needs {expected_bytes} data bytes but more follow them; the \
+         header or the file is wrong",
+        path.display()
+    )]
+    TrailingData {
+        /// The file concerned.
+        path: PathBuf,
+        /// The shape from the header.
+        shape: Vec<usize>,
+        /// Bytes the shape and dtype require.
+        expected_bytes: u64,
     },
 }
 
@@ -174,91 +224,31 @@ pub fn write_npy<T: NpyElement>(path: &Path, shape: &[usize], data: &[T]) -> Res
     })
 }
 
-/// Reads a `.npy` file written in little-endian C order with element type `T`.
+/// Reads a `.npy` file of element type `T`, C order.
 ///
 /// Returns the shape and the data in C order. The dtype must be exactly `T::DESCR`; no
-/// conversion is done.
+/// conversion is done (see [`read_npy_integers`] and [`read_npy_f32`] for readers that
+/// convert).
 pub fn read_npy<T: NpyElement>(path: &Path) -> Result<(Vec<usize>, Vec<T>), NpyError> {
-    let bytes = std::fs::read(path).map_err(|source| NpyError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let (parsed, data_start) = read_header(path, &bytes)?;
-    if parsed.descr != T::DESCR {
-        return Err(NpyError::DtypeMismatch {
-            path: path.to_path_buf(),
-            found: parsed.descr,
-            expected: T::DESCR,
-        });
-    }
-    if parsed.fortran_order {
-        return Err(NpyError::FortranOrder {
-            path: path.to_path_buf(),
-        });
-    }
-
-    let data = &bytes[data_start..];
-    let expected_bytes = shape_product(&parsed.shape).and_then(|n| n.checked_mul(T::SIZE));
-    if expected_bytes != Some(data.len()) {
-        return Err(NpyError::DataLength {
-            path: path.to_path_buf(),
-            shape: parsed.shape,
-            expected_bytes: expected_bytes.map_or(u64::MAX, |n| n as u64),
-            found_bytes: data.len() as u64,
-        });
-    }
-    let values = data.chunks_exact(T::SIZE).map(T::read_le).collect();
-    Ok((parsed.shape, values))
+    let file = NpyReader::open(path)?;
+    let shape = file.shape().to_vec();
+    Ok((shape, file.read()?))
 }
 
-/// The header of the `.npy` file `bytes` (read from `path`) and where its data starts.
-fn read_header(path: &Path, bytes: &[u8]) -> Result<(header::Header, usize), NpyError> {
-    let bad_header = |reason: String| NpyError::BadHeader {
-        path: path.to_path_buf(),
-        reason,
-    };
-    if !bytes.starts_with(MAGIC) {
-        return Err(NpyError::BadMagic {
-            path: path.to_path_buf(),
-        });
-    }
-    let Some(&[major, minor]) = bytes.get(6..8) else {
-        return Err(bad_header("file ends inside the version".into()));
-    };
-    let (len_field, header_len) = match (major, minor) {
-        (1, 0) => {
-            let field = bytes
-                .get(8..10)
-                .ok_or_else(|| bad_header("file ends inside the header length".into()))?;
-            (2, usize::from(u16::from_le_bytes([field[0], field[1]])))
-        }
-        (2, 0) => {
-            let field = bytes
-                .get(8..12)
-                .ok_or_else(|| bad_header("file ends inside the header length".into()))?;
-            let len = u32::from_le_bytes([field[0], field[1], field[2], field[3]]);
-            let len = usize::try_from(len)
-                .map_err(|_| bad_header(format!("header length {len} is too large")))?;
-            (4, len)
-        }
-        _ => {
-            return Err(NpyError::UnsupportedVersion {
-                path: path.to_path_buf(),
-                major,
-                minor,
-            });
-        }
-    };
-    let data_start = 8 + len_field + header_len;
-    let header = bytes.get(8 + len_field..data_start).ok_or_else(|| {
-        bad_header(format!(
-            "header claims {header_len} bytes but the file has only {}",
-            bytes.len().saturating_sub(8 + len_field)
-        ))
-    })?;
-    let header =
-        std::str::from_utf8(header).map_err(|_| bad_header("header is not ASCII text".into()))?;
-    Ok((parse_header(header).map_err(bad_header)?, data_start))
+/// Reads a `.npy` file of any integer dtype (int8 to int64, uint8 to uint64, either byte
+/// order) as `T`, refusing the first value that does not fit `T`.
+pub fn read_npy_integers<T: TryFrom<i128>>(path: &Path) -> Result<(Vec<usize>, Vec<T>), NpyError> {
+    let file = NpyReader::open(path)?;
+    let shape = file.shape().to_vec();
+    Ok((shape, file.read_integers()?))
+}
+
+/// Reads a float32 or float64 `.npy` file (either byte order) as `f32`, refusing a finite
+/// float64 too large for float32.
+pub fn read_npy_f32(path: &Path) -> Result<(Vec<usize>, Vec<f32>), NpyError> {
+    let file = NpyReader::open(path)?;
+    let shape = file.shape().to_vec();
+    Ok((shape, file.read_f32()?))
 }
 
 #[cfg(test)]
@@ -523,6 +513,6 @@ mod tests {
             &[],
         );
         let err = read_npy::<f64>(&path).unwrap_err();
-        assert!(matches!(err, NpyError::DataLength { .. }), "{err:?}");
+        assert!(matches!(err, NpyError::ShapeTooLarge { .. }), "{err:?}");
     }
 }

@@ -1,15 +1,16 @@
 //! Loading the MNIST handwritten digits from IDX files, gzip-compressed or raw, and turning
 //! an image into input currents the way GeNN's mushroom-body tutorial does.
 
+use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+
+mod idx;
 
 /// Magic number of an IDX file of u8 images: type 0x08 (unsigned byte), 3 dimensions.
 const IMAGES_MAGIC: u32 = 0x0000_0803;
 /// Magic number of an IDX file of u8 labels: type 0x08 (unsigned byte), 1 dimension.
 const LABELS_MAGIC: u32 = 0x0000_0801;
-/// The two bytes every gzip stream starts with.
-const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
 /// Total input current of one image in GeNN's tutorial: the pixels are normalised to sum
 /// to one and then multiplied by this.
@@ -82,16 +83,19 @@ pub enum MnistError {
     /// The (decompressed) file is longer than its header says.
     #[error(
         "MNIST file {} has trailing data: its header calls for {expected_bytes} bytes but it \
-         has {found_bytes}; the header or the file is wrong",
-        path.display()
+         has {}; the header or the file is wrong",
+        path.display(),
+        found_bytes.map_or_else(|| "more".to_string(), |n| n.to_string())
     )]
     TrailingData {
         /// The file concerned.
         path: PathBuf,
         /// Bytes the header calls for.
         expected_bytes: u64,
-        /// Bytes present (after decompression).
-        found_bytes: u64,
+        /// Bytes present, where known without reading past the declared size: a regular
+        /// uncompressed file's length; `None` for gzip content and other streams, which
+        /// are read no further than one byte past it.
+        found_bytes: Option<u64>,
     },
     /// The images have zero rows or zero columns.
     #[error("MNIST image file {} declares images with zero rows or columns", path.display())]
@@ -272,8 +276,30 @@ fn find_file(dir: &Path, gz_name: &str) -> PathBuf {
 
 /// Loads an IDX image file (magic 0x00000803), gzip-compressed or raw.
 pub fn load_images(path: &Path) -> Result<Images, MnistError> {
-    let bytes = read_maybe_gzip(path)?;
-    let (dims, payload) = parse_idx(path, &bytes, IMAGES_MAGIC, 3)?;
+    let (file, len) = open(path)?;
+    images(path, file, len)
+}
+
+/// Loads an IDX label file (magic 0x00000801), gzip-compressed or raw.
+pub fn load_labels(path: &Path) -> Result<Vec<u8>, MnistError> {
+    let (file, len) = open(path)?;
+    labels(path, file, len)
+}
+
+/// Reads an IDX image file, gzip-compressed or raw, from `reader` (a pipe, a buffer);
+/// `path` only names it in errors. No more is read than the header declares.
+pub fn read_images(path: &Path, reader: impl Read) -> Result<Images, MnistError> {
+    images(path, reader, None)
+}
+
+/// Reads an IDX label file, gzip-compressed or raw, from `reader`; `path` only names it
+/// in errors. No more is read than the header declares.
+pub fn read_labels(path: &Path, reader: impl Read) -> Result<Vec<u8>, MnistError> {
+    labels(path, reader, None)
+}
+
+fn images(path: &Path, reader: impl Read, len: Option<u64>) -> Result<Images, MnistError> {
+    let (dims, pixels) = idx::read_idx(path, reader, len, IMAGES_MAGIC, 3)?;
     let (count, rows, cols) = (dims[0], dims[1], dims[2]);
     if rows == 0 || cols == 0 {
         return Err(MnistError::ZeroDimension {
@@ -284,17 +310,14 @@ pub fn load_images(path: &Path) -> Result<Images, MnistError> {
         count,
         rows,
         cols,
-        pixels: payload.to_vec(),
+        pixels,
     })
 }
 
-/// Loads an IDX label file (magic 0x00000801), gzip-compressed or raw, refusing a label
-/// that is not a digit 0-9.
-pub fn load_labels(path: &Path) -> Result<Vec<u8>, MnistError> {
-    let bytes = read_maybe_gzip(path)?;
-    let (_, payload) = parse_idx(path, &bytes, LABELS_MAGIC, 1)?;
-    check_labels(path, payload)?;
-    Ok(payload.to_vec())
+fn labels(path: &Path, reader: impl Read, len: Option<u64>) -> Result<Vec<u8>, MnistError> {
+    let labels = idx::read_idx(path, reader, len, LABELS_MAGIC, 1)?.1;
+    check_labels(path, &labels)?;
+    Ok(labels)
 }
 
 /// The first label that is not a digit, as an error.
@@ -309,9 +332,9 @@ fn check_labels(path: &Path, labels: &[u8]) -> Result<(), MnistError> {
     }
 }
 
-/// Reads the whole file, decompressing it if it starts with the gzip magic bytes.
-fn read_maybe_gzip(path: &Path) -> Result<Vec<u8>, MnistError> {
-    let raw = std::fs::read(path).map_err(|source| {
+/// Opens `path`, with its length if it is a regular file (a FIFO or a device has none).
+fn open(path: &Path) -> Result<(File, Option<u64>), MnistError> {
+    let io = |source: std::io::Error| {
         if source.kind() == std::io::ErrorKind::NotFound {
             MnistError::Missing {
                 path: path.to_path_buf(),
@@ -322,76 +345,11 @@ fn read_maybe_gzip(path: &Path) -> Result<Vec<u8>, MnistError> {
                 source,
             }
         }
-    })?;
-    if !raw.starts_with(&GZIP_MAGIC) {
-        return Ok(raw);
-    }
-    // MultiGzDecoder, like gunzip, accepts several concatenated gzip members.
-    let mut out = Vec::with_capacity(raw.len().saturating_mul(4));
-    flate2::read::MultiGzDecoder::new(raw.as_slice())
-        .read_to_end(&mut out)
-        .map_err(|source| MnistError::Gzip {
-            path: path.to_path_buf(),
-            source,
-        })?;
-    Ok(out)
-}
-
-/// Checks an IDX header with `ndims` big-endian u32 dimensions after the magic number and
-/// that the payload is exactly as long as the dimensions say.
-///
-/// Returns the dimensions and the payload. `bytes` is the decompressed file content.
-fn parse_idx<'a>(
-    path: &Path,
-    bytes: &'a [u8],
-    magic: u32,
-    ndims: usize,
-) -> Result<(Vec<usize>, &'a [u8]), MnistError> {
-    let header_len = 4 * (1 + ndims);
-    let found_bytes = bytes.len() as u64;
-    let truncated = |expected_bytes: u64| MnistError::Truncated {
-        path: path.to_path_buf(),
-        expected_bytes,
-        found_bytes,
     };
-    let mut words = bytes
-        .chunks_exact(4)
-        .map(|w| u32::from_be_bytes([w[0], w[1], w[2], w[3]]));
-
-    // A file too short for even the magic number is reported as truncated: there is no
-    // magic to compare.
-    let found_magic = words.next().ok_or_else(|| truncated(header_len as u64))?;
-    if found_magic != magic {
-        return Err(MnistError::BadMagic {
-            path: path.to_path_buf(),
-            found: found_magic,
-            expected: magic,
-        });
-    }
-    if bytes.len() < header_len {
-        return Err(truncated(header_len as u64));
-    }
-    let dims: Vec<u32> = words.take(ndims).collect();
-
-    // u64 arithmetic, saturating: three u32 dimensions can overflow even u64, and such a
-    // file is simply truncated.
-    let payload_len = dims
-        .iter()
-        .fold(1u64, |acc, &d| acc.saturating_mul(u64::from(d)));
-    let expected_bytes = payload_len.saturating_add(header_len as u64);
-    if found_bytes < expected_bytes {
-        return Err(truncated(expected_bytes));
-    }
-    if found_bytes > expected_bytes {
-        return Err(MnistError::TrailingData {
-            path: path.to_path_buf(),
-            expected_bytes,
-            found_bytes,
-        });
-    }
-    // u32 always fits in usize on the (32- and 64-bit) targets std supports.
-    let dims = dims.iter().map(|&d| d as usize).collect();
-    Ok((dims, &bytes[header_len..]))
+    let file = File::open(path).map_err(io)?;
+    let meta = file.metadata().map_err(io)?;
+    let len = meta.is_file().then_some(meta.len());
+    Ok((file, len))
 }
 
 /// Input currents for one image, computed exactly as GeNN's tutorial does in float32
@@ -417,148 +375,32 @@ pub fn input_currents(image: &[u8], scale: f32) -> Vec<f32> {
 mod tests {
     use super::*;
 
-    fn idx(magic: u32, dims: &[u32], payload_len: usize) -> Vec<u8> {
-        let mut bytes = magic.to_be_bytes().to_vec();
-        for d in dims {
-            bytes.extend_from_slice(&d.to_be_bytes());
-        }
-        bytes.extend((0..payload_len).map(|i| i as u8));
-        bytes
-    }
-
-    fn p() -> &'static Path {
-        Path::new("test.idx")
-    }
-
-    #[test]
-    fn parses_image_header() {
-        let bytes = idx(IMAGES_MAGIC, &[2, 3, 4], 24);
-        let (dims, payload) = parse_idx(p(), &bytes, IMAGES_MAGIC, 3).unwrap();
-        assert_eq!(dims, vec![2, 3, 4]);
-        assert_eq!(payload.len(), 24);
-        assert_eq!(payload[0], 0);
-        assert_eq!(payload[23], 23);
-    }
-
-    #[test]
-    fn parses_label_header() {
-        let bytes = idx(LABELS_MAGIC, &[5], 5);
-        let (dims, payload) = parse_idx(p(), &bytes, LABELS_MAGIC, 1).unwrap();
-        assert_eq!(dims, vec![5]);
-        assert_eq!(payload, &[0, 1, 2, 3, 4]);
-    }
-
     #[test]
     fn a_label_that_is_not_a_digit_is_refused() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("labels");
-        let mut bytes = idx(LABELS_MAGIC, &[12], 12);
-        std::fs::write(&path, &bytes).unwrap();
-        assert!(matches!(
-            load_labels(&path),
-            Err(MnistError::BadLabel {
-                index: 10,
-                label: 10,
-                ..
-            })
-        ));
-        bytes.truncate(bytes.len() - 2);
-        bytes[7] = 10;
-        std::fs::write(&path, &bytes).unwrap();
-        assert_eq!(load_labels(&path).unwrap(), (0..10).collect::<Vec<u8>>());
-    }
-
-    #[test]
-    fn empty_set_is_valid() {
-        let bytes = idx(LABELS_MAGIC, &[0], 0);
-        let (dims, payload) = parse_idx(p(), &bytes, LABELS_MAGIC, 1).unwrap();
-        assert_eq!(dims, vec![0]);
-        assert!(payload.is_empty());
-    }
-
-    #[test]
-    fn wrong_magic() {
-        let bytes = idx(LABELS_MAGIC, &[1, 1, 1], 1);
-        let err = parse_idx(p(), &bytes, IMAGES_MAGIC, 3).unwrap_err();
+        let header = |count: u32| {
+            let mut bytes = LABELS_MAGIC.to_be_bytes().to_vec();
+            bytes.extend_from_slice(&count.to_be_bytes());
+            bytes
+        };
+        let path = Path::new("labels");
+        let mut bytes = header(12);
+        bytes.extend(0..12u8);
+        let err = read_labels(path, bytes.as_slice()).unwrap_err();
         assert!(
             matches!(
                 err,
-                MnistError::BadMagic {
-                    found: 0x801,
-                    expected: 0x803,
+                MnistError::BadLabel {
+                    index: 10,
+                    label: 10,
                     ..
                 }
             ),
             "{err:?}"
         );
-        let msg = err.to_string();
-        assert!(
-            msg.contains("0x00000801") && msg.contains("test.idx"),
-            "{msg}"
-        );
-    }
-
-    #[test]
-    fn short_header_is_truncated() {
-        for len in [0, 3, 4, 15] {
-            let bytes = &idx(IMAGES_MAGIC, &[1, 1, 1], 1)[..len];
-            let err = parse_idx(p(), bytes, IMAGES_MAGIC, 3).unwrap_err();
-            assert!(
-                matches!(err, MnistError::Truncated { expected_bytes: 16, found_bytes, .. }
-                    if found_bytes == len as u64),
-                "{len}: {err:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn short_payload_is_truncated() {
-        let bytes = idx(IMAGES_MAGIC, &[2, 2, 2], 7);
-        let err = parse_idx(p(), &bytes, IMAGES_MAGIC, 3).unwrap_err();
-        assert!(
-            matches!(
-                err,
-                MnistError::Truncated {
-                    expected_bytes: 24,
-                    found_bytes: 23,
-                    ..
-                }
-            ),
-            "{err:?}"
-        );
-    }
-
-    #[test]
-    fn long_payload_is_trailing_data() {
-        let bytes = idx(LABELS_MAGIC, &[2], 3);
-        let err = parse_idx(p(), &bytes, LABELS_MAGIC, 1).unwrap_err();
-        assert!(
-            matches!(
-                err,
-                MnistError::TrailingData {
-                    expected_bytes: 10,
-                    found_bytes: 11,
-                    ..
-                }
-            ),
-            "{err:?}"
-        );
-    }
-
-    #[test]
-    fn huge_dimensions_do_not_overflow() {
-        let bytes = idx(IMAGES_MAGIC, &[u32::MAX, u32::MAX, u32::MAX], 4);
-        let err = parse_idx(p(), &bytes, IMAGES_MAGIC, 3).unwrap_err();
-        assert!(
-            matches!(
-                err,
-                MnistError::Truncated {
-                    expected_bytes: u64::MAX,
-                    ..
-                }
-            ),
-            "{err:?}"
-        );
+        let mut bytes = header(10);
+        bytes.extend(0..10u8);
+        let labels = read_labels(path, bytes.as_slice()).unwrap();
+        assert_eq!(labels, (0..10).collect::<Vec<u8>>());
     }
 
     #[test]

@@ -100,7 +100,11 @@ fn checksum(path: &Path, limit: u64) -> Result<(u64, String), ManifestError> {
         hasher.update(&buf[..n]);
         bytes += n as u64;
     }
-    let hex = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    let hex = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     Ok((bytes, hex))
 }
 
@@ -261,5 +265,20 @@ mod tests {
         std::fs::write(dir.path().join(MODEL_MANIFEST), vec![b' '; 100_000]).unwrap();
         let err = verify(dir.path(), &[]).unwrap_err();
         assert!(err.to_string().contains("larger than"), "{err}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_file_that_never_ends_is_not_read_past_its_recorded_size() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("z"), b"abc").unwrap();
+        write(dir.path(), &["z"], None).unwrap();
+        std::fs::remove_file(dir.path().join("z")).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", dir.path().join("z")).unwrap();
+        let err = verify(dir.path(), &["z"]).unwrap_err();
+        assert!(
+            matches!(err, ManifestError::Mismatch { what: "size", .. }),
+            "{err}"
+        );
     }
 }

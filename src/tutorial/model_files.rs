@@ -264,6 +264,7 @@ mod tests {
         npy::write_npy(&dir.join(MODEL_CONNECTIVITY), &[2, s], pn_kc).unwrap();
         let shape = [NUM_KC as usize, NUM_MBON as usize];
         npy::write_npy(&dir.join(MODEL_WEIGHTS), &shape, g).unwrap();
+        write_manifest(dir, None).unwrap();
     }
 
     #[test]

@@ -142,6 +142,34 @@ mod tests {
     }
 
     #[test]
+    fn connectivity_larger_than_the_machine_has_is_refused_before_it_is_drawn() {
+        let mut net = Network::new(0.1);
+        let lif = NeuronModel::Lif(LifParams::TUTORIAL);
+        let pre = net.add_neuron_population("pre", 65_536, lif);
+        let post = net.add_neuron_population("post", 65_535, lif);
+        // Just under u32::MAX synapses, each with a plastic weight: about 34 GB.
+        net.add_synapse_group(SynapseGroup {
+            name: "dense".into(),
+            pre,
+            post,
+            weight_update: WeightUpdateModel::StdpSymmetric(crate::tutorial::KC_MBON_STDP),
+            postsynaptic: PostsynapticModel::DeltaCurr,
+            connectivity: Connectivity::Dense,
+        });
+        let needed = net.connectivity_bytes();
+        assert!(needed > 34_000_000_000, "{needed}");
+        match crate::memory::available_bytes() {
+            Some(available) if u128::from(available) < needed => {
+                let err = net.build(1).unwrap_err();
+                assert!(matches!(err, ModelError::OutOfMemory { .. }), "{err}");
+                assert!(err.to_string().contains("34.4 GB"), "{err}");
+            }
+            // A machine with the memory would draw it: only the estimate is checked.
+            _ => eprintln!("this machine has {needed} bytes available; build not tried"),
+        }
+    }
+
+    #[test]
     fn handles_from_another_network_are_refused() {
         let (mut net, a, _) = two_populations();
         let (other, _, other_b) = two_populations();

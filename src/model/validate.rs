@@ -121,8 +121,14 @@ impl Network {
     /// of it is drawn: each synapse takes its target index and, with per-synapse weights,
     /// its weight; each row its start.
     pub(super) fn check_connectivity_fits(&self) -> Result<(), ModelError> {
-        let needed: u128 = self
-            .synapse_groups
+        let needed = self.connectivity_bytes();
+        crate::memory::check_fits(needed)
+            .map_err(|available| ModelError::OutOfMemory { needed, available })
+    }
+
+    /// Bytes the drawn connectivity of every synapse group takes.
+    pub(super) fn connectivity_bytes(&self) -> u128 {
+        self.synapse_groups
             .iter()
             .map(|s| {
                 let rows = u128::from(self.populations[s.pre.index()].size) + 1;
@@ -133,9 +139,7 @@ impl Network {
                 let per_synapse = if constant { 4 } else { 8 };
                 per_synapse * u128::from(self.synapse_count(s)) + 4 * rows
             })
-            .sum();
-        crate::memory::check_fits(needed)
-            .map_err(|available| ModelError::OutOfMemory { needed, available })
+            .sum()
     }
 
     /// The most synapses any postsynaptic neuron of `s` has: the most input it can get in

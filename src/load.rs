@@ -51,7 +51,9 @@ pub fn load(
 /// Whether `choice` means the GPU: asked for, or, for `Auto`, an adapter named (by
 /// `adapter` or `KENYON_ADAPTER`) or a hardware GPU present.
 fn wants_gpu(choice: BackendChoice, adapter: Option<&str>) -> bool {
-    let env_adapter = std::env::var(ADAPTER_ENV).ok().filter(|s| !s.is_empty());
+    let env_adapter = std::env::var(ADAPTER_ENV)
+        .ok()
+        .filter(|s| !s.trim().is_empty());
     match choice {
         BackendChoice::Gpu => true,
         BackendChoice::Cpu => false,

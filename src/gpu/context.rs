@@ -119,7 +119,9 @@ impl GpuContext {
     /// (case-insensitive); with no filter, `KENYON_ADAPTER` is used if set (and not
     /// empty). An empty filter is refused: it would match any adapter.
     pub fn new(filter: Option<&str>) -> Result<Self, GpuError> {
-        let env_filter = std::env::var(ADAPTER_ENV).ok().filter(|s| !s.is_empty());
+        let env_filter = std::env::var(ADAPTER_ENV)
+            .ok()
+            .filter(|s| !s.trim().is_empty());
         if filter.is_some_and(|f| f.trim().is_empty()) {
             return Err(GpuError::Config(SimError::EmptyAdapterName));
         }

@@ -45,37 +45,75 @@ pub fn write_atomically(
     path: &Path,
     write: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>,
 ) -> io::Result<()> {
-    let target = resolve_links(path)?;
-    match fs::metadata(&target) {
-        Ok(m) if m.is_dir() => Err(io::Error::new(
-            io::ErrorKind::IsADirectory,
-            format!("{} is a folder, not a file", path.display()),
-        )),
-        Ok(m) if !m.is_file() => write_in_place(&target, write),
-        _ => write_through_temp_file(&target, write),
+    match plan_write(path)? {
+        WriteTarget::Replace(target) => write_through_temp_file(&target, write),
+        WriteTarget::InPlace => write_in_place(path, write),
     }
 }
 
 /// Makes sure `path` can be written by [`write_atomically`] before any work that leads up
 /// to writing it: creates the folders above it, refuses a folder, and checks that a file
-/// can be created beside it. A device or FIFO is only checked to exist (opening a FIFO
-/// would wait for a reader).
+/// can be created beside it. A device, FIFO or descriptor is only checked to exist
+/// (opening a FIFO would wait for a reader).
 pub fn prepare_output_file(path: &Path) -> io::Result<()> {
-    let target = resolve_links(path)?;
-    match fs::metadata(&target) {
-        Ok(m) if m.is_dir() => Err(io::Error::new(
-            io::ErrorKind::IsADirectory,
-            format!("{} is a folder, not a file", path.display()),
-        )),
-        Ok(m) if !m.is_file() => Ok(()),
-        _ => {
+    match plan_write(path)? {
+        WriteTarget::Replace(target) => {
             let dir = match target.parent() {
                 Some(parent) if !parent.as_os_str().is_empty() => parent,
                 _ => Path::new("."),
             };
             prepare_output_dir(dir)
         }
+        WriteTarget::InPlace => Ok(()),
     }
+}
+
+/// How a path is written.
+enum WriteTarget {
+    /// A regular file, new or not, replaced atomically: the file the links lead to.
+    Replace(PathBuf),
+    /// A device, FIFO or socket, or an open file of this process named through
+    /// `/dev/stdout`, `/dev/fd/N` or `/proc/self/fd/N` (a shell redirection or a process
+    /// substitution): written where it is, as `>` would.
+    InPlace,
+}
+
+/// Decides how `path` is written, refusing a folder.
+fn plan_write(path: &Path) -> io::Result<WriteTarget> {
+    let folder = || {
+        io::Error::new(
+            io::ErrorKind::IsADirectory,
+            format!("{} names a folder, not a file", path.display()),
+        )
+    };
+    if names_a_folder(path) {
+        return Err(folder());
+    }
+    // What the kernel reaches through every link, including /proc's links to open
+    // files, which readlink can only describe.
+    match fs::metadata(path) {
+        Ok(m) if m.is_dir() => Err(folder()),
+        Ok(m) if !m.is_file() => Ok(WriteTarget::InPlace),
+        Ok(_) | Err(_) => {
+            let (target, through_descriptor) = resolve_links(path)?;
+            if through_descriptor {
+                Ok(WriteTarget::InPlace)
+            } else if names_a_folder(&target) {
+                Err(folder())
+            } else {
+                Ok(WriteTarget::Replace(target))
+            }
+        }
+    }
+}
+
+/// Whether `path` ends in a separator, `.` or `..`, naming a folder whatever is there.
+fn names_a_folder(path: &Path) -> bool {
+    let text = path.as_os_str().to_string_lossy();
+    text.ends_with(std::path::MAIN_SEPARATOR)
+        || text.ends_with('/')
+        || text.ends_with("/.")
+        || path.file_name().is_none()
 }
 
 /// Creates the folder `dir` (and those above it) and checks that a file can be created
@@ -148,19 +186,23 @@ pub(crate) fn process_is_alive(pid: u32) -> bool {
 const MAX_LINKS: usize = 40;
 
 /// `path` with every symbolic link at its end followed, to the file a write through the
-/// links would reach (which may not exist yet).
-pub(crate) fn resolve_links(path: &Path) -> io::Result<PathBuf> {
+/// links would reach (which may not exist yet), and whether a link on the way was one of
+/// `/proc`'s links to an open file (`/dev/stdout` is one), which names a descriptor of
+/// this process rather than a place to put a file.
+pub(crate) fn resolve_links(path: &Path) -> io::Result<(PathBuf, bool)> {
     let mut current = path.to_path_buf();
+    let mut through_descriptor = false;
     for _ in 0..MAX_LINKS {
         match fs::symlink_metadata(&current) {
             Ok(m) if m.file_type().is_symlink() => {
+                through_descriptor |= in_proc(&current);
                 let link = fs::read_link(&current)?;
                 current = match current.parent() {
                     Some(parent) if link.is_relative() => parent.join(link),
                     _ => link,
                 };
             }
-            _ => return Ok(current),
+            _ => return Ok((current, through_descriptor)),
         }
     }
     Err(io::Error::new(
@@ -172,13 +214,23 @@ pub(crate) fn resolve_links(path: &Path) -> io::Result<PathBuf> {
     ))
 }
 
-/// Writes into an existing device, FIFO or socket as `>` in a shell would, without
-/// creating or truncating anything.
+/// Whether the link at `path` is one of /proc's (its folder, links followed, is in it).
+fn in_proc(path: &Path) -> bool {
+    let parent = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    fs::canonicalize(parent).is_ok_and(|dir| dir.starts_with("/proc"))
+}
+
+/// Writes into an existing device, FIFO, socket or open file without creating,
+/// truncating or replacing anything: appended, as `>>` would (for an open file of this
+/// process, such as stdout redirected to a file, after what was already written there).
 fn write_in_place(
     path: &Path,
     write: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>,
 ) -> io::Result<()> {
-    let file = OpenOptions::new().write(true).open(path)?;
+    let file = OpenOptions::new().append(true).open(path)?;
     let mut writer = BufWriter::new(file);
     write(&mut writer)?;
     writer.flush()

@@ -49,8 +49,33 @@ pub enum FolderError {
         /// Bytes left to unprivileged users.
         available: u64,
     },
+    /// The folder can't be replaced by a rename: a mount point, or the current folder.
+    #[error(
+        "{} is {reason}: kenyon replaces the folder whole by renaming a new one into its place, which can't be done there; give a folder inside it"
+    , path.display())]
+    NotReplaceable {
+        /// The folder.
+        path: PathBuf,
+        /// Why.
+        reason: &'static str,
+    },
+    /// The new folder was written but could not take the old one's place: it is kept.
+    #[error(
+        "the new files could not take the place of {}; they are kept in {}: move them there yourself, or remove them",
+        target.display(),
+        kept.display()
+    )]
+    NotCommitted {
+        /// The folder that was to be replaced.
+        target: PathBuf,
+        /// Where the new files are.
+        kept: PathBuf,
+        /// Why.
+        #[source]
+        source: Box<FolderError>,
+    },
     /// The file system refused.
-    #[error("{}: {source}", path.display())]
+    #[error("{}", path.display())]
     Io {
         /// The path the operation was on.
         path: PathBuf,
@@ -78,22 +103,26 @@ fn io_error(path: &Path) -> impl FnOnce(io::Error) -> FolderError + '_ {
 pub struct FolderWriter {
     target: PathBuf,
     staging: PathBuf,
+    ours: fn(&OsStr) -> bool,
     committed: bool,
 }
 
 impl FolderWriter {
     /// Starts replacing `dir` (following a symbolic link to it). `dir` and the folders
-    /// above it may not exist yet (they are created);
-    /// if it does, it must be a folder holding only files for which `ours` is true,
-    /// since the whole folder is replaced. Staging folders that interrupted writers of
-    /// `dir` left behind are removed first. Creating the staging folder here checks
-    /// early that the folder can be written.
-    pub fn begin(dir: &Path, ours: impl Fn(&OsStr) -> bool) -> Result<Self, FolderError> {
-        let target = resolve_links(dir).map_err(io_error(dir))?;
-        check_replaceable(&target, &ours)?;
+    /// above it may not exist yet (they are created); if it does, it must be a folder
+    /// holding only files for which `ours` is true, since the whole folder is replaced,
+    /// and one a rename can replace (not a mount point, not the current folder). What
+    /// interrupted writers of `dir` left behind is cleared up first. Creating the staging
+    /// folder here checks early that the folder can be written.
+    pub fn begin(dir: &Path, ours: fn(&OsStr) -> bool) -> Result<Self, FolderError> {
+        let (target, _) = resolve_links(dir).map_err(io_error(dir))?;
+        // `model/.` or `..` name a folder by a name a rename can't replace.
+        let target = fs::canonicalize(&target).unwrap_or(target);
         let (parent, name) = parent_and_name(&target)?;
+        check_renamable(&target, &parent)?;
+        check_replaceable(&target, ours)?;
         fs::create_dir_all(&parent).map_err(io_error(&parent))?;
-        remove_stale_staging(&parent, &name);
+        recover_interrupted(&parent, &name, &target);
         let mut staging_name = staging_prefix(&name);
         staging_name.push(format!(
             "{}-{}",
@@ -105,6 +134,7 @@ impl FolderWriter {
         Ok(FolderWriter {
             target,
             staging,
+            ours,
             committed: false,
         })
     }
@@ -130,23 +160,58 @@ impl FolderWriter {
 
     /// Swaps the staging folder in for the target and removes the old folder. Where the
     /// platform cannot exchange two folders in one step, the old folder is moved aside
-    /// first and moved back if the new one cannot take its place.
+    /// first and moved back if the new one cannot take its place. If the swap fails
+    /// (files the writer doesn't own appeared in the target meanwhile, say), the target
+    /// is left as it was and the new files are kept where the error says.
     pub fn commit(mut self) -> Result<(), FolderError> {
-        let target = self.target.clone();
-        match fs::symlink_metadata(&target) {
+        // Kept on failure too: the caller's work is in it.
+        self.committed = true;
+        self.swap_in().map_err(|source| FolderError::NotCommitted {
+            target: self.target.clone(),
+            kept: self.keep_staging(),
+            source: Box::new(source),
+        })
+    }
+
+    /// Renames the staging folder to a visible name beside the target (`{name}.new`, or
+    /// `{name}.new-{pid}` if that is taken), out of reach of the sweep of staging
+    /// folders, and returns where it is.
+    fn keep_staging(&self) -> PathBuf {
+        let (Some(parent), Some(name)) = (self.staging.parent(), self.target.file_name()) else {
+            return self.staging.clone();
+        };
+        let mut kept = name.to_os_string();
+        kept.push(".new");
+        let mut kept = parent.join(kept);
+        if kept.exists() {
+            let mut with_pid = kept.into_os_string();
+            with_pid.push(format!("-{}", std::process::id()));
+            kept = PathBuf::from(with_pid);
+        }
+        match fs::rename(&self.staging, &kept) {
+            Ok(()) => kept,
+            Err(_) => self.staging.clone(),
+        }
+    }
+
+    fn swap_in(&self) -> Result<(), FolderError> {
+        let target = &self.target;
+        match fs::symlink_metadata(target) {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                fs::rename(&self.staging, &target).map_err(io_error(&target))?;
+                fs::rename(&self.staging, target).map_err(io_error(target))
             }
-            Err(e) => return Err(io_error(&target)(e)),
-            Ok(_) => {
-                exchange(&self.staging, &target).map_err(io_error(&target))?;
-                // The staging path now holds the old folder. Best effort: a leftover is
-                // swept by the next writer.
-                let _ = fs::remove_dir_all(&self.staging);
+            Err(e) => Err(io_error(target)(e)),
+            Ok(old) => {
+                // Checked again: the folder may have changed since `begin`.
+                check_replaceable(target, self.ours)?;
+                // Best effort: the new folder keeps the old one's permissions.
+                let _ = fs::set_permissions(&self.staging, old.permissions());
+                let old_place = exchange(&self.staging, target).map_err(io_error(target))?;
+                // Best effort: a leftover is swept by the next writer.
+                let _ = fs::remove_dir_all(old_place);
+                Ok(())
             }
         }
-        self.committed = true;
-        Ok(())
     }
 }
 
@@ -178,8 +243,82 @@ fn available_bytes(_path: &Path) -> Option<u64> {
     None
 }
 
+/// Refuses a target a rename can't replace: a mount point (on another device than its
+/// parent), or the folder the process, and likely the user's shell, is in.
+fn check_renamable(target: &Path, parent: &Path) -> Result<(), FolderError> {
+    let refuse = |reason| {
+        Err(FolderError::NotReplaceable {
+            path: target.to_path_buf(),
+            reason,
+        })
+    };
+    if std::env::current_dir().is_ok_and(|cwd| cwd == target) {
+        return refuse("the current folder");
+    }
+    if is_mount_point(target) {
+        return refuse("a mount point");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let (Ok(t), Ok(p)) = (fs::metadata(target), fs::metadata(parent))
+            && t.dev() != p.dev()
+        {
+            return refuse("a mount point");
+        }
+    }
+    Ok(())
+}
+
+/// Whether `path` (canonical) is where a file system is mounted, per the kernel's list
+/// (`/proc/self/mountinfo`, whose fifth field is the mount point, with spaces and other
+/// odd bytes written as octal escapes). A bind mount of a folder of the same file system
+/// has the same device as its parent, so the list is the only way to tell.
+fn is_mount_point(path: &Path) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        let Ok(mounts) = fs::read_to_string("/proc/self/mountinfo") else {
+            return false;
+        };
+        let path = path.to_string_lossy();
+        mounts
+            .lines()
+            .filter_map(|line| line.split(' ').nth(4))
+            .any(|mount_point| unescape_octal(mount_point) == path)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = path;
+        false
+    }
+}
+
+/// `\040`-style octal escapes of mountinfo, decoded.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+fn unescape_octal(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escape = bytes
+            .get(i + 1..i + 4)
+            .filter(|d| bytes[i] == b'\\' && d.iter().all(|b| (b'0'..=b'7').contains(b)));
+        match escape {
+            Some(d) => {
+                out.push((d[0] - b'0') * 64 + (d[1] - b'0') * 8 + (d[2] - b'0'));
+                i += 4;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// Refuses a target that is a file, or a folder holding files that are not `ours`.
-fn check_replaceable(target: &Path, ours: &impl Fn(&OsStr) -> bool) -> Result<(), FolderError> {
+fn check_replaceable(target: &Path, ours: fn(&OsStr) -> bool) -> Result<(), FolderError> {
     match fs::symlink_metadata(target) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(io_error(target)(e)),
@@ -229,14 +368,38 @@ fn staging_prefix(name: &OsStr) -> OsString {
     prefix
 }
 
-/// Removes the staging folders of `name` in `parent` whose writer has died (killed
-/// between `begin` and `commit`). Best effort.
-fn remove_stale_staging(parent: &Path, name: &OsStr) {
-    let prefix = staging_prefix(name);
+/// `.{name}.old-`: where the two-rename exchange puts the old folder of `name` for a
+/// moment, then `{pid}`.
+fn aside_prefix(name: &OsStr) -> OsString {
+    let mut prefix = OsString::from(".");
+    prefix.push(name);
+    prefix.push(".old-");
+    prefix
+}
+
+/// Clears up after writers of `target` that died: an old folder a two-rename exchange
+/// had moved aside goes back if nothing took its place (else it is removed), and
+/// staging folders are removed. Best effort.
+fn recover_interrupted(parent: &Path, name: &OsStr, target: &Path) {
+    for aside in dead_writers_entries(parent, &aside_prefix(name)) {
+        if fs::symlink_metadata(target).is_err() {
+            let _ = fs::rename(&aside, target);
+        } else {
+            let _ = fs::remove_dir_all(&aside);
+        }
+    }
+    for staging in dead_writers_entries(parent, &staging_prefix(name)) {
+        let _ = fs::remove_dir_all(staging);
+    }
+}
+
+/// The folders in `parent` named `{prefix}{pid}...` whose process `pid` is gone.
+fn dead_writers_entries(parent: &Path, prefix: &OsStr) -> Vec<PathBuf> {
     let prefix = prefix.to_string_lossy();
     let Ok(entries) = fs::read_dir(parent) else {
-        return;
+        return Vec::new();
     };
+    let mut dead = Vec::new();
     for entry in entries.flatten() {
         let file_name = entry.file_name();
         let file_name = file_name.to_string_lossy();
@@ -246,27 +409,31 @@ fn remove_stale_staging(parent: &Path, name: &OsStr) {
         let pid = rest.split('-').next().and_then(|p| p.parse::<u32>().ok());
         let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
         if is_dir && pid.is_some_and(|pid| !process_is_alive(pid)) {
-            let _ = fs::remove_dir_all(entry.path());
+            dead.push(entry.path());
         }
     }
+    dead
 }
 
-/// Exchanges the folders at `a` and `b`: in one step where the platform can, else by
-/// moving `b` aside, `a` to `b` and the old `b` to `a`.
-fn exchange(a: &Path, b: &Path) -> io::Result<()> {
+/// Puts the folder `new` in the place of `old` and returns where the old folder now is:
+/// `new`'s path, swapped in one step where the platform can; else the old folder is
+/// first moved aside (to `.{name}.old-{pid}`, where [`recover_interrupted`] finds it if
+/// the process dies before the next rename) and moved back if `new` can't take its place.
+fn exchange(new: &Path, old: &Path) -> io::Result<PathBuf> {
     #[cfg(target_os = "linux")]
-    if exchange_in_one_step(a, b).is_ok() {
-        return Ok(());
+    if exchange_in_one_step(new, old).is_ok() {
+        return Ok(new.to_path_buf());
     }
-    let mut aside = b.as_os_str().to_os_string();
-    aside.push(format!(".old-{}", std::process::id()));
-    let aside = PathBuf::from(aside);
-    fs::rename(b, &aside)?;
-    if let Err(e) = fs::rename(a, b) {
-        let _ = fs::rename(&aside, b);
+    let parent = new.parent().unwrap_or(Path::new("."));
+    let mut aside_name = aside_prefix(old.file_name().unwrap_or(OsStr::new("folder")));
+    aside_name.push(std::process::id().to_string());
+    let aside = parent.join(aside_name);
+    fs::rename(old, &aside)?;
+    if let Err(e) = fs::rename(new, old) {
+        let _ = fs::rename(&aside, old);
         return Err(e);
     }
-    fs::rename(&aside, a)
+    Ok(aside)
 }
 
 /// Linux's `renameat2(RENAME_EXCHANGE)`, which swaps two paths atomically.
@@ -384,6 +551,67 @@ mod tests {
         assert!(!dead.exists());
         assert!(live.exists());
         writer.commit().unwrap();
+    }
+
+    #[test]
+    fn files_that_appear_during_the_work_stop_the_swap_and_the_new_files_are_kept() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("model");
+        fs::create_dir(&dir).unwrap();
+        fs::write(dir.join("a.npy"), b"old").unwrap();
+        let writer = FolderWriter::begin(&dir, ours).unwrap();
+        fs::write(writer.staging().join("a.npy"), b"new").unwrap();
+        fs::write(dir.join("notes.txt"), b"mine").unwrap();
+        let err = writer.commit().unwrap_err();
+        let FolderError::NotCommitted { kept, .. } = &err else {
+            panic!("{err}");
+        };
+        assert_eq!(kept, &root.path().join("model.new"));
+        assert!(err.to_string().contains("model.new"), "{err}");
+        assert_eq!(names(&dir), vec!["a.npy", "notes.txt"]);
+        assert_eq!(fs::read(kept.join("a.npy")).unwrap(), b"new");
+        // Out of reach of the next writer's sweep.
+        drop(FolderWriter::begin(&root.path().join("model2"), ours).unwrap());
+        assert!(kept.is_dir());
+    }
+
+    #[test]
+    fn the_current_folder_and_dot_paths_are_refused_or_resolved() {
+        let root = tempfile::tempdir().unwrap();
+        let cwd = std::env::current_dir().unwrap();
+        let err = FolderWriter::begin(&cwd, ours).unwrap_err();
+        assert!(matches!(err, FolderError::NotReplaceable { .. }), "{err}");
+        let dir = root.path().join("model");
+        fs::create_dir(&dir).unwrap();
+        let writer = FolderWriter::begin(&dir.join("."), ours).unwrap();
+        fs::write(writer.staging().join("a.npy"), b"new").unwrap();
+        writer.commit().unwrap();
+        assert_eq!(names(&dir), vec!["a.npy"]);
+    }
+
+    #[test]
+    fn mount_points_are_read_from_the_kernels_list() {
+        assert_eq!(unescape_octal("/mnt/a\\040b"), "/mnt/a b");
+        assert_eq!(unescape_octal("/x\\0"), "/x\\0");
+        #[cfg(target_os = "linux")]
+        {
+            assert!(is_mount_point(Path::new("/proc")));
+            let root = tempfile::tempdir().unwrap();
+            assert!(!is_mount_point(root.path()));
+        }
+    }
+
+    #[test]
+    fn an_old_folder_left_aside_by_a_dead_writer_comes_back() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("model");
+        let aside = root.path().join(format!(".model.old-{}", i32::MAX - 1));
+        fs::create_dir(&aside).unwrap();
+        fs::write(aside.join("a.npy"), b"old").unwrap();
+        let writer = FolderWriter::begin(&dir, ours).unwrap();
+        assert_eq!(fs::read(dir.join("a.npy")).unwrap(), b"old");
+        drop(writer);
+        assert_eq!(names(root.path()), vec!["model"]);
     }
 
     #[cfg(unix)]

@@ -229,8 +229,8 @@ mod tests {
 
     #[test]
     fn one_huge_weight_leaves_every_ordinary_weight_exact() {
-        // The case: a weight of 1000 beside trained weights of about 0.01, into
-        // neurons of 20 000 synapses (the 32-bit scale left 0.01 about 10 units).
+        // A weight of 1000 beside trained weights of about 0.01, into neurons of 20 000
+        // synapses: a 32-bit scale fitted to the 1000 would leave 0.01 about 10 units.
         let w = FixedPointWeight::fit_per_synapse("kc_mbon", 1000.0, 1000.0 * 20000.0).unwrap();
         assert_eq!(w.width, AccumulatorWidth::Bits64);
         assert_eq!(w.exponent, 37);

@@ -25,7 +25,7 @@ const MAX_MANIFEST_BYTES: u64 = 64 << 10;
 pub enum ManifestError {
     /// The folder has no manifest.
     #[error(
-        "{} is not a complete kenyon model: {MODEL_MANIFEST} is missing (an interrupted `kenyon train`, or a folder written by hand or by an older kenyon); train again with `kenyon train --out {}`",
+        "{} is not a complete kenyon model: {MODEL_MANIFEST} is missing (an interrupted `kenyon train`, or a folder written by hand or by an older kenyon); train again with `kenyon train --out {}`, or vouch for files made elsewhere with `kenyon::tutorial::write_manifest`",
         dir.display(),
         dir.display()
     )]
@@ -53,7 +53,7 @@ pub enum ManifestError {
         what: &'static str,
     },
     /// A file could not be read or written.
-    #[error("{}: {source}", path.display())]
+    #[error("{}", path.display())]
     Io {
         /// The file.
         path: PathBuf,

@@ -259,6 +259,31 @@ fn empty_settings_are_named_not_taken_for_missing_or_matching_everything() {
     }
     let o = kenyon(dir.path(), &["run", "--adapter", "", "--images", "1"]);
     assert!(!o.status.success(), "{:?}", text(&o));
+    // Where the variable goes unread, it stops nothing.
+    let with_empty = |var: &str, args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_kenyon"))
+            .args(args)
+            .current_dir(dir.path())
+            .env("KENYON_MNIST_DIR", common::repository_mnist())
+            .env_remove("KENYON_ADAPTER")
+            .env(var, "")
+            .output()
+            .unwrap()
+    };
+    let o = with_empty("KENYON_MNIST_DIR", &["--version"]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let args = [
+        "run",
+        "--adapter",
+        "x",
+        "--backend",
+        "cpu",
+        "--images",
+        "1",
+        "--no-plots",
+    ];
+    let o = with_empty("KENYON_ADAPTER", &args);
+    assert!(o.status.success(), "{:?}", text(&o));
     // The seed of `test` would draw nothing: the model holds every synapse.
     let o = kenyon(dir.path(), &["test", "--model", "m", "--seed", "3"]);
     let (_, err) = text(&o);
@@ -372,4 +397,69 @@ fn a_full_disk_is_reported_and_outputs_never_share_a_path() {
     let (out, err) = text(&o);
     assert!(!o.status.success(), "{out}");
     assert!(err.contains("both name"), "{err}");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn dev_stdout_is_written_into_the_pipe_or_file_it_is_never_over_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut args = vec!["run"];
+    args.extend(ONE_IMAGE);
+    args.extend(["1", "--summary-json", "/dev/stdout"]);
+    // Into a pipe (as `kenyon ... | jq` has it).
+    let o = kenyon(dir.path(), &args);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        out.contains("image 0") && out.contains("\"kc_active\""),
+        "{out}"
+    );
+    // Into a file the shell redirected stdout to: appended, the other lines kept.
+    let log = dir.path().join("out.txt");
+    let status = Command::new(env!("CARGO_BIN_EXE_kenyon"))
+        .args(&args)
+        .current_dir(dir.path())
+        .env("KENYON_MNIST_DIR", common::repository_mnist())
+        .env_remove("KENYON_ADAPTER")
+        .stdout(fs::File::create(&log).unwrap())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let written = fs::read_to_string(&log).unwrap();
+    assert!(
+        written.contains("image 0") && written.contains("\"kc_active\""),
+        "{written}"
+    );
+    assert!(written.contains("summary written to"), "{written}");
+}
+
+#[test]
+fn a_path_that_names_a_folder_is_refused_before_the_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut args = vec!["run"];
+    args.extend(ONE_IMAGE);
+    args.extend(["1", "--summary-json", "newdir/"]);
+    let o = kenyon(dir.path(), &args);
+    let (out, err) = text(&o);
+    assert!(!o.status.success(), "{out}");
+    assert!(!out.contains("image 0"), "simulated first: {out}");
+    assert!(err.contains("names a folder"), "{err}");
+    // The folder a shell is in is not a model folder to swap away.
+    fs::create_dir(dir.path().join("work")).unwrap();
+    let o = kenyon(
+        &dir.path().join("work"),
+        &[
+            "train",
+            "--images",
+            "60000",
+            "--out",
+            ".",
+            "--backend",
+            "cpu",
+        ],
+    );
+    let (out, err) = text(&o);
+    assert!(!o.status.success(), "{out}");
+    assert!(!out.contains("training on"), "trained first: {out}");
+    assert!(err.contains("the current folder"), "{err}");
 }

@@ -65,24 +65,46 @@ pub(crate) struct SourceArgs {
     pub quiet: bool,
 }
 
-/// The environment variables the options read, with what to set them to.
-const ENVIRONMENT: [(&str, &str); 2] = [
+/// The environment variables the options read: the option, the variable, and what to
+/// set it to.
+const ENVIRONMENT: [(&str, &str, &str); 2] = [
     (
+        "--adapter",
         "KENYON_ADAPTER",
         "part of a GPU adapter's name (see `kenyon adapters`)",
     ),
-    ("KENYON_MNIST_DIR", "a folder holding the MNIST files"),
+    (
+        "--mnist-dir",
+        "KENYON_MNIST_DIR",
+        "a folder holding the MNIST files",
+    ),
 ];
 
 /// Refuses an option's environment variable that is set but empty, which would otherwise
 /// read as a missing value of an option the user never typed, or match every adapter.
+/// Not where the variable goes unread: with the option given (the empty variable is then
+/// dropped), or for `--help`, `--version` and `adapters`.
 pub(crate) fn check_environment() -> Result<()> {
-    for (var, meaning) in ENVIRONMENT {
-        if std::env::var_os(var).is_some_and(|v| v.is_empty()) {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let unread = ["-h", "--help", "-V", "--version", "help", "adapters"];
+    if args.iter().any(|a| unread.contains(&a.as_str())) {
+        return Ok(());
+    }
+    for (option, var, meaning) in ENVIRONMENT {
+        let given = args
+            .iter()
+            .any(|a| a == option || a.starts_with(&format!("{option}=")));
+        if !std::env::var_os(var).is_some_and(|v| v.is_empty()) {
+            continue;
+        }
+        if !given {
             anyhow::bail!(
                 "{var} is set but empty: unset it for the default, or set it to {meaning}"
             );
         }
+        // The option overrides the variable, but clap would still refuse the empty value.
+        // SAFETY: called first thing in main, before any other thread exists.
+        unsafe { std::env::remove_var(var) };
     }
     Ok(())
 }

@@ -8,9 +8,11 @@ use anyhow::{Context, Result};
 use clap::Args;
 
 use crate::args::{Backend, SourceArgs, build_and_load, check_count, progress_bar};
+use kenyon::io::atomic_folder::FolderError;
 use kenyon::io::mnist::{self, Split};
 use kenyon::tutorial::{
-    self, MODEL_CONNECTIVITY, MODEL_HISTOGRAM, MODEL_MANIFEST, MODEL_WEIGHTS, TrainedModel,
+    self, MODEL_CONNECTIVITY, MODEL_HISTOGRAM, MODEL_MANIFEST, MODEL_WEIGHTS, ModelFileError,
+    TrainedModel,
 };
 use kenyon::{SimConfig, plot};
 
@@ -93,7 +95,14 @@ pub(crate) fn train(args: &TrainArgs) -> Result<()> {
     };
     let histogram = plot_weights(&writer.staging().join(MODEL_HISTOGRAM), &model.kc_mbon_g, n)
         .with_context(lost)?;
-    model.finish_save(writer).with_context(lost)?;
+    match model.finish_save(writer) {
+        // The files were written; only their swap into place failed, and the error says
+        // where they are.
+        Err(e @ ModelFileError::Folder(FolderError::NotCommitted { .. })) => {
+            return Err(e).context("the model is trained and saved, but not where asked");
+        }
+        other => other.with_context(lost)?,
+    }
     let g = &model.kc_mbon_g;
     let nonzero = g.iter().filter(|&&w| w > 0.0).count();
     println!(

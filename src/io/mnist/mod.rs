@@ -375,6 +375,23 @@ pub fn input_currents(image: &[u8], scale: f32) -> Vec<f32> {
 mod tests {
     use super::*;
 
+    // Linux says how much memory it has (MemAvailable); elsewhere no limit is known.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_declared_size_beyond_the_machines_memory_is_refused_before_reading() {
+        let mut header = IMAGES_MAGIC.to_be_bytes().to_vec();
+        for d in [u32::MAX, 28, 28] {
+            header.extend_from_slice(&d.to_be_bytes());
+        }
+        let endless = header.as_slice().chain(std::io::repeat(0));
+        let err = read_images(Path::new("images"), endless).unwrap_err();
+        assert!(err.to_string().contains("images"), "{err}");
+        let MnistError::Io { source, .. } = &err else {
+            panic!("{err:?}");
+        };
+        assert!(source.to_string().contains("3.4 TB"), "{source}");
+    }
+
     #[test]
     fn a_label_that_is_not_a_digit_is_refused() {
         let header = |count: u32| {

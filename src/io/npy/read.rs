@@ -168,6 +168,20 @@ impl<R: Read> NpyReader<R> {
     ) -> Result<Vec<T>, NpyError> {
         let size = self.dtype.size;
         let data_bytes = self.count * size;
+        // What the header declares must fit in memory, whatever the file turns out to
+        // hold: a stream is read until it ends or reaches the declared size.
+        let declared = self.count as u128 * std::mem::size_of::<T>().max(1) as u128;
+        if let Err(available) = crate::memory::check_fits(declared) {
+            let message = format!(
+                "the file declares {} of data, but this machine has {} available",
+                crate::memory::human_bytes(declared),
+                crate::memory::human_bytes(u128::from(available))
+            );
+            return Err(self.io_error(std::io::Error::new(
+                std::io::ErrorKind::OutOfMemory,
+                message,
+            )));
+        }
         // A regular file's length has vouched for the whole array; a stream only for
         // what it has delivered so far.
         let reserve = if self.length_known {
@@ -455,6 +469,28 @@ mod tests {
             ),
             "{err:?}"
         );
+    }
+
+    // Linux says how much memory it has (MemAvailable); elsewhere no limit is known.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_declared_size_beyond_the_machines_memory_is_refused_before_reading() {
+        let header = npy_bytes("<f4", "(1099511627776,)", &[]);
+        let mut endless = Metered {
+            inner: header.as_slice().chain(std::io::repeat(0)),
+            taken: 0,
+            limit: u64::MAX,
+        };
+        let err = NpyReader::from_reader(p(), &mut endless, None)
+            .unwrap()
+            .read_f32()
+            .unwrap_err();
+        assert!(err.to_string().contains("x.npy"), "{err}");
+        let NpyError::Io { source, .. } = &err else {
+            panic!("{err:?}");
+        };
+        assert!(source.to_string().contains("4.4 TB"), "{source}");
+        assert_eq!(endless.taken, header.len() as u64);
     }
 
     #[test]

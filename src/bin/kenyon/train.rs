@@ -103,12 +103,20 @@ pub(crate) fn train(args: &TrainArgs) -> Result<()> {
         }
         other => other.with_context(lost)?,
     }
-    let g = &model.kc_mbon_g;
+    let per_image_ms = secs * 1e3 / n as f64;
+    let mean_active = kc_active as f64 / n as f64;
+    print!(
+        "{n} images in {secs:.1} s ({per_image_ms:.2} ms per image), mean {mean_active:.0} KC active; "
+    );
+    report_model(&args.out, &model.kc_mbon_g, histogram);
+    Ok(())
+}
+
+/// The closing lines: what was learned (`g`) and what was written to `out`.
+fn report_model(out: &Path, g: &[f32], histogram: bool) {
     let nonzero = g.iter().filter(|&&w| w > 0.0).count();
     println!(
-        "{n} images in {secs:.1} s ({:.2} ms per image), mean {:.0} KC active; {nonzero} of {} weights above 0, max {:.4}",
-        secs * 1e3 / n as f64,
-        kc_active as f64 / n as f64,
+        "{nonzero} of {} weights above 0, max {:.4}",
         g.len(),
         g.iter().copied().fold(0.0f32, f32::max)
     );
@@ -119,12 +127,11 @@ pub(crate) fn train(args: &TrainArgs) -> Result<()> {
     };
     println!(
         "model written to {} ({MODEL_WEIGHTS}, {MODEL_CONNECTIVITY}{histogram}, {MODEL_MANIFEST})",
-        args.out.display()
+        out.display()
     );
     if nonzero == 0 {
         println!("no histogram: every weight is still 0 (too few images to learn from)");
     }
-    Ok(())
 }
 
 /// About how many bytes a model folder with `synapses` PN -> KC synapses takes.

@@ -68,6 +68,26 @@ pub fn prepare_output_file(path: &Path) -> io::Result<()> {
     }
 }
 
+/// Whether writing `a` and writing `b` would write the same file: the same path once
+/// links are followed and `.`, `..` and relative folders are resolved (as far as the
+/// folders exist).
+pub fn same_output(a: &Path, b: &Path) -> bool {
+    let place = |path: &Path| {
+        let (target, _) = resolve_links(path).ok()?;
+        let name = target.file_name()?.to_os_string();
+        let parent = match target.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
+        let parent = fs::canonicalize(parent).or_else(|_| std::path::absolute(parent));
+        Some(parent.ok()?.join(name))
+    };
+    match (place(a), place(b)) {
+        (Some(a), Some(b)) => a == b,
+        _ => false,
+    }
+}
+
 /// How a path is written.
 enum WriteTarget {
     /// A regular file, new or not, replaced atomically: the file the links lead to.
@@ -487,5 +507,20 @@ mod tests {
         assert_eq!(dir_entries(dir.path()), expected);
         assert_eq!(temp_file_writer(".a.tmp-12-0"), Some(12));
         assert_eq!(temp_file_writer(".tmp-12-0"), None);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn two_names_of_one_file_are_the_same_output() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir(dir.path().join("sub")).unwrap();
+        std::os::unix::fs::symlink("sub/x.json", dir.path().join("alias.json")).unwrap();
+        let path = |p: &str| dir.path().join(p);
+        assert!(same_output(&path("alias.json"), &path("sub/x.json")));
+        assert!(same_output(
+            &path("sub/../sub/x.json"),
+            &path("sub/./x.json")
+        ));
+        assert!(!same_output(&path("sub/x.json"), &path("sub/y.json")));
     }
 }

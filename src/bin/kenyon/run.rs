@@ -147,7 +147,7 @@ fn prepare_outputs(args: &RunArgs) -> Result<()> {
         ("connectivity", &args.save_connectivity),
     ];
     if let (Some(a), Some(b)) = (&args.summary_json, &args.save_connectivity)
-        && std::path::absolute(a).ok() == std::path::absolute(b).ok()
+        && atomic_file::same_output(a, b)
     {
         bail!(
             "--summary-json and --save-connectivity both name {}: give each its own file",

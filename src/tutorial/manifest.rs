@@ -141,9 +141,22 @@ pub(crate) fn write(
 
 /// Checks that each of `names` in `dir` is the file the manifest records; returns the
 /// number of training images the manifest records, if any.
-pub(super) fn verify(dir: &Path, names: &[&str]) -> Result<Option<u64>, ManifestError> {
+#[cfg(test)]
+fn verify(dir: &Path, names: &[&str]) -> Result<Option<u64>, ManifestError> {
+    Ok(read_verified(dir, names)?.0)
+}
+
+/// Reads each of `names` in `dir` once, checking that it is the file the manifest
+/// records, and returns their bytes (so what is parsed is what was checked) with the
+/// number of training images the manifest records, if any. No file is read past its
+/// recorded size.
+pub(super) fn read_verified(
+    dir: &Path,
+    names: &[&str],
+) -> Result<(Option<u64>, Vec<Vec<u8>>), ManifestError> {
     let manifest = read(dir)?;
     let path = dir.join(MODEL_MANIFEST);
+    let mut contents = Vec::with_capacity(names.len());
     for &name in names {
         let entry = manifest
             .files
@@ -154,18 +167,50 @@ pub(super) fn verify(dir: &Path, names: &[&str]) -> Result<Option<u64>, Manifest
                 reason: format!("it does not list {name}"),
             })?;
         let file = dir.join(name);
-        // One byte more than recorded tells a longer file without reading all of it.
-        let (bytes, sha256) = checksum(&file, entry.bytes.saturating_add(1))?;
-        let what = if bytes != entry.bytes {
+        let bytes = read_recorded(&file, entry.bytes)?;
+        let what = if bytes.len() as u64 != entry.bytes {
             "size"
-        } else if sha256 != entry.sha256 {
+        } else if hex_sha256(&bytes) != entry.sha256 {
             "SHA-256 checksum"
         } else {
+            contents.push(bytes);
             continue;
         };
         return Err(ManifestError::Mismatch { path: file, what });
     }
-    Ok(manifest.trained_images)
+    Ok((manifest.trained_images, contents))
+}
+
+/// The file at `path`, read to at most one byte past the `recorded` size (enough to tell
+/// a longer file), after checking that the recorded size fits in memory.
+fn read_recorded(path: &Path, recorded: u64) -> Result<Vec<u8>, ManifestError> {
+    let io = |source| ManifestError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    if let Err(available) = crate::memory::check_fits(u128::from(recorded)) {
+        return Err(io(io::Error::new(
+            io::ErrorKind::OutOfMemory,
+            format!(
+                "{MODEL_MANIFEST} records {} for it, but this machine has {} available",
+                crate::memory::human_bytes(u128::from(recorded)),
+                crate::memory::human_bytes(u128::from(available))
+            ),
+        )));
+    }
+    let mut bytes = Vec::new();
+    File::open(path)
+        .and_then(|f| f.take(recorded.saturating_add(1)).read_to_end(&mut bytes))
+        .map_err(io)?;
+    Ok(bytes)
+}
+
+/// SHA-256 of `bytes` in lower-case hex.
+fn hex_sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// The manifest of `dir`, refusing a missing, oversized or foreign one.

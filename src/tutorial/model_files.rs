@@ -134,13 +134,19 @@ impl TrainedModel {
     /// load as they are (once [`write_manifest`] vouches for them): the synapses in any
     /// integer dtype, the weights as float32 or float64.
     pub fn load(dir: &Path) -> Result<Self, ModelFileError> {
-        let trained_images = manifest::verify(dir, &MODEL_FILES)?;
+        let (trained_images, contents) = manifest::read_verified(dir, &MODEL_FILES)?;
+        // One buffer per name of MODEL_FILES, in its order.
+        let mut contents = contents.into_iter();
+        let weights_bytes = contents.next().unwrap_or_default();
+        let synapse_bytes = contents.next().unwrap_or_default();
         let synapses = |source| ModelFileError::Read {
             what: "the PN -> KC synapses",
             source,
         };
         let path = dir.join(MODEL_CONNECTIVITY);
-        let file = NpyReader::open(&path).map_err(synapses)?;
+        let len = Some(synapse_bytes.len() as u64);
+        let file =
+            NpyReader::from_reader(&path, synapse_bytes.as_slice(), len).map_err(synapses)?;
         let shape = file.shape().to_vec();
         if shape.len() != 2 || shape[0] != 2 {
             return Err(ModelFileError::SynapseShape { path, shape });
@@ -155,7 +161,8 @@ impl TrainedModel {
             source,
         };
         let path = dir.join(MODEL_WEIGHTS);
-        let file = NpyReader::open(&path).map_err(weights)?;
+        let len = Some(weights_bytes.len() as u64);
+        let file = NpyReader::from_reader(&path, weights_bytes.as_slice(), len).map_err(weights)?;
         let expected = [NUM_KC as usize, NUM_MBON as usize];
         if file.shape() != expected {
             let shape = file.shape().to_vec();

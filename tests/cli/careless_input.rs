@@ -321,7 +321,21 @@ fn the_runtime_folder_is_never_taken_from_a_link_another_user_planted() {
             .unwrap()
             .file_type()
             .is_symlink()
-    );
+    ); // A planted folder others can enter is neither taken nor chmod'ed.
+    fs::remove_file(&planted).unwrap();
+    fs::create_dir(&planted).unwrap();
+    fs::set_permissions(&planted, fs::Permissions::from_mode(0o755)).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_kenyon"))
+        .args(&args)
+        .current_dir(tmp.path())
+        .env("TMPDIR", tmp.path())
+        .env_remove("XDG_RUNTIME_DIR")
+        .env("KENYON_MNIST_DIR", common::repository_mnist())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{:?}", text(&o));
+    let mode = fs::metadata(&planted).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o755, "the planted folder was chmod'ed");
 }
 
 #[test]

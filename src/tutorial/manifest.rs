@@ -25,7 +25,7 @@ const MAX_MANIFEST_BYTES: u64 = 64 << 10;
 pub enum ManifestError {
     /// The folder has no manifest.
     #[error(
-        "{} is not a complete kenyon model: {MODEL_MANIFEST} is missing (an interrupted `kenyon train`, or a folder written by hand or by an older kenyon); train again with `kenyon train --out {}`, or vouch for files made elsewhere with `kenyon::tutorial::write_manifest`",
+        "{} is not a complete kenyon model: {MODEL_MANIFEST} is missing (an interrupted `kenyon train`, or a folder written by hand or by an older kenyon); train again with `kenyon train --out {}`, or vouch for files made elsewhere with a manifest (`kenyon::tutorial::write_manifest`, or see docs/architecture.md, \"Files in and out\")",
         dir.display(),
         dir.display()
     )]
@@ -43,7 +43,7 @@ pub enum ManifestError {
     },
     /// A file differs from the one the manifest lists.
     #[error(
-        "{} does not belong to this model: its {what} differs from the one {MODEL_MANIFEST} records, so the folder was changed after `kenyon train` wrote it; train again, or restore the file",
+        "{} does not belong to this model: its {what} differs from the one {MODEL_MANIFEST} records, so the folder was changed after `kenyon train` wrote it; train again, or restore the file (or, if you changed it on purpose, write a new manifest: see docs/architecture.md, \"Files in and out\")",
         path.display()
     )]
     Mismatch {

@@ -16,6 +16,8 @@ mod encode;
 mod error;
 mod kernels;
 mod plan;
+#[cfg(test)]
+mod random_twin;
 mod readback;
 mod resources;
 mod shaders;

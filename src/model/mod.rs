@@ -5,7 +5,9 @@
 //!
 //! Each model lives in one place: `neuron/` holds the neuron models (one Rust file and one
 //! WGSL file each), `exp_curr.rs` the postsynaptic models, `current_source.rs` the current
-//! sources, `weight_update.rs` and `stdp.rs` the weight update models.
+//! sources, `weight_update.rs` and `stdp.rs` the weight update models. `random.rs` is the
+//! counter-based generator (Philox4x32-10) that random numbers of models are to come
+//! from, with its WGSL twin in `shaders/shared/philox.wgsl`.
 
 mod build;
 pub mod connectivity;
@@ -16,6 +18,7 @@ mod fixed_point;
 mod handle;
 mod network;
 pub mod neuron;
+pub mod random;
 mod stdp;
 mod validate;
 mod weight_update;

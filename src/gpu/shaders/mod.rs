@@ -32,7 +32,7 @@ pub(crate) const TAKE_INPUT_32: &str = include_str!("../../../shaders/take_input
 pub(crate) const TAKE_INPUT_64: &str = include_str!("../../../shaders/take_input_64.wgsl");
 
 /// Snippets several kernels include, in `shaders/shared/`.
-const SHARED: [(&str, &str); 4] = [
+const SHARED: [(&str, &str); 5] = [
     (
         "shared/step_params",
         include_str!("../../../shaders/shared/step_params.wgsl"),
@@ -48,6 +48,10 @@ const SHARED: [(&str, &str); 4] = [
     (
         "shared/accumulator",
         include_str!("../../../shaders/shared/accumulator.wgsl"),
+    ),
+    (
+        "shared/philox",
+        include_str!("../../../shaders/shared/philox.wgsl"),
     ),
 ];
 

@@ -440,11 +440,39 @@ fn dev_stdout_is_written_into_the_pipe_or_file_it_is_never_over_it() {
         .unwrap();
     assert!(status.success());
     let written = fs::read_to_string(&log).unwrap();
-    assert!(
-        written.contains("image 0") && written.contains("\"kc_active\""),
-        "{written}"
-    );
-    assert!(written.contains("summary written to"), "{written}");
+    assert!(written.contains("image 0"), "{written}");
+    // Whole: at the descriptor's position, not over what was printed before or after.
+    let (start, end) = (written.find('{').unwrap(), written.rfind('}').unwrap());
+    let json: serde_json::Value =
+        serde_json::from_str(&written[start..=end]).unwrap_or_else(|e| panic!("{e}: {written}"));
+    assert_eq!(json["images"][0]["index"], 0);
+    assert!(written[end..].contains("summary written to"), "{written}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_file_name_that_is_not_unicode_is_taken_as_it_is() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let name = std::ffi::OsStr::from_bytes(b"summary-\xff.json");
+    let o = Command::new(env!("CARGO_BIN_EXE_kenyon"))
+        .args([
+            "run",
+            "--images",
+            "1",
+            "--backend",
+            "cpu",
+            "--no-plots",
+            "--summary-json",
+        ])
+        .arg(name)
+        .current_dir(dir.path())
+        .env("KENYON_MNIST_DIR", common::repository_mnist())
+        .env_remove("KENYON_ADAPTER")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{:?}", text(&o));
+    assert!(dir.path().join(name).is_file());
 }
 
 #[test]

@@ -85,16 +85,25 @@ const ENVIRONMENT: [(&str, &str, &str); 2] = [
 /// Not where the variable goes unread: with the option given (the empty variable is then
 /// dropped), or for `--help`, `--version` and `adapters`.
 pub(crate) fn check_environment() -> Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let unread = ["-h", "--help", "-V", "--version", "help", "adapters"];
-    if args.iter().any(|a| unread.contains(&a.as_str())) {
+    // args_os: a path that isn't Unicode is the user's right, and clap takes it.
+    let args: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let asks_for_help = args
+        .iter()
+        .any(|a| ["-h", "--help", "-V", "--version"].contains(&a.as_str()));
+    // The subcommand is the first argument, if it is not an option.
+    let command = args.first().filter(|a| !a.starts_with('-'));
+    if asks_for_help || command.is_some_and(|c| c == "help" || c == "adapters") {
         return Ok(());
     }
     for (option, var, meaning) in ENVIRONMENT {
         let given = args
             .iter()
             .any(|a| a == option || a.starts_with(&format!("{option}=")));
-        if !std::env::var_os(var).is_some_and(|v| v.is_empty()) {
+        let value = std::env::var_os(var);
+        if !value.is_some_and(|v| v.to_string_lossy().trim().is_empty()) {
             continue;
         }
         if !given {

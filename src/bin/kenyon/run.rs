@@ -146,6 +146,13 @@ fn prepare_outputs(args: &RunArgs) -> Result<()> {
         ("summary", &args.summary_json),
         ("connectivity", &args.save_connectivity),
     ];
+    for (what, path) in files {
+        if let Some(path) = path {
+            atomic_file::prepare_output_file(path)
+                .with_context(|| format!("cannot write the {what} to {}", path.display()))?;
+        }
+    }
+    // After the folders exist, so that `new/../x` and `x` are known to be one file.
     if let (Some(a), Some(b)) = (&args.summary_json, &args.save_connectivity)
         && atomic_file::same_output(a, b)
     {
@@ -153,12 +160,6 @@ fn prepare_outputs(args: &RunArgs) -> Result<()> {
             "--summary-json and --save-connectivity both name {}: give each its own file",
             a.display()
         );
-    }
-    for (what, path) in files {
-        if let Some(path) = path {
-            atomic_file::prepare_output_file(path)
-                .with_context(|| format!("cannot write the {what} to {}", path.display()))?;
-        }
     }
     Ok(())
 }

@@ -123,9 +123,10 @@ impl FolderWriter {
         let target = fs::canonicalize(&target).unwrap_or(target);
         let (parent, name) = parent_and_name(&target)?;
         check_renamable(&target, &parent)?;
-        check_replaceable(&target, ours)?;
         fs::create_dir_all(&parent).map_err(io_error(&parent))?;
-        recover_interrupted(&parent, &name, &target);
+        // First, so that an old folder put back is checked like any other.
+        recover_interrupted(&parent, &name, &target, ours);
+        check_replaceable(&target, ours)?;
         let mut staging_name = staging_prefix(&name);
         staging_name.push(format!(
             "{}-{}",
@@ -258,23 +259,33 @@ fn aside_prefix(name: &OsStr) -> OsString {
 
 /// Clears up after writers of `target` that died: an old folder a two-rename exchange
 /// had moved aside goes back if nothing took its place (else it is removed), and
-/// staging folders are removed. Best effort.
-fn recover_interrupted(parent: &Path, name: &OsStr, target: &Path) {
-    for aside in dead_writers_entries(parent, &aside_prefix(name)) {
+/// staging folders are removed. Only folders named exactly as a writer names them, whose
+/// process is gone, and which hold nothing but files for which `ours` is true: a user's
+/// folder that merely looks like one is left alone. Best effort.
+fn recover_interrupted(parent: &Path, name: &OsStr, target: &Path, ours: fn(&OsStr) -> bool) {
+    let left_by_writer = |folder: &PathBuf| check_replaceable(folder, ours).is_ok();
+    for aside in dead_writers_entries(parent, &aside_prefix(name), false) {
+        if !left_by_writer(&aside) {
+            continue;
+        }
         if fs::symlink_metadata(target).is_err() {
             let _ = fs::rename(&aside, target);
         } else {
             let _ = fs::remove_dir_all(&aside);
         }
     }
-    for staging in dead_writers_entries(parent, &staging_prefix(name)) {
-        let _ = fs::remove_dir_all(staging);
+    for staging in dead_writers_entries(parent, &staging_prefix(name), true) {
+        if left_by_writer(&staging) {
+            let _ = fs::remove_dir_all(staging);
+        }
     }
 }
 
-/// The folders in `parent` named `{prefix}{pid}...` whose process `pid` is gone.
-fn dead_writers_entries(parent: &Path, prefix: &OsStr) -> Vec<PathBuf> {
+/// The folders in `parent` named exactly `{prefix}{pid}` (or `{prefix}{pid}-{n}` where
+/// `numbered`) whose process `pid` is gone.
+fn dead_writers_entries(parent: &Path, prefix: &OsStr, numbered: bool) -> Vec<PathBuf> {
     let prefix = prefix.to_string_lossy();
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     let Ok(entries) = fs::read_dir(parent) else {
         return Vec::new();
     };
@@ -285,7 +296,12 @@ fn dead_writers_entries(parent: &Path, prefix: &OsStr) -> Vec<PathBuf> {
         let Some(rest) = file_name.strip_prefix(prefix.as_ref()) else {
             continue;
         };
-        let pid = rest.split('-').next().and_then(|p| p.parse::<u32>().ok());
+        let pid = match rest.split_once('-') {
+            Some((pid, n)) if numbered && digits(n) => pid,
+            None if !numbered => rest,
+            _ => continue,
+        };
+        let pid = digits(pid).then(|| pid.parse::<u32>().ok()).flatten();
         let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
         if is_dir && pid.is_some_and(|pid| !process_is_alive(pid)) {
             dead.push(entry.path());
@@ -466,6 +482,28 @@ mod tests {
         fs::write(writer.staging().join("a.npy"), b"new").unwrap();
         writer.commit().unwrap();
         assert_eq!(names(&dir), vec!["a.npy"]);
+    }
+
+    #[test]
+    fn folders_that_only_look_like_leftovers_are_left_alone() {
+        let root = tempfile::tempdir().unwrap();
+        let dead = i32::MAX - 1;
+        let lookalikes = [
+            format!(".model.old-{dead}-backup"),
+            format!(".model.staging-{dead}-notes"),
+            format!(".model.old-{dead}"),
+        ];
+        for (k, name) in lookalikes.iter().enumerate() {
+            fs::create_dir(root.path().join(name)).unwrap();
+            // The last one is named like a leftover but holds the user's file.
+            let file = if k == 2 { "thesis.tex" } else { "a.npy" };
+            fs::write(root.path().join(name).join(file), b"mine").unwrap();
+        }
+        let dir = root.path().join("model");
+        drop(FolderWriter::begin(&dir, ours).unwrap());
+        let mut expected: Vec<String> = lookalikes.to_vec();
+        expected.sort();
+        assert_eq!(names(root.path()), expected);
     }
 
     #[test]

@@ -6,6 +6,12 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+pub(crate) use target::resolve_links;
+pub use target::same_output;
+use target::{WriteTarget, plan_write};
+
+mod target;
+
 /// Distinguishes temporary files of concurrent writes from the same process (threads
 /// writing the same target would otherwise share `.{name}.tmp-{pid}`).
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -48,6 +54,7 @@ pub fn write_atomically(
     match plan_write(path)? {
         WriteTarget::Replace(target) => write_through_temp_file(&target, write),
         WriteTarget::InPlace => write_in_place(path, write),
+        WriteTarget::Descriptor(fd) => write_to_descriptor(fd, write),
     }
 }
 
@@ -64,76 +71,8 @@ pub fn prepare_output_file(path: &Path) -> io::Result<()> {
             };
             prepare_output_dir(dir)
         }
-        WriteTarget::InPlace => Ok(()),
+        WriteTarget::InPlace | WriteTarget::Descriptor(_) => Ok(()),
     }
-}
-
-/// Whether writing `a` and writing `b` would write the same file: the same path once
-/// links are followed and `.`, `..` and relative folders are resolved (as far as the
-/// folders exist).
-pub fn same_output(a: &Path, b: &Path) -> bool {
-    let place = |path: &Path| {
-        let (target, _) = resolve_links(path).ok()?;
-        let name = target.file_name()?.to_os_string();
-        let parent = match target.parent() {
-            Some(parent) if !parent.as_os_str().is_empty() => parent,
-            _ => Path::new("."),
-        };
-        let parent = fs::canonicalize(parent).or_else(|_| std::path::absolute(parent));
-        Some(parent.ok()?.join(name))
-    };
-    match (place(a), place(b)) {
-        (Some(a), Some(b)) => a == b,
-        _ => false,
-    }
-}
-
-/// How a path is written.
-enum WriteTarget {
-    /// A regular file, new or not, replaced atomically: the file the links lead to.
-    Replace(PathBuf),
-    /// A device, FIFO or socket, or an open file of this process named through
-    /// `/dev/stdout`, `/dev/fd/N` or `/proc/self/fd/N` (a shell redirection or a process
-    /// substitution): written where it is, as `>` would.
-    InPlace,
-}
-
-/// Decides how `path` is written, refusing a folder.
-fn plan_write(path: &Path) -> io::Result<WriteTarget> {
-    let folder = || {
-        io::Error::new(
-            io::ErrorKind::IsADirectory,
-            format!("{} names a folder, not a file", path.display()),
-        )
-    };
-    if names_a_folder(path) {
-        return Err(folder());
-    }
-    // What the kernel reaches through every link, including /proc's links to open
-    // files, which readlink can only describe.
-    match fs::metadata(path) {
-        Ok(m) if m.is_dir() => Err(folder()),
-        Ok(m) if !m.is_file() => Ok(WriteTarget::InPlace),
-        Ok(_) | Err(_) => {
-            let (target, through_descriptor) = resolve_links(path)?;
-            if through_descriptor {
-                Ok(WriteTarget::InPlace)
-            } else if names_a_folder(&target) {
-                Err(folder())
-            } else {
-                Ok(WriteTarget::Replace(target))
-            }
-        }
-    }
-}
-
-/// Whether `path` ends in a separator, `.` or `..`, naming a folder whatever is there.
-fn names_a_folder(path: &Path) -> bool {
-    let text = path.as_os_str().to_string_lossy();
-    text.ends_with(std::path::MAIN_SEPARATOR)
-        || text.ends_with('/')
-        || text.ends_with("/.")
-        || path.file_name().is_none()
 }
 
 /// Creates the folder `dir` (and those above it) and checks that a file can be created
@@ -202,47 +141,6 @@ pub(crate) fn process_is_alive(pid: u32) -> bool {
     }
 }
 
-/// Symbolic links followed before deciding how to write (the kernel's own limit).
-const MAX_LINKS: usize = 40;
-
-/// `path` with every symbolic link at its end followed, to the file a write through the
-/// links would reach (which may not exist yet), and whether a link on the way was one of
-/// `/proc`'s links to an open file (`/dev/stdout` is one), which names a descriptor of
-/// this process rather than a place to put a file.
-pub(crate) fn resolve_links(path: &Path) -> io::Result<(PathBuf, bool)> {
-    let mut current = path.to_path_buf();
-    let mut through_descriptor = false;
-    for _ in 0..MAX_LINKS {
-        match fs::symlink_metadata(&current) {
-            Ok(m) if m.file_type().is_symlink() => {
-                through_descriptor |= in_proc(&current);
-                let link = fs::read_link(&current)?;
-                current = match current.parent() {
-                    Some(parent) if link.is_relative() => parent.join(link),
-                    _ => link,
-                };
-            }
-            _ => return Ok((current, through_descriptor)),
-        }
-    }
-    Err(io::Error::new(
-        io::ErrorKind::InvalidInput,
-        format!(
-            "{} is a chain of more than {MAX_LINKS} symbolic links",
-            path.display()
-        ),
-    ))
-}
-
-/// Whether the link at `path` is one of /proc's (its folder, links followed, is in it).
-fn in_proc(path: &Path) -> bool {
-    let parent = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    fs::canonicalize(parent).is_ok_and(|dir| dir.starts_with("/proc"))
-}
-
 /// Writes into an existing device, FIFO, socket or open file without creating,
 /// truncating or replacing anything: appended, as `>>` would (for an open file of this
 /// process, such as stdout redirected to a file, after what was already written there).
@@ -256,6 +154,35 @@ fn write_in_place(
     writer.flush()
 }
 
+/// Writes through a duplicate of this process's descriptor `fd`, which shares its
+/// position with the original, after flushing what the process printed before.
+#[cfg(unix)]
+fn write_to_descriptor(
+    fd: i32,
+    write: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>,
+) -> io::Result<()> {
+    use std::os::fd::BorrowedFd;
+    io::stdout().flush()?;
+    io::stderr().flush()?;
+    // SAFETY: `fd` was just found open in /proc/self/fd; the borrow only lives to be
+    // duplicated, and a descriptor closed in between makes the duplication fail.
+    let owned = unsafe { BorrowedFd::borrow_raw(fd) }.try_clone_to_owned()?;
+    let mut writer = BufWriter::new(File::from(owned));
+    write(&mut writer)?;
+    writer.flush()
+}
+
+#[cfg(not(unix))]
+fn write_to_descriptor(
+    _fd: i32,
+    _write: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>,
+) -> io::Result<()> {
+    Err(io::Error::new(
+        io::ErrorKind::Unsupported,
+        "writing to a descriptor by name",
+    ))
+}
+
 /// The atomic write of a regular file through a temporary sibling.
 fn write_through_temp_file(
     path: &Path,
@@ -267,6 +194,14 @@ fn write_through_temp_file(
             format!("{} does not name a file", path.display()),
         )
     })?;
+    // A file made read-only is one its owner protected: `>` would refuse it too.
+    let old = fs::metadata(path).ok();
+    if old.as_ref().is_some_and(|m| m.permissions().readonly()) {
+        return Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!("{} is read-only", path.display()),
+        ));
+    }
     // `Path::parent` of a bare file name is "", which is not a directory to open in.
     let dir = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
@@ -297,6 +232,10 @@ fn write_through_temp_file(
     let file = writer.into_inner().map_err(|e| e.into_error())?;
     // Close before renaming: Windows refuses to rename an open file.
     drop(file);
+    // The new file keeps the old one's permissions (best effort).
+    if let Some(old) = old {
+        let _ = fs::set_permissions(&guard.path, old.permissions());
+    }
     fs::rename(&guard.path, path)?;
     guard.armed = false;
     Ok(())
@@ -522,5 +461,24 @@ mod tests {
             &path("sub/./x.json")
         ));
         assert!(!same_output(&path("sub/x.json"), &path("sub/y.json")));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_replaced_file_keeps_its_permissions_and_a_read_only_one_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("private.json");
+        fs::write(&path, b"old").unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
+        write_atomically(&path, |w| w.write_all(b"new")).unwrap();
+        assert_eq!(
+            fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o444)).unwrap();
+        let err = write_atomically(&path, |w| w.write_all(b"newer")).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::PermissionDenied);
+        assert_eq!(fs::read(&path).unwrap(), b"new");
     }
 }

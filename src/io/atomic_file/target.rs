@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 /// Whether writing `a` and writing `b` would replace the same file: the same path once
 /// links are followed and `.`, `..` and relative folders are resolved (call it after
-/// [`prepare_output_file`] has created the folders). Devices and descriptors, written in
+/// [`prepare_output_file`](super::prepare_output_file) has created the folders). Devices and descriptors, written in
 /// place, are never the same output.
 pub fn same_output(a: &Path, b: &Path) -> bool {
     let place = |path: &Path| {

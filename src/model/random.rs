@@ -88,45 +88,58 @@ mod tests {
             .sum()
     }
 
+    /// Pearson's correlation of pairs.
+    fn correlation(pairs: &[(f64, f64)]) -> f64 {
+        let n = pairs.len() as f64;
+        let (mx, my) = pairs
+            .iter()
+            .fold((0.0, 0.0), |(x, y), p| (x + p.0 / n, y + p.1 / n));
+        let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+        for &(x, y) in pairs {
+            sxy += (x - mx) * (y - my);
+            sxx += (x - mx).powi(2);
+            syy += (y - my).powi(2);
+        }
+        sxy / (sxx * syy).sqrt()
+    }
+
     #[test]
     fn uniforms_along_neurons_and_timesteps_are_uniform_and_uncorrelated() {
         const BINS: usize = 100;
         let key = [12_345, 0];
+        let u = |neuron, timestep| {
+            let block = philox4x32_10([neuron, 0, timestep, 0], key);
+            block.map(|x| f64::from(uniform_f32(x)))
+        };
         let mut counts = [0u64; BINS];
-        let (mut sum_xy, mut sum_x, mut sum_y, mut sum_xx) = (0.0, 0.0, 0.0, 0.0);
-        let mut n = 0.0;
+        let (mut by_neuron, mut by_step, mut in_block) = (Vec::new(), Vec::new(), Vec::new());
         for timestep in 0..200u32 {
             for neuron in 0..1_000u32 {
-                let block = philox4x32_10([neuron, 0, timestep, 0], key);
-                let next_neuron = philox4x32_10([neuron + 1, 0, timestep, 0], key);
-                let next_step = philox4x32_10([neuron, 0, timestep + 1, 0], key);
-                for &x in &block {
-                    let u = uniform_f32(x);
-                    assert!((0.0..1.0).contains(&u));
-                    counts[(u * BINS as f32) as usize] += 1;
+                let here = u(neuron, timestep);
+                for x in here {
+                    assert!((0.0..1.0).contains(&x));
+                    counts[(x * BINS as f64) as usize] += 1;
                 }
-                let (x, y) = (
-                    f64::from(uniform_f32(block[0])),
-                    f64::from(uniform_f32(next_neuron[0])),
-                );
-                let z = f64::from(uniform_f32(next_step[0]));
-                sum_xy += x * y + x * z;
-                sum_x += 2.0 * x;
-                sum_y += y + z;
-                sum_xx += 2.0 * x * x;
-                n += 2.0;
+                by_neuron.push((here[0], u(neuron + 1, timestep)[0]));
+                by_step.push((here[0], u(neuron, timestep + 1)[0]));
+                in_block.push((here[0], here[1]));
             }
         }
         // 99 degrees of freedom: the 99.9th percentile of chi-square is 148.2.
         let chi2 = chi_square(&counts);
         assert!(chi2 < 148.2, "chi-square {chi2}");
-        // Neighbours in neuron and in time: correlation within 4 standard errors of 0.
-        let covariance = sum_xy / n - (sum_x / n) * (sum_y / n);
-        let variance = sum_xx / n - (sum_x / n).powi(2);
-        let correlation = covariance / variance;
-        assert!(
-            correlation.abs() < 4.0 / n.sqrt(),
-            "correlation {correlation}"
-        );
+        // Neighbours in neuron, in time and within a block: each correlation within 4.5
+        // standard errors (1/sqrt(n)) of 0.
+        for (what, pairs) in [
+            ("neuron", by_neuron),
+            ("timestep", by_step),
+            ("block", in_block),
+        ] {
+            let r = correlation(&pairs);
+            assert!(
+                r.abs() < 4.5 / (pairs.len() as f64).sqrt(),
+                "{what}: correlation {r}"
+            );
+        }
     }
 }

@@ -32,6 +32,21 @@ pub(crate) fn check_fits(needed: u128) -> Result<(), u64> {
     }
 }
 
+/// [`check_fits`] for `bytes` of data a file says it holds, as the `io::Error` its reader
+/// returns: "{declarer} {size} of data, but this machine has {size} available".
+pub(crate) fn check_declared(bytes: u128, declarer: &str) -> std::io::Result<()> {
+    check_fits(bytes).map_err(|available| {
+        std::io::Error::new(
+            std::io::ErrorKind::OutOfMemory,
+            format!(
+                "{declarer} {} of data, but this machine has {} available",
+                human_bytes(bytes),
+                human_bytes(u128::from(available))
+            ),
+        )
+    })
+}
+
 /// Bytes in a human unit, for messages.
 pub(crate) fn human_bytes(bytes: u128) -> String {
     const UNITS: [&str; 5] = ["bytes", "KB", "MB", "GB", "TB"];

@@ -5,6 +5,8 @@ pub mod atomic_file;
 pub mod atomic_folder;
 pub mod mnist;
 pub mod npy;
+#[cfg(test)]
+mod test_support;
 
 use std::io::Read;
 

@@ -81,31 +81,22 @@ struct FileEntry {
     sha256: String,
 }
 
-/// Size and SHA-256 (lower-case hex) of the file at `path`, reading at most `limit`
-/// bytes of it (a file that has more is longer than that; a device or FIFO never ends).
-fn checksum(path: &Path, limit: u64) -> Result<(u64, String), ManifestError> {
-    let io = |source| ManifestError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut file = File::open(path).map_err(io)?.take(limit);
+/// Size and SHA-256 (lower-case hex) of the file at `path`, read as a stream (a file
+/// vouched for by [`write`] may be larger than memory).
+fn checksum(path: &Path) -> Result<(u64, String), ManifestError> {
     let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    let mut bytes = 0u64;
-    loop {
-        let n = file.read(&mut buf).map_err(io)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-        bytes += n as u64;
-    }
-    let hex = hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    Ok((bytes, hex))
+    let bytes = File::open(path)
+        .and_then(|mut file| io::copy(&mut file, &mut hasher))
+        .map_err(|source| ManifestError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    Ok((bytes, hex(&hasher.finalize())))
+}
+
+/// A digest in lower-case hex, as the manifest records it.
+fn hex(digest: &[u8]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Writes the manifest of the files `names` in `dir` (which must all be there).
@@ -117,7 +108,7 @@ pub(crate) fn write(
     let files = names
         .iter()
         .map(|&name| {
-            let (bytes, sha256) = checksum(&dir.join(name), u64::MAX)?;
+            let (bytes, sha256) = checksum(&dir.join(name))?;
             Ok(FileEntry {
                 name: name.to_owned(),
                 bytes,
@@ -188,16 +179,8 @@ fn read_recorded(path: &Path, recorded: u64) -> Result<Vec<u8>, ManifestError> {
         path: path.to_path_buf(),
         source,
     };
-    if let Err(available) = crate::memory::check_fits(u128::from(recorded)) {
-        return Err(io(io::Error::new(
-            io::ErrorKind::OutOfMemory,
-            format!(
-                "{MODEL_MANIFEST} records {} for it, but this machine has {} available",
-                crate::memory::human_bytes(u128::from(recorded)),
-                crate::memory::human_bytes(u128::from(available))
-            ),
-        )));
-    }
+    let declarer = format!("{MODEL_MANIFEST} records");
+    crate::memory::check_declared(u128::from(recorded), &declarer).map_err(io)?;
     let mut bytes = Vec::new();
     File::open(path)
         .and_then(|f| f.take(recorded.saturating_add(1)).read_to_end(&mut bytes))
@@ -207,10 +190,7 @@ fn read_recorded(path: &Path, recorded: u64) -> Result<Vec<u8>, ManifestError> {
 
 /// SHA-256 of `bytes` in lower-case hex.
 fn hex_sha256(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&Sha256::digest(bytes))
 }
 
 /// The manifest of `dir`, refusing a missing, oversized or foreign one.
@@ -291,7 +271,7 @@ mod tests {
         let path = dir.path().join("abc");
         std::fs::write(&path, b"abc").unwrap();
         assert_eq!(
-            checksum(&path, u64::MAX).unwrap(),
+            checksum(&path).unwrap(),
             (
                 3,
                 "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad".to_owned()

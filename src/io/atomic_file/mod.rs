@@ -6,9 +6,9 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-pub(crate) use target::resolve_links;
 pub use target::same_output;
 use target::{WriteTarget, plan_write};
+pub(crate) use target::{parent_dir, resolve_links};
 
 mod target;
 
@@ -64,13 +64,7 @@ pub fn write_atomically(
 /// (opening a FIFO would wait for a reader).
 pub fn prepare_output_file(path: &Path) -> io::Result<()> {
     match plan_write(path)? {
-        WriteTarget::Replace(target) => {
-            let dir = match target.parent() {
-                Some(parent) if !parent.as_os_str().is_empty() => parent,
-                _ => Path::new("."),
-            };
-            prepare_output_dir(dir)
-        }
+        WriteTarget::Replace(target) => prepare_output_dir(parent_dir(&target)),
         WriteTarget::InPlace | WriteTarget::Descriptor(_) => Ok(()),
     }
 }
@@ -114,9 +108,23 @@ fn remove_stale_temp_files(dir: &Path) {
 /// The process id in the name of one of our temporary files, `.{name}.tmp-{pid}-{n}`.
 fn temp_file_writer(name: &str) -> Option<u32> {
     let (stem, suffix) = name.strip_prefix('.')?.rsplit_once(".tmp-")?;
-    let (pid, n) = suffix.split_once('-')?;
+    if stem.is_empty() {
+        return None;
+    }
+    writer_pid(suffix, true)
+}
+
+/// The process id at the end of a leftover's name, where that end is exactly `{pid}`, or
+/// `{pid}-{n}` if `numbered` (the forms writers here give their temporary files and
+/// folders); `None` for anything else, which is then not a leftover of ours.
+pub(crate) fn writer_pid(end: &str, numbered: bool) -> Option<u32> {
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    if stem.is_empty() || !digits(pid) || !digits(n) {
+    let pid = match end.split_once('-') {
+        Some((pid, n)) if numbered && digits(n) => pid,
+        None if !numbered => end,
+        _ => return None,
+    };
+    if !digits(pid) {
         return None;
     }
     pid.parse().ok()
@@ -202,11 +210,7 @@ fn write_through_temp_file(
             format!("{} is read-only", path.display()),
         ));
     }
-    // `Path::parent` of a bare file name is "", which is not a directory to open in.
-    let dir = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
+    let dir = parent_dir(path);
     let mut temp_name = std::ffi::OsString::from(".");
     temp_name.push(file_name);
     temp_name.push(format!(
@@ -244,15 +248,7 @@ fn write_through_temp_file(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn dir_entries(dir: &Path) -> Vec<String> {
-        let mut names: Vec<String> = fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        names
-    }
+    use crate::io::test_support::dir_entries;
 
     #[test]
     fn writes_new_file() {

@@ -8,23 +8,27 @@ use std::path::{Path, PathBuf};
 
 /// Whether writing `a` and writing `b` would replace the same file: the same path once
 /// links are followed and `.`, `..` and relative folders are resolved (call it after
-/// [`prepare_output_file`](super::prepare_output_file) has created the folders). Devices and descriptors, written in
-/// place, are never the same output.
+/// [`prepare_output_file`](super::prepare_output_file) has created the folders).
+/// Devices and descriptors, written in place, are never the same output.
 pub fn same_output(a: &Path, b: &Path) -> bool {
     let place = |path: &Path| {
         let WriteTarget::Replace(target) = plan_write(path).ok()? else {
             return None;
         };
         let name = target.file_name()?.to_os_string();
-        let parent = match target.parent() {
-            Some(parent) if !parent.as_os_str().is_empty() => parent,
-            _ => Path::new("."),
-        };
-        Some(fs::canonicalize(parent).ok()?.join(name))
+        Some(fs::canonicalize(parent_dir(&target)).ok()?.join(name))
     };
     match (place(a), place(b)) {
         (Some(a), Some(b)) => a == b,
         _ => false,
+    }
+}
+
+/// The folder `path` sits in: its parent, or `.` for a bare name (whose parent is "").
+pub(crate) fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
     }
 }
 
@@ -55,54 +59,18 @@ pub(super) fn plan_write(path: &Path) -> io::Result<WriteTarget> {
     }
     // What the kernel reaches through every link, including /proc's links to open
     // files, which readlink can only describe.
-    match fs::metadata(path) {
-        Ok(m) if m.is_dir() => Err(folder()),
-        Ok(m) if !m.is_file() => {
-            Ok(own_descriptor(path).map_or(WriteTarget::InPlace, WriteTarget::Descriptor))
-        }
-        Ok(_) | Err(_) => {
-            let (target, through_descriptor) = resolve_links(path)?;
-            if let Some(fd) = own_descriptor(path) {
-                Ok(WriteTarget::Descriptor(fd))
-            } else if through_descriptor {
-                Ok(WriteTarget::InPlace)
-            } else if names_a_folder(&target) {
-                Err(folder())
-            } else {
-                Ok(WriteTarget::Replace(target))
-            }
-        }
+    let metadata = fs::metadata(path);
+    if metadata.as_ref().is_ok_and(|m| m.is_dir()) {
+        return Err(folder());
     }
-}
-
-/// The descriptor of this process that `path` names through /proc's links
-/// (`/dev/stdout` -> `/proc/self/fd/1`), if it names one.
-fn own_descriptor(path: &Path) -> Option<i32> {
-    let own_fds = fs::canonicalize("/proc/self/fd").ok()?;
-    let mut current = path.to_path_buf();
-    for _ in 0..MAX_LINKS {
-        if !fs::symlink_metadata(&current)
-            .ok()?
-            .file_type()
-            .is_symlink()
-        {
-            return None;
-        }
-        let parent = match current.parent() {
-            Some(parent) if !parent.as_os_str().is_empty() => parent,
-            _ => Path::new("."),
-        };
-        if fs::canonicalize(parent).ok()? == own_fds {
-            return current.file_name()?.to_str()?.parse().ok();
-        }
-        let link = fs::read_link(&current).ok()?;
-        current = if link.is_relative() {
-            parent.join(link)
-        } else {
-            link
-        };
+    let (target, crossing) = resolve_links(path)?;
+    match crossing {
+        Crossing::OwnDescriptor(fd) => Ok(WriteTarget::Descriptor(fd)),
+        _ if metadata.is_ok_and(|m| !m.is_file()) => Ok(WriteTarget::InPlace),
+        Crossing::OtherProc => Ok(WriteTarget::InPlace),
+        Crossing::None if names_a_folder(&target) => Err(folder()),
+        Crossing::None => Ok(WriteTarget::Replace(target)),
     }
-    None
 }
 
 /// Whether `path` ends in a separator, `.` or `..`, naming a folder whatever is there.
@@ -117,24 +85,42 @@ fn names_a_folder(path: &Path) -> bool {
 /// Symbolic links followed before deciding how to write (the kernel's own limit).
 const MAX_LINKS: usize = 40;
 
+/// Whether a chain of links went through `/proc`'s links to open files, which name a
+/// descriptor rather than a place to put a file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Crossing {
+    /// No link of the chain is in `/proc`.
+    None,
+    /// A link names descriptor N of this process (`/dev/stdout` -> `/proc/self/fd/1`).
+    OwnDescriptor(i32),
+    /// A link is in `/proc`, but not one of this process's descriptors.
+    OtherProc,
+}
+
 /// `path` with every symbolic link at its end followed, to the file a write through the
-/// links would reach (which may not exist yet), and whether a link on the way was one of
-/// `/proc`'s links to an open file (`/dev/stdout` is one), which names a descriptor of
-/// this process rather than a place to put a file.
-pub(crate) fn resolve_links(path: &Path) -> io::Result<(PathBuf, bool)> {
+/// links would reach (which may not exist yet), and whether the chain went through
+/// `/proc` (a descriptor of this process found anywhere on it wins).
+pub(crate) fn resolve_links(path: &Path) -> io::Result<(PathBuf, Crossing)> {
+    let own_fds = fs::canonicalize("/proc/self/fd").ok();
     let mut current = path.to_path_buf();
-    let mut through_descriptor = false;
+    let mut crossing = Crossing::None;
     for _ in 0..MAX_LINKS {
         match fs::symlink_metadata(&current) {
             Ok(m) if m.file_type().is_symlink() => {
-                through_descriptor |= in_proc(&current);
+                crossing = match (crossing, proc_link(&current, own_fds.as_deref())) {
+                    (Crossing::OwnDescriptor(fd), _) => Crossing::OwnDescriptor(fd),
+                    (_, Crossing::OwnDescriptor(fd)) => Crossing::OwnDescriptor(fd),
+                    (Crossing::None, found) => found,
+                    (Crossing::OtherProc, _) => Crossing::OtherProc,
+                };
                 let link = fs::read_link(&current)?;
-                current = match current.parent() {
-                    Some(parent) if link.is_relative() => parent.join(link),
-                    _ => link,
+                current = if link.is_relative() {
+                    parent_dir(&current).join(link)
+                } else {
+                    link
                 };
             }
-            _ => return Ok((current, through_descriptor)),
+            _ => return Ok((current, crossing)),
         }
     }
     Err(io::Error::new(
@@ -146,11 +132,17 @@ pub(crate) fn resolve_links(path: &Path) -> io::Result<(PathBuf, bool)> {
     ))
 }
 
-/// Whether the link at `path` is one of /proc's (its folder, links followed, is in it).
-fn in_proc(path: &Path) -> bool {
-    let parent = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
+/// What the link at `link` is, by the folder it sits in (links followed): one of this
+/// process's descriptors (`own_fds` is /proc/self/fd resolved), another of /proc's
+/// links, or neither.
+fn proc_link(link: &Path, own_fds: Option<&Path>) -> Crossing {
+    let Ok(dir) = fs::canonicalize(parent_dir(link)) else {
+        return Crossing::None;
     };
-    fs::canonicalize(parent).is_ok_and(|dir| dir.starts_with("/proc"))
+    let fd = link.file_name().and_then(|n| n.to_str()?.parse().ok());
+    match fd {
+        Some(fd) if own_fds == Some(dir.as_path()) => Crossing::OwnDescriptor(fd),
+        _ if dir.starts_with("/proc") => Crossing::OtherProc,
+        _ => Crossing::None,
+    }
 }

@@ -8,7 +8,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::atomic_file::{process_is_alive, resolve_links};
+use super::atomic_file::{parent_dir, process_is_alive, resolve_links, writer_pid};
 use checks::{available_bytes, check_renamable, check_replaceable};
 
 mod checks;
@@ -233,27 +233,25 @@ fn parent_and_name(target: &Path) -> Result<(PathBuf, OsString), FolderError> {
         path: target.to_path_buf(),
         source: io::Error::new(io::ErrorKind::InvalidInput, "does not name a folder"),
     })?;
-    let parent = match target.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    Ok((parent, name.to_os_string()))
+    Ok((parent_dir(target).to_path_buf(), name.to_os_string()))
 }
 
 /// `.{name}.staging-`: the staging folders of `name` start with this, then `{pid}-{n}`.
 fn staging_prefix(name: &OsStr) -> OsString {
-    let mut prefix = OsString::from(".");
-    prefix.push(name);
-    prefix.push(".staging-");
-    prefix
+    hidden_prefix(name, "staging")
 }
 
 /// `.{name}.old-`: where the two-rename exchange puts the old folder of `name` for a
 /// moment, then `{pid}`.
 fn aside_prefix(name: &OsStr) -> OsString {
+    hidden_prefix(name, "old")
+}
+
+/// `.{name}.{kind}-`, the hidden name a writer of `name` gives its folders of `kind`.
+fn hidden_prefix(name: &OsStr, kind: &str) -> OsString {
     let mut prefix = OsString::from(".");
     prefix.push(name);
-    prefix.push(".old-");
+    prefix.push(format!(".{kind}-"));
     prefix
 }
 
@@ -285,7 +283,6 @@ fn recover_interrupted(parent: &Path, name: &OsStr, target: &Path, ours: fn(&OsS
 /// `numbered`) whose process `pid` is gone.
 fn dead_writers_entries(parent: &Path, prefix: &OsStr, numbered: bool) -> Vec<PathBuf> {
     let prefix = prefix.to_string_lossy();
-    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     let Ok(entries) = fs::read_dir(parent) else {
         return Vec::new();
     };
@@ -296,12 +293,7 @@ fn dead_writers_entries(parent: &Path, prefix: &OsStr, numbered: bool) -> Vec<Pa
         let Some(rest) = file_name.strip_prefix(prefix.as_ref()) else {
             continue;
         };
-        let pid = match rest.split_once('-') {
-            Some((pid, n)) if numbered && digits(n) => pid,
-            None if !numbered => rest,
-            _ => continue,
-        };
-        let pid = digits(pid).then(|| pid.parse::<u32>().ok()).flatten();
+        let pid = writer_pid(rest, numbered);
         let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
         if is_dir && pid.is_some_and(|pid| !process_is_alive(pid)) {
             dead.push(entry.path());
@@ -319,7 +311,7 @@ fn exchange(new: &Path, old: &Path) -> io::Result<PathBuf> {
     if exchange_in_one_step(new, old).is_ok() {
         return Ok(new.to_path_buf());
     }
-    let parent = new.parent().unwrap_or(Path::new("."));
+    let parent = parent_dir(new);
     let mut aside_name = aside_prefix(old.file_name().unwrap_or(OsStr::new("folder")));
     aside_name.push(std::process::id().to_string());
     let aside = parent.join(aside_name);
@@ -359,15 +351,7 @@ fn exchange_in_one_step(a: &Path, b: &Path) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn names(dir: &Path) -> Vec<String> {
-        let mut names: Vec<String> = fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        names
-    }
+    use crate::io::test_support::dir_entries as names;
 
     fn ours(name: &OsStr) -> bool {
         name.to_string_lossy().ends_with(".npy")

@@ -122,19 +122,12 @@ impl Idx<'_> {
     ) -> Result<Vec<u8>, MnistError> {
         // What the header declares must fit in memory, whatever the file turns out to
         // hold: a stream (gzip, FIFO) is read until it ends or reaches the declared size.
-        if let Err(available) = crate::memory::check_fits(u128::from(payload_len)) {
-            return Err(MnistError::Io {
+        crate::memory::check_declared(u128::from(payload_len), "the file declares").map_err(
+            |source| MnistError::Io {
                 path: self.path.to_path_buf(),
-                source: std::io::Error::new(
-                    std::io::ErrorKind::OutOfMemory,
-                    format!(
-                        "the file declares {} of data, but this machine has {} available",
-                        crate::memory::human_bytes(u128::from(payload_len)),
-                        crate::memory::human_bytes(u128::from(available))
-                    ),
-                ),
-            });
-        }
+                source,
+            },
+        )?;
         // A regular file's length has vouched for the whole payload; a stream only for
         // what it has delivered so far.
         let reserve = match self.raw_len {
@@ -208,6 +201,7 @@ fn gzip_error(path: &Path, source: std::io::Error) -> MnistError {
 mod tests {
     use super::*;
     use crate::io::mnist::{IMAGES_MAGIC, LABELS_MAGIC};
+    use crate::io::test_support::Metered;
 
     fn idx(magic: u32, dims: &[u32], payload_len: usize) -> Vec<u8> {
         let mut bytes = magic.to_be_bytes().to_vec();
@@ -349,24 +343,6 @@ mod tests {
             }
         );
         assert!(out_of_memory || truncated, "{err:?}");
-    }
-
-    /// A reader that counts the bytes taken from it and fails if asked past `limit`.
-    struct Metered<R> {
-        inner: R,
-        taken: u64,
-        limit: u64,
-    }
-
-    impl<R: Read> Read for Metered<R> {
-        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-            if self.taken >= self.limit {
-                return Err(std::io::Error::other("read past the limit"));
-            }
-            let n = self.inner.read(buf)?;
-            self.taken += n as u64;
-            Ok(n)
-        }
     }
 
     #[test]

@@ -171,17 +171,8 @@ impl<R: Read> NpyReader<R> {
         // What the header declares must fit in memory, whatever the file turns out to
         // hold: a stream is read until it ends or reaches the declared size.
         let declared = self.count as u128 * std::mem::size_of::<T>().max(1) as u128;
-        if let Err(available) = crate::memory::check_fits(declared) {
-            let message = format!(
-                "the file declares {} of data, but this machine has {} available",
-                crate::memory::human_bytes(declared),
-                crate::memory::human_bytes(u128::from(available))
-            );
-            return Err(self.io_error(std::io::Error::new(
-                std::io::ErrorKind::OutOfMemory,
-                message,
-            )));
-        }
+        crate::memory::check_declared(declared, "the file declares")
+            .map_err(|e| self.io_error(e))?;
         // A regular file's length has vouched for the whole array; a stream only for
         // what it has delivered so far.
         let reserve = if self.length_known {
@@ -306,6 +297,7 @@ fn read_header(
 mod tests {
     use super::*;
     use crate::io::npy::{read_npy, read_npy_f32, read_npy_integers, write_npy};
+    use crate::io::test_support::Metered;
 
     /// A `.npy` file as numpy writes it, of any `descr`, around the given data bytes.
     fn npy_bytes(descr: &str, shape: &str, data: &[u8]) -> Vec<u8> {
@@ -426,25 +418,6 @@ mod tests {
                 "{descr}: {err:?}"
             );
             assert!(err.to_string().contains(descr), "{err}");
-        }
-    }
-
-    /// A reader that counts the bytes taken from it and fails if asked past `limit`.
-    #[derive(Debug)]
-    struct Metered<R> {
-        inner: R,
-        taken: u64,
-        limit: u64,
-    }
-
-    impl<R: Read> Read for Metered<R> {
-        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-            if self.taken >= self.limit {
-                return Err(std::io::Error::other("read past the limit"));
-            }
-            let n = self.inner.read(buf)?;
-            self.taken += n as u64;
-            Ok(n)
         }
     }
 

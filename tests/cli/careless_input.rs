@@ -157,7 +157,7 @@ fn a_train_killed_midway_leaves_the_old_model_whole_and_its_leftovers_are_swept(
     let o = train(dir.path(), "model", "1");
     assert!(o.status.success(), "{:?}", text(&o));
     let before = fs::read(dir.path().join("model/kc_mbon_g.npy")).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kenyon"))
+    let mut child = common::kenyon_command(dir.path())
         .args([
             "train",
             "--images",
@@ -168,8 +168,6 @@ fn a_train_killed_midway_leaves_the_old_model_whole_and_its_leftovers_are_swept(
             "2",
         ])
         .args(["--out", "model"])
-        .current_dir(dir.path())
-        .env("KENYON_MNIST_DIR", common::repository_mnist())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -244,15 +242,12 @@ fn labels_that_are_not_digits_are_refused() {
 #[test]
 fn empty_settings_are_named_not_taken_for_missing_or_matching_everything() {
     let dir = tempfile::tempdir().unwrap();
+    let with_empty = |var: &str, args: &[&str]| {
+        let mut command = common::kenyon_command(dir.path());
+        command.args(args).env(var, "").output().unwrap()
+    };
     for var in ["KENYON_ADAPTER", "KENYON_MNIST_DIR"] {
-        let o = Command::new(env!("CARGO_BIN_EXE_kenyon"))
-            .args(["run", "--images", "1", "--no-plots"])
-            .current_dir(dir.path())
-            .env_remove("KENYON_ADAPTER")
-            .env_remove("KENYON_MNIST_DIR")
-            .env(var, "")
-            .output()
-            .unwrap();
+        let o = with_empty(var, &["run", "--images", "1", "--no-plots"]);
         let (out, err) = text(&o);
         assert!(!o.status.success(), "{var}: {out}");
         assert!(err.contains(&format!("{var} is set but empty")), "{err}");
@@ -260,16 +255,6 @@ fn empty_settings_are_named_not_taken_for_missing_or_matching_everything() {
     let o = kenyon(dir.path(), &["run", "--adapter", "", "--images", "1"]);
     assert!(!o.status.success(), "{:?}", text(&o));
     // Where the variable goes unread, it stops nothing.
-    let with_empty = |var: &str, args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_kenyon"))
-            .args(args)
-            .current_dir(dir.path())
-            .env("KENYON_MNIST_DIR", common::repository_mnist())
-            .env_remove("KENYON_ADAPTER")
-            .env(var, "")
-            .output()
-            .unwrap()
-    };
     let o = with_empty("KENYON_MNIST_DIR", &["--version"]);
     assert!(o.status.success(), "{:?}", text(&o));
     let args = [
@@ -305,15 +290,17 @@ fn the_runtime_folder_is_never_taken_from_a_link_another_user_planted() {
     let mut args = vec!["run"];
     args.extend(ONE_IMAGE);
     args.push("1");
-    let o = Command::new(env!("CARGO_BIN_EXE_kenyon"))
-        .args(&args)
-        .current_dir(tmp.path())
-        .env("TMPDIR", tmp.path())
-        .env_remove("XDG_RUNTIME_DIR")
-        .env("KENYON_MNIST_DIR", common::repository_mnist())
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{:?}", text(&o));
+    // A run with no runtime folder given, whose temporary folder holds the plant.
+    let run = || {
+        let o = common::kenyon_command(tmp.path())
+            .args(&args)
+            .env("TMPDIR", tmp.path())
+            .env_remove("XDG_RUNTIME_DIR")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{:?}", text(&o));
+    };
+    run();
     let mode = fs::metadata(&victim).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o755, "the planted link's target was chmod'ed");
     assert!(
@@ -321,19 +308,12 @@ fn the_runtime_folder_is_never_taken_from_a_link_another_user_planted() {
             .unwrap()
             .file_type()
             .is_symlink()
-    ); // A planted folder others can enter is neither taken nor chmod'ed.
+    );
+    // A planted folder others can enter is neither taken nor chmod'ed.
     fs::remove_file(&planted).unwrap();
     fs::create_dir(&planted).unwrap();
     fs::set_permissions(&planted, fs::Permissions::from_mode(0o755)).unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_kenyon"))
-        .args(&args)
-        .current_dir(tmp.path())
-        .env("TMPDIR", tmp.path())
-        .env_remove("XDG_RUNTIME_DIR")
-        .env("KENYON_MNIST_DIR", common::repository_mnist())
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{:?}", text(&o));
+    run();
     let mode = fs::metadata(&planted).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o755, "the planted folder was chmod'ed");
 }
@@ -430,11 +410,8 @@ fn dev_stdout_is_written_into_the_pipe_or_file_it_is_never_over_it() {
     );
     // Into a file the shell redirected stdout to: appended, the other lines kept.
     let log = dir.path().join("out.txt");
-    let status = Command::new(env!("CARGO_BIN_EXE_kenyon"))
+    let status = common::kenyon_command(dir.path())
         .args(&args)
-        .current_dir(dir.path())
-        .env("KENYON_MNIST_DIR", common::repository_mnist())
-        .env_remove("KENYON_ADAPTER")
         .stdout(fs::File::create(&log).unwrap())
         .status()
         .unwrap();
@@ -455,7 +432,7 @@ fn a_file_name_that_is_not_unicode_is_taken_as_it_is() {
     use std::os::unix::ffi::OsStrExt;
     let dir = tempfile::tempdir().unwrap();
     let name = std::ffi::OsStr::from_bytes(b"summary-\xff.json");
-    let o = Command::new(env!("CARGO_BIN_EXE_kenyon"))
+    let o = common::kenyon_command(dir.path())
         .args([
             "run",
             "--images",
@@ -466,9 +443,6 @@ fn a_file_name_that_is_not_unicode_is_taken_as_it_is() {
             "--summary-json",
         ])
         .arg(name)
-        .current_dir(dir.path())
-        .env("KENYON_MNIST_DIR", common::repository_mnist())
-        .env_remove("KENYON_ADAPTER")
         .output()
         .unwrap();
     assert!(o.status.success(), "{:?}", text(&o));

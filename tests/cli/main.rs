@@ -434,13 +434,11 @@ fn quiet_prints_the_results_but_no_line_per_image() {
 #[cfg(unix)]
 fn kenyon_failing_within_a_minute(dir: &Path, args: &[&str]) -> String {
     use std::io::Read as _;
-    use std::process::{Command, Stdio};
+    use std::process::Stdio;
     use std::time::{Duration, Instant};
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kenyon"))
+    let program = Path::new(env!("CARGO_BIN_EXE_kenyon"));
+    let mut child = common::command(program, dir, None)
         .args(args)
-        .current_dir(dir)
-        .env_remove("KENYON_ADAPTER")
-        .env_remove("KENYON_MNIST_DIR")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()

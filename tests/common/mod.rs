@@ -69,26 +69,41 @@ pub fn repository_mnist() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/mnist")
 }
 
-/// Runs the `kenyon` binary `program` in `dir` with `args`, with no adapter from the
-/// environment and KENYON_MNIST_DIR as `mnist` says (unset for `None`).
-pub fn run_program(program: &Path, dir: &Path, args: &[&str], mnist: Option<&Path>) -> Output {
+/// The `kenyon` binary `program` to run in `dir`, with no adapter from the environment
+/// and KENYON_MNIST_DIR as `mnist` says (unset for `None`).
+pub fn command(program: &Path, dir: &Path, mnist: Option<&Path>) -> Command {
     let mut command = Command::new(program);
     command
-        .args(args)
         .current_dir(dir)
         .env_remove("KENYON_ADAPTER")
         .env_remove("KENYON_MNIST_DIR");
     if let Some(mnist) = mnist {
         command.env("KENYON_MNIST_DIR", mnist);
     }
-    command.output().expect("the kenyon binary runs")
+    command
 }
 
-/// Runs `kenyon args` in `dir`, with no adapter from the environment and this
+/// This build's `kenyon` to run in `dir`, with no adapter from the environment and this
 /// repository's MNIST files.
-pub fn run_kenyon(dir: &Path, args: &[&str]) -> Output {
+pub fn kenyon_command(dir: &Path) -> Command {
     let program = Path::new(env!("CARGO_BIN_EXE_kenyon"));
-    run_program(program, dir, args, Some(&repository_mnist()))
+    command(program, dir, Some(&repository_mnist()))
+}
+
+/// Runs the `kenyon` binary `program` in `dir` with `args`, as [`command`] sets it up.
+pub fn run_program(program: &Path, dir: &Path, args: &[&str], mnist: Option<&Path>) -> Output {
+    command(program, dir, mnist)
+        .args(args)
+        .output()
+        .expect("the kenyon binary runs")
+}
+
+/// Runs `kenyon args` in `dir`, as [`kenyon_command`] sets it up.
+pub fn run_kenyon(dir: &Path, args: &[&str]) -> Output {
+    kenyon_command(dir)
+        .args(args)
+        .output()
+        .expect("the kenyon binary runs")
 }
 
 /// stdout and stderr of a run, as text.

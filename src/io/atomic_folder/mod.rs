@@ -41,8 +41,8 @@ pub enum FolderError {
     #[error(
         "{} needs about {} of space but its file system has {} left; free some space or choose another folder",
         path.display(),
-        megabytes(*needed),
-        megabytes(*available)
+        crate::memory::human_bytes(u128::from(*needed)),
+        crate::memory::human_bytes(u128::from(*available))
     )]
     NoSpace {
         /// The folder.
@@ -86,10 +86,6 @@ pub enum FolderError {
         #[source]
         source: io::Error,
     },
-}
-
-fn megabytes(bytes: u64) -> String {
-    format!("{:.1} MB", bytes as f64 / 1e6)
 }
 
 fn io_error(path: &Path) -> impl FnOnce(io::Error) -> FolderError + '_ {

@@ -1,5 +1,6 @@
 // Neuron update of one population (twin: src/cpu/kernels/neuron_update.rs), assembled
-// from pieces: the neuron model's (`neuron_model`, from src/model/neuron/), then per
+// from pieces: the neuron model's (`neuron_model`, from src/model/neuron/, or for a model
+// written as code strings its step function, src/gpu/kernels/code_neuron.rs), then per
 // incoming synapse group its synaptic input (synaptic_input.wgsl) and postsynaptic model
 // (src/model/exp_curr.wgsl, DeltaCurr groups too), and per current source its piece
 // (src/model/current_source.wgsl). Inputs are summed in the CPU's order: synapse groups,
@@ -38,8 +39,7 @@ override ACC_STRIDE: u32;
 override INVOCATIONS_PER_WORD: u32;
 override SPIKE_SLOTS: u32;
 
-@group(0) @binding({{binding}}) var<storage, read_write> v: array<vec4<f32>>;
-@group(0) @binding({{binding}}) var<storage, read_write> refrac_time: array<vec4<f32>>;
+{{state_bindings}}
 @group(0) @binding({{binding}}) var<storage, read_write> spikes: array<u32>;
 {{recording_binding}}
 
@@ -67,18 +67,16 @@ fn main(
     if word < WORDS {
         for (var m = first_quad; m < first_quad + quads; m++) {
             let q = (entry * WORDS + word) * 8u + m;
-            var v_q = v[q];
-            var refrac_time_q = refrac_time[q];
+{{load_state}}
 {{load_inputs}}
             for (var j = 0u; j < steps; j++) {
                 var isyn = vec4(0.0);
 {{add_inputs}}
-                let spiked = neuron_model(&v_q, &refrac_time_q, isyn);
+{{update}}
                 bits[j] |= (select(0u, 1u, spiked.x) | select(0u, 2u, spiked.y)
                     | select(0u, 4u, spiked.z) | select(0u, 8u, spiked.w)) << (4u * m);
             }
-            v[q] = v_q;
-            refrac_time[q] = refrac_time_q;
+{{store_state}}
 {{store_inputs}}
         }
     }

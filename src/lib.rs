@@ -38,6 +38,7 @@
 pub mod cpu;
 #[cfg(feature = "gpu")]
 pub mod gpu;
+pub mod interpret;
 pub mod io;
 mod load;
 mod memory;
@@ -64,3 +65,8 @@ pub use sim::{
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
+
+// So are the guide's to writing models.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/custom-models.md")]
+struct CustomModelsDoctests;

@@ -15,6 +15,7 @@ mod schedule;
 mod state;
 
 use crate::model::{BuiltNetwork, CurrentSourceId, PopulationId, SynapseGroupId};
+use crate::sim::{VarSlot, var_slot};
 use crate::sim::recording::{RowOrder, TakenRun, unpack};
 use crate::sim::{
     PendingRecordings, Readback, Recordings, SimConfig, SimError, SimulationId, Simulator,
@@ -102,8 +103,7 @@ impl CpuSimulation {
     fn apply_reset(&mut self) {
         if std::mem::take(&mut self.reset_due) {
             for (state, pop) in self.populations.iter_mut().zip(&self.net.populations) {
-                state.v.fill(pop.init.v);
-                state.refrac_time.fill(pop.init.refrac_time);
+                state.reset_state(pop);
             }
             for s in &mut self.synapses {
                 s.reset();
@@ -227,17 +227,21 @@ impl Simulator for CpuSimulation {
         }
     }
 
-    fn read_state(
+    fn read_var_bits(
         &mut self,
         population: PopulationId,
-        var: StateVar,
-    ) -> Result<Vec<f32>, SimError> {
+        name: &str,
+    ) -> Result<Vec<u32>, SimError> {
         let p = population_index(&self.net, population)?;
+        let slot = var_slot(&self.net, p, name)?;
         self.apply_reset();
-        let p = &self.populations[p];
-        Ok(match var {
-            StateVar::V => p.v.clone(),
-            StateVar::RefracTime => p.refrac_time.clone(),
+        let state = &self.populations[p];
+        Ok(match slot {
+            VarSlot::Builtin(StateVar::V) => state.v.iter().map(|x| x.to_bits()).collect(),
+            VarSlot::Builtin(StateVar::RefracTime) => {
+                state.refrac_time.iter().map(|x| x.to_bits()).collect()
+            }
+            VarSlot::Code(i) => state.vars[i].clone(),
         })
     }
 

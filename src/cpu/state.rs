@@ -5,6 +5,7 @@ use std::sync::atomic::AtomicU32;
 
 use crate::model::{
     AccumulatorWidth, BuiltNetwork, BuiltPopulation, BuiltSynapseGroup, Columns, NEVER_SPIKED,
+    PopulationModel,
 };
 use crate::sim::words_per_step;
 
@@ -14,6 +15,10 @@ pub(crate) struct PopulationState {
     pub v: Vec<f32>,
     /// `[entry][neuron]`.
     pub refrac_time: Vec<f32>,
+    /// For a model written as code strings, its variables' bits `[variable][entry]
+    /// [neuron]` (and no `V` or `RefracTime` above: those are variables here, if the
+    /// model has them).
+    pub vars: Vec<Vec<u32>>,
     /// Spike words of the last two timesteps, `[timestep & 1][entry][word]`: the neuron
     /// update writes this timestep's slot while the synapse update reads the other one.
     /// Atomics only so threads can share them; every access is a plain relaxed load or
@@ -32,14 +37,32 @@ impl PopulationState {
     pub fn new(pop: &BuiltPopulation, batch: usize, recording_steps: usize, tracked: bool) -> Self {
         let n = pop.size as usize;
         let words = words_per_step(pop.size);
+        let (builtin, vars) = match &pop.model {
+            PopulationModel::Builtin(_) => (n * batch, Vec::new()),
+            PopulationModel::Code(code) => (0, code.init.iter().map(|i| i.repeat(batch)).collect()),
+        };
         PopulationState {
-            v: vec![pop.init.v; n * batch],
-            refrac_time: vec![pop.init.refrac_time; n * batch],
+            v: vec![pop.init.v; builtin],
+            refrac_time: vec![pop.init.refrac_time; builtin],
+            vars,
             spikes: zeroed_atomics(2 * batch * words),
             recording: pop
                 .spike_recording
                 .then(|| zeroed_atomics(batch * recording_steps * words)),
             last_spike: tracked.then(|| never_spiked(n * batch)),
+        }
+    }
+
+    /// Back to the initial `V` and `RefracTime`, or a code model's initial variables.
+    pub fn reset_state(&mut self, pop: &BuiltPopulation) {
+        self.v.fill(pop.init.v);
+        self.refrac_time.fill(pop.init.refrac_time);
+        if let PopulationModel::Code(code) = &pop.model {
+            for (var, init) in self.vars.iter_mut().zip(&code.init) {
+                for entry in var.chunks_mut(init.len()) {
+                    entry.copy_from_slice(init);
+                }
+            }
         }
     }
 
@@ -124,7 +147,12 @@ pub(crate) fn state_bytes(net: &BuiltNetwork, batch: u32, recording_steps: u32) 
             } else {
                 0
             };
-            4 * (2 * n * batch + 2 * batch * words(pop.size) + recording + spike_times)
+            // V and RefracTime, or a code model's variables and their initial values.
+            let state = match &pop.model {
+                PopulationModel::Builtin(_) => 2 * n * batch,
+                PopulationModel::Code(code) => code.vars.len() as u128 * n * (batch + 1),
+            };
+            4 * (state + 2 * batch * words(pop.size) + recording + spike_times)
         })
         .sum();
     let synapses: u128 = net

@@ -3,6 +3,7 @@
 
 use super::GpuSimulation;
 use super::plan::BufferId;
+use crate::model::PopulationModel;
 use crate::sim::time_of;
 
 /// The host's twin of `StepParams` in `shaders/shared/step_params.wgsl`: the parameters
@@ -151,16 +152,19 @@ impl GpuSimulation {
     pub(super) fn queue_reset(&mut self) -> Result<(), super::GpuError> {
         let mut encoder = self.queued.take().unwrap_or_else(|| self.encoder("reset"));
         let buffers = &self.buffers;
-        for p in 0..self.net.populations.len() {
-            encoder.copy_buffer_to_buffer(
-                buffers.get(BufferId::VInit(p))?,
-                0,
-                buffers.get(BufferId::V(p))?,
-                0,
-                None,
-            );
-            let (init, state) = (BufferId::RefracTimeInit(p), BufferId::RefracTime(p));
-            encoder.copy_buffer_to_buffer(buffers.get(init)?, 0, buffers.get(state)?, 0, None);
+        for (p, pop) in self.net.populations.iter().enumerate() {
+            let copies = match &pop.model {
+                PopulationModel::Builtin(_) => vec![
+                    (BufferId::VInit(p), BufferId::V(p)),
+                    (BufferId::RefracTimeInit(p), BufferId::RefracTime(p)),
+                ],
+                PopulationModel::Code(code) => (0..code.vars.len())
+                    .map(|i| (BufferId::VarInit(p, i), BufferId::Var(p, i)))
+                    .collect(),
+            };
+            for (init, state) in copies {
+                encoder.copy_buffer_to_buffer(buffers.get(init)?, 0, buffers.get(state)?, 0, None);
+            }
             encoder.clear_buffer(buffers.get(BufferId::Spikes(p))?, 0, None);
         }
         for g in 0..self.net.synapse_groups.len() {

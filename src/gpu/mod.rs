@@ -32,6 +32,7 @@ use plan::{BufferId, Device, GpuPlan, pad_entries, padded, unpad_entries};
 use resources::{Buffers, Dispatch};
 
 use crate::model::{BuiltNetwork, CurrentSourceId, PopulationId, SynapseGroupId};
+use crate::sim::{VarSlot, var_slot};
 use crate::sim::{
     PendingRecordings, Recordings, SimConfig, SimError, SimulationId, Simulator, StateVar,
     StepClock, check_magnitudes, group_index, population_index,
@@ -193,17 +194,19 @@ impl Simulator for GpuSimulation {
         self.finish_readback(pending)
     }
 
-    fn read_state(
+    fn read_var_bits(
         &mut self,
         population: PopulationId,
-        var: StateVar,
-    ) -> Result<Vec<f32>, SimError> {
+        name: &str,
+    ) -> Result<Vec<u32>, SimError> {
         let p = population_index(&self.net, population)?;
-        let id = match var {
-            StateVar::V => BufferId::V(p),
-            StateVar::RefracTime => BufferId::RefracTime(p),
+        let id = match var_slot(&self.net, p, name)? {
+            VarSlot::Builtin(StateVar::V) => BufferId::V(p),
+            VarSlot::Builtin(StateVar::RefracTime) => BufferId::RefracTime(p),
+            VarSlot::Code(i) => BufferId::Var(p, i),
         };
-        self.read_padded(id, self.net.populations[p].size)
+        let values = self.read_padded(id, self.net.populations[p].size)?;
+        Ok(values.into_iter().map(f32::to_bits).collect())
     }
 
     fn read_in_syn(&mut self, group: SynapseGroupId) -> Result<Vec<f32>, SimError> {

@@ -1,11 +1,15 @@
 //! A validated network with its connectivity drawn and its constants derived: what
 //! backends load.
 
+use std::sync::Arc;
+
+use super::code::{CompiledNeuron, VarInit};
 use super::connectivity::{Columns, SparseConnectivity};
 use super::fixed_point::FixedPointWeight;
 use super::network::{CurrentSource, NeuronPopulation, SynapseGroup};
 use super::neuron::{NeuronConstants, NeuronInit};
-use super::{ModelError, Network, PostsynapticConstants, StdpConstants, WeightUpdateModel};
+use super::{ModelError, Network, PostsynapticConstants, StdpConstants};
+use super::WeightUpdateModel;
 
 /// A neuron population ready to simulate.
 #[derive(Clone, Debug, PartialEq)]
@@ -14,12 +18,21 @@ pub struct BuiltPopulation {
     pub name: String,
     /// Number of neurons.
     pub size: u32,
-    /// The neuron model's constants.
-    pub neuron: NeuronConstants,
+    /// The neuron model: a built-in one's constants, or compiled code strings.
+    pub model: PopulationModel,
     /// The state the population starts in and returns to on reset.
     pub init: NeuronInit,
     /// Whether its spikes are recorded.
     pub spike_recording: bool,
+}
+
+/// A population's neuron model, ready to simulate.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PopulationModel {
+    /// A built-in model, with its hand-written code on each backend.
+    Builtin(NeuronConstants),
+    /// A model written as code strings.
+    Code(Arc<CompiledNeuron>),
 }
 
 /// A current source ready to simulate.
@@ -98,8 +111,9 @@ impl BuiltNetwork {
             populations: net
                 .populations
                 .iter()
-                .map(|p| build_population(p, net.dt))
-                .collect(),
+                .enumerate()
+                .map(|(index, p)| build_population(p, net.dt, seed, index))
+                .collect::<Result<_, _>>()?,
             current_sources: net
                 .current_sources
                 .iter()
@@ -173,18 +187,38 @@ impl BuiltNetwork {
     }
 }
 
-fn build_population(p: &NeuronPopulation, dt: f64) -> BuiltPopulation {
+/// Derives or compiles population number `index`'s model.
+fn build_population(
+    p: &NeuronPopulation,
+    dt: f64,
+    seed: u64,
+    index: usize,
+) -> Result<BuiltPopulation, ModelError> {
     let init = p.model.initial_state();
-    BuiltPopulation {
+    let model = match p.model.derive_or_code(dt) {
+        Ok(constants) => PopulationModel::Builtin(constants),
+        Err(code) => {
+            // `set_initial_v` sets a model's `V`, as for the built-in ones.
+            let code = match p.initial_v {
+                Some(v) if code.model.vars.iter().any(|var| var.name == "V") => {
+                    code.clone().init("V", VarInit::Constant(v))
+                }
+                _ => code.clone(),
+            };
+            let compiled = CompiledNeuron::new(&code, &p.name, p.size, dt, seed, index)?;
+            PopulationModel::Code(Arc::new(compiled))
+        }
+    };
+    Ok(BuiltPopulation {
         name: p.name.clone(),
         size: p.size,
-        neuron: p.model.derive(dt),
+        model,
         init: NeuronInit {
             v: p.initial_v.map_or(init.v, |v| v as f32),
             ..init
         },
         spike_recording: p.spike_recording,
-    }
+    })
 }
 
 fn build_current_source(c: &CurrentSource) -> BuiltCurrentSource {

@@ -6,6 +6,9 @@ pub enum ModelError {
     /// The timestep is not a positive finite number.
     #[error("timestep dt = {0} ms: it must be a finite number greater than 0")]
     InvalidTimestep(f64),
+    /// A mistake in a model written as code strings.
+    #[error(transparent)]
+    Code(#[from] super::code::CodeError),
     /// A population has no neurons.
     #[error("neuron population '{0}' has no neurons: give it a size of at least 1")]
     EmptyPopulation(String),

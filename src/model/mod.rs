@@ -10,12 +10,14 @@
 //! from, with its WGSL twin in `shaders/shared/philox.wgsl`.
 
 mod build;
+pub mod code;
 pub mod connectivity;
 mod current_source;
 mod error;
 mod exp_curr;
 mod fixed_point;
 mod handle;
+pub mod library;
 mod network;
 pub mod neuron;
 pub mod random;
@@ -23,7 +25,9 @@ mod stdp;
 mod validate;
 mod weight_update;
 
-pub use build::{BuiltCurrentSource, BuiltNetwork, BuiltPopulation, BuiltSynapseGroup};
+pub use build::{
+    BuiltCurrentSource, BuiltNetwork, BuiltPopulation, BuiltSynapseGroup, PopulationModel,
+};
 pub use connectivity::{Columns, Connectivity, SparseConnectivity};
 pub use current_source::CurrentSourceModel;
 pub use error::ModelError;
@@ -148,7 +152,7 @@ mod tests {
     fn connectivity_larger_than_the_machine_has_is_refused_before_it_is_drawn() {
         let mut net = Network::new(0.1);
         let lif = NeuronModel::Lif(LifParams::TUTORIAL);
-        let pre = net.add_neuron_population("pre", 65_536, lif);
+        let pre = net.add_neuron_population("pre", 65_536, lif.clone());
         let post = net.add_neuron_population("post", 65_535, lif);
         // Just under u32::MAX synapses, each with a plastic weight: about 34 GB.
         net.add_synapse_group(SynapseGroup {

@@ -222,7 +222,9 @@ fn validate_population(p: &NeuronPopulation, dt: f64) -> Result<(), ModelError> 
     }
     let owner = format!("neuron population '{}'", p.name);
     p.model.validate(&owner)?;
-    ModelError::check_constants(&owner, &p.model.derive(dt).wgsl_constants())?;
+    if let Some(constants) = p.model.derive(dt) {
+        ModelError::check_constants(&owner, &constants.wgsl_constants())?;
+    }
     if let Some(v) = p.initial_v
         && !super::error::fits_f32(v)
     {

@@ -77,6 +77,16 @@ pub enum SimError {
         /// The group.
         group: String,
     },
+    /// A state variable asked of a population whose model has none of that name.
+    #[error("population '{population}' has no state variable {var} (its model has: {has})")]
+    NoSuchVariable {
+        /// The population.
+        population: String,
+        /// The name asked for.
+        var: String,
+        /// The variables it has.
+        has: String,
+    },
     /// A pending recording given to a simulation that did not start it.
     #[error("this pending recording was started by a different simulation")]
     ForeignRecording,

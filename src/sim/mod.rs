@@ -35,6 +35,44 @@ pub enum StateVar {
     RefracTime,
 }
 
+impl StateVar {
+    /// The variable's name in models.
+    pub fn name(self) -> &'static str {
+        match self {
+            StateVar::V => "V",
+            StateVar::RefracTime => "RefracTime",
+        }
+    }
+}
+
+/// Where a population keeps a state variable: a built-in model's `V` or `RefracTime`,
+/// or a code-string model's variable number `.0`.
+pub(crate) enum VarSlot {
+    Builtin(StateVar),
+    Code(usize),
+}
+
+/// Where population `p` of `net` keeps variable `name`.
+pub(crate) fn var_slot(net: &BuiltNetwork, p: usize, name: &str) -> Result<VarSlot, SimError> {
+    let pop = &net.populations[p];
+    let (found, has) = match &pop.model {
+        crate::model::PopulationModel::Builtin(_) => {
+            let builtin = [StateVar::V, StateVar::RefracTime];
+            let found = builtin.into_iter().find(|v| v.name() == name);
+            (found.map(VarSlot::Builtin), "V, RefracTime".to_owned())
+        }
+        crate::model::PopulationModel::Code(code) => {
+            let names: Vec<&str> = code.vars.iter().map(|v| v.name.as_str()).collect();
+            (code.var_index(name).map(VarSlot::Code), names.join(", "))
+        }
+    };
+    found.ok_or_else(|| SimError::NoSuchVariable {
+        population: pop.name.clone(),
+        var: name.to_owned(),
+        has,
+    })
+}
+
 /// Options that size a simulation's buffers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SimConfig {
@@ -112,9 +150,36 @@ pub trait Simulator: Send {
     /// on this simulation.
     fn finish_take_recording(&mut self, pending: PendingRecordings)
     -> Result<Recordings, SimError>;
-    /// A state variable of every neuron of a population, for every batch entry.
+    /// `V` or `RefracTime` of every neuron of a population, for every batch entry.
     fn read_state(&mut self, population: PopulationId, var: StateVar)
-    -> Result<Vec<f32>, SimError>;
+    -> Result<Vec<f32>, SimError> {
+        self.read_var(population, var.name())
+    }
+    /// The bits of state variable `name` (f32 as `to_bits`, i32 as `as u32`) of every
+    /// neuron of a population, for every batch entry.
+    fn read_var_bits(&mut self, population: PopulationId, name: &str)
+    -> Result<Vec<u32>, SimError>;
+    /// State variable `name` of every neuron of a population, for every batch entry, as
+    /// f32 (an integer variable's values converted).
+    fn read_var(&mut self, population: PopulationId, name: &str) -> Result<Vec<f32>, SimError> {
+        let p = crate::sim::population_index(self.network(), population)?;
+        let bits = self.read_var_bits(population, name)?;
+        let ty = match &self.network().populations[p].model {
+            crate::model::PopulationModel::Code(code) => {
+                code.var_index(name).map(|i| code.vars[i].ty)
+            }
+            crate::model::PopulationModel::Builtin(_) => None,
+        };
+        use crate::model::code::VarType;
+        Ok(bits
+            .into_iter()
+            .map(|b| match ty {
+                Some(VarType::I32) => b as i32 as f32,
+                Some(VarType::U32) => b as f32,
+                _ => f32::from_bits(b),
+            })
+            .collect())
+    }
     /// The postsynaptic input `inSyn` of every target neuron of a synapse group, for
     /// every batch entry.
     fn read_in_syn(&mut self, group: SynapseGroupId) -> Result<Vec<f32>, SimError>;

@@ -23,7 +23,7 @@ pub use model_files::{
 pub use networks::{
     GainControl, KC_MBON_STDP, MushroomBody, OutputNeurons, mushroom_body,
     mushroom_body_for_testing, mushroom_body_for_training, mushroom_body_with_gain_control,
-    pn_params,
+    pn_params, with_code_string_models,
 };
 pub use present::{
     StimulusResponse, TutorialError, classify, present, present_all, present_batch,

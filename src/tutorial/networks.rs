@@ -1,6 +1,7 @@
 //! The tutorial's networks, part by part, with handles to their parts.
 
 use super::*;
+use crate::model::library;
 use crate::model::{
     Connectivity, CurrentSourceId, CurrentSourceModel, IfParams, LifParams, Network, NeuronModel,
     NeuronPopulation, PopulationId, PostsynapticModel, StdpParams, SynapseGroup, SynapseGroupId,
@@ -124,6 +125,21 @@ pub fn mushroom_body() -> MushroomBody {
         gain_control: None,
         output: None,
     }
+}
+
+/// `mb` with each population's built-in LIF or IF model replaced by the model library's
+/// code-string twin ([`library::lif_from`], [`library::integrate_and_fire_from`]): the
+/// same network, simulated through the machinery of user-defined models, and (the tests
+/// check) the same spikes.
+pub fn with_code_string_models(mut mb: MushroomBody) -> MushroomBody {
+    for pop in &mut mb.network.populations {
+        pop.model = match &pop.model {
+            NeuronModel::Lif(p) => NeuronModel::Code(library::lif_from(p)),
+            NeuronModel::If(p) => NeuronModel::Code(library::integrate_and_fire_from(p)),
+            NeuronModel::Code(code) => NeuronModel::Code(code.clone()),
+        };
+    }
+    mb
 }
 
 /// Tutorial part 3: part 2 plus gain control. One GGN (IF, `Vthresh` 200, `V` from 0)

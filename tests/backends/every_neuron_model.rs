@@ -12,7 +12,7 @@ use kenyon::{CpuSimulation, SimConfig, Simulator};
 /// A population of `model` driven by its own current source, feeding a second one.
 fn driven_pair(model: NeuronModel) -> (Network, kenyon::model::CurrentSourceId) {
     let mut net = Network::new(0.1);
-    let driven = net.add_neuron_population("driven", 100, model);
+    let driven = net.add_neuron_population("driven", 100, model.clone());
     let fed = net.add_neuron_population("fed", 70, model);
     net.set_spike_recording(driven, true).unwrap();
     net.set_spike_recording(fed, true).unwrap();
@@ -39,7 +39,7 @@ fn every_neuron_model_spikes_identically_on_gpu_and_cpu() {
         return;
     }
     for model in NeuronModel::examples() {
-        let (net, drive) = driven_pair(model);
+        let (net, drive) = driven_pair(model.clone());
         let built = net.build(3).unwrap();
         let config = SimConfig {
             recording_steps: 150,

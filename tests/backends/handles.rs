@@ -13,7 +13,7 @@ use kenyon::{CpuSimulation, SimConfig, SimError, Simulator, StateVar};
 fn network() -> (Network, PopulationId, SynapseGroupId, CurrentSourceId) {
     let mut net = Network::new(0.1);
     let lif = NeuronModel::Lif(LifParams::TUTORIAL);
-    let a = net.add_neuron_population("a", 10, lif);
+    let a = net.add_neuron_population("a", 10, lif.clone());
     let b = net.add_neuron_population("b", 5, lif);
     net.set_spike_recording(b, true).unwrap();
     let group = net.add_synapse_group(SynapseGroup {

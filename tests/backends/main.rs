@@ -10,6 +10,7 @@ mod batch_invariance;
 #[cfg(feature = "gpu")]
 mod blocks_of_timesteps;
 mod careless_use;
+mod code_strings;
 #[cfg(feature = "gpu")]
 mod every_neuron_model;
 #[cfg(feature = "gpu")]
@@ -19,5 +20,6 @@ mod gpu_matches_cpu;
 mod handles;
 #[cfg(feature = "gpu")]
 mod long_rows;
+mod model_library;
 mod reset;
 mod weights_spanning_orders_of_magnitude;

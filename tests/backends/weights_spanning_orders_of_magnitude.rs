@@ -121,7 +121,7 @@ fn sums_of_weights_spanning_orders_of_magnitude_reach_neurons_as_the_nearest_f32
 fn network_with_a_silent_weight(silent_weight: f32) -> (Network, kenyon::model::CurrentSourceId) {
     let mut net = Network::new(0.1);
     let lif = NeuronModel::Lif(LifParams::TUTORIAL);
-    let input = net.add_neuron_population("input", 101, lif);
+    let input = net.add_neuron_population("input", 101, lif.clone());
     let output = net.add_neuron_population("output", 50, lif);
     net.set_spike_recording(input, true).unwrap();
     net.set_spike_recording(output, true).unwrap();

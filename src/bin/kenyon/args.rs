@@ -142,6 +142,11 @@ pub(crate) struct NetworkArgs {
     /// Seed of the PN -> KC connectivity (the same seed gives the same synapses everywhere).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Simulate the neurons with the model library's LIF and IF written as WGSL code
+    /// strings (kenyon::model::library) instead of the built-in models: the same spikes,
+    /// run through the machinery of user-defined models.
+    #[arg(long)]
+    pub code_strings: bool,
     #[command(flatten)]
     pub source: SourceArgs,
 }
@@ -149,10 +154,15 @@ pub(crate) struct NetworkArgs {
 impl NetworkArgs {
     /// The tutorial network these options describe.
     pub fn tutorial_network(&self) -> MushroomBody {
-        if self.gain_control {
+        let mb = if self.gain_control {
             tutorial::mushroom_body_with_gain_control()
         } else {
             tutorial::mushroom_body()
+        };
+        if self.code_strings {
+            tutorial::with_code_string_models(mb)
+        } else {
+            mb
         }
     }
 

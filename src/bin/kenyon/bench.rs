@@ -32,6 +32,10 @@ pub(crate) struct BenchArgs {
     /// Seed of the PN -> KC connectivity.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Time the network with the model library's LIF written as WGSL code strings
+    /// instead of the built-in LIF (the same spikes): the cost of user-defined models.
+    #[arg(long)]
+    code_strings: bool,
     #[command(flatten)]
     source: SourceArgs,
 }
@@ -57,9 +61,12 @@ enum NeuronUpdateArg {
 pub(crate) fn bench(args: &BenchArgs) -> Result<()> {
     let currents = bench_currents(args)?;
     println!(
-        "tutorial PN -> KC network, {} timesteps per image, seed {}; wall-clock time from the first \
-         image in to the last recording out, median of {} runs after one warm-up batch",
-        PRESENT_STEPS, args.seed, args.repeat
+        "tutorial PN -> KC network{}, {} timesteps per image, seed {}; wall-clock time from the \
+         first image in to the last recording out, median of {} runs after one warm-up batch",
+        if args.code_strings { " (LIF from code strings)" } else { "" },
+        PRESENT_STEPS,
+        args.seed,
+        args.repeat
     );
     println!(
         "{:<64} {:>6} {:>7} {:>10} {:>10} {:>12}",
@@ -72,6 +79,7 @@ pub(crate) fn bench(args: &BenchArgs) -> Result<()> {
                 batch,
                 gain_control: false,
                 seed: args.seed,
+                code_strings: args.code_strings,
                 source: args.source.clone(),
             };
             let (mb, mut sim, description) = load(args, &network)?;

@@ -2,6 +2,7 @@
 //! `shaders/`: the same arithmetic in the same order, so both backends give the same
 //! spikes.
 
+mod code_neuron_update;
 mod learn_post;
 mod learn_pre;
 mod neuron_update;
@@ -9,6 +10,7 @@ mod pack;
 mod propagate_spikes;
 mod spike_times;
 
+pub(crate) use code_neuron_update::{CodeSlice, code_neuron_update};
 pub(crate) use learn_post::learn_post;
 pub(crate) use learn_pre::learn_pre;
 pub(crate) use neuron_update::{ExpCurrSlice, NeuronInputs, neuron_update};

@@ -144,6 +144,21 @@ unsafe fn word_update<M: NeuronUpdate, P: PackSpikes>(
     lo: usize,
     hi: usize,
 ) -> u32 {
+    let isyn = gather_isyn(inputs, lo, hi);
+    let (mut v_lanes, mut r_lanes) = (load_lanes(&v[lo..hi]), load_lanes(&refrac_time[lo..hi]));
+    let spiked_flags = model.update_lanes(&mut v_lanes, &mut r_lanes, &isyn);
+    // SAFETY: passed on from the caller.
+    let bits = unsafe { P::pack(&spiked_flags) };
+    store_lanes(&mut v[lo..hi], &v_lanes);
+    store_lanes(&mut refrac_time[lo..hi], &r_lanes);
+    // Padding lanes may cross the threshold: their bits are not neurons.
+    bits & word_mask(hi - lo)
+}
+
+/// The summed input `Isyn` of neurons `lo..hi` (at most 32) in this timestep: each
+/// incoming group's through its postsynaptic model, then the current sources'.
+#[inline(always)]
+pub(crate) fn gather_isyn(inputs: &mut NeuronInputs<'_, '_>, lo: usize, hi: usize) -> Lanes {
     let mut isyn: Lanes = [0.0; 32];
     for input in inputs.exp_curr.iter_mut() {
         exp_curr(&mut isyn, input, lo, hi);
@@ -153,14 +168,7 @@ unsafe fn word_update<M: NeuronUpdate, P: PackSpikes>(
             *total += m;
         }
     }
-    let (mut v_lanes, mut r_lanes) = (load_lanes(&v[lo..hi]), load_lanes(&refrac_time[lo..hi]));
-    let spiked_flags = model.update_lanes(&mut v_lanes, &mut r_lanes, &isyn);
-    // SAFETY: passed on from the caller.
-    let bits = unsafe { P::pack(&spiked_flags) };
-    store_lanes(&mut v[lo..hi], &v_lanes);
-    store_lanes(&mut refrac_time[lo..hi], &r_lanes);
-    // Padding lanes may cross the threshold: their bits are not neurons.
-    bits & word_mask(hi - lo)
+    isyn
 }
 
 /// One incoming group's input to neurons `lo..hi` (at most 32): this timestep's
@@ -223,7 +231,7 @@ fn store_lanes<T: Copy>(dst: &mut [T], lanes: &Lanes<T>) {
 
 /// The bits of a word's first `len` neurons (1 to 32).
 #[inline(always)]
-fn word_mask(len: usize) -> u32 {
+pub(crate) fn word_mask(len: usize) -> u32 {
     u32::MAX >> (32 - len)
 }
 
@@ -308,7 +316,7 @@ mod tests {
         models.extend(
             crate::model::NeuronModel::examples()
                 .iter()
-                .map(|m| m.derive(0.1)),
+                .filter_map(|m| m.derive(0.1)),
         );
         // ExpCurr, then DeltaCurr (init 1, decay 0).
         let constants = [(0.9835, 0.967, 1.0 / 4096.0), (1.0, 0.0, 1.0 / 65536.0)];

@@ -51,6 +51,8 @@ fn wrap<'a, T>(
 struct PopulationPieces<'a> {
     v: Pieces<'a, f32>,
     refrac_time: Pieces<'a, f32>,
+    /// `[population][variable][entry][slice]`.
+    vars: Vec<Pieces<'a, u32>>,
     spikes: Vec<&'a [AtomicU32]>,
     recording: Vec<Option<&'a [AtomicU32]>>,
     last_spike: Vec<Option<&'a [AtomicU32]>>,
@@ -65,6 +67,7 @@ impl<'a> PopulationPieces<'a> {
         let mut pieces = PopulationPieces {
             v: Vec::new(),
             refrac_time: Vec::new(),
+            vars: Vec::new(),
             spikes: Vec::new(),
             recording: Vec::new(),
             last_spike: Vec::new(),
@@ -75,6 +78,8 @@ impl<'a> PopulationPieces<'a> {
             pieces
                 .refrac_time
                 .push(cut(&mut state.refrac_time, n, bounds));
+            let vars = state.vars.iter_mut().map(|var| cut(var, n, bounds));
+            pieces.vars.push(vars.collect());
             pieces.spikes.push(&state.spikes[..]);
             pieces.recording.push(state.recording.as_deref());
             pieces.last_spike.push(state.last_spike.as_deref());
@@ -166,9 +171,15 @@ impl<'a> Owners<'_, 'a> {
         for (p, pop) in self.net.populations.iter().enumerate() {
             let n = pop.size as usize;
             let (lo, hi) = (self.bounds[p][slice], self.bounds[p][slice + 1]);
+            let vars = &mut populations.vars[p];
             let tasks = entries.clone().map(|entry| PopulationSlice {
                 entry,
                 lo,
+                len: hi - lo,
+                vars: vars
+                    .iter_mut()
+                    .map(|var| var[entry][slice].take().unwrap_or_default())
+                    .collect(),
                 v: populations.v[p][entry][slice].take().unwrap_or_default(),
                 refrac_time: populations.refrac_time[p][entry][slice]
                     .take()

@@ -7,10 +7,10 @@ use std::sync::atomic::AtomicU32;
 
 use super::barrier::SpinBarrier;
 use crate::cpu::kernels::{
-    ExpCurrSlice, NeuronInputs, Weights, learn_post, learn_pre, neuron_update, propagate_spikes,
-    spike_times,
+    CodeSlice, ExpCurrSlice, NeuronInputs, Weights, code_neuron_update, learn_post, learn_pre,
+    neuron_update, propagate_spikes, spike_times,
 };
-use crate::model::{BuiltNetwork, BuiltSynapseGroup, Columns};
+use crate::model::{BuiltNetwork, BuiltSynapseGroup, Columns, PopulationModel};
 use crate::sim::{time_of, words_per_step};
 
 /// One population slice in one batch entry.
@@ -18,8 +18,13 @@ pub(super) struct PopulationSlice<'a> {
     pub entry: usize,
     /// First neuron (a multiple of 32).
     pub lo: usize,
+    /// Neurons in the slice.
+    pub len: usize,
+    /// A built-in model's state (empty for a code-string model).
     pub v: &'a mut [f32],
     pub refrac_time: &'a mut [f32],
+    /// A code-string model's variables (none for a built-in model).
+    pub vars: Vec<&'a mut [u32]>,
 }
 
 /// What every thread reads.
@@ -80,6 +85,12 @@ impl Worker<'_> {
             let slice = &mut self.populations[p][task];
             slice.v.fill(pop.init.v);
             slice.refrac_time.fill(pop.init.refrac_time);
+            if let PopulationModel::Code(code) = &pop.model {
+                let (lo, hi) = (slice.lo, slice.lo + slice.len);
+                for (var, init) in slice.vars.iter_mut().zip(&code.init) {
+                    var.copy_from_slice(&init[lo..hi]);
+                }
+            }
             for input in &mut self.exp_curr[p][task] {
                 input.in_syn.fill(0.0);
                 input.in_syn_acc.clear();
@@ -138,23 +149,38 @@ impl Worker<'_> {
                 .zip(&self.magnitudes[p][tasks.clone()])
             {
                 let first = slice.lo / 32;
-                let n_words = slice.v.len().div_ceil(32);
+                let n_words = slice.len.div_ceil(32);
                 let at = (current * shared.batch + slice.entry) * words + first;
                 let record_words = shared.recording[p].map(|r| {
                     let at = (slice.entry * shared.recording_steps + record_slot) * words + first;
                     &r[at..at + n_words]
                 });
-                neuron_update(
-                    &pop.neuron,
-                    slice.v,
-                    slice.refrac_time,
-                    &mut NeuronInputs {
-                        exp_curr,
-                        magnitudes,
-                    },
-                    &shared.spikes[p][at..at + n_words],
-                    record_words,
-                );
+                let mut inputs = NeuronInputs {
+                    exp_curr,
+                    magnitudes,
+                };
+                let spike_words = &shared.spikes[p][at..at + n_words];
+                match &pop.model {
+                    PopulationModel::Builtin(neuron) => neuron_update(
+                        neuron,
+                        slice.v,
+                        slice.refrac_time,
+                        &mut inputs,
+                        spike_words,
+                        record_words,
+                    ),
+                    PopulationModel::Code(code) => {
+                        let at = CodeSlice {
+                            entry: slice.entry,
+                            lo: slice.lo,
+                            len: slice.len,
+                            timestep,
+                            dt: shared.net.dt,
+                        };
+                        let out = (spike_words, record_words);
+                        code_neuron_update(code, &mut slice.vars, &mut inputs, &at, out);
+                    }
+                }
             }
         }
     }

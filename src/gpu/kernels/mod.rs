@@ -3,6 +3,7 @@
 //! bindings is, and how many workgroups it runs. Nothing here touches a device, so the
 //! shader tests check every kernel of a plan against naga without one.
 
+mod code_neuron;
 pub(crate) mod learning;
 pub(crate) mod neuron_update;
 pub(crate) mod propagate_spikes;

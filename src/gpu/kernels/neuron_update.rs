@@ -1,6 +1,7 @@
 //! The neuron update of a population (`shaders/neuron_update.wgsl`), assembled from the
 //! population's neuron model and one piece per input.
 
+use super::code_neuron::{STEP_FUNCTION_MARKER, model_piece};
 use super::{KernelSpec, Shape, bindings, constants};
 use crate::gpu::GpuError;
 use crate::gpu::plan::{AccumulatorLayout, BufferId, Device, padded};
@@ -73,18 +74,16 @@ pub(crate) fn spec(
             ("INVOCATIONS_PER_WORD", strategy.invocations_per_word()),
             ("SPIKE_SLOTS", shape.spike_slots),
         ]),
-        bindings: bindings(&[
-            ("params", BufferId::StepParams),
-            ("v", BufferId::V(p)),
-            ("refrac_time", BufferId::RefracTime(p)),
-            ("spikes", BufferId::Spikes(p)),
-        ]),
+        bindings: bindings(&[("params", BufferId::StepParams)]),
         workgroups,
         threads: NEURON_WORKGROUP,
     };
+    let model = model_piece(&pop.model, p);
+    kernel.bindings.extend(model.bindings);
     kernel
-        .constants
-        .extend(constants(pop.neuron.wgsl_constants()));
+        .bindings
+        .push(("spikes".to_owned(), BufferId::Spikes(p)));
+    kernel.constants.extend(model.constants);
     let layout = AccumulatorLayout::new(pop.size, shape.batch, shape.block_steps);
     kernel.constants.extend(constants(layout.wgsl_constants()));
     let inputs = add_inputs(net, p, &mut kernel)?;
@@ -107,11 +106,10 @@ pub(crate) fn spec(
             "        word_bits = gather_word(lid, j, word_bits);",
         ),
     };
-    kernel.source = shaders::finish(
-        shaders::NEURON_UPDATE,
-        &[
-            ("neuron_model", pop.neuron.wgsl()),
-            ("block_steps", &shape.block_steps.to_string()),
+    let block_steps = shape.block_steps.to_string();
+    let mut values: Vec<(&str, &str)> = model.values.iter().map(|(k, v)| (*k, &v[..])).collect();
+    values.extend([
+            ("block_steps", &block_steps[..]),
             ("recording_binding", recording_binding),
             ("inputs", &inputs.pieces),
             ("gather_word_piece", gather_piece),
@@ -121,8 +119,13 @@ pub(crate) fn spec(
             ("store_inputs", inputs.store_inputs.trim_end()),
             ("gather_word", gather),
             ("record", record),
-        ],
-    )?;
+    ]);
+    let source = shaders::finish(shaders::NEURON_UPDATE, &values)?;
+    // Users' code goes in last, where no placeholder is looked for.
+    kernel.source = match model.step_function {
+        Some(function) => source.replacen(STEP_FUNCTION_MARKER, &function, 1),
+        None => source,
+    };
     Ok(kernel)
 }
 

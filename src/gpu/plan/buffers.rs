@@ -19,6 +19,10 @@ pub(crate) enum BufferId {
     VInit(usize),
     /// A population's initial `RefracTime`.
     RefracTimeInit(usize),
+    /// Variable `.1` of a population whose model is written as code strings.
+    Var(usize, usize),
+    /// Its initial values, copied over it on reset.
+    VarInit(usize, usize),
     /// A population's ring of spike words.
     Spikes(usize),
     /// A population's spike recording.

@@ -19,7 +19,8 @@ use super::kernels::{
 };
 use super::shaders::TemplateError;
 use super::{GpuError, GpuTuning};
-use crate::model::{BuiltNetwork, NEVER_SPIKED};
+use crate::model::code::CompiledNeuron;
+use crate::model::{BuiltNetwork, BuiltPopulation, NEVER_SPIKED, PopulationModel};
 use crate::sim::{SimConfig, check_config, words_per_step};
 
 /// Everything a simulation of a network will create on the device, and how it runs.
@@ -132,7 +133,36 @@ impl<'n> GpuPlan<'n> {
         let pop = &net.populations[p];
         let batch = u64::from(self.shape.batch);
         let words = words_per_step(pop.size) as u64;
-        let state = batch * u64::from(padded(pop.size)) * 4;
+        let name = &pop.name;
+        if let PopulationModel::Code(code) = &pop.model {
+            self.code_state_buffers(code, name, p, buffers)?;
+        } else {
+            self.builtin_state_buffers(pop, p, buffers)?;
+        }
+        let ring = u64::from(self.shape.spike_slots) * batch * words * 4;
+        buffers.add(
+            BufferId::Spikes(p),
+            format!("{name}.spikes"),
+            ring,
+            Init::Zeroed,
+        )?;
+        if pop.spike_recording {
+            let bytes = batch * words * 4 * u64::from(config.recording_steps);
+            self.recording_bytes += bytes;
+            let label = format!("{name}.recording");
+            buffers.add(BufferId::Recording(p), label, bytes, Init::Zeroed)?;
+        }
+        Ok(())
+    }
+
+    /// A built-in model's `V` and `RefracTime`, and their initial values.
+    fn builtin_state_buffers(
+        &mut self,
+        pop: &BuiltPopulation,
+        p: usize,
+        buffers: &mut BufferPlan<'n, '_>,
+    ) -> Result<(), GpuError> {
+        let state = u64::from(self.shape.batch) * u64::from(padded(pop.size)) * 4;
         let name = &pop.name;
         buffers.add(BufferId::V(p), format!("{name}.V"), state, Init::Zeroed)?;
         buffers.add(
@@ -151,18 +181,29 @@ impl<'n> GpuPlan<'n> {
         let refrac_init = Init::Repeat(pop.init.refrac_time);
         let label = format!("{name}.RefracTime initial");
         buffers.add(BufferId::RefracTimeInit(p), label, state, refrac_init)?;
-        let ring = u64::from(self.shape.spike_slots) * batch * words * 4;
-        buffers.add(
-            BufferId::Spikes(p),
-            format!("{name}.spikes"),
-            ring,
-            Init::Zeroed,
-        )?;
-        if pop.spike_recording {
-            let bytes = batch * words * 4 * u64::from(config.recording_steps);
-            self.recording_bytes += bytes;
-            let label = format!("{name}.recording");
-            buffers.add(BufferId::Recording(p), label, bytes, Init::Zeroed)?;
+        Ok(())
+    }
+
+    /// A code-string model's variables and their initial values: each neuron's in every
+    /// batch entry, padding neurons 0.
+    fn code_state_buffers(
+        &mut self,
+        code: &CompiledNeuron,
+        name: &str,
+        p: usize,
+        buffers: &mut BufferPlan<'n, '_>,
+    ) -> Result<(), GpuError> {
+        for (i, (var, init)) in code.vars.iter().zip(&code.init).enumerate() {
+            let stride = padded(init.len() as u32) as usize;
+            let mut words = vec![0u32; stride * self.shape.batch as usize];
+            for entry in words.chunks_mut(stride) {
+                entry[..init.len()].copy_from_slice(init);
+            }
+            let bytes = words.len() as u64 * 4;
+            let label = format!("{name}.{}", var.name);
+            buffers.add(BufferId::Var(p, i), label.clone(), bytes, Init::Zeroed)?;
+            let label = format!("{label} initial");
+            buffers.add(BufferId::VarInit(p, i), label, bytes, Init::OwnedU32(words))?;
         }
         Ok(())
     }

@@ -1,7 +1,10 @@
 //! The shader lint, for tests: every assembled kernel must pass naga's validation, and no
 //! float product in it may be fusable into an add (see `product` in
 //! `shaders/shared/step_params.wgsl`): fused, a driver rounds once where the CPU twin
-//! rounds twice, and a neuron near threshold spikes a timestep early or late.
+//! rounds twice, and a neuron near threshold spikes a timestep early or late. The check
+//! itself is `model::code::fusion`, which also lints users' code strings.
+
+use crate::model::code::fusion::fusable_products;
 
 /// Validates `source` with naga, and checks that no float product in it can be fused
 /// into an add (see `product` in step_params.wgsl).
@@ -26,125 +29,21 @@ pub(crate) fn fusable_products_in(source: &str) -> Vec<String> {
     .unwrap_or_else(|e| panic!("{}\n{source}", e.emit_to_string(source)));
     let mut fusable = Vec::new();
     for (handle, function) in module.functions.iter() {
-        fusable.extend(fusable_products(&module, function, &info[handle]));
+        fusable.extend(describe(fusable_products(&module, function, &info[handle])));
     }
     for (i, entry) in module.entry_points.iter().enumerate() {
-        fusable.extend(fusable_products(
+        fusable.extend(describe(fusable_products(
             &module,
             &entry.function,
             info.get_entry_point(i),
-        ));
+        )));
     }
     fusable
 }
 
-/// Float multiplies of `function` whose result can reach an add or subtract, where a
-/// SPIR-V driver may fuse the two into one rounding. A product taints what is built
-/// from it without rounding in between (negation, splats, vectors, swizzles, element
-/// access, `select`, scaling by a power of two); a tainted value must not be added,
-/// subtracted, returned, passed to a function or stored anywhere but a storage
-/// buffer. Products by a power of two are exact either way, and a bitcast ends the
-/// taint: that is how `product`/`product4` round.
-fn fusable_products(
-    module: &naga::Module,
-    function: &naga::Function,
-    info: &naga::valid::FunctionInfo,
-) -> Vec<String> {
-    use naga::{BinaryOperator as Op, Expression as E, Statement as S};
-    let exprs = &function.expressions;
-    let is_float = |h: naga::Handle<E>| {
-        info[h].ty.inner_with(&module.types).scalar_kind() == Some(naga::ScalarKind::Float)
-    };
-    let power_of_two = |h: naga::Handle<E>| {
-        let literal = match exprs[h] {
-            E::Splat { value, .. } => &exprs[value],
-            ref e => e,
-        };
-        matches!(literal, E::Literal(naga::Literal::F32(x)) if x.abs().log2().fract() == 0.0)
-    };
-    let name = function.name.as_deref().unwrap_or("?");
-    let mut found = Vec::new();
-    // Operands come before the expressions that use them, so one pass in order works.
-    let mut tainted = vec![false; exprs.len()];
-    for (h, e) in exprs.iter() {
-        let t = |x: naga::Handle<E>| tainted[x.index()];
-        tainted[h.index()] = match *e {
-            E::Binary {
-                op: Op::Multiply,
-                left,
-                right,
-            } if is_float(h) => {
-                let exact = power_of_two(left) || power_of_two(right);
-                !exact || t(left) || t(right)
-            }
-            E::Binary {
-                op: Op::Add | Op::Subtract,
-                left,
-                right,
-            } => {
-                if t(left) || t(right) {
-                    found.push(format!("{name}: an add or subtract of a product ({h:?})"));
-                }
-                false
-            }
-            E::Unary { expr, .. } | E::Splat { value: expr, .. } => t(expr),
-            E::Swizzle { vector, .. } => t(vector),
-            E::Access { base, .. } | E::AccessIndex { base, .. } => t(base),
-            E::Compose { ref components, .. } => components.iter().any(|&c| t(c)),
-            E::Select { accept, reject, .. } => t(accept) || t(reject),
-            _ => false,
-        };
-    }
-    if name == "product" || name == "product4" {
-        return found;
-    }
-    let tainted = |h: naga::Handle<E>| tainted[h.index()];
-    // Where a pointer points: only storage buffers are out of the compiler's reach.
-    let into_storage = |mut p: naga::Handle<E>| loop {
-        match exprs[p] {
-            E::Access { base, .. } | E::AccessIndex { base, .. } => p = base,
-            E::GlobalVariable(g) => {
-                break module.global_variables[g].space
-                    == naga::AddressSpace::Storage {
-                        access: naga::StorageAccess::LOAD | naga::StorageAccess::STORE,
-                    };
-            }
-            _ => break false,
-        }
-    };
-    fn walk(block: &naga::Block, visit: &mut dyn FnMut(&S)) {
-        for statement in block.iter() {
-            visit(statement);
-            match statement {
-                S::Block(b) => walk(b, visit),
-                S::If { accept, reject, .. } => {
-                    walk(accept, visit);
-                    walk(reject, visit);
-                }
-                S::Loop {
-                    body, continuing, ..
-                } => {
-                    walk(body, visit);
-                    walk(continuing, visit);
-                }
-                S::Switch { cases, .. } => cases.iter().for_each(|c| walk(&c.body, visit)),
-                _ => {}
-            }
-        }
-    }
-    walk(&function.body, &mut |statement| match statement {
-        S::Return { value: Some(v) } if tainted(*v) => {
-            found.push(format!("{name}: returns a product"));
-        }
-        S::Call { arguments, .. } if arguments.iter().any(|&a| tainted(a)) => {
-            found.push(format!("{name}: passes a product to a function"));
-        }
-        S::Store { pointer, value } if tainted(*value) && !into_storage(*pointer) => {
-            found.push(format!("{name}: keeps a product in a variable"));
-        }
-        _ => {}
-    });
-    found
+/// The lint's findings as text.
+fn describe(found: Vec<(naga::Span, String)>) -> impl Iterator<Item = String> {
+    found.into_iter().map(|(span, what)| format!("{what} (at {span:?})"))
 }
 
 #[cfg(test)]
@@ -250,7 +149,7 @@ mod tests {
         sources: usize,
     ) -> crate::model::BuiltNetwork {
         let mut net = Network::new(0.1);
-        let source = net.add_neuron_population("source", 40, model);
+        let source = net.add_neuron_population("source", 40, model.clone());
         let target = net.add_neuron_population("target", 70, model);
         net.set_spike_recording(target, record).unwrap();
         for k in 0..groups {
@@ -289,7 +188,7 @@ mod tests {
             for record in [false, true] {
                 for groups in 0..3 {
                     for sources in 0..3 {
-                        let net = target_with_inputs(model, record, groups, sources);
+                        let net = target_with_inputs(model.clone(), record, groups, sources);
                         for strategy in [
                             NeuronUpdateStrategy::InvocationPerWord,
                             NeuronUpdateStrategy::InvocationPerQuad,
@@ -311,7 +210,7 @@ mod tests {
 
     #[test]
     fn synapse_and_learning_kernels_validate() {
-        let net = target_with_inputs(NeuronModel::examples()[0], true, 2, 0);
+        let net = target_with_inputs(NeuronModel::examples()[0].clone(), true, 2, 0);
         let shape = Shape {
             batch: 1,
             block_steps: 1,

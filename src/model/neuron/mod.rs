@@ -10,6 +10,7 @@ mod integrate_and_fire;
 mod lif;
 
 use super::ModelError;
+use super::code::CodeNeuron;
 
 /// The 32 neurons of one spike word, one value per lane: the unit every model's CPU code
 /// computes on. With a length the compiler knows, the lanes stay in full-width vector
@@ -83,10 +84,14 @@ macro_rules! neuron_models {
     ($( $(#[$doc:meta])* $variant:ident($module:ident :: $params:ident) ),* $(,)?) => {
         $( pub use $module::*; )*
 
-        /// The neuron models a population can use.
-        #[derive(Clone, Copy, Debug, PartialEq)]
+        /// The neuron models a population can use: the built-in ones, with hand-written
+        /// code for each backend, and models written as code strings.
+        #[derive(Clone, Debug, PartialEq)]
         pub enum NeuronModel {
             $( $(#[$doc])* $variant($params), )*
+            /// A model written as WGSL code strings (see [`crate::model::code`]), with
+            /// its parameter values and initial values.
+            Code(CodeNeuron),
         }
 
         /// A neuron model's constants for one timestep length, as backends use them.
@@ -98,23 +103,48 @@ macro_rules! neuron_models {
         impl NeuronModel {
             /// Checks the parameters; `owner` names the population in errors.
             pub(crate) fn validate(&self, owner: &str) -> Result<(), ModelError> {
-                match self { $( Self::$variant(p) => p.validate(owner), )* }
+                match self {
+                    $( Self::$variant(p) => p.validate(owner), )*
+                    Self::Code(code) => Ok(code.check(owner)?),
+                }
             }
 
-            /// Derived constants for timestep `dt` (ms).
-            pub fn derive(&self, dt: f64) -> NeuronConstants {
-                match self { $( Self::$variant(p) => NeuronConstants::$variant(p.derive(dt)), )* }
+            /// A built-in model's derived constants for timestep `dt` (ms); `None` for a
+            /// model written as code strings, which is compiled when the network is
+            /// built.
+            pub fn derive(&self, dt: f64) -> Option<NeuronConstants> {
+                match self {
+                    $( Self::$variant(p) => Some(NeuronConstants::$variant(p.derive(dt))), )*
+                    Self::Code(_) => None,
+                }
             }
 
-            /// The state a population starts in and returns to on reset, as the
-            /// tutorial initialises it.
+            /// A built-in model's derived constants for timestep `dt`, or the code
+            /// strings of one that has them.
+            pub(crate) fn derive_or_code(&self, dt: f64) -> Result<NeuronConstants, &CodeNeuron> {
+                match self {
+                    $( Self::$variant(p) => Ok(NeuronConstants::$variant(p.derive(dt))), )*
+                    Self::Code(code) => Err(code),
+                }
+            }
+
+            /// The state a built-in model's population starts in and returns to on
+            /// reset, as the tutorial initialises it (for code strings, `V` and
+            /// `RefracTime` 0: their variables start as the population says).
             pub fn initial_state(&self) -> NeuronInit {
-                match self { $( Self::$variant(p) => p.initial_state(), )* }
+                match self {
+                    $( Self::$variant(p) => p.initial_state(), )*
+                    Self::Code(_) => NeuronInit { v: 0.0, refrac_time: 0.0 },
+                }
             }
 
-            /// One example of every registered model (see [`NeuronParams::example`]).
+            /// One example of every registered model (see [`NeuronParams::example`]),
+            /// then of every model in the code-string library
+            /// ([`library::examples`](crate::model::library::examples)).
             pub fn examples() -> Vec<NeuronModel> {
-                vec![ $( Self::$variant(<$params as NeuronParams>::example()), )* ]
+                let mut examples = vec![ $( Self::$variant(<$params as NeuronParams>::example()), )* ];
+                examples.extend(crate::model::library::examples().into_iter().map(Self::Code));
+                examples
             }
         }
 

@@ -1,0 +1,136 @@
+//! The neuron model's part of a population's neuron update (`shaders/neuron_update.wgsl`):
+//! a built-in model's WGSL piece with its `V` and `RefracTime`, or a model written as
+//! code strings, whose step function (`model::code`) runs for each neuron of a quad with
+//! the model's own variables.
+
+use crate::gpu::plan::BufferId;
+use crate::model::code::CompiledNeuron;
+use crate::model::{NeuronConstants, PopulationModel};
+
+/// Where the step function goes in the finished kernel: put in after the template is
+/// finished, so nothing in users' code is read as a placeholder.
+pub(crate) const STEP_FUNCTION_MARKER: &str = "// kenyon: the model's step function\n";
+
+/// The neuron model's placeholders of the neuron update, its bindings and constants.
+pub(crate) struct ModelPiece {
+    /// `(placeholder, text)` pairs.
+    pub values: Vec<(&'static str, String)>,
+    pub bindings: Vec<(String, BufferId)>,
+    pub constants: Vec<(String, f64)>,
+    /// The step function, for [`STEP_FUNCTION_MARKER`].
+    pub step_function: Option<String>,
+}
+
+/// The model piece of population `p`.
+pub(crate) fn model_piece(model: &PopulationModel, p: usize) -> ModelPiece {
+    match model {
+        PopulationModel::Builtin(neuron) => builtin(neuron, p),
+        PopulationModel::Code(code) => code_strings(code, p),
+    }
+}
+
+fn builtin(neuron: &NeuronConstants, p: usize) -> ModelPiece {
+    let values = [
+        ("neuron_model", neuron.wgsl()),
+        (
+            "state_bindings",
+            "@group(0) @binding({{binding}}) var<storage, read_write> v: array<vec4<f32>>;\n\
+             @group(0) @binding({{binding}}) var<storage, read_write> refrac_time: array<vec4<f32>>;",
+        ),
+        (
+            "load_state",
+            "            var v_q = v[q];\n            var refrac_time_q = refrac_time[q];",
+        ),
+        (
+            "update",
+            "                let spiked = neuron_model(&v_q, &refrac_time_q, isyn);",
+        ),
+        (
+            "store_state",
+            "            v[q] = v_q;\n            refrac_time[q] = refrac_time_q;",
+        ),
+    ];
+    ModelPiece {
+        values: values.map(|(k, v)| (k, v.to_owned())).to_vec(),
+        bindings: vec![
+            ("v".to_owned(), BufferId::V(p)),
+            ("refrac_time".to_owned(), BufferId::RefracTime(p)),
+        ],
+        constants: neuron
+            .wgsl_constants()
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), f64::from(value)))
+            .collect(),
+        step_function: None,
+    }
+}
+
+fn code_strings(code: &CompiledNeuron, p: usize) -> ModelPiece {
+    let mut bindings = String::new();
+    let (mut load, mut store) = (String::new(), String::new());
+    let (mut lane_in, mut lane_out, mut args) = (String::new(), String::new(), String::new());
+    for (i, var) in code.vars.iter().enumerate() {
+        let ty = var.ty.wgsl();
+        bindings += &format!(
+            "@group(0) @binding({{{{binding}}}}) var<storage, read_write> kenyon_state_{i}: array<vec4<{ty}>>;\n"
+        );
+        load += &format!("            var kenyon_state_{i}_q = kenyon_state_{i}[q];\n");
+        store += &format!("            kenyon_state_{i}[q] = kenyon_state_{i}_q;\n");
+        lane_in += &format!("                    var kenyon_s{i} = kenyon_state_{i}_q.{{lane}};\n");
+        lane_out += &format!("                    kenyon_state_{i}_q.{{lane}} = kenyon_s{i};\n");
+        args += &format!("&kenyon_s{i}, ");
+    }
+    // The quad's four neurons one after the other, each with a constant component
+    // (a software adapter spills a vector indexed at run time to memory); WGSL has no
+    // pointer to a component, so each goes through a local.
+    let mut update = String::from(
+        "                let kenyon_timestep = params.stamp - 1u + j;
+                let kenyon_t = product(f32(kenyon_timestep), KENYON_DT);
+                var spiked = vec4(false);
+",
+    );
+    for (l, lane) in ["x", "y", "z", "w"].into_iter().enumerate() {
+        update += &format!(
+            "                {{
+{}                    kenyon_rng = vec3(word * 32u + m * 4u + {l}u, entry, kenyon_timestep);
+                    kenyon_draw = 0u;
+                    spiked.{lane} = kenyon_neuron_step({args}isyn.{lane}, kenyon_t, word * 32u + m * 4u + {l}u, entry);
+{}                }}
+",
+            lane_in.replace("{lane}", lane),
+            lane_out.replace("{lane}", lane),
+        );
+    }
+    let prelude = format!(
+        "{{{{shared/philox}}}}
+override KENYON_DT: f32;
+// The counter of this neuron's draws in this timestep: (neuron, batch entry, timestep)
+// and the draw's number (model::code::rng).
+var<private> kenyon_rng: vec3<u32>;
+var<private> kenyon_draw: u32;
+const KENYON_KEY = vec2<u32>({}u, {}u);
+
+fn rand_uniform() -> f32 {{
+    let block = philox4x32_10(vec4(kenyon_rng, kenyon_draw), KENYON_KEY);
+    kenyon_draw += 1u;
+    return uniform_f32(block.x);
+}}
+
+{STEP_FUNCTION_MARKER}",
+        code.key[0], code.key[1]
+    );
+    ModelPiece {
+        values: vec![
+            ("neuron_model", prelude),
+            ("state_bindings", bindings.trim_end().to_owned()),
+            ("load_state", load.trim_end().to_owned()),
+            ("update", update),
+            ("store_state", store.trim_end().to_owned()),
+        ],
+        bindings: (0..code.vars.len())
+            .map(|i| (format!("kenyon_state_{i}"), BufferId::Var(p, i)))
+            .collect(),
+        constants: vec![("KENYON_DT".to_owned(), f64::from(code.dt))],
+        step_function: Some(code.function.clone()),
+    }
+}

@@ -1,0 +1,201 @@
+//! Assembles a neuron model's code strings into one WGSL function, remembering where each
+//! code string landed so naga's errors can be told in the user's own lines and columns.
+//!
+//! The function is the same text on both backends:
+//!
+//! ```text
+//! fn kenyon_neuron_step(kenyon_var_V: ptr<function, f32>, ..., Isyn: f32, t: f32,
+//!                       id: u32, batch: u32) -> bool {
+//!     const Vthresh: f32 = -50.0f;        // parameters, derived parameters, dt
+//!     var V: f32 = *kenyon_var_V;         // `let` for read-only variables
+//!     { <sim_code> }
+//!     let kenyon_spiked: bool = (<threshold_condition_code>);
+//!     if kenyon_spiked { <reset_code> }
+//!     *kenyon_var_V = V;
+//!     return kenyon_spiked;
+//! }
+//! ```
+//!
+//! Only the prelude differs: the GPU's `product` is the rounding guard of
+//! `shaders/shared/step_params.wgsl` and its `rand_uniform` draws from Philox in WGSL;
+//! the CPU's are stubs the interpreter replaces with native code.
+
+use super::VarAccess;
+use super::compiled::NativeFn;
+
+/// The function's name.
+pub(crate) const STEP_FN: &str = "kenyon_neuron_step";
+
+/// Which code string a piece of the assembled text came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CodeString {
+    /// `sim_code`.
+    Sim,
+    /// `threshold_condition_code`.
+    ThresholdCondition,
+    /// `reset_code`.
+    Reset,
+}
+
+impl CodeString {
+    /// The field's name, as GeNN spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            CodeString::Sim => "sim_code",
+            CodeString::ThresholdCondition => "threshold_condition_code",
+            CodeString::Reset => "reset_code",
+        }
+    }
+}
+
+/// Where one code string sits in the assembled text.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Placed {
+    pub which: CodeString,
+    /// Byte offset of the code string's first byte in the function's text.
+    pub at: usize,
+    /// The code string as the user wrote it.
+    pub text: String,
+}
+
+/// The assembled function and where the user's code strings are in it.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Assembled {
+    pub function: String,
+    pub placed: Vec<Placed>,
+}
+
+/// A named constant of the function: a parameter, derived parameter or `dt`.
+pub(crate) struct Constant<'a> {
+    pub name: &'a str,
+    pub value: f32,
+}
+
+/// A state variable as the function sees it.
+pub(crate) struct StateVar<'a> {
+    pub name: &'a str,
+    pub ty: &'static str,
+    pub access: VarAccess,
+}
+
+/// The model's code strings, as the user wrote them.
+pub(crate) struct Code<'a> {
+    pub sim: &'a str,
+    pub threshold: &'a str,
+    pub reset: &'a str,
+}
+
+/// Assembles the step function.
+pub(crate) fn neuron_step(
+    constants: &[Constant<'_>],
+    vars: &[StateVar<'_>],
+    code: &Code<'_>,
+) -> Assembled {
+    let mut f = format!("fn {STEP_FN}(");
+    for v in vars {
+        f += &format!("kenyon_var_{}: ptr<function, {}>, ", v.name, v.ty);
+    }
+    f += "Isyn: f32, t: f32, id: u32, batch: u32) -> bool {\n";
+    for c in constants {
+        f += &format!("    const {}: f32 = {};\n", c.name, f32_literal(c.value));
+    }
+    for v in vars {
+        let binding = match v.access {
+            VarAccess::ReadWrite => "var",
+            VarAccess::ReadOnly => "let",
+        };
+        f += &format!("    {binding} {}: {} = *kenyon_var_{};\n", v.name, v.ty, v.name);
+    }
+    let mut placed = Vec::new();
+    let mut place = |f: &mut String, which: CodeString, text: &str| {
+        placed.push(Placed {
+            which,
+            at: f.len(),
+            text: text.to_owned(),
+        });
+        *f += text;
+    };
+    f += "    {\n";
+    place(&mut f, CodeString::Sim, code.sim);
+    f += "\n    }\n    let kenyon_spiked: bool = (\n";
+    // GeNN's threshold is an expression; a trailing semicolon is forgiven.
+    let threshold = code.threshold.trim_end();
+    place(
+        &mut f,
+        CodeString::ThresholdCondition,
+        threshold.strip_suffix(';').unwrap_or(threshold),
+    );
+    f += "\n    );\n    if kenyon_spiked {\n";
+    place(&mut f, CodeString::Reset, code.reset);
+    f += "\n    }\n";
+    for v in vars.iter().filter(|v| v.access == VarAccess::ReadWrite) {
+        f += &format!("    *kenyon_var_{} = {};\n", v.name, v.name);
+    }
+    f += "    return kenyon_spiked;\n}\n";
+    Assembled {
+        function: f,
+        placed,
+    }
+}
+
+/// The CPU's prelude: `product` unguarded (the CPU rounds every product) and stubs of
+/// the native functions, which the interpreter runs natively.
+pub(crate) fn cpu_prelude() -> String {
+    let mut prelude = String::from("fn product(a: f32, b: f32) -> f32 { return a * b; }\n");
+    for native in NativeFn::ALL {
+        prelude += &format!("fn {}() -> f32 {{ return 0.0; }}\n", native.name());
+    }
+    prelude
+}
+
+/// `x` as a WGSL f32 literal that parses back to the same bits: Rust's shortest
+/// round-trip digits with the `f` suffix (parsed straight to f32, never through an
+/// abstract float's f64). `x` is finite.
+pub(crate) fn f32_literal(x: f32) -> String {
+    let digits = format!("{x:?}");
+    match digits.strip_prefix('-') {
+        // A negative literal is a negation: parenthesised, it binds as written.
+        Some(magnitude) => format!("(-{magnitude}f)"),
+        None => format!("{digits}f"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn f32_literals_parse_back_to_the_same_bits() {
+        let values = [
+            0.0f32,
+            -0.0,
+            0.1,
+            -60.0,
+            0.995_012_5,
+            1e-7,
+            f32::MIN_POSITIVE,
+            1e-45,
+            f32::MAX,
+            f32::MIN,
+            16_777_217.0,
+            3.402_823_5e38,
+        ];
+        let mut source = String::new();
+        for (i, &x) in values.iter().enumerate() {
+            source += &format!("const C{i}: f32 = {};\n", f32_literal(x));
+        }
+        let module = naga::front::wgsl::parse_str(&source).expect("literals parse");
+        for (i, &x) in values.iter().enumerate() {
+            let (_, constant) = module
+                .constants
+                .iter()
+                .find(|(_, c)| c.name.as_deref() == Some(&format!("C{i}")))
+                .expect("constant present");
+            let got = match module.global_expressions[constant.init] {
+                naga::Expression::Literal(naga::Literal::F32(v)) => v,
+                ref e => panic!("C{i} = {x}: not folded to a literal: {e:?}"),
+            };
+            assert_eq!(got.to_bits(), x.to_bits(), "C{i} = {x:?}");
+        }
+    }
+}

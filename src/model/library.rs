@@ -1,0 +1,165 @@
+//! The model library: neuron models written as code strings, in the same form a user
+//! writes (see `docs/custom-models.md`). The built-in LIF and IF models keep hand-written
+//! fast paths ([`NeuronModel::Lif`](super::NeuronModel::Lif), `If`); the tests hold those
+//! to the entries here, spike for spike.
+
+use std::sync::{Arc, LazyLock};
+
+use super::code::{CodeNeuron, DerivedParam, NeuronModelDef, Var, VarInit};
+
+/// GeNN's `LIF`: leaky integrate-and-fire with an absolute refractory period.
+/// Parameters `C` (nF), `TauM` (ms), `Vrest`, `Vreset`, `Vthresh` (mV), `Ioffset` (nA),
+/// `TauRefrac` (ms); variables `V` (mV), `RefracTime` (ms).
+pub fn lif() -> Arc<NeuronModelDef> {
+    static MODEL: LazyLock<Arc<NeuronModelDef>> = LazyLock::new(|| {
+        Arc::new(NeuronModelDef {
+            name: "LIF".into(),
+            params: ["C", "TauM", "Vrest", "Vreset", "Vthresh", "Ioffset", "TauRefrac"]
+                .map(String::from)
+                .to_vec(),
+            derived_params: vec![
+                DerivedParam::new("ExpTC", |p, dt| (-dt / p["TauM"]).exp()),
+                DerivedParam::new("Rmembrane", |p, _| p["TauM"] / p["C"]),
+            ],
+            vars: vec![Var::f32("V"), Var::f32("RefracTime")],
+            sim_code: "\
+if (RefracTime <= 0.0) {
+    let alpha = product(Isyn + Ioffset, Rmembrane) + Vrest;
+    V = alpha - product(ExpTC, alpha - V);
+} else {
+    RefracTime -= dt;
+}"
+            .into(),
+            threshold_condition_code: "RefracTime <= 0.0 && V >= Vthresh".into(),
+            reset_code: "V = Vreset;\nRefracTime = TauRefrac;".into(),
+        })
+    });
+    MODEL.clone()
+}
+
+/// [`lif`] with the built-in model's parameters and initial state: the same population
+/// as `NeuronModel::Lif(params)`.
+pub fn lif_from(params: &super::LifParams) -> CodeNeuron {
+    CodeNeuron::new(lif())
+        .param("C", params.c)
+        .param("TauM", params.tau_m)
+        .param("Vrest", params.v_rest)
+        .param("Vreset", params.v_reset)
+        .param("Vthresh", params.v_thresh)
+        .param("Ioffset", params.i_offset)
+        .param("TauRefrac", params.tau_refrac)
+        .init("V", VarInit::Constant(f64::from(params.v_reset as f32)))
+        .init("RefracTime", VarInit::Constant(0.0))
+}
+
+/// The tutorial's integrate-and-fire neuron: `V += Isyn`, spiking at `Vthresh` and then
+/// back to 0. Parameter `Vthresh`; variable `V`.
+pub fn integrate_and_fire() -> Arc<NeuronModelDef> {
+    static MODEL: LazyLock<Arc<NeuronModelDef>> = LazyLock::new(|| {
+        Arc::new(NeuronModelDef {
+            name: "IF".into(),
+            params: vec!["Vthresh".into()],
+            derived_params: vec![],
+            vars: vec![Var::f32("V")],
+            sim_code: "V += Isyn;".into(),
+            threshold_condition_code: "V >= Vthresh".into(),
+            reset_code: "V = 0.0;".into(),
+        })
+    });
+    MODEL.clone()
+}
+
+/// [`integrate_and_fire`] as `NeuronModel::If(params)` is.
+pub fn integrate_and_fire_from(params: &super::IfParams) -> CodeNeuron {
+    CodeNeuron::new(integrate_and_fire())
+        .param("Vthresh", params.v_thresh)
+        .init("V", VarInit::Constant(0.0))
+}
+
+/// Izhikevich's update, shared by [`izhikevich`] and [`izhikevich_variable`].
+const IZHIKEVICH_SIM_CODE: &str = "\
+if (V >= 30.0) {
+    V = c;
+    U += d;
+}
+// Two half steps of V for stability, as Izhikevich and GeNN do.
+V += product(0.5 * (product(product(0.04, V), V) + product(5.0, V) + 140.0 - U + Isyn), dt);
+V += product(0.5 * (product(product(0.04, V), V) + product(5.0, V) + 140.0 - U + Isyn), dt);
+U += product(product(a, product(b, V) - U), dt);";
+
+/// Izhikevich's (2003) simple model: `V' = 0.04 V^2 + 5 V + 140 - U + Isyn`,
+/// `U' = a (b V - U)`, and where `V` reaches 30 mV, `V = c`, `U += d` on the next step (as
+/// GeNN's `Izhikevich`: `V` is integrated in two half steps, and the neuron spikes where
+/// `V >= 29.99`). Parameters `a`, `b`, `c`, `d`; variables `V` (mV) and `U`.
+pub fn izhikevich() -> Arc<NeuronModelDef> {
+    static MODEL: LazyLock<Arc<NeuronModelDef>> = LazyLock::new(|| {
+        Arc::new(NeuronModelDef {
+            name: "Izhikevich".into(),
+            params: ["a", "b", "c", "d"].map(String::from).to_vec(),
+            derived_params: vec![],
+            vars: vec![Var::f32("V"), Var::f32("U")],
+            sim_code: IZHIKEVICH_SIM_CODE.into(),
+            threshold_condition_code: "V >= 29.99".into(),
+            reset_code: String::new(),
+        })
+    });
+    MODEL.clone()
+}
+
+/// [`izhikevich`] with `a`, `b`, `c` and `d` read-only variables, one value per neuron
+/// (GeNN's `IzhikevichVariable`), as Izhikevich's 2003 network draws them.
+pub fn izhikevich_variable() -> Arc<NeuronModelDef> {
+    static MODEL: LazyLock<Arc<NeuronModelDef>> = LazyLock::new(|| {
+        let mut model = NeuronModelDef::clone(&izhikevich());
+        model.name = "IzhikevichVariable".into();
+        model.params.clear();
+        for name in ["a", "b", "c", "d"] {
+            model.vars.push(Var::f32(name).read_only());
+        }
+        Arc::new(model)
+    });
+    MODEL.clone()
+}
+
+/// A Poisson spike source: each timestep a neuron spikes with probability
+/// `rate * dt` (GeNN's `PoissonNew` in the limit of small `rate * dt`; exact as a
+/// Bernoulli process on the timestep grid). Variable `rate` (Hz, read-only, one per
+/// neuron); no parameters. Its draws come from `rand_uniform()`, keyed on the neuron,
+/// batch entry and timestep, so every backend gives the same spikes.
+pub fn poisson() -> Arc<NeuronModelDef> {
+    static MODEL: LazyLock<Arc<NeuronModelDef>> = LazyLock::new(|| {
+        Arc::new(NeuronModelDef {
+            name: "Poisson".into(),
+            params: vec![],
+            derived_params: vec![DerivedParam::new("DT_S", |_, dt| dt / 1000.0)],
+            vars: vec![Var::f32("rate").read_only()],
+            sim_code: String::new(),
+            threshold_condition_code: "rand_uniform() < rate * DT_S".into(),
+            reset_code: String::new(),
+        })
+    });
+    MODEL.clone()
+}
+
+/// One population of every model in the library, with parameters that make it spike
+/// under moderate input: what the tests that cover every model use.
+pub fn examples() -> Vec<CodeNeuron> {
+    vec![
+        lif_from(&super::LifParams::TUTORIAL),
+        integrate_and_fire_from(&super::IfParams { v_thresh: 1.0 }),
+        izhikevich_regular_spiking(),
+        CodeNeuron::new(poisson()).init("rate", VarInit::Constant(50.0)),
+    ]
+}
+
+/// Izhikevich's regular-spiking cortical neuron (a = 0.02, b = 0.2, c = -65, d = 8),
+/// starting at rest (`V = -65`, `U = b V = -13`).
+pub fn izhikevich_regular_spiking() -> CodeNeuron {
+    CodeNeuron::new(izhikevich())
+        .param("a", 0.02)
+        .param("b", 0.2)
+        .param("c", -65.0)
+        .param("d", 8.0)
+        .init("V", VarInit::Constant(-65.0))
+        .init("U", VarInit::Constant(-13.0))
+}

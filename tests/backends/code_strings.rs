@@ -1,0 +1,68 @@
+//! Models written as code strings run the same arithmetic as the built-in ones on both
+//! backends: the tutorial's networks with every LIF and IF population replaced by the
+//! model library's code-string entries give exactly the built-in run's spikes, on the
+//! CPU and on the GPU.
+
+use crate::common;
+
+use kenyon::io::mnist;
+use kenyon::tutorial::{self, MushroomBody, StimulusResponse};
+use kenyon::{BuiltNetwork, CpuSimulation, SimConfig, Simulator};
+
+/// Each population's spikes (times and neurons) in one response.
+type Spikes = Vec<(Vec<f32>, Vec<u32>)>;
+
+fn spikes(r: &StimulusResponse) -> Spikes {
+    [Some(&r.pn), Some(&r.kc), r.ggn.as_ref(), r.mbon.as_ref()]
+        .into_iter()
+        .flatten()
+        .map(|s| s.decode())
+        .collect()
+}
+
+/// The spikes of `sim` for the first `images` training images.
+fn responses(sim: &mut dyn Simulator, mb: &MushroomBody, images: usize) -> Vec<Spikes> {
+    let data = mnist::load(&common::repository_mnist(), mnist::Split::Train).unwrap();
+    (0..images)
+        .map(|i| {
+            let currents = mnist::input_currents(data.images.image(i).unwrap(), mnist::INPUT_SCALE);
+            spikes(&tutorial::present(sim, mb, &currents).unwrap())
+        })
+        .collect()
+}
+
+/// Every backend's responses to a few images of `mb`'s network.
+fn every_backend(built: &BuiltNetwork, mb: &MushroomBody) -> Vec<Vec<Spikes>> {
+    let mut runs = vec![responses(&mut CpuSimulation::new(built, SimConfig::default()).unwrap(), mb, 4)];
+    #[cfg(feature = "gpu")]
+    for strategy in common::gpu::strategies() {
+        let mut sim = common::gpu::simulation(strategy, built, SimConfig::default());
+        runs.push(responses(&mut sim, mb, 4));
+    }
+    runs
+}
+
+fn check_part(builtin: MushroomBody) {
+    let code = tutorial::with_code_string_models(builtin.clone());
+    let built = builtin.network.build(1).unwrap();
+    let built_code = code.network.build(1).unwrap();
+    let want = every_backend(&built, &builtin);
+    let got = every_backend(&built_code, &code);
+    assert_eq!(want.len(), got.len());
+    let reference = &want[0];
+    assert!(reference.iter().all(|r| !r[1].1.is_empty()), "the KCs spike");
+    for (backend, (w, g)) in want.iter().zip(&got).enumerate() {
+        assert_eq!(w, reference, "built-in, backend {backend}");
+        assert_eq!(g, reference, "code strings, backend {backend}");
+    }
+}
+
+#[test]
+fn tutorial_part_2_from_code_strings_gives_the_built_in_spikes_on_every_backend() {
+    check_part(tutorial::mushroom_body());
+}
+
+#[test]
+fn tutorial_part_3_from_code_strings_gives_the_built_in_spikes_on_every_backend() {
+    check_part(tutorial::mushroom_body_with_gain_control());
+}

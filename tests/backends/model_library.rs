@@ -1,0 +1,117 @@
+//! The code-string model library against independent results: Izhikevich's neuron
+//! against a trace computed by hand in the test (the same update written out in plain
+//! f32 arithmetic), and the Poisson source against the binomial statistics of its spike
+//! counts; both backends give the same spikes.
+
+use crate::common;
+
+use kenyon::model::code::VarInit;
+use kenyon::model::{CurrentSourceModel, Network, NeuronModel, library};
+use kenyon::SimConfig;
+
+/// Izhikevich's update of one neuron with input `i`, as the model's code strings say it,
+/// with every product rounded on its own: true where it spikes.
+fn izhikevich_step(v: &mut f32, u: &mut f32, i: f32, dt: f32, (a, b, c, d): (f32, f32, f32, f32)) -> bool {
+    if *v >= 30.0 {
+        *v = c;
+        *u += d;
+    }
+    for _ in 0..2 {
+        let dv = 0.04f32 * *v * *v + 5.0 * *v + 140.0 - *u + i;
+        *v += 0.5 * dv * dt;
+    }
+    *u += a * (b * *v - *u) * dt;
+    *v >= 29.99
+}
+
+#[test]
+fn izhikevich_neurons_follow_a_hand_computed_trace_on_every_backend() {
+    let dt = 0.5f32;
+    let currents = [0.0f32, 4.0, 10.0, 15.0];
+    let mut net = Network::new(f64::from(dt));
+    let pop = net.add_neuron_population("rs", 4, NeuronModel::Code(library::izhikevich_regular_spiking()));
+    net.set_spike_recording(pop, true).unwrap();
+    let drive = net.add_current_source("drive", pop, CurrentSourceModel::Magnitude { initial: 0.0 });
+    let built = net.build(1).unwrap();
+    let steps = 400u32;
+    // The hand-computed trace: spike steps per neuron, and the final V and U.
+    let mut want_spikes = vec![Vec::new(); 4];
+    let mut want_state = Vec::new();
+    for (n, &i) in currents.iter().enumerate() {
+        let (mut v, mut u) = (-65.0f32, -13.0f32);
+        for step in 0..steps {
+            if izhikevich_step(&mut v, &mut u, i, dt, (0.02, 0.2, -65.0, 8.0)) {
+                want_spikes[n].push(step);
+            }
+        }
+        want_state.push((v.to_bits(), u.to_bits()));
+    }
+    // Regular spiking: silent without input, faster with more (Izhikevich 2003, fig. 2).
+    assert!(want_spikes[0].is_empty() && want_spikes[2].len() > 3);
+    assert!(want_spikes[3].len() > want_spikes[2].len());
+    common::on_every_backend(&built, SimConfig { recording_steps: steps, ..SimConfig::default() }, |sim| {
+        sim.set_magnitude(drive, &currents).unwrap();
+        sim.step_time(steps).unwrap();
+        let (times, ids) = sim.take_recording().unwrap().take_one(pop, 0).unwrap().decode();
+        let mut got = vec![Vec::new(); 4];
+        for (t, id) in times.iter().zip(ids) {
+            got[id as usize].push((t / dt).round() as u32);
+        }
+        assert_eq!(got, want_spikes, "{}", sim.description());
+        let v = sim.read_var_bits(pop, "V").unwrap();
+        let u = sim.read_var_bits(pop, "U").unwrap();
+        let state: Vec<(u32, u32)> = v.into_iter().zip(u).collect();
+        assert_eq!(state, want_state, "{}", sim.description());
+    });
+}
+
+#[test]
+fn poisson_spike_counts_follow_binomial_statistics_and_every_backend_draws_the_same() {
+    let n = 2000u32;
+    let steps = 2000u32;
+    let dt = 0.1;
+    let rates: Vec<f64> = (0..n).map(|i| [5.0, 20.0, 80.0][i as usize % 3]).collect();
+    let mut net = Network::new(dt);
+    let source = library::poisson();
+    let pop = net.add_neuron_population(
+        "poisson",
+        n,
+        NeuronModel::Code(kenyon::model::code::CodeNeuron::new(source).init("rate", VarInit::Values(rates.clone()))),
+    );
+    net.set_spike_recording(pop, true).unwrap();
+    let built = net.build(7).unwrap();
+    let config = SimConfig { recording_steps: steps, batch_size: 2, ..SimConfig::default() };
+    let mut runs = Vec::new();
+    common::on_every_backend(&built, config, |sim| {
+        sim.step_time(steps).unwrap();
+        let mut recordings = sim.take_recording().unwrap();
+        let entries: Vec<_> = (0..2).map(|e| recordings.take_one(pop, e).unwrap().decode()).collect();
+        runs.push(entries);
+    });
+    let reference = &runs[0];
+    for run in &runs[1..] {
+        assert_eq!(run, reference, "the GPU draws the CPU's numbers");
+    }
+    assert_ne!(reference[0], reference[1], "batch entries draw apart");
+    for entry in reference {
+        let mut counts = vec![0u64; n as usize];
+        for &id in &entry.1 {
+            counts[id as usize] += 1;
+        }
+        // Per rate: the total count against its binomial mean and spread.
+        for (k, rate) in [5.0, 20.0, 80.0].into_iter().enumerate() {
+            let p = f64::from((rate * (dt / 1000.0)) as f32);
+            let trials = (steps as usize * counts.iter().skip(k).step_by(3).count()) as f64;
+            let total: u64 = counts.iter().skip(k).step_by(3).sum();
+            let (mean, sd) = (trials * p, (trials * p * (1.0 - p)).sqrt());
+            let z = (total as f64 - mean) / sd;
+            assert!(z.abs() < 4.5, "rate {rate} Hz: {total} spikes, expected {mean:.0} ± {sd:.0}");
+            // Per neuron, the counts' variance is the binomial one (independence in time).
+            let per: Vec<f64> = counts.iter().skip(k).step_by(3).map(|&c| c as f64).collect();
+            let m = per.iter().sum::<f64>() / per.len() as f64;
+            let var = per.iter().map(|c| (c - m).powi(2)).sum::<f64>() / (per.len() - 1) as f64;
+            let want = f64::from(steps) * p * (1.0 - p);
+            assert!((var / want - 1.0).abs() < 0.25, "rate {rate} Hz: count variance {var:.1}, binomial {want:.1}");
+        }
+    }
+}

@@ -1,51 +1,104 @@
-//! The WGSL Philox (`shaders/shared/philox.wgsl`) against its CPU twin
+//! The WGSL Philox (`shaders/shared/philox.wgsl`) and its normal and exponential draws
+//! (`shaders/shared/random_distributions.wgsl`) against their CPU twins
 //! (`model::random`), bit for bit, on whatever adapter this machine has (lavapipe in
 //! CI, where a missing adapter fails the test rather than skipping it).
 
 use super::GpuContext;
-use super::shaders::finish;
+use super::shaders::{finish, lint};
+use crate::model::random::distributions::{edge_words, exponential_f32, normal_pair_f32};
 use crate::model::random::{philox4x32_10, uniform_f32};
 
 const KERNEL: &str = r#"
+{{shared/step_params}}
 {{shared/philox}}
+{{shared/random_distributions}}
 
-@group(0) @binding(0) var<storage, read_write> out: array<vec4<u32>>;
+@group(0) @binding({{binding}}) var<storage, read> edges: array<vec4<u32>>;
+@group(0) @binding({{binding}}) var<storage, read_write> out: array<vec4<u32>>;
 
-// Counters that vary in every word, and the uniforms of the first word.
+// The first invocations take the blocks of counters that vary in every word, the rest
+// given blocks of edge words; each writes its block, the uniforms and the exponentials
+// of its four words, and the normal pairs of its first and second halves.
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let i = gid.x;
-    let counter = vec4<u32>(i, i * 2654435761u, 0xffffffffu - i, i ^ 0xdeadbeefu);
-    let block = philox4x32_10(counter, vec2<u32>(0x01234567u, 0x89abcdefu));
-    out[2u * i] = block;
-    out[2u * i + 1u] = vec4<u32>(
-        bitcast<u32>(uniform_f32(block.x)),
-        bitcast<u32>(uniform_f32(block.y)),
-        bitcast<u32>(uniform_f32(block.z)),
-        bitcast<u32>(uniform_f32(block.w)),
-    );
+    let counters = arrayLength(&out) / 4u - arrayLength(&edges);
+    if (i >= arrayLength(&out) / 4u) {
+        return;
+    }
+    var block: vec4<u32>;
+    if (i < counters) {
+        let counter = vec4<u32>(i, i * 2654435761u, 0xffffffffu - i, i ^ 0xdeadbeefu);
+        block = philox4x32_10(counter, vec2<u32>(0x01234567u, 0x89abcdefu));
+    } else {
+        block = edges[i - counters];
+    }
+    out[4u * i] = block;
+    out[4u * i + 1u] = bitcast<vec4<u32>>(vec4<f32>(
+        uniform_f32(block.x),
+        uniform_f32(block.y),
+        uniform_f32(block.z),
+        uniform_f32(block.w),
+    ));
+    out[4u * i + 2u] = bitcast<vec4<u32>>(vec4<f32>(
+        exponential_f32(block.x),
+        exponential_f32(block.y),
+        exponential_f32(block.z),
+        exponential_f32(block.w),
+    ));
+    out[4u * i + 3u] = bitcast<vec4<u32>>(vec4<f32>(
+        normal_pair_f32(block.x, block.y),
+        normal_pair_f32(block.z, block.w),
+    ));
 }
 "#;
 
-/// What the kernel writes for invocation `i`, computed on the CPU.
-fn expected(i: u32) -> [u32; 8] {
+/// Every ordered pair of edge words twice in a block, so each pair is a normal's radius
+/// and angle words.
+fn edge_blocks() -> Vec<[u32; 4]> {
+    let words = edge_words();
+    let mut blocks = Vec::with_capacity(words.len() * words.len());
+    for &a in &words {
+        for &b in &words {
+            blocks.push([a, b, b, a]);
+        }
+    }
+    blocks
+}
+
+/// What the kernel writes for `block`, computed on the CPU.
+fn expected(block: [u32; 4]) -> [u32; 16] {
+    let mut words = [0; 16];
+    words[..4].copy_from_slice(&block);
+    for (k, &x) in block.iter().enumerate() {
+        words[4 + k] = uniform_f32(x).to_bits();
+        words[8 + k] = exponential_f32(x).to_bits();
+    }
+    let normals = [
+        normal_pair_f32(block[0], block[1]),
+        normal_pair_f32(block[2], block[3]),
+    ];
+    for (w, z) in words[12..].iter_mut().zip(normals.as_flattened()) {
+        *w = z.to_bits();
+    }
+    words
+}
+
+/// The block of counter `i`'s invocation.
+fn counter_block(i: u32) -> [u32; 4] {
     let counter = [
         i,
         i.wrapping_mul(2_654_435_761),
         u32::MAX - i,
         i ^ 0xdead_beef,
     ];
-    let block = philox4x32_10(counter, [0x0123_4567, 0x89ab_cdef]);
-    let mut words = [0; 8];
-    words[..4].copy_from_slice(&block);
-    for (w, &x) in words[4..].iter_mut().zip(&block) {
-        *w = uniform_f32(x).to_bits();
-    }
-    words
+    philox4x32_10(counter, [0x0123_4567, 0x89ab_cdef])
 }
 
-/// Runs the kernel over `n` invocations and reads back what it wrote.
-fn run_kernel(ctx: &GpuContext, n: u32) -> Vec<u32> {
+/// Runs the kernel over `counters` counters' blocks and then `edges`, and reads back
+/// what it wrote.
+fn run_kernel(ctx: &GpuContext, counters: u32, edges: &[[u32; 4]]) -> Vec<u32> {
+    use wgpu::util::DeviceExt;
     let device = ctx.device();
     let source = finish(KERNEL, &[]).expect("the test kernel assembles");
     let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
@@ -60,7 +113,20 @@ fn run_kernel(ctx: &GpuContext, n: u32) -> Vec<u32> {
         compilation_options: wgpu::PipelineCompilationOptions::default(),
         cache: None,
     });
-    let bytes = u64::from(n) * 32;
+    let n = counters + u32::try_from(edges.len()).expect("few edge blocks");
+    let bytes = u64::from(n) * 64;
+    // StepParams, all zero: `product` needs its `zero`.
+    let params = device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some("philox params"),
+        size: 32,
+        usage: wgpu::BufferUsages::UNIFORM,
+        mapped_at_creation: false,
+    });
+    let edges = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+        label: Some("philox edges"),
+        contents: bytemuck::cast_slice(edges),
+        usage: wgpu::BufferUsages::STORAGE,
+    });
     let out = device.create_buffer(&wgpu::BufferDescriptor {
         label: Some("philox out"),
         size: bytes,
@@ -76,10 +142,20 @@ fn run_kernel(ctx: &GpuContext, n: u32) -> Vec<u32> {
     let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
         label: Some("philox twin"),
         layout: &pipeline.get_bind_group_layout(0),
-        entries: &[wgpu::BindGroupEntry {
-            binding: 0,
-            resource: out.as_entire_binding(),
-        }],
+        entries: &[
+            wgpu::BindGroupEntry {
+                binding: 0,
+                resource: params.as_entire_binding(),
+            },
+            wgpu::BindGroupEntry {
+                binding: 1,
+                resource: edges.as_entire_binding(),
+            },
+            wgpu::BindGroupEntry {
+                binding: 2,
+                resource: out.as_entire_binding(),
+            },
+        ],
     });
     let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor::default());
     {
@@ -105,7 +181,12 @@ fn run_kernel(ctx: &GpuContext, n: u32) -> Vec<u32> {
 }
 
 #[test]
-fn the_gpus_philox_and_uniforms_are_the_cpus_bit_for_bit() {
+fn the_twin_kernel_passes_the_shader_lint() {
+    lint::validate(&finish(KERNEL, &[]).expect("the test kernel assembles"));
+}
+
+#[test]
+fn the_gpus_philox_uniforms_and_draws_are_the_cpus_bit_for_bit() {
     let ctx = match GpuContext::new(None) {
         Ok(ctx) => ctx,
         Err(e) => {
@@ -115,10 +196,18 @@ fn the_gpus_philox_and_uniforms_are_the_cpus_bit_for_bit() {
             return;
         }
     };
-    let n = 1 << 16;
-    let words = run_kernel(&ctx, n);
-    for i in 0..n {
-        let at = i as usize * 8;
-        assert_eq!(words[at..at + 8], expected(i), "invocation {i}");
+    let counters = 1 << 16;
+    let edges = edge_blocks();
+    let words = run_kernel(&ctx, counters, &edges);
+    let blocks = (0..counters)
+        .map(counter_block)
+        .chain(edges.iter().copied());
+    for (i, block) in blocks.enumerate() {
+        let at = i * 16;
+        assert_eq!(
+            words[at..at + 16],
+            expected(block),
+            "invocation {i}, block {block:x?}"
+        );
     }
 }

@@ -4,7 +4,12 @@
 //! key, so every number can be keyed on what it belongs to (seed, population, neuron,
 //! batch entry, timestep) and comes out the same on every backend, adapter, batch size
 //! and thread count, in any order. The WGSL twin is `shaders/shared/philox.wgsl`; both
-//! use only 32-bit integer operations, so they agree bit for bit.
+//! use only 32-bit integer operations, so they agree bit for bit. Normal and exponential
+//! draws from its words are in [`distributions`].
+
+pub mod distributions;
+
+pub use distributions::{exponential_f32, normal_f32, normal_pair_f32};
 
 /// Philox's round multipliers.
 const M0: u32 = 0xD251_1F53;

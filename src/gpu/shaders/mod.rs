@@ -12,7 +12,7 @@
 pub(crate) mod reflect;
 
 #[cfg(test)]
-mod lint;
+pub(super) mod lint;
 
 /// Kernel stages, in `shaders/`.
 pub(crate) const NEURON_UPDATE: &str = include_str!("../../../shaders/neuron_update.wgsl");
@@ -32,7 +32,7 @@ pub(crate) const TAKE_INPUT_32: &str = include_str!("../../../shaders/take_input
 pub(crate) const TAKE_INPUT_64: &str = include_str!("../../../shaders/take_input_64.wgsl");
 
 /// Snippets several kernels include, in `shaders/shared/`.
-const SHARED: [(&str, &str); 5] = [
+const SHARED: [(&str, &str); 6] = [
     (
         "shared/step_params",
         include_str!("../../../shaders/shared/step_params.wgsl"),
@@ -52,6 +52,10 @@ const SHARED: [(&str, &str); 5] = [
     (
         "shared/philox",
         include_str!("../../../shaders/shared/philox.wgsl"),
+    ),
+    (
+        "shared/random_distributions",
+        include_str!("../../../shaders/shared/random_distributions.wgsl"),
     ),
 ];
 

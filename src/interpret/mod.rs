@@ -5,7 +5,7 @@ pub const MAX_LANES: usize = 256;
 pub struct Unsupported { pub span: naga::Span, pub what: String }
 pub struct LaneProgram;
 pub enum Arg<'a> { Uniform(u32), Lanes(&'a [u32]), Pointer(&'a mut [u32]) }
-pub trait Natives { fn call(&mut self, index: usize, args: &[&[u32]], active: &[bool], out: &mut [u32]); }
+pub trait Natives { fn call(&mut self, index: usize, args: &[&[u32]], active: &[u32], out: &mut [u32]); }
 #[derive(Default)]
 pub struct Scratch;
 impl Scratch { pub fn new() -> Self { Scratch } }

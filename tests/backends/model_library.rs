@@ -115,3 +115,52 @@ fn poisson_spike_counts_follow_binomial_statistics_and_every_backend_draws_the_s
         }
     }
 }
+
+#[test]
+fn code_strings_draw_the_same_normal_and_exponential_numbers_on_every_backend() {
+    use kenyon::model::code::{CodeNeuron, NeuronModelDef};
+    use std::sync::Arc;
+    // Each neuron keeps its latest draws: the state after a few steps is one sample per
+    // neuron of each distribution, keyed on the neuron, entry and timestep.
+    let model = Arc::new(NeuronModelDef {
+        name: "Draws".into(),
+        vars: ["u", "z", "e"].map(kenyon::model::code::Var::f32).to_vec(),
+        sim_code: "u = rand_uniform();\nz = rand_normal();\ne = rand_exponential();".into(),
+        threshold_condition_code: "z > 3.0".into(),
+        ..NeuronModelDef::default()
+    });
+    let n = 20_000;
+    let mut code = CodeNeuron::new(model);
+    for v in ["u", "z", "e"] {
+        code = code.init(v, VarInit::Constant(0.0));
+    }
+    let mut net = Network::new(0.1);
+    let pop = net.add_neuron_population("draws", n, NeuronModel::Code(code));
+    let built = net.build(3).unwrap();
+    let mut runs = Vec::new();
+    common::on_every_backend(&built, SimConfig::default(), |sim| {
+        sim.step_time(3).unwrap();
+        let read = |sim: &mut dyn kenyon::Simulator, v| sim.read_var(pop, v).unwrap();
+        runs.push([read(sim, "u"), read(sim, "z"), read(sim, "e")]);
+    });
+    let bits = |x: &[f32]| x.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    for run in &runs[1..] {
+        for (got, want) in run.iter().zip(&runs[0]) {
+            assert_eq!(bits(got), bits(want), "the GPU draws the CPU's numbers");
+        }
+    }
+    let moments = |x: &[f32]| {
+        let m = x.iter().map(|&x| f64::from(x)).sum::<f64>() / x.len() as f64;
+        let v = x.iter().map(|&x| (f64::from(x) - m).powi(2)).sum::<f64>() / (x.len() - 1) as f64;
+        (m, v)
+    };
+    let [u, z, e] = &runs[0];
+    let se = (1.0 / f64::from(n)).sqrt();
+    let (m, v) = moments(u);
+    assert!((m - 0.5).abs() < 5.0 * se * (1.0f64 / 12.0).sqrt() && (v - 1.0 / 12.0).abs() < 0.005, "uniform: {m} {v}");
+    let (m, v) = moments(z);
+    assert!(m.abs() < 5.0 * se && (v - 1.0).abs() < 0.05, "normal: mean {m}, variance {v}");
+    let (m, v) = moments(e);
+    assert!((m - 1.0).abs() < 5.0 * se && (v - 1.0).abs() < 0.1, "exponential: mean {m}, variance {v}");
+    assert!(e.iter().all(|&x| x > 0.0) && u.iter().all(|&x| (0.0..1.0).contains(&x)));
+}

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use super::neuron_update::{NeuronInputs, gather_isyn, word_mask};
 use crate::interpret::{Arg, MAX_LANES, Natives, Scratch};
 use crate::model::code::{CompiledNeuron, NativeFn};
-use crate::model::random::{philox4x32_10, uniform_f32};
+use crate::model::random::philox4x32_10;
 
 /// Where a slice of a population is in the simulation.
 pub(crate) struct CodeSlice {
@@ -126,16 +126,13 @@ impl<'a> CodeNatives<'a> {
 }
 
 impl Natives for CodeNatives<'_> {
-    fn call(&mut self, index: usize, _args: &[&[u32]], active: &[bool], out: &mut [u32]) {
-        match NativeFn::ALL.get(index) {
-            Some(NativeFn::RandUniform) | None => {
-                for (lane, &on) in active.iter().enumerate().filter(|(_, on)| **on) {
-                    let _ = on;
-                    let counter = [self.ids[lane], self.entry, self.timestep, self.draws[lane]];
-                    self.draws[lane] += 1;
-                    out[lane] = uniform_f32(philox4x32_10(counter, self.key)[0]).to_bits();
-                }
-            }
+    fn call(&mut self, index: usize, _args: &[&[u32]], active: &[u32], out: &mut [u32]) {
+        // Every native is a draw; the interpreter calls only the ones it was given.
+        let draw = NativeFn::ALL.get(index).copied().unwrap_or(NativeFn::RandUniform);
+        for (lane, _) in active.iter().enumerate().filter(|(_, on)| **on != 0) {
+            let counter = [self.ids[lane], self.entry, self.timestep, self.draws[lane]];
+            self.draws[lane] = self.draws[lane].wrapping_add(1);
+            out[lane] = draw.draw(philox4x32_10(counter, self.key)).to_bits();
         }
     }
 }

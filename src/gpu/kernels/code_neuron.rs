@@ -103,6 +103,7 @@ fn code_strings(code: &CompiledNeuron, p: usize) -> ModelPiece {
     }
     let prelude = format!(
         "{{{{shared/philox}}}}
+{{{{shared/random_distributions}}}}
 override KENYON_DT: f32;
 // The counter of this neuron's draws in this timestep: (neuron, batch entry, timestep)
 // and the draw's number (model::code::rng).
@@ -110,10 +111,24 @@ var<private> kenyon_rng: vec3<u32>;
 var<private> kenyon_draw: u32;
 const KENYON_KEY = vec2<u32>({}u, {}u);
 
-fn rand_uniform() -> f32 {{
+// Each draw takes a Philox block of its own, as on the CPU (NativeFn::draw).
+fn kenyon_next_block() -> vec4<u32> {{
     let block = philox4x32_10(vec4(kenyon_rng, kenyon_draw), KENYON_KEY);
     kenyon_draw += 1u;
-    return uniform_f32(block.x);
+    return block;
+}}
+
+fn rand_uniform() -> f32 {{
+    return uniform_f32(kenyon_next_block().x);
+}}
+
+fn rand_normal() -> f32 {{
+    let block = kenyon_next_block();
+    return normal_f32(block.x, block.y);
+}}
+
+fn rand_exponential() -> f32 {{
+    return exponential_f32(kenyon_next_block().x);
 }}
 
 {STEP_FUNCTION_MARKER}",

@@ -14,22 +14,43 @@ use crate::interpret::LaneProgram;
 pub enum NativeFn {
     /// `rand_uniform()`: uniform in [0, 1), a multiple of 2^-24.
     RandUniform,
+    /// `rand_normal()`: standard normal (mean 0, standard deviation 1).
+    RandNormal,
+    /// `rand_exponential()`: exponential with mean 1.
+    RandExponential,
 }
 
 impl NativeFn {
     /// Every native function, in the order the CPU's program numbers them.
-    pub const ALL: [NativeFn; 1] = [NativeFn::RandUniform];
+    pub const ALL: [NativeFn; 3] = [
+        NativeFn::RandUniform,
+        NativeFn::RandNormal,
+        NativeFn::RandExponential,
+    ];
 
     /// Its name in code strings.
     pub fn name(self) -> &'static str {
         match self {
             NativeFn::RandUniform => "rand_uniform",
+            NativeFn::RandNormal => "rand_normal",
+            NativeFn::RandExponential => "rand_exponential",
+        }
+    }
+
+    /// The draw from one Philox block of the neuron's counter (see `model::code::rng`):
+    /// every draw takes a block of its own.
+    pub fn draw(self, block: [u32; 4]) -> f32 {
+        use crate::model::random::{exponential_f32, normal_f32, uniform_f32};
+        match self {
+            NativeFn::RandUniform => uniform_f32(block[0]),
+            NativeFn::RandNormal => normal_f32(block[0], block[1]),
+            NativeFn::RandExponential => exponential_f32(block[0]),
         }
     }
 }
 
 /// Names code strings see that a model can't declare.
-const BUILT_IN_NAMES: [&str; 8] = [
+const BUILT_IN_NAMES: [&str; 10] = [
     "dt",
     "t",
     "id",
@@ -37,6 +58,8 @@ const BUILT_IN_NAMES: [&str; 8] = [
     "Isyn",
     "product",
     "rand_uniform",
+    "rand_normal",
+    "rand_exponential",
     "kenyon_spiked",
 ];
 

@@ -21,6 +21,19 @@ pub enum VarInit {
         /// Upper end.
         max: f64,
     },
+    /// Normal: `mean + sd * Z`, computed in f32.
+    Normal {
+        /// The mean.
+        mean: f64,
+        /// The standard deviation.
+        sd: f64,
+    },
+    /// Exponential: `scale * E` with `E` of mean 1, computed in f32 (GeNN's
+    /// `Exponential` with `lambda` = 1 / scale).
+    Exponential {
+        /// The mean.
+        scale: f64,
+    },
 }
 
 impl VarInit {
@@ -34,6 +47,23 @@ impl VarInit {
         population: usize,
         var_index: usize,
     ) -> Result<Vec<u32>, String> {
+        let key = rng::key(seed, population, Stream::Init);
+        // `offset + scale * X` for each neuron's draw X, in f32.
+        let draw = |ty: VarType, size: u32, (offset, scale): (f64, f64), x: fn([u32; 4]) -> f32| {
+            if ty != VarType::F32 {
+                return Err("a random draw initialises f32 variables only".to_owned());
+            }
+            let (offset, scale) = (offset as f32, scale as f32);
+            if !offset.is_finite() || !scale.is_finite() {
+                return Err("the distribution's parameters must be finite f32 numbers".to_owned());
+            }
+            Ok((0..size)
+                .map(|i| {
+                    let block = random::philox4x32_10([i, var_index as u32, 0, 0], key);
+                    (offset + scale * x(block)).to_bits()
+                })
+                .collect())
+        };
         let bits = |x: f64| {
             ty.bits_of(x)
                 .ok_or_else(|| format!("{x} does not fit the variable's type {}", ty.wgsl()))
@@ -50,19 +80,10 @@ impl VarInit {
                 values.iter().map(|&x| bits(x)).collect()
             }
             VarInit::Uniform { min, max } => {
-                if ty != VarType::F32 {
-                    return Err("a uniform draw initialises f32 variables only".into());
-                }
-                let (lo, hi) = (bits(*min)?, bits(*max)?);
-                let (lo, hi) = (f32::from_bits(lo), f32::from_bits(hi));
-                let key = rng::key(seed, population, Stream::Init);
-                Ok((0..size)
-                    .map(|i| {
-                        let block = random::philox4x32_10([i, var_index as u32, 0, 0], key);
-                        (lo + (hi - lo) * random::uniform_f32(block[0])).to_bits()
-                    })
-                    .collect())
+                draw(ty, size, (*min, *max - *min), |b| random::uniform_f32(b[0]))
             }
+            VarInit::Normal { mean, sd } => draw(ty, size, (*mean, *sd), |b| random::normal_f32(b[0], b[1])),
+            VarInit::Exponential { scale } => draw(ty, size, (0.0, *scale), |b| random::exponential_f32(b[0])),
         }
     }
 }

@@ -8,7 +8,7 @@
 //! hands the current lanes to its target and leaves the rest of its block under the
 //! all-zero constant.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use naga::{Block, Handle, Span, Statement};
 
@@ -53,6 +53,8 @@ pub(super) struct Frame<'m> {
     /// is simply the returned expression's register.
     pub result: Option<Reg>,
     pub targets: Vec<Target>,
+    pub handle: Handle<naga::Function>,
+    pub aliases: HashMap<Handle<naga::Expression>, Alias>,
 }
 
 pub(super) struct Compiler<'m> {
@@ -67,6 +69,27 @@ pub(super) struct Compiler<'m> {
     /// The functions being inlined, innermost last (WGSL forbids recursion, but a
     /// module that slipped past validation must not hang the compiler).
     inlining: Vec<Handle<naga::Function>>,
+    /// Per register, how many stores to it have been compiled so far.
+    pub versions: Vec<u32>,
+    /// Counts uses of loaded values, to tell which happened inside a loop.
+    pub uses: u64,
+    /// The loads that copy their variable (the others alias its register).
+    pub copied: &'m HashSet<LoadId>,
+    /// Aliasing loads found used after a store to their variable.
+    pub invalid: Vec<LoadId>,
+}
+
+/// A load expression of a function (shared by every place the function is inlined).
+pub(super) type LoadId = (Handle<naga::Function>, Handle<naga::Expression>);
+
+/// A load that reads its variable's register instead of a copy.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Alias {
+    pub var: Reg,
+    /// The variable's version when loaded: the value is stale once it moves on.
+    pub version: u32,
+    /// When it was last used (`Compiler::uses`).
+    pub last_use: u64,
 }
 
 pub(super) fn unsupported(span: Span, what: impl Into<String>) -> Unsupported {
@@ -82,56 +105,90 @@ pub(super) fn compile(
     name: &str,
     natives: &[&str],
 ) -> Result<Program, Unsupported> {
-    let (handle, function) = module
+    let (handle, _) = module
         .functions
         .iter()
         .find(|(_, f)| f.name.as_deref() == Some(name))
         .ok_or_else(|| unsupported(Span::default(), format!("no function named `{name}`")))?;
-    let span = module.functions.get_span(handle);
-    let mut c = Compiler {
-        module,
-        info,
-        natives,
-        code: Vec::new(),
-        registers: 0,
-        constants: HashMap::new(),
-        zero: 0,
-        inlining: Vec::new(),
-    };
-    c.zero = c.constant(0);
-    let entry = c.register();
-    let mut params = Vec::new();
-    let mut bindings = Vec::new();
-    for arg in &function.arguments {
-        let pointer = c.parameter_is_pointer(arg.ty, span)?;
-        let reg = c.register();
-        params.push(Param { reg, pointer });
-        bindings.push(if pointer {
-            Binding::Pointer(reg)
-        } else {
-            Binding::Value(reg)
-        });
+    // Loads read their variable's register until that proves wrong; then the compile
+    // starts over with those loads copying. Each round copies more, so this ends.
+    let mut copied = HashSet::new();
+    loop {
+        let mut c = Compiler {
+            module,
+            info,
+            natives,
+            code: Vec::new(),
+            registers: 0,
+            constants: HashMap::new(),
+            zero: 0,
+            inlining: Vec::new(),
+            versions: Vec::new(),
+            uses: 0,
+            copied: &copied,
+            invalid: Vec::new(),
+        };
+        let program = c.top(handle)?;
+        if c.invalid.is_empty() {
+            return Ok(program);
+        }
+        let invalid = c.invalid;
+        copied.extend(invalid);
     }
-    let mask = Mask {
-        reg: entry,
-        full: true,
-    };
-    let result = c.function(handle, bindings, mask)?;
-    let mut constants: Vec<(Reg, u32)> = c.constants.iter().map(|(&v, &r)| (r, v)).collect();
-    constants.sort_unstable();
-    Ok(Program {
-        code: c.code,
-        registers: c.registers as usize,
-        constants,
-        entry,
-        params,
-        result: function.result.as_ref().and(result),
-    })
+}
+
+impl Compiler<'_> {
+    /// Compiles function `handle` as the program's entry.
+    fn top(&mut self, handle: Handle<naga::Function>) -> Result<Program, Unsupported> {
+        let module = self.module;
+        let function = &module.functions[handle];
+        let span = module.functions.get_span(handle);
+        self.zero = self.constant(0);
+        let entry = self.register();
+        let mut params = Vec::new();
+        let mut bindings = Vec::new();
+        for arg in &function.arguments {
+            let pointer = self.parameter_is_pointer(arg.ty, span)?;
+            let reg = self.register();
+            params.push(Param {
+                reg,
+                pointer,
+                read: true,
+            });
+            bindings.push(if pointer {
+                Binding::Pointer(reg)
+            } else {
+                Binding::Value(reg)
+            });
+        }
+        let mask = Mask {
+            reg: entry,
+            full: true,
+        };
+        let result = self.function(handle, bindings, mask)?;
+        let mut constants: Vec<(Reg, u32)> = self.constants.iter().map(|(&v, &r)| (r, v)).collect();
+        constants.sort_unstable();
+        let result = function.result.as_ref().and(result);
+        let code = std::mem::take(&mut self.code);
+        for p in &mut params {
+            p.read = p.pointer || result == Some(p.reg) || code.iter().any(|i| i.reads(p.reg));
+        }
+        Ok(Program {
+            id: super::program::next_id(),
+            code,
+            registers: self.registers as usize,
+            constants,
+            entry,
+            params,
+            result,
+        })
+    }
 }
 
 impl<'m> Compiler<'m> {
     pub fn register(&mut self) -> Reg {
         self.registers += 1;
+        self.versions.push(0);
         self.registers - 1
     }
 
@@ -246,6 +303,8 @@ impl<'m> Compiler<'m> {
             entry: mask,
             result,
             targets: Vec::new(),
+            handle,
+            aliases: HashMap::new(),
         };
         self.block(&mut frame, &function.body)?;
         self.inlining.pop();
@@ -293,6 +352,9 @@ impl<'m> Compiler<'m> {
                 let dst = self.pointer(fr, pointer)?;
                 let src = self.value(fr, value)?;
                 self.store(dst, src, fr.mask);
+                if let Some(v) = self.versions.get_mut(dst as usize) {
+                    *v += 1;
+                }
             }
             Statement::Call {
                 function,

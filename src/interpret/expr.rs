@@ -3,7 +3,7 @@
 use naga::{BinaryOperator as B, Expression, Handle, Literal, MathFunction as M, ScalarKind, Span};
 
 use super::Unsupported;
-use super::compile::{Binding, Compiler, Frame, unsupported};
+use super::compile::{Alias, Binding, Compiler, Frame, unsupported};
 use super::program::{Bin, Instr, Reg, Tern, Un};
 
 /// The four scalar types code strings use.
@@ -249,6 +249,13 @@ impl<'m> Compiler<'m> {
         h: Handle<Expression>,
     ) -> Result<Reg, Unsupported> {
         if let Some(r) = fr.exprs[h.index()] {
+            if let Some(alias) = fr.aliases.get_mut(&h) {
+                self.uses += 1;
+                alias.last_use = self.uses;
+                if self.versions.get(alias.var as usize) != Some(&alias.version) {
+                    self.invalid.push((fr.handle, h));
+                }
+            }
             return Ok(r);
         }
         let span = fr.function.expressions.get_span(h);
@@ -336,13 +343,7 @@ impl<'m> Compiler<'m> {
             | Expression::Constant(_)
             | Expression::ZeroValue(_)
             | Expression::FunctionArgument(_) => return self.value(fr, h).map(drop),
-            Expression::Load { pointer } => {
-                self.kind(fr, h)?;
-                let var = self.pointer(fr, pointer)?;
-                let r = self.register();
-                self.copy(r, var);
-                r
-            }
+            Expression::Load { pointer } => self.load(fr, h, pointer)?,
             Expression::Unary { op, expr } => self.unary(fr, h, op, expr)?,
             Expression::Binary { op, left, right } => {
                 let kind = self.kind(fr, left)?;
@@ -387,6 +388,31 @@ impl<'m> Compiler<'m> {
         };
         fr.exprs[h.index()] = Some(r);
         Ok(())
+    }
+
+    /// A load reads its variable's register, unless an earlier compile found the
+    /// variable stored to while the loaded value was still to be used: then it copies.
+    fn load(
+        &mut self,
+        fr: &mut Frame<'m>,
+        h: Handle<Expression>,
+        pointer: Handle<Expression>,
+    ) -> Result<Reg, Unsupported> {
+        self.kind(fr, h)?;
+        let var = self.pointer(fr, pointer)?;
+        if self.copied.contains(&(fr.handle, h)) {
+            let r = self.register();
+            self.copy(r, var);
+            return Ok(r);
+        }
+        let version = self.versions.get(var as usize).copied().unwrap_or(0);
+        let alias = Alias {
+            var,
+            version,
+            last_use: self.uses,
+        };
+        fr.aliases.insert(h, alias);
+        Ok(var)
     }
 
     fn unary(

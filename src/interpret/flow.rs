@@ -89,6 +89,12 @@ impl<'m> Compiler<'m> {
         continuing: &'m Block,
         break_if: Option<Handle<Expression>>,
     ) -> Result<(), Unsupported> {
+        let before: Vec<(Handle<Expression>, u32)> = fr
+            .aliases
+            .iter()
+            .map(|(&h, a)| (h, self.versions.get(a.var as usize).copied().unwrap_or(0)))
+            .collect();
+        let uses_before = self.uses;
         let alive = self.register();
         self.copy(alive, fr.mask.reg);
         let brk = self.register();
@@ -132,7 +138,26 @@ impl<'m> Compiler<'m> {
             reg: brk,
             full: false,
         };
+        self.check_loop_aliases(fr, &before, uses_before);
         Ok(())
+    }
+
+    /// A load from before a loop used in it is stale in the next iteration if the loop
+    /// stores to its variable, wherever the store is.
+    fn check_loop_aliases(
+        &mut self,
+        fr: &Frame<'m>,
+        before: &[(Handle<Expression>, u32)],
+        uses_before: u64,
+    ) {
+        for &(h, version) in before {
+            if let Some(a) = fr.aliases.get(&h)
+                && a.last_use > uses_before
+                && self.versions.get(a.var as usize) != Some(&version)
+            {
+                self.invalid.push((fr.handle, h));
+            }
+        }
     }
 
     pub(super) fn switch(

@@ -170,6 +170,8 @@ impl Natives for NoNatives {
 #[derive(Debug, Clone, Default)]
 pub struct Scratch {
     registers: Vec<[u32; MAX_LANES]>,
+    /// The program whose constants the registers hold (0: none).
+    prepared: u64,
 }
 
 impl Scratch {

@@ -50,6 +50,7 @@ fn map3f(d: &mut [u32], args: [&[u32]; 3], op: impl Fn(f32, f32, f32) -> f32) {
     map3(d, args, |x, y, z| op(f(x), f(y), f(z)).to_bits());
 }
 
+#[inline(always)]
 pub(super) fn unary(op: Un, d: &mut [u32], a: &[u32]) {
     use Un::*;
     match op {
@@ -73,6 +74,7 @@ pub(super) fn unary(op: Un, d: &mut [u32], a: &[u32]) {
     }
 }
 
+#[inline(always)]
 fn transcendental(op: Un, d: &mut [u32], a: &[u32]) {
     use Un::*;
     match op {
@@ -98,6 +100,7 @@ fn transcendental(op: Un, d: &mut [u32], a: &[u32]) {
     }
 }
 
+#[inline(always)]
 fn bits_and_conversions(op: Un, d: &mut [u32], a: &[u32]) {
     use Un::*;
     match op {
@@ -119,6 +122,7 @@ fn bits_and_conversions(op: Un, d: &mut [u32], a: &[u32]) {
     }
 }
 
+#[inline(always)]
 pub(super) fn binary(op: Bin, d: &mut [u32], a: &[u32], c: &[u32]) {
     use Bin::*;
     match op {
@@ -145,6 +149,7 @@ pub(super) fn binary(op: Bin, d: &mut [u32], a: &[u32], c: &[u32]) {
     }
 }
 
+#[inline(always)]
 fn comparison(op: Bin, d: &mut [u32], a: &[u32], c: &[u32]) {
     use Bin::*;
     match op {
@@ -177,6 +182,7 @@ fn comparison(op: Bin, d: &mut [u32], a: &[u32], c: &[u32]) {
     }
 }
 
+#[inline(always)]
 pub(super) fn ternary(op: Tern, d: &mut [u32], args: [&[u32]; 3]) {
     use Tern::*;
     match op {
@@ -192,6 +198,7 @@ pub(super) fn ternary(op: Tern, d: &mut [u32], args: [&[u32]; 3]) {
     }
 }
 
+#[inline(always)]
 pub(super) fn insert_bits(d: &mut [u32], [e, n, o, c]: [&[u32]; 4]) {
     let lanes = d.iter_mut().zip(e).zip(n).zip(o).zip(c);
     for ((((d, &e), &n), &o), &c) in lanes {
@@ -200,6 +207,7 @@ pub(super) fn insert_bits(d: &mut [u32], [e, n, o, c]: [&[u32]; 4]) {
 }
 
 /// `d = if mask != 0 { s } else { d }`, written as a select so it vectorises.
+#[inline(always)]
 pub(super) fn store(d: &mut [u32], s: &[u32], mask: &[u32]) {
     for ((d, &s), &m) in d.iter_mut().zip(s).zip(mask) {
         *d = if m != 0 { s } else { *d };
@@ -207,6 +215,7 @@ pub(super) fn store(d: &mut [u32], s: &[u32], mask: &[u32]) {
 }
 
 /// Whether no lane of the mask is set (a fold, not an early exit, so it vectorises).
+#[inline(always)]
 pub(super) fn none(mask: &[u32]) -> bool {
     mask.iter().fold(0, |acc, &m| acc | m) == 0
 }

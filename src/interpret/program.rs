@@ -166,11 +166,15 @@ pub(super) enum Instr {
 pub(super) struct Param {
     pub reg: Reg,
     pub pointer: bool,
+    /// Whether the code reads it (an unread value parameter is not copied in).
+    pub read: bool,
 }
 
 /// A compiled function.
 #[derive(Debug, Clone)]
 pub(super) struct Program {
+    /// Tells a [`Scratch`](super::Scratch) whether its constants are this program's.
+    pub id: u64,
     pub code: Vec<Instr>,
     pub registers: usize,
     /// Registers filled with one value in every lane before the code runs.
@@ -179,4 +183,26 @@ pub(super) struct Program {
     pub entry: Reg,
     pub params: Vec<Param>,
     pub result: Option<Reg>,
+}
+
+/// A number no other program compiled by this process has.
+pub(super) fn next_id() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
+impl Instr {
+    /// Whether the instruction reads register `r`.
+    pub(super) fn reads(&self, r: Reg) -> bool {
+        match *self {
+            Instr::Un(_, _, a) | Instr::Copy(_, a) | Instr::JumpIfNone(a, _) => a == r,
+            Instr::Bin(_, _, a, b) => a == r || b == r,
+            Instr::Tern(_, _, srcs) => srcs.contains(&r),
+            Instr::InsertBits(_, srcs) => srcs.contains(&r),
+            Instr::Store { dst, src, mask } => dst == r || src == r || mask == r,
+            Instr::OrInto { dst, src } => dst == r || src == r,
+            Instr::Fill(..) | Instr::Jump(_) => false,
+            Instr::Native { ref args, mask, .. } => mask == r || args.contains(&r),
+        }
+    }
 }

@@ -47,11 +47,19 @@ pub(super) fn run(
     if regs.len() < program.registers {
         regs.resize(program.registers, [0; MAX_LANES]);
     }
-    for &(reg, value) in &program.constants {
-        regs[reg as usize][..n].fill(value);
+    // No instruction writes the constants or the entry mask: they stay filled (in
+    // every lane) until another program runs in this scratch.
+    if scratch.prepared != program.id {
+        for &(reg, value) in &program.constants {
+            regs[reg as usize].fill(value);
+        }
+        regs[program.entry as usize].fill(1);
+        scratch.prepared = program.id;
     }
-    regs[program.entry as usize][..n].fill(1);
     for (param, arg) in program.params.iter().zip(args.iter()) {
+        if !param.read {
+            continue;
+        }
         let reg = &mut regs[param.reg as usize][..n];
         match arg {
             Arg::Uniform(v) if !param.pointer => reg.fill(*v),
@@ -71,42 +79,73 @@ pub(super) fn run(
     }
 }
 
+/// Runs the code with the widest vectors the CPU has, as the CPU backend's neuron update
+/// does. No FMA: the lane loops never fuse, and must not start to.
 fn execute(code: &[Instr], regs: &mut [Lanes], n: usize, natives: &mut dyn Natives) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx512f") {
+        // SAFETY: the CPU supports AVX-512F, checked just above.
+        unsafe { execute_avx512(code, regs, n, natives) };
+        return;
+    }
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2, checked just above.
+        unsafe { execute_avx2(code, regs, n, natives) };
+        return;
+    }
+    execute_lanes(code, regs, n, natives);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn execute_avx2(code: &[Instr], regs: &mut [Lanes], n: usize, natives: &mut dyn Natives) {
+    execute_lanes(code, regs, n, natives);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn execute_avx512(code: &[Instr], regs: &mut [Lanes], n: usize, natives: &mut dyn Natives) {
+    execute_lanes(code, regs, n, natives);
+}
+
+#[inline(always)]
+fn execute_lanes(code: &[Instr], regs: &mut [Lanes], n: usize, natives: &mut dyn Natives) {
     let mut pc = 0;
     while let Some(instr) = code.get(pc) {
         pc += 1;
         match *instr {
             Instr::Un(op, d, a) => {
                 let (d, [a]) = split(regs, d, [a]);
-                ops::unary(op, &mut d[..n], &a[..n]);
+                ops::unary(op, &mut d[..], &a[..]);
             }
             Instr::Bin(op, d, a, b) => {
                 let (d, [a, b]) = split(regs, d, [a, b]);
-                ops::binary(op, &mut d[..n], &a[..n], &b[..n]);
+                ops::binary(op, &mut d[..], &a[..], &b[..]);
             }
             Instr::Tern(op, d, srcs) => {
                 let (d, [a, b, c]) = split(regs, d, srcs);
-                ops::ternary(op, &mut d[..n], [&a[..n], &b[..n], &c[..n]]);
+                ops::ternary(op, &mut d[..], [&a[..], &b[..], &c[..]]);
             }
             Instr::InsertBits(d, srcs) => {
                 let (d, [e, v, o, c]) = split(regs, d, srcs);
-                ops::insert_bits(&mut d[..n], [&e[..n], &v[..n], &o[..n], &c[..n]]);
+                ops::insert_bits(&mut d[..], [&e[..], &v[..], &o[..], &c[..]]);
             }
             Instr::Copy(d, s) => {
                 let (d, [s]) = split(regs, d, [s]);
-                d[..n].copy_from_slice(&s[..n]);
+                d[..].copy_from_slice(&s[..]);
             }
             Instr::Store { dst, src, mask } => {
                 let (d, [s, m]) = split(regs, dst, [src, mask]);
-                ops::store(&mut d[..n], &s[..n], &m[..n]);
+                ops::store(&mut d[..], &s[..], &m[..]);
             }
             Instr::OrInto { dst, src } => {
                 let (d, [s]) = split(regs, dst, [src]);
-                for (d, &s) in d[..n].iter_mut().zip(&s[..n]) {
+                for (d, &s) in d[..].iter_mut().zip(&s[..]) {
                     *d |= s;
                 }
             }
-            Instr::Fill(d, v) => regs[d as usize][..n].fill(v),
+            Instr::Fill(d, v) => regs[d as usize][..].fill(v),
             Instr::JumpIfNone(m, target) => {
                 if ops::none(&regs[m as usize][..n]) {
                     pc = target;

@@ -408,6 +408,46 @@ fn lif_lanes(v: &mut f32, r: &mut f32, isyn: f32) -> u32 {
     if spiked { u32::MAX } else { 0 }
 }
 
+/// `steps` steps of [`lif_lanes`] in chunks of [`MAX_LANES`], with the widest vectors
+/// the CPU has, as the interpreter and the CPU backend use.
+fn plain_lif(v: &mut [f32], r: &mut [f32], isyn: &[f32], steps: usize) {
+    #[inline(always)]
+    fn run(v: &mut [f32], r: &mut [f32], isyn: &[f32], steps: usize) {
+        let mut spikes = [0u32; MAX_LANES];
+        for _ in 0..steps {
+            let chunks = v.chunks_mut(MAX_LANES).zip(r.chunks_mut(MAX_LANES));
+            for ((v, r), i) in chunks.zip(isyn.chunks(MAX_LANES)) {
+                let lanes = v.iter_mut().zip(r.iter_mut()).zip(i).zip(spikes.iter_mut());
+                for (((v, r), &i), s) in lanes {
+                    *s = lif_lanes(v, r, i);
+                }
+                std::hint::black_box(&spikes);
+            }
+        }
+    }
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn avx2(v: &mut [f32], r: &mut [f32], isyn: &[f32], steps: usize) {
+        run(v, r, isyn, steps);
+    }
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    fn avx512(v: &mut [f32], r: &mut [f32], isyn: &[f32], steps: usize) {
+        run(v, r, isyn, steps);
+    }
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx512f") {
+        // SAFETY: the CPU supports AVX-512F, checked just above.
+        return unsafe { avx512(v, r, isyn, steps) };
+    }
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2, checked just above.
+        return unsafe { avx2(v, r, isyn, steps) };
+    }
+    run(v, r, isyn, steps);
+}
+
 /// Prints the interpreted LIF's time per neuron-step beside a plain Rust loop of the
 /// same arithmetic, vectorised (20 000 neurons in chunks of 256, 200 steps). Asserts nothing about
 /// time; it checks the two end in the same state.
@@ -420,45 +460,46 @@ fn lif_timing_interpreted_against_plain_rust() {
     let isyn_bits: Vec<u32> = isyn.iter().map(|x| x.to_bits()).collect();
     let ids: Vec<u32> = (0..n as u32).collect();
     let (mut v, mut r) = (vec![-60.0f32; n], vec![0.0f32; n]);
-    let mut spikes = vec![0u32; MAX_LANES];
-    let start = Instant::now();
-    for _ in 0..steps {
-        let chunks = v.chunks_mut(MAX_LANES).zip(r.chunks_mut(MAX_LANES));
-        for ((v, r), i) in chunks.zip(isyn.chunks(MAX_LANES)) {
-            let lanes = v.iter_mut().zip(r.iter_mut()).zip(i).zip(spikes.iter_mut());
-            for (((v, r), &i), s) in lanes {
-                *s = lif_lanes(v, r, i);
-            }
-            black_box(&spikes);
-        }
+    // The best of five runs of each, so a busy machine disturbs the ratio less.
+    let mut native = std::time::Duration::MAX;
+    for _ in 0..5 {
+        v.fill(-60.0);
+        r.fill(0.0);
+        let start = Instant::now();
+        plain_lif(&mut v, &mut r, &isyn, steps);
+        native = native.min(start.elapsed());
     }
-    let native = start.elapsed();
     let prog = program(LIF, "kenyon_neuron_step", &[]);
-    let (mut vb, mut rb) = (vec![(-60.0f32).to_bits(); n], vec![0u32; n]);
+    let (mut vb, mut rb) = (vec![0u32; n], vec![0u32; n]);
     let (mut out, mut scratch) = (vec![0u32; MAX_LANES], Scratch::new());
-    let start = Instant::now();
-    for step in 0..steps {
-        for begin in (0..n).step_by(MAX_LANES) {
-            let end = n.min(begin + MAX_LANES);
-            let mut args = [
-                Arg::Pointer(&mut vb[begin..end]),
-                Arg::Pointer(&mut rb[begin..end]),
-                Arg::Lanes(&isyn_bits[begin..end]),
-                Arg::Uniform((step as f32 * 0.1).to_bits()),
-                Arg::Lanes(&ids[begin..end]),
-                Arg::Uniform(0),
-            ];
-            prog.run(
-                &mut args,
-                end - begin,
-                Some(&mut out),
-                &mut NoNatives,
-                &mut scratch,
-            );
-            black_box(&out);
+    let mut interpreted = std::time::Duration::MAX;
+    for _ in 0..5 {
+        vb.fill((-60.0f32).to_bits());
+        rb.fill(0);
+        let start = Instant::now();
+        for step in 0..steps {
+            for begin in (0..n).step_by(MAX_LANES) {
+                let end = n.min(begin + MAX_LANES);
+                let mut args = [
+                    Arg::Pointer(&mut vb[begin..end]),
+                    Arg::Pointer(&mut rb[begin..end]),
+                    Arg::Lanes(&isyn_bits[begin..end]),
+                    Arg::Uniform((step as f32 * 0.1).to_bits()),
+                    Arg::Lanes(&ids[begin..end]),
+                    Arg::Uniform(0),
+                ];
+                prog.run(
+                    &mut args,
+                    end - begin,
+                    Some(&mut out),
+                    &mut NoNatives,
+                    &mut scratch,
+                );
+                black_box(&out);
+            }
         }
+        interpreted = interpreted.min(start.elapsed());
     }
-    let interpreted = start.elapsed();
     let per = |d: std::time::Duration| d.as_secs_f64() * 1e9 / (n * steps) as f64;
     println!(
         "LIF per neuron-step: interpreted {:.2} ns, plain Rust {:.2} ns, ratio {:.2}",
@@ -467,4 +508,36 @@ fn lif_timing_interpreted_against_plain_rust() {
         interpreted.as_secs_f64() / native.as_secs_f64()
     );
     assert_eq!(vb, v.iter().map(|x| x.to_bits()).collect::<Vec<_>>());
+}
+
+#[test]
+fn a_value_loaded_before_its_variable_changes_keeps_the_old_value() {
+    let src = r#"
+        fn f(a: i32) -> i32 {
+            var x = a;
+            let old = x;
+            var acc = 0;
+            for (var i = 0; i < 3; i++) { acc += old; x = x * 2 + 1; }
+            let before = x;
+            x += 5;
+            if (a > 0) { x = before * 3; }
+            return acc + x + before + old;
+        }
+    "#;
+    let native = |a: i32| {
+        let old = a;
+        let acc = old.wrapping_mul(3);
+        let mut x = a;
+        for _ in 0..3 {
+            x = x.wrapping_mul(2).wrapping_add(1);
+        }
+        let before = x;
+        x = x.wrapping_add(5);
+        if a > 0 {
+            x = before.wrapping_mul(3);
+        }
+        acc.wrapping_add(x).wrapping_add(before).wrapping_add(old)
+    };
+    let prog = program(src, "f", &[]);
+    check(&prog, &[ints(700, 9)], |x| native(x[0] as i32) as u32);
 }

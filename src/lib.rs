@@ -5,7 +5,8 @@
 //! [`build`](Network::build) it (validation, connectivity, derived constants), [`load`] it
 //! on a backend ([`CpuSimulation`] or, with the `gpu` feature, `GpuSimulation`, both
 //! [`Simulator`]s), run timesteps and read the spike recordings back. [`tutorial`] builds
-//! GeNN's mushroom-body MNIST networks.
+//! GeNN's mushroom-body MNIST networks. [`interpret`] runs WGSL functions on the CPU with
+//! the GPU's arithmetic, for models written as code strings.
 //!
 //! ```
 //! use kenyon::{BackendChoice, Connectivity, CurrentSourceModel, LifParams, Network};

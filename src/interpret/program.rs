@@ -1,0 +1,208 @@
+//! The compiled form: typed instructions over lane registers.
+
+/// A register: an index into [`Scratch`](super::Scratch)'s lane arrays.
+pub(super) type Reg = u32;
+
+/// One-operand lane operations (`d = f(a)`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Un {
+    FNeg,
+    INeg,
+    /// Bitwise complement.
+    Not,
+    /// Logical not of a 0/1 bool.
+    LNot,
+    FAbs,
+    SAbs,
+    Floor,
+    Ceil,
+    Round,
+    Trunc,
+    Fract,
+    FSign,
+    SSign,
+    Saturate,
+    Sqrt,
+    InverseSqrt,
+    Exp,
+    Exp2,
+    Log,
+    Log2,
+    Sin,
+    Cos,
+    Tan,
+    Sinh,
+    Cosh,
+    Tanh,
+    Asin,
+    Acos,
+    Atan,
+    Asinh,
+    Acosh,
+    Atanh,
+    Radians,
+    Degrees,
+    CountOneBits,
+    ReverseBits,
+    SFirstLeadingBit,
+    UFirstLeadingBit,
+    FirstTrailingBit,
+    CountLeadingZeros,
+    CountTrailingZeros,
+    /// f32 to i32, truncating and saturating.
+    F2S,
+    /// f32 to u32, truncating and saturating.
+    F2U,
+    S2F,
+    U2F,
+    /// bool (0/1) to f32.
+    B2F,
+    /// f32 to bool: `x != 0.0`, true for NaN.
+    F2B,
+    /// Integer to bool: `x != 0`.
+    I2B,
+}
+
+/// Two-operand lane operations (`d = f(a, b)`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Bin {
+    FAdd,
+    FSub,
+    FMul,
+    FDiv,
+    FRem,
+    IAdd,
+    ISub,
+    IMul,
+    SDiv,
+    UDiv,
+    SRem,
+    URem,
+    And,
+    /// `a & !b` on 0/1 bools (a mask minus another).
+    AndNot,
+    Or,
+    Xor,
+    Shl,
+    SShr,
+    UShr,
+    FEq,
+    FNe,
+    FLt,
+    FLe,
+    FGt,
+    FGe,
+    IEq,
+    INe,
+    SLt,
+    SLe,
+    SGt,
+    SGe,
+    ULt,
+    ULe,
+    UGt,
+    UGe,
+    FMin,
+    FMax,
+    SMin,
+    SMax,
+    UMin,
+    UMax,
+    Pow,
+    Atan2,
+    Step,
+}
+
+/// Three-operand lane operations (`d = f(a, b, c)`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Tern {
+    /// `if a != 0 { b } else { c }`.
+    Select,
+    FClamp,
+    SClamp,
+    UClamp,
+    Mix,
+    SmoothStep,
+    Fma,
+    SExtractBits,
+    UExtractBits,
+}
+
+/// One instruction. Operands never alias the destination (the compiler allocates a
+/// fresh register for every value), except where an instruction says so.
+#[derive(Debug, Clone)]
+pub(super) enum Instr {
+    Un(Un, Reg, Reg),
+    Bin(Bin, Reg, Reg, Reg),
+    Tern(Tern, Reg, [Reg; 3]),
+    /// `insertBits(e, newbits, offset, count)`.
+    InsertBits(Reg, [Reg; 4]),
+    Copy(Reg, Reg),
+    /// `d = if mask != 0 { src } else { d }`: a store under a partial mask.
+    Store {
+        dst: Reg,
+        src: Reg,
+        mask: Reg,
+    },
+    /// `d |= src`: gathers lanes leaving a loop or switch.
+    OrInto {
+        dst: Reg,
+        src: Reg,
+    },
+    Fill(Reg, u32),
+    /// Jumps to the target when no lane of the mask is set.
+    JumpIfNone(Reg, usize),
+    Jump(usize),
+    Native {
+        index: usize,
+        args: Box<[Reg]>,
+        out: Reg,
+        mask: Reg,
+    },
+}
+
+/// How a parameter of the compiled function reaches its register.
+#[derive(Debug, Clone)]
+pub(super) struct Param {
+    pub reg: Reg,
+    pub pointer: bool,
+    /// Whether the code reads it (an unread value parameter is not copied in).
+    pub read: bool,
+}
+
+/// A compiled function.
+#[derive(Debug, Clone)]
+pub(super) struct Program {
+    /// Tells a [`Scratch`](super::Scratch) whether its constants are this program's.
+    pub id: u64,
+    pub code: Vec<Instr>,
+    pub registers: usize,
+    /// Registers filled with one value in every lane before the code runs.
+    pub constants: Vec<(Reg, u32)>,
+    /// The entry mask: 1 in lanes `0..lanes`.
+    pub entry: Reg,
+    pub params: Vec<Param>,
+    pub result: Option<Reg>,
+}
+
+/// A number no other program compiled by this process has.
+pub(super) fn next_id() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
+impl Instr {
+    /// Whether the instruction reads register `r`.
+    pub(super) fn reads(&self, r: Reg) -> bool {
+        match *self {
+            Instr::Un(_, _, a) | Instr::Copy(_, a) | Instr::JumpIfNone(a, _) => a == r,
+            Instr::Bin(_, _, a, b) => a == r || b == r,
+            Instr::Tern(_, _, srcs) => srcs.contains(&r),
+            Instr::InsertBits(_, srcs) => srcs.contains(&r),
+            Instr::Store { dst, src, mask } => dst == r || src == r || mask == r,
+            Instr::OrInto { dst, src } => dst == r || src == r,
+            Instr::Fill(..) | Instr::Jump(_) => false,
+            Instr::Native { ref args, mask, .. } => mask == r || args.contains(&r),
+        }
+    }
+}

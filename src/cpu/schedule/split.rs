@@ -37,6 +37,14 @@ fn cut<'a, T>(data: &'a mut [T], n: usize, bounds: &[usize]) -> Vec<Vec<Option<&
         .collect()
 }
 
+/// Piece `[entry][slice]` of an array's pieces, or an empty one where the array is empty.
+fn take<'a, T>(pieces: &mut [Vec<Option<&'a mut [T]>>], entry: usize, slice: usize) -> &'a mut [T] {
+    pieces
+        .get_mut(entry)
+        .and_then(|e| e[slice].take())
+        .unwrap_or_default()
+}
+
 /// Pieces from [`cut`] as [`SumsMut`].
 fn wrap<'a, T>(
     pieces: Vec<Vec<Option<&'a mut [T]>>>,
@@ -180,10 +188,9 @@ impl<'a> Owners<'_, 'a> {
                     .iter_mut()
                     .map(|var| var[entry][slice].take().unwrap_or_default())
                     .collect(),
-                v: populations.v[p][entry][slice].take().unwrap_or_default(),
-                refrac_time: populations.refrac_time[p][entry][slice]
-                    .take()
-                    .unwrap_or_default(),
+                // A code-string model has no `V` or `RefracTime` arrays to cut.
+                v: take(&mut populations.v[p], entry, slice),
+                refrac_time: take(&mut populations.refrac_time[p], entry, slice),
             });
             worker.populations.push(tasks.collect());
             let inputs = entries.clone().map(|entry| {

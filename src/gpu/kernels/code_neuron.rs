@@ -111,6 +111,12 @@ var<private> kenyon_rng: vec3<u32>;
 var<private> kenyon_draw: u32;
 const KENYON_KEY = vec2<u32>({}u, {}u);
 
+// A float constant of the model's code, hidden from the shader compiler so that it can't
+// reassociate arithmetic around it (model::code::opaque).
+fn kenyon_f32(bits: u32) -> f32 {{
+    return bitcast<f32>(bits | params.zero);
+}}
+
 // Each draw takes a Philox block of its own, as on the CPU (NativeFn::draw).
 fn kenyon_next_block() -> vec4<u32> {{
     let block = philox4x32_10(vec4(kenyon_rng, kenyon_draw), KENYON_KEY);
@@ -146,6 +152,6 @@ fn rand_exponential() -> f32 {{
             .map(|i| (format!("kenyon_state_{i}"), BufferId::Var(p, i)))
             .collect(),
         constants: vec![("KENYON_DT".to_owned(), f64::from(code.dt))],
-        step_function: Some(code.function.clone()),
+        step_function: Some(code.gpu_function.clone()),
     }
 }

@@ -85,11 +85,22 @@ pub(crate) struct Code<'a> {
     pub reset: &'a str,
 }
 
+/// How the step function's float constants are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Constants {
+    /// As `const`s with literal values: what the CPU runs.
+    Literal,
+    /// As `kenyon_f32(bits)`, a value no shader compiler can see: what the GPU runs
+    /// (see `opaque.rs`).
+    Opaque,
+}
+
 /// Assembles the step function.
 pub(crate) fn neuron_step(
     constants: &[Constant<'_>],
     vars: &[StateVar<'_>],
     code: &Code<'_>,
+    style: Constants,
 ) -> Assembled {
     let mut f = format!("fn {STEP_FN}(");
     for v in vars {
@@ -97,7 +108,10 @@ pub(crate) fn neuron_step(
     }
     f += "Isyn: f32, t: f32, id: u32, batch: u32) -> bool {\n";
     for c in constants {
-        f += &format!("    const {}: f32 = {};\n", c.name, f32_literal(c.value));
+        f += &match style {
+            Constants::Literal => format!("    const {}: f32 = {};\n", c.name, f32_literal(c.value)),
+            Constants::Opaque => format!("    let {}: f32 = {};\n", c.name, opaque_f32(c.value)),
+        };
     }
     for v in vars {
         let binding = match v.access {
@@ -146,6 +160,18 @@ pub(crate) fn cpu_prelude() -> String {
         prelude += &format!("fn {}() -> f32 {{ return 0.0; }}\n", native.name());
     }
     prelude
+}
+
+/// What the GPU's text of the function is checked against: the CPU's prelude and a
+/// `kenyon_f32` of the GPU's signature.
+pub(crate) fn gpu_check_prelude() -> String {
+    cpu_prelude() + "fn kenyon_f32(bits: u32) -> f32 { return bitcast<f32>(bits); }\n"
+}
+
+/// `x` as a call of the GPU's `kenyon_f32`, which returns it through an OR with a zero
+/// the shader compiler can't see.
+pub(crate) fn opaque_f32(x: f32) -> String {
+    format!("kenyon_f32({:#010x}u)", x.to_bits())
 }
 
 /// `x` as a WGSL f32 literal that parses back to the same bits: Rust's shortest

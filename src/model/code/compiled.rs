@@ -3,7 +3,8 @@
 
 use std::sync::Arc;
 
-use super::assemble::{self, Assembled, Code, Constant, STEP_FN, StateVar};
+use super::assemble::{self, Assembled, Code, Constant, Constants, STEP_FN, StateVar};
+use super::opaque;
 use super::diagnose::SourceMap;
 use super::rng::{self, Stream};
 use super::{CodeError, CodeNeuron, NeuronModelDef, Var};
@@ -75,8 +76,11 @@ pub struct CompiledNeuron {
     pub key: [u32; 2],
     /// The timestep in ms, as the code sees it (`dt`).
     pub dt: f32,
-    /// The step function (see `assemble.rs`), the same text on both backends.
+    /// The step function as the CPU runs it (see `assemble.rs`).
     pub function: String,
+    /// The same function as the GPU runs it: its float constants written so that no
+    /// shader compiler folds them (see `opaque.rs`).
+    pub gpu_function: String,
     /// The step function compiled for the CPU.
     pub program: Arc<LaneProgram>,
 }
@@ -139,16 +143,24 @@ impl CompiledNeuron {
             .iter()
             .map(|(name, value)| Constant { name, value: *value })
             .collect();
-        let assembled = assemble::neuron_step(
+        let code_strings = Code {
+            sim: &model.sim_code,
+            threshold: &model.threshold_condition_code,
+            reset: &model.reset_code,
+        };
+        let assembled = assemble::neuron_step(&named, &vars, &code_strings, Constants::Literal);
+        let (program, gpu_code) = compile(owner, model, &assembled)?;
+        let gpu = assemble::neuron_step(
             &named,
             &vars,
             &Code {
-                sim: &model.sim_code,
-                threshold: &model.threshold_condition_code,
-                reset: &model.reset_code,
+                sim: &gpu_code[0],
+                threshold: &gpu_code[1],
+                reset: &gpu_code[2],
             },
+            Constants::Opaque,
         );
-        let program = compile(owner, model, &assembled)?;
+        check_gpu_text(owner, model, &gpu)?;
         Ok(CompiledNeuron {
             model: model.name.clone(),
             vars: model.vars.clone(),
@@ -156,6 +168,7 @@ impl CompiledNeuron {
             key: rng::key(seed, population, Stream::Simulation),
             dt: dt as f32,
             function: assembled.function,
+            gpu_function: gpu.function,
             program: Arc::new(program),
         })
     }
@@ -192,12 +205,13 @@ fn constants(code: &CodeNeuron, owner: &str, dt: f64) -> Result<Vec<(String, f32
     Ok(constants)
 }
 
-/// Parses, validates and lints the step function and compiles it for the CPU.
+/// Parses, validates and lints the step function and compiles it for the CPU; also
+/// returns the code strings with their float literals made opaque for the GPU.
 fn compile(
     owner: &str,
     model: &NeuronModelDef,
     assembled: &Assembled,
-) -> Result<LaneProgram, CodeError> {
+) -> Result<(LaneProgram, Vec<String>), CodeError> {
     let prelude = assemble::cpu_prelude();
     let source = format!("{prelude}{}", assembled.function);
     let map = SourceMap {
@@ -228,8 +242,32 @@ fn compile(
         ));
     }
     let natives: Vec<&str> = NativeFn::ALL.iter().map(|n| n.name()).collect();
-    LaneProgram::compile(&module, &info, STEP_FN, &natives)
-        .map_err(|u| map.error(&format!("the CPU backend can't run this: {}", u.what), &[u.span]))
+    let program = LaneProgram::compile(&module, &info, STEP_FN, &natives).map_err(|u| {
+        map.error(&format!("the CPU backend can't run this: {}", u.what), &[u.span])
+    })?;
+    let gpu_code = opaque::opaque_literals(assembled, function, prelude.len());
+    Ok((program, gpu_code))
+}
+
+/// Checks that the GPU's text of the function is valid WGSL: a float literal where WGSL
+/// wants a constant expression (a `const` in the code) can't be made opaque.
+fn check_gpu_text(owner: &str, model: &NeuronModelDef, gpu: &Assembled) -> Result<(), CodeError> {
+    let prelude = assemble::gpu_check_prelude();
+    let source = format!("{prelude}{}", gpu.function);
+    let fail = |detail: String| {
+        declaration_error(
+            owner,
+            model,
+            format!(
+                "the code can't be given to GPUs with its float literals made opaque to their compilers (does a `const` in it use a float literal? write `let`): {detail}"
+            ),
+        )
+    };
+    let module = naga::front::wgsl::parse_str(&source).map_err(|e| fail(e.emit_to_string(&source)))?;
+    naga::valid::Validator::new(naga::valid::ValidationFlags::all(), naga::valid::Capabilities::empty())
+        .validate(&module)
+        .map_err(|e| fail(e.emit_to_string(&source)))?;
+    Ok(())
 }
 
 /// An error in the model's declaration rather than its code.

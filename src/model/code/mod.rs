@@ -15,6 +15,7 @@ mod compiled;
 mod diagnose;
 pub(crate) mod fusion;
 mod init;
+mod opaque;
 #[cfg(test)]
 mod tests;
 pub mod rng;

@@ -57,7 +57,9 @@ fn model() -> Arc<NeuronModelDef> {
 
 /// A uniform number in [0, 1) for `(what, i)`, from Philox.
 fn uniform(what: u32, i: u32) -> f64 {
-    f64::from(uniform_f32(philox4x32_10([i, what, 0, 0], [SEED as u32, 1])[0]))
+    f64::from(uniform_f32(
+        philox4x32_10([i, what, 0, 0], [SEED as u32, 1])[0],
+    ))
 }
 
 /// A population of `n` neurons with parameters `abcd(r)` for each neuron's `r`.
@@ -82,17 +84,26 @@ fn network() -> (Network, [kenyon::PopulationId; 2]) {
     let exc = net.add_neuron_population(
         "excitatory",
         EXCITATORY,
-        population(EXCITATORY, 5.0, 0, |r| [0.02, 0.2, -65.0 + 15.0 * r * r, 8.0 - 6.0 * r * r]),
+        population(EXCITATORY, 5.0, 0, |r| {
+            [0.02, 0.2, -65.0 + 15.0 * r * r, 8.0 - 6.0 * r * r]
+        }),
     );
     let inh = net.add_neuron_population(
         "inhibitory",
         INHIBITORY,
-        population(INHIBITORY, 2.0, 1, |r| [0.02 + 0.08 * r, 0.25 - 0.05 * r, -65.0, 2.0]),
+        population(INHIBITORY, 2.0, 1, |r| {
+            [0.02 + 0.08 * r, 0.25 - 0.05 * r, -65.0, 2.0]
+        }),
     );
     let mut what = 2;
-    for (pre, pre_name, n_pre, scale) in [(exc, "exc", EXCITATORY, 0.5), (inh, "inh", INHIBITORY, -1.0)] {
+    for (pre, pre_name, n_pre, scale) in [
+        (exc, "exc", EXCITATORY, 0.5),
+        (inh, "inh", INHIBITORY, -1.0),
+    ] {
         for (post, post_name, n_post) in [(exc, "exc", EXCITATORY), (inh, "inh", INHIBITORY)] {
-            let g = (0..n_pre * n_post).map(|i| (scale * uniform(what, i)) as f32).collect();
+            let g = (0..n_pre * n_post)
+                .map(|i| (scale * uniform(what, i)) as f32)
+                .collect();
             what += 1;
             net.add_synapse_group(SynapseGroup {
                 name: format!("{pre_name}_{post_name}"),
@@ -105,7 +116,8 @@ fn network() -> (Network, [kenyon::PopulationId; 2]) {
         }
     }
     for p in [exc, inh] {
-        net.set_spike_recording(p, true).expect("the population was just added");
+        net.set_spike_recording(p, true)
+            .expect("the population was just added");
     }
     (net, [exc, inh])
 }
@@ -120,7 +132,10 @@ fn main() -> anyhow::Result<()> {
     };
     let out = option("--out").unwrap_or_else(|| "izhikevich.png".into());
     let (net, pops) = network();
-    let config = SimConfig { recording_steps: STEPS, ..SimConfig::default() };
+    let config = SimConfig {
+        recording_steps: STEPS,
+        ..SimConfig::default()
+    };
     let mut sim = load(&net.build(SEED)?, backend, None, config)?;
     let started = std::time::Instant::now();
     sim.step_time(STEPS)?;
@@ -140,9 +155,19 @@ fn main() -> anyhow::Result<()> {
     }
     let panels: Vec<RasterPanel<'_>> = spikes
         .iter()
-        .map(|(label, n, (times_ms, ids))| RasterPanel { label, n_neurons: *n, times_ms, ids })
+        .map(|(label, n, (times_ms, ids))| RasterPanel {
+            label,
+            n_neurons: *n,
+            times_ms,
+            ids,
+        })
         .collect();
-    raster_png(std::path::Path::new(&out), "Izhikevich 2003 network", STEPS as f32, &panels)?;
+    raster_png(
+        std::path::Path::new(&out),
+        "Izhikevich 2003 network",
+        STEPS as f32,
+        &panels,
+    )?;
     println!("raster written to {out}");
     Ok(())
 }

@@ -16,9 +16,17 @@ use kenyon::{BackendChoice, LifParams, NeuronModel, SimConfig, load, tutorial};
 fn lif() -> Arc<NeuronModelDef> {
     Arc::new(NeuronModelDef {
         name: "LIF".into(),
-        params: ["C", "TauM", "Vrest", "Vreset", "Vthresh", "Ioffset", "TauRefrac"]
-            .map(String::from)
-            .to_vec(),
+        params: [
+            "C",
+            "TauM",
+            "Vrest",
+            "Vreset",
+            "Vthresh",
+            "Ioffset",
+            "TauRefrac",
+        ]
+        .map(String::from)
+        .to_vec(),
         derived_params: vec![
             DerivedParam::new("ExpTC", |p, dt| (-dt / p["TauM"]).exp()),
             DerivedParam::new("Rmembrane", |p, _| p["TauM"] / p["C"]),
@@ -54,7 +62,11 @@ fn lif_population(p: &LifParams) -> NeuronModel {
 }
 
 fn main() -> anyhow::Result<()> {
-    let backend = match std::env::args().skip_while(|a| a != "--backend").nth(1).as_deref() {
+    let backend = match std::env::args()
+        .skip_while(|a| a != "--backend")
+        .nth(1)
+        .as_deref()
+    {
         Some("cpu") => BackendChoice::Cpu,
         Some("gpu") => BackendChoice::Gpu,
         _ => BackendChoice::Auto,
@@ -68,7 +80,11 @@ fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     let built = mb.network.build(1)?;
     let mut sim = load(&built, backend, None, SimConfig::default())?;
-    let synapses: usize = built.synapse_groups.iter().map(|s| s.connectivity.len()).sum();
+    let synapses: usize = built
+        .synapse_groups
+        .iter()
+        .map(|s| s.connectivity.len())
+        .sum();
     println!(
         "kenyon: 784 PN -> 20000 KC, {synapses} synapses (seed 1), on {} (set up in {} ms)",
         sim.description(),
@@ -78,7 +94,10 @@ fn main() -> anyhow::Result<()> {
     let (images, started) = (4, Instant::now());
     let mut active = 0;
     for i in 0..images {
-        let pixels = data.images.image(i).ok_or_else(|| anyhow::anyhow!("no image {i}"))?;
+        let pixels = data
+            .images
+            .image(i)
+            .ok_or_else(|| anyhow::anyhow!("no image {i}"))?;
         let currents = mnist::input_currents(pixels, mnist::INPUT_SCALE);
         let r = tutorial::present(sim.as_mut(), &mb, &currents)?;
         let label = data.labels.get(i).copied().unwrap_or_default();

@@ -15,13 +15,13 @@ mod schedule;
 mod state;
 
 use crate::model::{BuiltNetwork, CurrentSourceId, PopulationId, SynapseGroupId};
-use crate::sim::{VarSlot, var_slot};
 use crate::sim::recording::{RowOrder, TakenRun, unpack};
 use crate::sim::{
     PendingRecordings, Readback, Recordings, SimConfig, SimError, SimulationId, Simulator,
     StateVar, StepClock, check_config, check_magnitudes, group_index, population_index,
     words_per_step,
 };
+use crate::sim::{VarSlot, var_slot};
 use state::{PopulationState, SynapseState, plain_words, state_bytes};
 
 /// A network on the CPU.

@@ -32,11 +32,11 @@ use plan::{BufferId, Device, GpuPlan, pad_entries, padded, unpad_entries};
 use resources::{Buffers, Dispatch};
 
 use crate::model::{BuiltNetwork, CurrentSourceId, PopulationId, SynapseGroupId};
-use crate::sim::{VarSlot, var_slot};
 use crate::sim::{
     PendingRecordings, Recordings, SimConfig, SimError, SimulationId, Simulator, StateVar,
     StepClock, check_magnitudes, group_index, population_index,
 };
+use crate::sim::{VarSlot, var_slot};
 
 /// A network on a GPU.
 pub struct GpuSimulation {

@@ -3,13 +3,13 @@
 
 use std::sync::Arc;
 
+use super::WeightUpdateModel;
 use super::code::{CompiledNeuron, VarInit};
 use super::connectivity::{Columns, SparseConnectivity};
 use super::fixed_point::FixedPointWeight;
 use super::network::{CurrentSource, NeuronPopulation, SynapseGroup};
 use super::neuron::{NeuronConstants, NeuronInit};
 use super::{ModelError, Network, PostsynapticConstants, StdpConstants};
-use super::WeightUpdateModel;
 
 /// A neuron population ready to simulate.
 #[derive(Clone, Debug, PartialEq)]

@@ -14,9 +14,17 @@ pub fn lif() -> Arc<NeuronModelDef> {
     static MODEL: LazyLock<Arc<NeuronModelDef>> = LazyLock::new(|| {
         Arc::new(NeuronModelDef {
             name: "LIF".into(),
-            params: ["C", "TauM", "Vrest", "Vreset", "Vthresh", "Ioffset", "TauRefrac"]
-                .map(String::from)
-                .to_vec(),
+            params: [
+                "C",
+                "TauM",
+                "Vrest",
+                "Vreset",
+                "Vthresh",
+                "Ioffset",
+                "TauRefrac",
+            ]
+            .map(String::from)
+            .to_vec(),
             derived_params: vec![
                 DerivedParam::new("ExpTC", |p, dt| (-dt / p["TauM"]).exp()),
                 DerivedParam::new("Rmembrane", |p, _| p["TauM"] / p["C"]),

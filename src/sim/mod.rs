@@ -151,8 +151,11 @@ pub trait Simulator: Send {
     fn finish_take_recording(&mut self, pending: PendingRecordings)
     -> Result<Recordings, SimError>;
     /// `V` or `RefracTime` of every neuron of a population, for every batch entry.
-    fn read_state(&mut self, population: PopulationId, var: StateVar)
-    -> Result<Vec<f32>, SimError> {
+    fn read_state(
+        &mut self,
+        population: PopulationId,
+        var: StateVar,
+    ) -> Result<Vec<f32>, SimError> {
         self.read_var(population, var.name())
     }
     /// The bits of state variable `name` (f32 as `to_bits`, i32 as `as u32`) of every

@@ -33,13 +33,19 @@ fn responses(sim: &mut dyn Simulator, mb: &MushroomBody, images: usize) -> Vec<S
 
 /// Every backend's responses to a few images of `mb`'s network.
 fn every_backend(built: &BuiltNetwork, mb: &MushroomBody) -> Vec<Vec<Spikes>> {
-    let mut runs = vec![responses(&mut CpuSimulation::new(built, SimConfig::default()).unwrap(), mb, 4)];
+    let cpu = CpuSimulation::new(built, SimConfig::default()).unwrap();
+    let mut sims: Vec<Box<dyn Simulator>> = vec![Box::new(cpu)];
     #[cfg(feature = "gpu")]
     for strategy in common::gpu::strategies() {
-        let mut sim = common::gpu::simulation(strategy, built, SimConfig::default());
-        runs.push(responses(&mut sim, mb, 4));
+        sims.push(Box::new(common::gpu::simulation(
+            strategy,
+            built,
+            SimConfig::default(),
+        )));
     }
-    runs
+    sims.iter_mut()
+        .map(|sim| responses(sim.as_mut(), mb, 4))
+        .collect()
 }
 
 fn check_part(builtin: MushroomBody) {
@@ -50,7 +56,10 @@ fn check_part(builtin: MushroomBody) {
     let got = every_backend(&built_code, &code);
     assert_eq!(want.len(), got.len());
     let reference = &want[0];
-    assert!(reference.iter().all(|r| !r[1].1.is_empty()), "the KCs spike");
+    assert!(
+        reference.iter().all(|r| !r[1].1.is_empty()),
+        "the KCs spike"
+    );
     for (backend, (w, g)) in want.iter().zip(&got).enumerate() {
         assert_eq!(w, reference, "built-in, backend {backend}");
         assert_eq!(g, reference, "code strings, backend {backend}");

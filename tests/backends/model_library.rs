@@ -5,13 +5,19 @@
 
 use crate::common;
 
+use kenyon::SimConfig;
 use kenyon::model::code::VarInit;
 use kenyon::model::{CurrentSourceModel, Network, NeuronModel, library};
-use kenyon::SimConfig;
 
 /// Izhikevich's update of one neuron with input `i`, as the model's code strings say it,
 /// with every product rounded on its own: true where it spikes.
-fn izhikevich_step(v: &mut f32, u: &mut f32, i: f32, dt: f32, (a, b, c, d): (f32, f32, f32, f32)) -> bool {
+fn izhikevich_step(
+    v: &mut f32,
+    u: &mut f32,
+    i: f32,
+    dt: f32,
+    (a, b, c, d): (f32, f32, f32, f32),
+) -> bool {
     if *v >= 30.0 {
         *v = c;
         *u += d;
@@ -29,9 +35,14 @@ fn izhikevich_neurons_follow_a_hand_computed_trace_on_every_backend() {
     let dt = 0.5f32;
     let currents = [0.0f32, 4.0, 10.0, 15.0];
     let mut net = Network::new(f64::from(dt));
-    let pop = net.add_neuron_population("rs", 4, NeuronModel::Code(library::izhikevich_regular_spiking()));
+    let pop = net.add_neuron_population(
+        "rs",
+        4,
+        NeuronModel::Code(library::izhikevich_regular_spiking()),
+    );
     net.set_spike_recording(pop, true).unwrap();
-    let drive = net.add_current_source("drive", pop, CurrentSourceModel::Magnitude { initial: 0.0 });
+    let drive =
+        net.add_current_source("drive", pop, CurrentSourceModel::Magnitude { initial: 0.0 });
     let built = net.build(1).unwrap();
     let steps = 400u32;
     // The hand-computed trace: spike steps per neuron, and the final V and U.
@@ -49,20 +60,32 @@ fn izhikevich_neurons_follow_a_hand_computed_trace_on_every_backend() {
     // Regular spiking: silent without input, faster with more (Izhikevich 2003, fig. 2).
     assert!(want_spikes[0].is_empty() && want_spikes[2].len() > 3);
     assert!(want_spikes[3].len() > want_spikes[2].len());
-    common::on_every_backend(&built, SimConfig { recording_steps: steps, ..SimConfig::default() }, |sim| {
-        sim.set_magnitude(drive, &currents).unwrap();
-        sim.step_time(steps).unwrap();
-        let (times, ids) = sim.take_recording().unwrap().take_one(pop, 0).unwrap().decode();
-        let mut got = vec![Vec::new(); 4];
-        for (t, id) in times.iter().zip(ids) {
-            got[id as usize].push((t / dt).round() as u32);
-        }
-        assert_eq!(got, want_spikes, "{}", sim.description());
-        let v = sim.read_var_bits(pop, "V").unwrap();
-        let u = sim.read_var_bits(pop, "U").unwrap();
-        let state: Vec<(u32, u32)> = v.into_iter().zip(u).collect();
-        assert_eq!(state, want_state, "{}", sim.description());
-    });
+    common::on_every_backend(
+        &built,
+        SimConfig {
+            recording_steps: steps,
+            ..SimConfig::default()
+        },
+        |sim| {
+            sim.set_magnitude(drive, &currents).unwrap();
+            sim.step_time(steps).unwrap();
+            let (times, ids) = sim
+                .take_recording()
+                .unwrap()
+                .take_one(pop, 0)
+                .unwrap()
+                .decode();
+            let mut got = vec![Vec::new(); 4];
+            for (t, id) in times.iter().zip(ids) {
+                got[id as usize].push((t / dt).round() as u32);
+            }
+            assert_eq!(got, want_spikes, "{}", sim.description());
+            let v = sim.read_var_bits(pop, "V").unwrap();
+            let u = sim.read_var_bits(pop, "U").unwrap();
+            let state: Vec<(u32, u32)> = v.into_iter().zip(u).collect();
+            assert_eq!(state, want_state, "{}", sim.description());
+        },
+    );
 }
 
 #[test]
@@ -76,16 +99,25 @@ fn poisson_spike_counts_follow_binomial_statistics_and_every_backend_draws_the_s
     let pop = net.add_neuron_population(
         "poisson",
         n,
-        NeuronModel::Code(kenyon::model::code::CodeNeuron::new(source).init("rate", VarInit::Values(rates.clone()))),
+        NeuronModel::Code(
+            kenyon::model::code::CodeNeuron::new(source)
+                .init("rate", VarInit::Values(rates.clone())),
+        ),
     );
     net.set_spike_recording(pop, true).unwrap();
     let built = net.build(7).unwrap();
-    let config = SimConfig { recording_steps: steps, batch_size: 2, ..SimConfig::default() };
+    let config = SimConfig {
+        recording_steps: steps,
+        batch_size: 2,
+        ..SimConfig::default()
+    };
     let mut runs = Vec::new();
     common::on_every_backend(&built, config, |sim| {
         sim.step_time(steps).unwrap();
         let mut recordings = sim.take_recording().unwrap();
-        let entries: Vec<_> = (0..2).map(|e| recordings.take_one(pop, e).unwrap().decode()).collect();
+        let entries: Vec<_> = (0..2)
+            .map(|e| recordings.take_one(pop, e).unwrap().decode())
+            .collect();
         runs.push(entries);
     });
     let reference = &runs[0];
@@ -105,13 +137,24 @@ fn poisson_spike_counts_follow_binomial_statistics_and_every_backend_draws_the_s
             let total: u64 = counts.iter().skip(k).step_by(3).sum();
             let (mean, sd) = (trials * p, (trials * p * (1.0 - p)).sqrt());
             let z = (total as f64 - mean) / sd;
-            assert!(z.abs() < 4.5, "rate {rate} Hz: {total} spikes, expected {mean:.0} ± {sd:.0}");
+            assert!(
+                z.abs() < 4.5,
+                "rate {rate} Hz: {total} spikes, expected {mean:.0} ± {sd:.0}"
+            );
             // Per neuron, the counts' variance is the binomial one (independence in time).
-            let per: Vec<f64> = counts.iter().skip(k).step_by(3).map(|&c| c as f64).collect();
+            let per: Vec<f64> = counts
+                .iter()
+                .skip(k)
+                .step_by(3)
+                .map(|&c| c as f64)
+                .collect();
             let m = per.iter().sum::<f64>() / per.len() as f64;
             let var = per.iter().map(|c| (c - m).powi(2)).sum::<f64>() / (per.len() - 1) as f64;
             let want = f64::from(steps) * p * (1.0 - p);
-            assert!((var / want - 1.0).abs() < 0.25, "rate {rate} Hz: count variance {var:.1}, binomial {want:.1}");
+            assert!(
+                (var / want - 1.0).abs() < 0.25,
+                "rate {rate} Hz: count variance {var:.1}, binomial {want:.1}"
+            );
         }
     }
 }
@@ -157,10 +200,19 @@ fn code_strings_draw_the_same_normal_and_exponential_numbers_on_every_backend() 
     let [u, z, e] = &runs[0];
     let se = (1.0 / f64::from(n)).sqrt();
     let (m, v) = moments(u);
-    assert!((m - 0.5).abs() < 5.0 * se * (1.0f64 / 12.0).sqrt() && (v - 1.0 / 12.0).abs() < 0.005, "uniform: {m} {v}");
+    assert!(
+        (m - 0.5).abs() < 5.0 * se * (1.0f64 / 12.0).sqrt() && (v - 1.0 / 12.0).abs() < 0.005,
+        "uniform: {m} {v}"
+    );
     let (m, v) = moments(z);
-    assert!(m.abs() < 5.0 * se && (v - 1.0).abs() < 0.05, "normal: mean {m}, variance {v}");
+    assert!(
+        m.abs() < 5.0 * se && (v - 1.0).abs() < 0.05,
+        "normal: mean {m}, variance {v}"
+    );
     let (m, v) = moments(e);
-    assert!((m - 1.0).abs() < 5.0 * se && (v - 1.0).abs() < 0.1, "exponential: mean {m}, variance {v}");
+    assert!(
+        (m - 1.0).abs() < 5.0 * se && (v - 1.0).abs() < 0.1,
+        "exponential: mean {m}, variance {v}"
+    );
     assert!(e.iter().all(|&x| x > 0.0) && u.iter().all(|&x| (0.0..1.0).contains(&x)));
 }

@@ -140,7 +140,7 @@ fn test_refuses_model_files_of_the_wrong_shape_or_kind() {
 }
 
 #[test]
-fn batched_runs_print_the_same_images_as_unbatched_ones() {
+fn batched_runs_and_code_string_models_print_the_same_images_as_unbatched_built_in_ones() {
     let dir = tempfile::tempdir().unwrap();
     let lines = |args: &[&str]| {
         let mut all = vec!["run", "--images", "5", "--no-plots"];
@@ -156,8 +156,14 @@ fn batched_runs_print_the_same_images_as_unbatched_ones() {
     let alone = lines(&["--backend", "cpu", "--threads", "1"]);
     assert_eq!(alone.len(), 5);
     assert_eq!(alone, lines(&["--backend", "cpu", "--batch", "2"]));
+    // The neurons written as code strings give the built-in models' spikes.
+    assert_eq!(alone, lines(&["--backend", "cpu", "--code-strings"]));
+    let gain_control = lines(&["--backend", "cpu", "--gain-control"]);
+    let from_code = lines(&["--backend", "cpu", "--gain-control", "--code-strings"]);
+    assert_eq!(gain_control, from_code);
     if common::gpu_available() {
         assert_eq!(alone, lines(&["--backend", "gpu", "--batch", "3"]));
+        assert_eq!(alone, lines(&["--backend", "gpu", "--code-strings"]));
     }
 }
 
@@ -346,6 +352,7 @@ fn help_explains_every_option() {
         "--save-connectivity",
         "--save-spikes",
         "--mnist-dir",
+        "--code-strings",
     ] {
         assert!(out.contains(option), "--help lacks {option}:\n{out}");
     }

@@ -63,7 +63,11 @@ pub(crate) fn bench(args: &BenchArgs) -> Result<()> {
     println!(
         "tutorial PN -> KC network{}, {} timesteps per image, seed {}; wall-clock time from the \
          first image in to the last recording out, median of {} runs after one warm-up batch",
-        if args.code_strings { " (LIF from code strings)" } else { "" },
+        if args.code_strings {
+            " (LIF from code strings)"
+        } else {
+            ""
+        },
         PRESENT_STEPS,
         args.seed,
         args.repeat

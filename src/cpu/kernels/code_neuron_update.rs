@@ -75,8 +75,13 @@ pub(crate) fn code_neuron_update(
                 Arg::Uniform(at.entry as u32),
             ]);
             let mut natives = CodeNatives::new(code.key, at, &ids[..lanes]);
-            code.program
-                .run(&mut args, lanes, Some(&mut spiked[..lanes]), &mut natives, scratch);
+            code.program.run(
+                &mut args,
+                lanes,
+                Some(&mut spiked[..lanes]),
+                &mut natives,
+                scratch,
+            );
             store_words(&spiked[..lanes], start, (spike_words, record_words));
         }
     });
@@ -128,7 +133,10 @@ impl<'a> CodeNatives<'a> {
 impl Natives for CodeNatives<'_> {
     fn call(&mut self, index: usize, _args: &[&[u32]], active: &[u32], out: &mut [u32]) {
         // Every native is a draw; the interpreter calls only the ones it was given.
-        let draw = NativeFn::ALL.get(index).copied().unwrap_or(NativeFn::RandUniform);
+        let draw = NativeFn::ALL
+            .get(index)
+            .copied()
+            .unwrap_or(NativeFn::RandUniform);
         for (lane, _) in active.iter().enumerate().filter(|(_, on)| **on != 0) {
             let counter = [self.ids[lane], self.entry, self.timestep, self.draws[lane]];
             self.draws[lane] = self.draws[lane].wrapping_add(1);

@@ -109,16 +109,16 @@ pub(crate) fn spec(
     let block_steps = shape.block_steps.to_string();
     let mut values: Vec<(&str, &str)> = model.values.iter().map(|(k, v)| (*k, &v[..])).collect();
     values.extend([
-            ("block_steps", &block_steps[..]),
-            ("recording_binding", recording_binding),
-            ("inputs", &inputs.pieces),
-            ("gather_word_piece", gather_piece),
-            ("block_inputs", inputs.block_inputs.trim_end()),
-            ("load_inputs", inputs.load_inputs.trim_end()),
-            ("add_inputs", inputs.add_inputs.trim_end()),
-            ("store_inputs", inputs.store_inputs.trim_end()),
-            ("gather_word", gather),
-            ("record", record),
+        ("block_steps", &block_steps[..]),
+        ("recording_binding", recording_binding),
+        ("inputs", &inputs.pieces),
+        ("gather_word_piece", gather_piece),
+        ("block_inputs", inputs.block_inputs.trim_end()),
+        ("load_inputs", inputs.load_inputs.trim_end()),
+        ("add_inputs", inputs.add_inputs.trim_end()),
+        ("store_inputs", inputs.store_inputs.trim_end()),
+        ("gather_word", gather),
+        ("record", record),
     ]);
     let source = shaders::finish(shaders::NEURON_UPDATE, &values)?;
     // Users' code goes in last, where no placeholder is looked for.

@@ -43,7 +43,9 @@ pub(crate) fn fusable_products_in(source: &str) -> Vec<String> {
 
 /// The lint's findings as text.
 fn describe(found: Vec<(naga::Span, String)>) -> impl Iterator<Item = String> {
-    found.into_iter().map(|(span, what)| format!("{what} (at {span:?})"))
+    found
+        .into_iter()
+        .map(|(span, what)| format!("{what} (at {span:?})"))
 }
 
 #[cfg(test)]

@@ -109,7 +109,9 @@ pub(crate) fn neuron_step(
     f += "Isyn: f32, t: f32, id: u32, batch: u32) -> bool {\n";
     for c in constants {
         f += &match style {
-            Constants::Literal => format!("    const {}: f32 = {};\n", c.name, f32_literal(c.value)),
+            Constants::Literal => {
+                format!("    const {}: f32 = {};\n", c.name, f32_literal(c.value))
+            }
             Constants::Opaque => format!("    let {}: f32 = {};\n", c.name, opaque_f32(c.value)),
         };
     }
@@ -118,7 +120,10 @@ pub(crate) fn neuron_step(
             VarAccess::ReadWrite => "var",
             VarAccess::ReadOnly => "let",
         };
-        f += &format!("    {binding} {}: {} = *kenyon_var_{};\n", v.name, v.ty, v.name);
+        f += &format!(
+            "    {binding} {}: {} = *kenyon_var_{};\n",
+            v.name, v.ty, v.name
+        );
     }
     let mut placed = Vec::new();
     let mut place = |f: &mut String, which: CodeString, text: &str| {

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use super::assemble::{self, Assembled, Code, Constant, Constants, STEP_FN, StateVar};
-use super::opaque;
 use super::diagnose::SourceMap;
+use super::opaque;
 use super::rng::{self, Stream};
 use super::{CodeError, CodeNeuron, NeuronModelDef, Var};
 use crate::interpret::LaneProgram;
@@ -127,7 +127,9 @@ impl CompiledNeuron {
             .map(|(i, var)| {
                 code.var_init[&var.name]
                     .values(var.ty, size, seed, population, i)
-                    .map_err(|e| declaration_error(owner, model, format!("variable {}: {e}", var.name)))
+                    .map_err(|e| {
+                        declaration_error(owner, model, format!("variable {}: {e}", var.name))
+                    })
             })
             .collect::<Result<_, _>>()?;
         let vars: Vec<StateVar<'_>> = model
@@ -141,7 +143,10 @@ impl CompiledNeuron {
             .collect();
         let named: Vec<Constant<'_>> = constants
             .iter()
-            .map(|(name, value)| Constant { name, value: *value })
+            .map(|(name, value)| Constant {
+                name,
+                value: *value,
+            })
             .collect();
         let code_strings = Code {
             sim: &model.sim_code,
@@ -189,7 +194,9 @@ fn constants(code: &CodeNeuron, owner: &str, dt: f64) -> Result<Vec<(String, f32
             return Err(declaration_error(
                 owner,
                 model,
-                format!("{what} {name} = {value}: it must be a finite number within single precision's range"),
+                format!(
+                    "{what} {name} = {value}: it must be a finite number within single precision's range"
+                ),
             ));
         }
         constants.push((name.to_owned(), x));
@@ -199,7 +206,11 @@ fn constants(code: &CodeNeuron, owner: &str, dt: f64) -> Result<Vec<(String, f32
         add(name, code.params.get(name), "parameter")?;
     }
     for derived in &model.derived_params {
-        add(&derived.name, (derived.derive)(&code.params, dt), "derived parameter")?;
+        add(
+            &derived.name,
+            (derived.derive)(&code.params, dt),
+            "derived parameter",
+        )?;
     }
     add("dt", dt, "timestep")?;
     Ok(constants)
@@ -243,7 +254,10 @@ fn compile(
     }
     let natives: Vec<&str> = NativeFn::ALL.iter().map(|n| n.name()).collect();
     let program = LaneProgram::compile(&module, &info, STEP_FN, &natives).map_err(|u| {
-        map.error(&format!("the CPU backend can't run this: {}", u.what), &[u.span])
+        map.error(
+            &format!("the CPU backend can't run this: {}", u.what),
+            &[u.span],
+        )
     })?;
     let gpu_code = opaque::opaque_literals(assembled, function, prelude.len());
     Ok((program, gpu_code))
@@ -263,10 +277,14 @@ fn check_gpu_text(owner: &str, model: &NeuronModelDef, gpu: &Assembled) -> Resul
             ),
         )
     };
-    let module = naga::front::wgsl::parse_str(&source).map_err(|e| fail(e.emit_to_string(&source)))?;
-    naga::valid::Validator::new(naga::valid::ValidationFlags::all(), naga::valid::Capabilities::empty())
-        .validate(&module)
-        .map_err(|e| fail(e.emit_to_string(&source)))?;
+    let module =
+        naga::front::wgsl::parse_str(&source).map_err(|e| fail(e.emit_to_string(&source)))?;
+    naga::valid::Validator::new(
+        naga::valid::ValidationFlags::all(),
+        naga::valid::Capabilities::empty(),
+    )
+    .validate(&module)
+    .map_err(|e| fail(e.emit_to_string(&source)))?;
     Ok(())
 }
 
@@ -298,10 +316,17 @@ impl CodeNeuron {
             .chain(model.vars.iter().map(|v| v.name.as_str()));
         for name in declared {
             if !is_identifier(name) {
-                return fail(format!("'{name}' is not a WGSL identifier: use letters, digits and _, not starting with a digit"));
+                return fail(format!(
+                    "'{name}' is not a WGSL identifier: use letters, digits and _, not starting with a digit"
+                ));
             }
-            if BUILT_IN_NAMES.contains(&name) || name.starts_with("kenyon_") || name.starts_with("__") {
-                return fail(format!("'{name}' is a name kenyon gives code strings (or reserves): rename it"));
+            if BUILT_IN_NAMES.contains(&name)
+                || name.starts_with("kenyon_")
+                || name.starts_with("__")
+            {
+                return fail(format!(
+                    "'{name}' is a name kenyon gives code strings (or reserves): rename it"
+                ));
             }
             if seen.contains(&name) {
                 return fail(format!("'{name}' is declared twice"));
@@ -310,19 +335,33 @@ impl CodeNeuron {
         }
         for name in &model.params {
             if !self.params.0.contains_key(name) {
-                return fail(format!("parameter {name} has no value: give it one with .param(\"{name}\", value)"));
+                return fail(format!(
+                    "parameter {name} has no value: give it one with .param(\"{name}\", value)"
+                ));
             }
         }
         if let Some(name) = self.params.0.keys().find(|n| !model.params.contains(n)) {
-            return fail(format!("a value is given for {name}, which is not a parameter of the model (it has: {})", model.params.join(", ")));
+            return fail(format!(
+                "a value is given for {name}, which is not a parameter of the model (it has: {})",
+                model.params.join(", ")
+            ));
         }
         for var in &model.vars {
             if !self.var_init.contains_key(&var.name) {
-                return fail(format!("variable {} has no initial value: give it one with .init(\"{}\", ...)", var.name, var.name));
+                return fail(format!(
+                    "variable {} has no initial value: give it one with .init(\"{}\", ...)",
+                    var.name, var.name
+                ));
             }
         }
-        if let Some(name) = self.var_init.keys().find(|n| !model.vars.iter().any(|v| &v.name == *n)) {
-            return fail(format!("an initial value is given for {name}, which is not a variable of the model"));
+        if let Some(name) = self
+            .var_init
+            .keys()
+            .find(|n| !model.vars.iter().any(|v| &v.name == *n))
+        {
+            return fail(format!(
+                "an initial value is given for {name}, which is not a variable of the model"
+            ));
         }
         Ok(())
     }
@@ -335,4 +374,3 @@ fn is_identifier(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
         && name != "_"
 }
-

@@ -100,7 +100,11 @@ impl SourceMap<'_> {
     /// A parse error of the whole source.
     pub fn parse_error(&self, e: &naga::front::wgsl::ParseError) -> CodeError {
         let spans: Vec<naga::Span> = e.labels().map(|(span, _)| span).collect();
-        let labels: Vec<&str> = e.labels().map(|(_, l)| l).filter(|l| !l.is_empty()).collect();
+        let labels: Vec<&str> = e
+            .labels()
+            .map(|(_, l)| l)
+            .filter(|l| !l.is_empty())
+            .collect();
         let message = if labels.is_empty() {
             e.message().to_owned()
         } else {
@@ -110,10 +114,7 @@ impl SourceMap<'_> {
     }
 
     /// A validation error of the whole source.
-    pub fn validation_error(
-        &self,
-        e: &naga::WithSpan<naga::valid::ValidationError>,
-    ) -> CodeError {
+    pub fn validation_error(&self, e: &naga::WithSpan<naga::valid::ValidationError>) -> CodeError {
         let spans: Vec<naga::Span> = e.spans().map(|(span, _)| *span).collect();
         // The innermost cause says what is wrong in the user's terms.
         let mut message = e.as_inner().to_string();

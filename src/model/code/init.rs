@@ -82,8 +82,12 @@ impl VarInit {
             VarInit::Uniform { min, max } => {
                 draw(ty, size, (*min, *max - *min), |b| random::uniform_f32(b[0]))
             }
-            VarInit::Normal { mean, sd } => draw(ty, size, (*mean, *sd), |b| random::normal_f32(b[0], b[1])),
-            VarInit::Exponential { scale } => draw(ty, size, (0.0, *scale), |b| random::exponential_f32(b[0])),
+            VarInit::Normal { mean, sd } => {
+                draw(ty, size, (*mean, *sd), |b| random::normal_f32(b[0], b[1]))
+            }
+            VarInit::Exponential { scale } => {
+                draw(ty, size, (0.0, *scale), |b| random::exponential_f32(b[0]))
+            }
         }
     }
 }

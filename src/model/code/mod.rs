@@ -16,9 +16,9 @@ mod diagnose;
 pub(crate) mod fusion;
 mod init;
 mod opaque;
+pub mod rng;
 #[cfg(test)]
 mod tests;
-pub mod rng;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -60,10 +60,10 @@ impl VarType {
                 && value.trunc() >= f64::from(i32::MIN)
                 && value.trunc() <= f64::from(i32::MAX))
             .then(|| value.trunc() as i32 as u32),
-            VarType::U32 => (value.is_finite()
-                && value.trunc() >= 0.0
-                && value.trunc() <= f64::from(u32::MAX))
-            .then(|| value.trunc() as u32),
+            VarType::U32 => {
+                (value.is_finite() && value.trunc() >= 0.0 && value.trunc() <= f64::from(u32::MAX))
+                    .then(|| value.trunc() as u32)
+            }
         }
     }
 }

@@ -28,8 +28,10 @@ pub(crate) fn opaque_literals(
         let Some(range) = function.expressions.get_span(h).to_range() else {
             continue;
         };
-        let (Some(start), Some(end)) = (range.start.checked_sub(offset), range.end.checked_sub(offset))
-        else {
+        let (Some(start), Some(end)) = (
+            range.start.checked_sub(offset),
+            range.end.checked_sub(offset),
+        ) else {
             continue;
         };
         let within = assembled

@@ -47,15 +47,25 @@ fn a_syntax_error_is_placed_in_the_users_line_and_column() {
     assert_eq!(e.code_string, Some(CodeString::Sim), "{e}");
     assert_eq!((e.line, e.column), (2, 8), "{e}");
     let text = e.to_string();
-    assert!(text.contains("cells") && text.contains("Leaky") && text.contains("sim_code line 2"), "{text}");
+    assert!(
+        text.contains("cells") && text.contains("Leaky") && text.contains("sim_code line 2"),
+        "{text}"
+    );
     assert!(text.contains("V = V +* 2.0;"), "{text}");
 }
 
 #[test]
 fn an_unknown_name_is_named_where_it_is_used() {
     let e = error(&population(model("V += Isyn;\n  V += Vrest;")));
-    assert_eq!((e.code_string, e.line, e.column), (Some(CodeString::Sim), 2, 8), "{e}");
-    assert!(e.message.contains("Vrest") || e.to_string().contains("Vrest"), "{e}");
+    assert_eq!(
+        (e.code_string, e.line, e.column),
+        (Some(CodeString::Sim), 2, 8),
+        "{e}"
+    );
+    assert!(
+        e.message.contains("Vrest") || e.to_string().contains("Vrest"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -70,7 +80,11 @@ fn mistakes_in_the_threshold_and_reset_are_placed_in_them() {
     let mut m = model("V += Isyn;");
     m.threshold_condition_code = "V >= Vthreshold".into();
     let e = error(&population(m));
-    assert_eq!((e.code_string, e.line, e.column), (Some(CodeString::ThresholdCondition), 1, 6), "{e}");
+    assert_eq!(
+        (e.code_string, e.line, e.column),
+        (Some(CodeString::ThresholdCondition), 1, 6),
+        "{e}"
+    );
     let mut m = model("V += Isyn;");
     m.reset_code = "V = 0.0;\ngain = 1.0;".into();
     let e = error(&population(m));
@@ -84,16 +98,33 @@ fn a_product_that_a_gpu_could_fuse_into_an_add_is_refused_with_the_fix() {
     assert!(e.message.contains("product(a, b)"), "{e}");
     // A product by a power of two is exact, and product() rounds on its own.
     compile(&population(model("V += 0.5 * Isyn + product(k, V);"))).unwrap();
+    // A product may go into product(): it only multiplies again.
+    compile(&population(model("V += product(k * Isyn, k);"))).unwrap();
 }
 
 #[test]
 fn declarations_and_values_that_do_not_match_are_named() {
     let cases: Vec<(CodeNeuron, &str)> = vec![
-        (CodeNeuron::new(Arc::new(model("V += Isyn;"))).param("Vthresh", 1.0), "parameter k has no value"),
-        (population(model("")).param("Vthresold", 1.0), "Vthresold, which is not a parameter"),
-        (population(model("")).init("W", VarInit::Constant(0.0)), "W, which is not a variable"),
-        (population(model("")).param("k", f64::INFINITY), "parameter k = inf"),
-        (population(model("")).init("V", VarInit::Values(vec![0.0; 3])), "3 values were given for a population of 10"),
+        (
+            CodeNeuron::new(Arc::new(model("V += Isyn;"))).param("Vthresh", 1.0),
+            "parameter k has no value",
+        ),
+        (
+            population(model("")).param("Vthresold", 1.0),
+            "Vthresold, which is not a parameter",
+        ),
+        (
+            population(model("")).init("W", VarInit::Constant(0.0)),
+            "W, which is not a variable",
+        ),
+        (
+            population(model("")).param("k", f64::INFINITY),
+            "parameter k = inf",
+        ),
+        (
+            population(model("")).init("V", VarInit::Values(vec![0.0; 3])),
+            "3 values were given for a population of 10",
+        ),
     ];
     for (code, want) in cases {
         let e = error(&code).to_string();
@@ -101,10 +132,18 @@ fn declarations_and_values_that_do_not_match_are_named() {
     }
     let mut clash = model("");
     clash.params.push("dt".into());
-    assert!(error(&population(clash).param("dt", 1.0)).to_string().contains("'dt' is a name kenyon gives"));
+    assert!(
+        error(&population(clash).param("dt", 1.0))
+            .to_string()
+            .contains("'dt' is a name kenyon gives")
+    );
     let mut twice = model("");
     twice.vars.push(Var::f32("k"));
-    assert!(error(&population(twice).init("k", VarInit::Constant(0.0))).to_string().contains("'k' is declared twice"));
+    assert!(
+        error(&population(twice).init("k", VarInit::Constant(0.0)))
+            .to_string()
+            .contains("'k' is declared twice")
+    );
 }
 
 #[test]

@@ -198,14 +198,18 @@ fn build_population(
     let model = match p.model.derive_or_code(dt) {
         Ok(constants) => PopulationModel::Builtin(constants),
         Err(code) => {
-            // `set_initial_v` sets a model's `V`, as for the built-in ones.
+            // `set_initial_v` sets a model's `V`, as for the built-in ones (and is
+            // refused, as an initial value of no variable, where there is none).
             let code = match p.initial_v {
-                Some(v) if code.model.vars.iter().any(|var| var.name == "V") => {
-                    code.clone().init("V", VarInit::Constant(v))
-                }
-                _ => code.clone(),
+                Some(v) => code.clone().init("V", VarInit::Constant(v)),
+                None => code.clone(),
             };
-            let compiled = CompiledNeuron::new(&code, &p.name, p.size, dt, seed, index)?;
+            // The initial values are drawn here, one word per neuron and variable.
+            let needed = u128::from(p.size) * code.model.vars.len() as u128 * 4;
+            crate::memory::check_fits(needed)
+                .map_err(|available| ModelError::OutOfMemory { needed, available })?;
+            let owner = format!("neuron population '{}'", p.name);
+            let compiled = CompiledNeuron::new(&code, &owner, p.size, dt, seed, index)?;
             PopulationModel::Code(Arc::new(compiled))
         }
     };

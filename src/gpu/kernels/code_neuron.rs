@@ -82,7 +82,9 @@ fn code_strings(code: &CompiledNeuron, p: usize) -> ModelPiece {
     }
     // The quad's four neurons one after the other, each with a constant component
     // (a software adapter spills a vector indexed at run time to memory); WGSL has no
-    // pointer to a component, so each goes through a local.
+    // pointer to a component, so each goes through a local. Padding neurons past N run
+    // no code, as on the CPU, which has none: a loop written for real states could
+    // otherwise run on forever in a padding neuron's zeros.
     let mut update = String::from(
         "                let kenyon_timestep = params.stamp - 1u + j;
                 let kenyon_t = product(f32(kenyon_timestep), KENYON_DT);
@@ -91,7 +93,7 @@ fn code_strings(code: &CompiledNeuron, p: usize) -> ModelPiece {
     );
     for (l, lane) in ["x", "y", "z", "w"].into_iter().enumerate() {
         update += &format!(
-            "                {{
+            "                if word * 32u + m * 4u + {l}u < N {{
 {}                    kenyon_rng = vec3(word * 32u + m * 4u + {l}u, entry, kenyon_timestep);
                     kenyon_draw = 0u;
                     spiked.{lane} = kenyon_neuron_step({args}isyn.{lane}, kenyon_t, word * 32u + m * 4u + {l}u, entry);

@@ -1,7 +1,7 @@
 //! Assembles a neuron model's code strings into one WGSL function, remembering where each
 //! code string landed so naga's errors can be told in the user's own lines and columns.
 //!
-//! The function is the same text on both backends:
+//! The function, as the CPU runs it:
 //!
 //! ```text
 //! fn kenyon_neuron_step(kenyon_var_V: ptr<function, f32>, ..., Isyn: f32, t: f32,
@@ -16,9 +16,10 @@
 //! }
 //! ```
 //!
-//! Only the prelude differs: the GPU's `product` is the rounding guard of
-//! `shaders/shared/step_params.wgsl` and its `rand_uniform` draws from Philox in WGSL;
-//! the CPU's are stubs the interpreter replaces with native code.
+//! The GPU runs the same function with its float constants written as
+//! `kenyon_f32(bits)` (see `opaque.rs`), and a different prelude: its `product` is the
+//! rounding guard of `shaders/shared/step_params.wgsl` and its `rand_*` draw from Philox
+//! in WGSL; the CPU's are stubs the interpreter replaces with native code.
 
 use super::VarAccess;
 use super::compiled::NativeFn;
@@ -137,8 +138,12 @@ pub(crate) fn neuron_step(
     f += "    {\n";
     place(&mut f, CodeString::Sim, code.sim);
     f += "\n    }\n    let kenyon_spiked: bool = (\n";
-    // GeNN's threshold is an expression; a trailing semicolon is forgiven.
-    let threshold = code.threshold.trim_end();
+    // GeNN's threshold is an expression; a trailing semicolon is forgiven, and a model
+    // without one never spikes.
+    let threshold = match code.threshold.trim_end() {
+        "" => "false",
+        threshold => threshold,
+    };
     place(
         &mut f,
         CodeString::ThresholdCondition,

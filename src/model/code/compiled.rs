@@ -238,6 +238,7 @@ fn compile(
     )
     .validate(&module)
     .map_err(|e| map.validation_error(&e))?;
+    check_shape(&module, &map)?;
     let (handle, function) = module
         .functions
         .iter()
@@ -261,6 +262,38 @@ fn compile(
     })?;
     let gpu_code = opaque::opaque_literals(assembled, function, prelude.len());
     Ok((program, gpu_code))
+}
+
+/// Checks that the code strings added nothing outside the step function (a `}` that
+/// closes it early and a function or global after it): what the GPU splices into its
+/// kernel must be the step function alone.
+fn check_shape(module: &naga::Module, map: &SourceMap<'_>) -> Result<(), CodeError> {
+    let expected = NativeFn::ALL.len() + 2;
+    let stray = module
+        .functions
+        .iter()
+        .find(|(_, f)| {
+            let name = f.name.as_deref().unwrap_or("");
+            name != STEP_FN && name != "product" && !NativeFn::ALL.iter().any(|n| n.name() == name)
+        })
+        .map(|(h, _)| module.functions.get_span(h));
+    let extra = module.functions.len() != expected
+        || !module.global_variables.is_empty()
+        || !module.constants.is_empty()
+        || !module.overrides.is_empty()
+        || !module.entry_points.is_empty()
+        || module
+            .types
+            .iter()
+            .any(|(_, t)| matches!(t.inner, naga::TypeInner::Struct { .. }));
+    if stray.is_some() || extra {
+        let spans: Vec<naga::Span> = stray.into_iter().collect();
+        return Err(map.error(
+            "code strings hold statements (and the threshold an expression) of one function: this one ends that function and declares something outside it",
+            &spans,
+        ));
+    }
+    Ok(())
 }
 
 /// Checks that the GPU's text of the function is valid WGSL: a float literal where WGSL
@@ -318,6 +351,16 @@ impl CodeNeuron {
             if !is_identifier(name) {
                 return fail(format!(
                     "'{name}' is not a WGSL identifier: use letters, digits and _, not starting with a digit"
+                ));
+            }
+            if naga::keywords::wgsl::RESERVED.contains(&name) {
+                return fail(format!(
+                    "'{name}' is a WGSL keyword or reserved word: rename it"
+                ));
+            }
+            if naga::keywords::wgsl::BUILTIN_IDENTIFIERS.contains(&name) {
+                return fail(format!(
+                    "'{name}' is the name of a WGSL type or built-in function: rename it"
                 ));
             }
             if BUILT_IN_NAMES.contains(&name)

@@ -7,7 +7,7 @@ use super::assemble::{Assembled, CodeString};
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 #[error("{}", self.describe())]
 pub struct CodeError {
-    /// The population whose model it is.
+    /// The population whose model it is, as errors name it ("neuron population 'kc'").
     pub owner: String,
     /// The model's name.
     pub model: String,
@@ -27,7 +27,7 @@ impl CodeError {
     fn describe(&self) -> String {
         match self.code_string {
             Some(which) => format!(
-                "population '{}', neuron model '{}', {} line {} column {}: {}\n    {}\n    {}^",
+                "{}, neuron model '{}', {} line {} column {}: {}\n    {}\n    {}^",
                 self.owner,
                 self.model,
                 which.name(),
@@ -38,7 +38,7 @@ impl CodeError {
                 " ".repeat(self.column.saturating_sub(1)),
             ),
             None => format!(
-                "population '{}', neuron model '{}': {}",
+                "{}, neuron model '{}': {}",
                 self.owner, self.model, self.message
             ),
         }
@@ -75,13 +75,22 @@ impl SourceMap<'_> {
             let Some(at) = start.checked_sub(self.offset) else {
                 continue;
             };
-            let found = self
-                .assembled
-                .placed
-                .iter()
-                .find(|p| at >= p.at && at <= p.at + p.text.len());
-            if let Some(placed) = found {
-                let before = &placed.text[..floor_char_boundary(&placed.text, at - placed.at)];
+            let function = &self.assembled.function;
+            // In a code string, or just after one with only the generated whitespace
+            // between (a missing `;` is found at the `}` that follows): its end.
+            let found = self.assembled.placed.iter().find_map(|p| {
+                let end = p.at + p.text.len();
+                let after = function.get(end..at.max(end)).unwrap_or("x");
+                if at >= p.at && at <= end {
+                    Some((p, at - p.at))
+                } else if at > end && after.chars().all(char::is_whitespace) {
+                    Some((p, p.text.len()))
+                } else {
+                    None
+                }
+            });
+            if let Some((placed, offset)) = found {
+                let before = &placed.text[..floor_char_boundary(&placed.text, offset)];
                 let line_start = before.rfind('\n').map_or(0, |i| i + 1);
                 error.code_string = Some(placed.which);
                 error.line = before.matches('\n').count() + 1;

@@ -43,7 +43,8 @@ fn taint(
             E::Splat { value, .. } => &exprs[value],
             ref e => e,
         };
-        matches!(literal, E::Literal(naga::Literal::F32(x)) if x.abs().log2().fract() == 0.0)
+        // A subnormal power of two is not exact as a factor.
+        matches!(literal, E::Literal(naga::Literal::F32(x)) if x.is_normal() && x.abs().log2().fract() == 0.0)
     };
     let name = function.name.as_deref().unwrap_or("?");
     let mut found = Vec::new();
@@ -76,6 +77,13 @@ fn taint(
             E::Access { base, .. } | E::AccessIndex { base, .. } => t(base),
             E::Compose { ref components, .. } => components.iter().any(|&c| t(c)),
             E::Select { accept, reject, .. } => t(accept) || t(reject),
+            // A float to float conversion or bitcast of the same width is no operation
+            // at all in SPIR-V: the product reaches what uses it unrounded.
+            E::As {
+                expr,
+                kind: naga::ScalarKind::Float,
+                convert: None | Some(4),
+            } if is_float(expr) => t(expr),
             _ => false,
         };
     }

@@ -49,7 +49,7 @@ impl VarType {
     }
 
     /// The bits of `value` in this type (rounded to nearest for f32, truncated toward
-    /// zero and saturated for integers); `None` where it doesn't fit.
+    /// zero for integers); `None` where it doesn't fit (out of range or not finite).
     pub fn bits_of(self, value: f64) -> Option<u32> {
         match self {
             VarType::F32 => {
@@ -181,7 +181,8 @@ impl PartialEq for DerivedParam {
 /// In the code, the parameters, derived parameters and variables are in scope by name,
 /// with `dt` (ms), `t` (the time of this timestep, ms), `id` (the neuron's index, u32),
 /// `batch` (the batch entry, u32) and `Isyn` (this timestep's summed input, f32), and
-/// the functions `product(a, b)`, `rand_uniform()`. `sim_code` updates the variables;
+/// the functions `product(a, b)`, `rand_uniform()`, `rand_normal()` and
+/// `rand_exponential()`. `sim_code` updates the variables;
 /// `threshold_condition_code` is a `bool` expression tested after it; `reset_code` runs
 /// where it holds, and the neuron spikes.
 #[derive(Clone, Debug, PartialEq, Default)]

@@ -27,7 +27,7 @@ fn population(model: NeuronModelDef) -> CodeNeuron {
 }
 
 fn compile(code: &CodeNeuron) -> Result<CompiledNeuron, CodeError> {
-    CompiledNeuron::new(code, "cells", 10, 0.1, 1, 0)
+    CompiledNeuron::new(code, "neuron population 'cells'", 10, 0.1, 1, 0)
 }
 
 fn error(code: &CodeNeuron) -> CodeError {
@@ -151,4 +151,62 @@ fn code_strings_cannot_reach_into_the_kernel_around_them() {
     // A brace that closes the function early is a syntax error, not a way out.
     let e = error(&population(model("V += Isyn; }\nfn evil() {")));
     assert_eq!(e.code_string, Some(CodeString::Sim), "{e}");
+    // Nor is closing it properly and opening a function of the same shape after it.
+    let escape = "V += Isyn; } return false; }
+fn main(kenyon_var_V: ptr<function, f32>, kenyon_var_gain: ptr<function, f32>, Isyn: f32, t: f32, id: u32, batch: u32) -> bool { const Vthresh: f32 = 1.0; var V: f32 = 0.0; {";
+    let e = error(&population(model(escape)));
+    assert!(e.message.contains("outside"), "{e}");
+    for global in [
+        "V += Isyn; }\nconst evil = 1.0;\nfn f() {",
+        "V += Isyn; }\nstruct S { x: f32 }\nfn f() {",
+    ] {
+        assert!(compile(&population(model(global))).is_err(), "{global}");
+    }
+}
+
+#[test]
+fn calls_folded_into_constants_and_float_literals_reach_the_gpu_whole() {
+    // naga folds calls of constants; the GPU's text replaces the whole call.
+    for code in [
+        "V = V + min(k, 1.0);",
+        "V += exp(-dt / k);",
+        "V = select(V, k, true) + abs(-2.5);",
+    ] {
+        let compiled = compile(&population(model(code))).unwrap_or_else(|e| panic!("{code}: {e}"));
+        assert!(
+            !compiled.gpu_function.contains("1.0") && !compiled.gpu_function.contains("2.5"),
+            "{}",
+            compiled.gpu_function
+        );
+    }
+}
+
+#[test]
+fn a_conversion_does_not_hide_a_product_from_the_fusion_check() {
+    for code in ["V = f32(k * V) + Isyn;", "V = bitcast<f32>(k * V) + Isyn;"] {
+        let e = error(&population(model(code)));
+        assert!(e.message.contains("product(a, b)"), "{code}: {e}");
+    }
+}
+
+#[test]
+fn common_slips_are_placed_or_named() {
+    // A missing semicolon is placed at the end of the code string.
+    let e = error(&population(model("V += Isyn")));
+    assert_eq!(
+        (e.code_string, e.line, e.column),
+        (Some(CodeString::Sim), 1, 10),
+        "{e}"
+    );
+    // Keywords and WGSL's own names can't name a parameter.
+    for name in ["static", "f32", "exp"] {
+        let mut m = model("");
+        m.params.push(name.into());
+        let e = error(&population(m).param(name, 1.0)).to_string();
+        assert!(e.contains(&format!("'{name}'")), "{e}");
+    }
+    // A model without a threshold never spikes.
+    let mut m = model("V += Isyn;");
+    m.threshold_condition_code = String::new();
+    compile(&population(m)).unwrap();
 }

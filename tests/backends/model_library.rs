@@ -216,3 +216,87 @@ fn code_strings_draw_the_same_normal_and_exponential_numbers_on_every_backend() 
     );
     assert!(e.iter().all(|&x| x > 0.0) && u.iter().all(|&x| (0.0..1.0).contains(&x)));
 }
+
+#[test]
+fn a_model_using_every_built_in_name_gives_the_same_state_on_every_backend() {
+    use kenyon::model::code::{CodeNeuron, DerivedParam, NeuronModelDef, Var, VarType};
+    use std::sync::Arc;
+    // Integer variables, t, id, batch, every draw, a call naga folds into a constant and
+    // a loop, in a feed-forward network (blocks of timesteps on the GPU) of a partial
+    // last word, in three batch entries, across a reset.
+    let model = Arc::new(NeuronModelDef {
+        name: "Everything".into(),
+        params: vec!["tau".into()],
+        derived_params: vec![DerivedParam::new("decay", |p, dt| (-dt / p["tau"]).exp())],
+        vars: vec![
+            Var::f32("V"),
+            Var::new("count", VarType::I32),
+            Var::new("seen", VarType::U32),
+            Var::f32("phase").read_only(),
+        ],
+        sim_code: "
+            V = product(V, decay) + Isyn + product(0.1, rand_normal()) + exp(-dt / tau);
+            var k = 0u;
+            loop {
+                if k >= id % 3u { break; }
+                V += product(0.01, rand_uniform());
+                k++;
+            }
+            seen = seen + batch + u32(t > phase);
+            if rand_exponential() > 2.0 { count -= 1; }"
+            .into(),
+        threshold_condition_code: "V > 1.0 || rand_uniform() < 0.01".into(),
+        reset_code: "V = 0.0; count += 2;".into(),
+    });
+    let mut net = Network::new(0.1);
+    let input = net.add_neuron_population(
+        "input",
+        40,
+        NeuronModel::Code(library::examples().pop().unwrap()),
+    );
+    let cells = CodeNeuron::new(model)
+        .param("tau", 10.0)
+        .init("V", VarInit::Normal { mean: 0.5, sd: 0.2 })
+        .init("count", VarInit::Constant(-3.0))
+        .init("seen", VarInit::Constant(7.0))
+        .init("phase", VarInit::Uniform { min: 0.0, max: 5.0 });
+    let out = net.add_neuron_population("cells", 37, NeuronModel::Code(cells));
+    net.set_spike_recording(out, true).unwrap();
+    net.add_synapse_group(kenyon::SynapseGroup {
+        name: "input_cells".into(),
+        pre: input,
+        post: out,
+        weight_update: kenyon::WeightUpdateModel::StaticPulseConstantWeight { g: 0.3 },
+        postsynaptic: kenyon::PostsynapticModel::ExpCurr { tau: 2.0 },
+        connectivity: kenyon::Connectivity::FixedNumberPreWithReplacement { num: 5 },
+    });
+    let built = net.build(11).unwrap();
+    let config = SimConfig {
+        recording_steps: 73,
+        batch_size: 3,
+        ..SimConfig::default()
+    };
+    let mut runs = Vec::new();
+    common::on_every_backend(&built, config, |sim| {
+        let mut run = Vec::new();
+        for _ in 0..2 {
+            sim.step_time(73).unwrap();
+            let mut recording = sim.take_recording().unwrap();
+            run.push(format!(
+                "{:?}",
+                (0..3)
+                    .map(|e| recording.take_one(out, e).unwrap().decode())
+                    .collect::<Vec<_>>()
+            ));
+            for var in ["V", "count", "seen", "phase"] {
+                run.push(format!("{var} {:?}", sim.read_var_bits(out, var).unwrap()));
+            }
+            sim.reset().unwrap();
+        }
+        runs.push(run);
+    });
+    assert!(runs[0][0].len() > 100, "the cells spike");
+    for run in &runs[1..] {
+        assert_eq!(run, &runs[0]);
+    }
+}

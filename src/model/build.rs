@@ -4,12 +4,13 @@
 use std::sync::Arc;
 
 use super::WeightUpdateModel;
-use super::code::{CompiledNeuron, VarInit};
+use super::code::{CompiledNeuron, PostsynapticInput, Target, VarInit};
 use super::connectivity::{Columns, SparseConnectivity};
 use super::fixed_point::FixedPointWeight;
 use super::network::{CurrentSource, NeuronPopulation, SynapseGroup};
 use super::neuron::{NeuronConstants, NeuronInit};
-use super::{ModelError, Network, PostsynapticConstants, StdpConstants};
+use super::{ModelError, Network, NeuronModel, PostsynapticConstants, PostsynapticModel};
+use super::{StdpConstants, library};
 
 /// A neuron population ready to simulate.
 #[derive(Clone, Debug, PartialEq)]
@@ -112,7 +113,7 @@ impl BuiltNetwork {
                 .populations
                 .iter()
                 .enumerate()
-                .map(|(index, p)| build_population(p, net.dt, seed, index))
+                .map(|(index, p)| build_population(net, p, seed, index))
                 .collect::<Result<_, _>>()?,
             current_sources: net
                 .current_sources
@@ -187,15 +188,40 @@ impl BuiltNetwork {
     }
 }
 
-/// Derives or compiles population number `index`'s model.
+/// Derives or compiles population number `index`'s model. A population that code-string
+/// postsynaptic models feed runs its neuron model as code strings too: a built-in LIF or
+/// IF as the library's twin, which gives the same spikes.
 fn build_population(
+    net: &Network,
     p: &NeuronPopulation,
-    dt: f64,
     seed: u64,
     index: usize,
 ) -> Result<BuiltPopulation, ModelError> {
-    let init = p.model.initial_state();
-    let model = match p.model.derive_or_code(dt) {
+    let inputs: Vec<PostsynapticInput<'_>> = net
+        .synapse_groups
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.post.index() == index)
+        .filter_map(|(group, s)| match &s.postsynaptic {
+            PostsynapticModel::Code(model) => Some(PostsynapticInput {
+                group,
+                owner: format!("synapse group '{}'", s.name),
+                model,
+            }),
+            _ => None,
+        })
+        .collect();
+    let model = match &p.model {
+        NeuronModel::Lif(params) if !inputs.is_empty() => {
+            NeuronModel::Code(library::lif_from(params))
+        }
+        NeuronModel::If(params) if !inputs.is_empty() => {
+            NeuronModel::Code(library::integrate_and_fire_from(params))
+        }
+        model => model.clone(),
+    };
+    let init = model.initial_state();
+    let model = match model.derive_or_code(net.dt) {
         Ok(constants) => PopulationModel::Builtin(constants),
         Err(code) => {
             // `set_initial_v` sets a model's `V`, as for the built-in ones (and is
@@ -209,8 +235,14 @@ fn build_population(
             crate::memory::check_fits(needed)
                 .map_err(|available| ModelError::OutOfMemory { needed, available })?;
             let owner = format!("neuron population '{}'", p.name);
-            let compiled = CompiledNeuron::new(&code, &owner, p.size, dt, seed, index)?;
-            PopulationModel::Code(Arc::new(compiled))
+            let at = Target {
+                owner: &owner,
+                size: p.size,
+                dt: net.dt,
+                seed,
+                population: index,
+            };
+            PopulationModel::Code(Arc::new(CompiledNeuron::new(&code, &inputs, &at)?))
         }
     };
     Ok(BuiltPopulation {

@@ -5,7 +5,7 @@ use super::ModelError;
 use super::neuron::Lanes;
 
 /// How a synapse group's input turns into current in its target neurons.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum PostsynapticModel {
     /// Exponentially decaying current with time constant `tau` in ms.
     ExpCurr {
@@ -15,12 +15,17 @@ pub enum PostsynapticModel {
     /// The whole input of a timestep is injected in that timestep: `Isyn += inSyn;
     /// inSyn = 0`.
     DeltaCurr,
+    /// A model written as a WGSL code string (see [`crate::model::code`]), with its
+    /// parameter values. Its target population runs its neuron model as code strings
+    /// too (a built-in LIF or IF as the library's twin, with the same spikes).
+    Code(super::code::CodePostsynaptic),
 }
 
 impl PostsynapticModel {
     /// Checks the parameters; `owner` names the synapse group in errors.
     pub(crate) fn validate(&self, owner: &str) -> Result<(), ModelError> {
         match *self {
+            PostsynapticModel::Code(ref code) => Ok(code.check(owner)?),
             PostsynapticModel::ExpCurr { tau } if !(tau.is_finite() && tau > 0.0) => {
                 Err(ModelError::InvalidParameter {
                     owner: owner.to_owned(),
@@ -33,9 +38,15 @@ impl PostsynapticModel {
         }
     }
 
-    /// Derived constants for timestep `dt` (ms).
+    /// Derived constants for timestep `dt` (ms). A model written as code strings has
+    /// none (its constants are compiled into its target's neuron update): the built-in
+    /// update is given constants that inject nothing, and is not run.
     pub fn derive(&self, dt: f64) -> PostsynapticConstants {
         match *self {
+            PostsynapticModel::Code(_) => PostsynapticConstants {
+                exp_decay: 0.0,
+                init: 0.0,
+            },
             PostsynapticModel::ExpCurr { tau } => {
                 let exp_decay = (-dt / tau).exp();
                 PostsynapticConstants {

@@ -5,7 +5,8 @@
 
 use std::sync::{Arc, LazyLock};
 
-use super::code::{CodeNeuron, DerivedParam, NeuronModelDef, Var, VarInit};
+use super::code::PostsynapticModelDef;
+use super::code::{CodeNeuron, CodePostsynaptic, DerivedParam, NeuronModelDef, Var, VarInit};
 
 /// GeNN's `LIF`: leaky integrate-and-fire with an absolute refractory period.
 /// Parameters `C` (nF), `TauM` (ms), `Vrest`, `Vreset`, `Vthresh` (mV), `Ioffset` (nA),
@@ -170,4 +171,69 @@ pub fn izhikevich_regular_spiking() -> CodeNeuron {
         .param("d", 8.0)
         .init("V", VarInit::Constant(-65.0))
         .init("U", VarInit::Constant(-13.0))
+}
+
+/// GeNN's `ExpCurr` postsynaptic model as a code string: `inSyn` (the input, summed
+/// weights) is injected scaled by `init = tau (1 - expDecay) / dt`, then decays by
+/// `expDecay = exp(-dt / tau)` per timestep. Parameter `tau` (ms). The same arithmetic
+/// as the built-in `PostsynapticModel::ExpCurr`.
+pub fn exp_curr() -> Arc<PostsynapticModelDef> {
+    static MODEL: LazyLock<Arc<PostsynapticModelDef>> = LazyLock::new(|| {
+        Arc::new(PostsynapticModelDef {
+            name: "ExpCurr".into(),
+            params: vec!["tau".into()],
+            derived_params: vec![
+                DerivedParam::new("expDecay", |p, dt| (-dt / p["tau"]).exp()),
+                DerivedParam::new("init", |p, dt| {
+                    p["tau"] * (1.0 - (-dt / p["tau"]).exp()) / dt
+                }),
+            ],
+            sim_code: "injectCurrent(product(init, inSyn));\ninSyn = product(inSyn, expDecay);"
+                .into(),
+        })
+    });
+    MODEL.clone()
+}
+
+/// GeNN's `DeltaCurr` as a code string: the whole input of a timestep is injected in
+/// that timestep.
+pub fn delta_curr() -> Arc<PostsynapticModelDef> {
+    static MODEL: LazyLock<Arc<PostsynapticModelDef>> = LazyLock::new(|| {
+        Arc::new(PostsynapticModelDef {
+            name: "DeltaCurr".into(),
+            sim_code: "injectCurrent(inSyn);\ninSyn = 0.0;".into(),
+            ..PostsynapticModelDef::default()
+        })
+    });
+    MODEL.clone()
+}
+
+/// GeNN's `ExpCond`: a conductance-based synapse with an exponentially decaying
+/// conductance. `inSyn` is the conductance (µS, summed weights); it injects
+/// `inSyn (E - V)`, with `V` the target neuron's membrane potential, then decays by
+/// `exp(-dt / tau)`. Parameters `tau` (ms) and `E` (reversal potential, mV).
+pub fn exp_cond() -> Arc<PostsynapticModelDef> {
+    static MODEL: LazyLock<Arc<PostsynapticModelDef>> = LazyLock::new(|| {
+        Arc::new(PostsynapticModelDef {
+            name: "ExpCond".into(),
+            params: vec!["tau".into(), "E".into()],
+            derived_params: vec![DerivedParam::new("expDecay", |p, dt| {
+                (-dt / p["tau"]).exp()
+            })],
+            sim_code: "injectCurrent(product(inSyn, E - V));\ninSyn = product(inSyn, expDecay);"
+                .into(),
+        })
+    });
+    MODEL.clone()
+}
+
+/// The code-string twin of a built-in postsynaptic model (itself, if it is one).
+pub fn postsynaptic_from(model: &super::PostsynapticModel) -> CodePostsynaptic {
+    match model {
+        super::PostsynapticModel::ExpCurr { tau } => {
+            CodePostsynaptic::new(exp_curr()).param("tau", *tau)
+        }
+        super::PostsynapticModel::DeltaCurr => CodePostsynaptic::new(delta_curr()),
+        super::PostsynapticModel::Code(code) => code.clone(),
+    }
 }

@@ -127,11 +127,16 @@ pub fn mushroom_body() -> MushroomBody {
     }
 }
 
-/// `mb` with each population's built-in LIF or IF model replaced by the model library's
-/// code-string twin ([`library::lif_from`], [`library::integrate_and_fire_from`]): the
-/// same network, simulated through the machinery of user-defined models, and (the tests
-/// check) the same spikes.
+/// `mb` with each population's built-in LIF or IF model and each synapse group's
+/// ExpCurr or DeltaCurr replaced by the model library's code-string twins
+/// ([`library::lif_from`], [`library::integrate_and_fire_from`],
+/// [`library::postsynaptic_from`]): the same network, simulated through the machinery
+/// of user-defined models, and (the tests check) the same spikes.
 pub fn with_code_string_models(mut mb: MushroomBody) -> MushroomBody {
+    for group in &mut mb.network.synapse_groups {
+        group.postsynaptic =
+            PostsynapticModel::Code(library::postsynaptic_from(&group.postsynaptic));
+    }
     for pop in &mut mb.network.populations {
         pop.model = match &pop.model {
             NeuronModel::Lif(p) => NeuronModel::Code(library::lif_from(p)),

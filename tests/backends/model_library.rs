@@ -300,3 +300,92 @@ fn a_model_using_every_built_in_name_gives_the_same_state_on_every_backend() {
         assert_eq!(run, &runs[0]);
     }
 }
+
+#[test]
+fn exp_cond_follows_a_hand_computed_trace_on_every_backend() {
+    use kenyon::model::code::{
+        CodeNeuron, CodePostsynaptic, DerivedParam, NeuronModelDef, Var, VarType,
+    };
+    use std::sync::Arc;
+    // One presynaptic neuron spiking at steps 4, 44, 84, ...; three passive targets at
+    // -70, -40 and 10 mV, through ExpCond (tau 5 ms, E 0 mV) with weight 0.5.
+    let clock = Arc::new(NeuronModelDef {
+        name: "Clock".into(),
+        vars: vec![Var::new("count", VarType::U32)],
+        sim_code: "count += 1u;".into(),
+        threshold_condition_code: "count % 40u == 5u".into(),
+        ..NeuronModelDef::default()
+    });
+    let passive = Arc::new(NeuronModelDef {
+        name: "Passive".into(),
+        params: vec!["C".into()],
+        derived_params: vec![DerivedParam::new("DT_C", |p, dt| dt / p["C"])],
+        vars: vec![Var::f32("V")],
+        sim_code: "V += product(Isyn, DT_C);".into(),
+        ..NeuronModelDef::default()
+    });
+    let v0 = [-70.0f32, -40.0, 10.0];
+    let mut net = Network::new(0.1);
+    let pre = net.add_neuron_population(
+        "pre",
+        1,
+        NeuronModel::Code(CodeNeuron::new(clock).init("count", VarInit::Constant(0.0))),
+    );
+    let post = net.add_neuron_population(
+        "post",
+        3,
+        NeuronModel::Code(CodeNeuron::new(passive).param("C", 0.25).init(
+            "V",
+            VarInit::Values(v0.iter().map(|&v| f64::from(v)).collect()),
+        )),
+    );
+    let g = net.add_synapse_group(kenyon::SynapseGroup {
+        name: "pre_post".into(),
+        pre,
+        post,
+        weight_update: kenyon::WeightUpdateModel::StaticPulseConstantWeight { g: 0.5 },
+        postsynaptic: kenyon::PostsynapticModel::Code(
+            CodePostsynaptic::new(library::exp_cond())
+                .param("tau", 5.0)
+                .param("E", 0.0),
+        ),
+        connectivity: kenyon::Connectivity::Dense,
+    });
+    let built = net.build(1).unwrap();
+    let steps = 300;
+    // By hand, in f32, as the code strings say.
+    let (decay, dt_c) = ((-0.1f64 / 5.0).exp() as f32, (0.1f64 / 0.25) as f32);
+    let mut want: Vec<(f32, f32)> = v0.iter().map(|&v| (v, 0.0)).collect();
+    for step in 0..steps {
+        // A spike at step s arrives at step s + 1.
+        let input = if step > 0 && (step - 1) % 40 == 4 {
+            0.5f32
+        } else {
+            0.0
+        };
+        for (v, in_syn) in &mut want {
+            let s = *in_syn + input;
+            let isyn = 0.0f32 + s * (0.0 - *v);
+            *in_syn = s * decay;
+            *v += isyn * dt_c;
+        }
+    }
+    assert!(
+        want[0].0 > -70.0 && want[2].0 < 10.0,
+        "the conductance pulls V toward E"
+    );
+    common::on_every_backend(&built, SimConfig::default(), |sim| {
+        sim.step_time(steps).unwrap();
+        let v = sim.read_var_bits(post, "V").unwrap();
+        let in_syn = sim.read_in_syn(g).unwrap();
+        let got: Vec<(u32, u32)> = v
+            .into_iter()
+            .zip(in_syn.iter().map(|x| x.to_bits()))
+            .collect();
+        let want: Vec<(u32, u32)> = want
+            .iter()
+            .map(|(v, s)| (v.to_bits(), s.to_bits()))
+            .collect();
+        assert_eq!(got, want, "{}", sim.description());
+    });
+}

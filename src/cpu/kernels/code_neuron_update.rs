@@ -140,7 +140,10 @@ impl Natives for CodeNatives<'_> {
         for (lane, _) in active.iter().enumerate().filter(|(_, on)| **on != 0) {
             let counter = [self.ids[lane], self.entry, self.timestep, self.draws[lane]];
             self.draws[lane] = self.draws[lane].wrapping_add(1);
-            out[lane] = draw.draw(philox4x32_10(counter, self.key)).to_bits();
+            out[lane] = draw
+                .draw(philox4x32_10(counter, self.key))
+                .unwrap_or(0.0)
+                .to_bits();
         }
     }
 }

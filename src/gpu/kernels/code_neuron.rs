@@ -5,7 +5,7 @@
 
 use crate::gpu::plan::BufferId;
 use crate::model::code::CompiledNeuron;
-use crate::model::{NeuronConstants, PopulationModel};
+use crate::model::{BuiltNetwork, NeuronConstants, PopulationModel};
 
 /// Where the step function goes in the finished kernel: put in after the template is
 /// finished, so nothing in users' code is read as a placeholder.
@@ -21,11 +21,20 @@ pub(crate) struct ModelPiece {
     pub step_function: Option<String>,
 }
 
-/// The model piece of population `p`.
-pub(crate) fn model_piece(model: &PopulationModel, p: usize) -> ModelPiece {
-    match model {
+/// The model piece of population `p` of `net`.
+pub(crate) fn model_piece(net: &BuiltNetwork, p: usize) -> ModelPiece {
+    match &net.populations[p].model {
         PopulationModel::Builtin(neuron) => builtin(neuron, p),
-        PopulationModel::Code(code) => code_strings(code, p),
+        PopulationModel::Code(code) => {
+            // Each code postsynaptic model's group, as the kernel numbers its inputs.
+            let incoming: Vec<usize> = net.incoming(p).map(|(g, _)| g).collect();
+            let inputs: Vec<usize> = code
+                .postsynaptic_groups
+                .iter()
+                .filter_map(|g| incoming.iter().position(|i| i == g))
+                .collect();
+            code_strings(code, p, &inputs)
+        }
     }
 }
 
@@ -65,7 +74,9 @@ fn builtin(neuron: &NeuronConstants, p: usize) -> ModelPiece {
     }
 }
 
-fn code_strings(code: &CompiledNeuron, p: usize) -> ModelPiece {
+/// `inputs`: the kernel's numbers (`k`) of the incoming groups whose postsynaptic models
+/// are code strings, in the order the step function takes them.
+fn code_strings(code: &CompiledNeuron, p: usize, inputs: &[usize]) -> ModelPiece {
     let mut bindings = String::new();
     let (mut load, mut store) = (String::new(), String::new());
     let (mut lane_in, mut lane_out, mut args) = (String::new(), String::new(), String::new());
@@ -79,6 +90,12 @@ fn code_strings(code: &CompiledNeuron, p: usize) -> ModelPiece {
         lane_in += &format!("                    var kenyon_s{i} = kenyon_state_{i}_q.{{lane}};\n");
         lane_out += &format!("                    kenyon_state_{i}_q.{{lane}} = kenyon_s{i};\n");
         args += &format!("&kenyon_s{i}, ");
+    }
+    // Each code postsynaptic model's inSyn goes through a local too, with its input.
+    for k in inputs {
+        lane_in += &format!("                    var kenyon_in_syn{k} = in_syn_q_{k}.{{lane}};\n");
+        lane_out += &format!("                    in_syn_q_{k}.{{lane}} = kenyon_in_syn{k};\n");
+        args += &format!("&kenyon_in_syn{k}, kenyon_input_q_{k}.{{lane}}, ");
     }
     // The quad's four neurons one after the other, each with a constant component
     // (a software adapter spills a vector indexed at run time to memory); WGSL has no
@@ -96,11 +113,13 @@ fn code_strings(code: &CompiledNeuron, p: usize) -> ModelPiece {
             "                if word * 32u + m * 4u + {l}u < N {{
 {}                    kenyon_rng = vec3(word * 32u + m * 4u + {l}u, entry, kenyon_timestep);
                     kenyon_draw = 0u;
-                    spiked.{lane} = kenyon_neuron_step({args}isyn.{lane}, kenyon_t, word * 32u + m * 4u + {l}u, entry);
+                    kenyon_isyn_acc = isyn.{lane};
+                    spiked.{lane} = kenyon_neuron_step({args}kenyon_t, word * 32u + m * 4u + {l}u, entry);
 {}                }}
 ",
             lane_in.replace("{lane}", lane),
             lane_out.replace("{lane}", lane),
+            args = args.replace("{lane}", lane),
         );
     }
     let prelude = format!(
@@ -117,6 +136,18 @@ const KENYON_KEY = vec2<u32>({}u, {}u);
 // reassociate arithmetic around it (model::code::opaque).
 fn kenyon_f32(bits: u32) -> f32 {{
     return bitcast<f32>(bits | params.zero);
+}}
+
+// The neuron's input in this timestep: its built-in inputs, then what code
+// postsynaptic models inject (NativeFn::InjectCurrent and NativeFn::Isyn on the CPU).
+var<private> kenyon_isyn_acc: f32;
+
+fn injectCurrent(x: f32) {{
+    kenyon_isyn_acc = kenyon_isyn_acc + x;
+}}
+
+fn kenyon_isyn() -> f32 {{
+    return kenyon_isyn_acc;
 }}
 
 // Each draw takes a Philox block of its own, as on the CPU (NativeFn::draw).

@@ -4,17 +4,30 @@
 //! The function, as the CPU runs it:
 //!
 //! ```text
-//! fn kenyon_neuron_step(kenyon_var_V: ptr<function, f32>, ..., Isyn: f32, t: f32,
-//!                       id: u32, batch: u32) -> bool {
+//! fn kenyon_neuron_step(kenyon_var_0: ptr<function, f32>, ...,      // the variables
+//!                       kenyon_in_syn_0: ptr<function, f32>, kenyon_input_0: f32, ...,
+//!                       t: f32, id: u32, batch: u32) -> bool {
 //!     const Vthresh: f32 = -50.0f;        // parameters, derived parameters, dt
-//!     var V: f32 = *kenyon_var_V;         // `let` for read-only variables
+//!     {                                   // each code postsynaptic model, in order
+//!         const E: f32 = 0.0f;            // its parameters
+//!         let V: f32 = *kenyon_var_0;     // the neuron's variables, read-only
+//!         var inSyn: f32 = *kenyon_in_syn_0 + kenyon_input_0;
+//!         { <postsynaptic sim_code> }     // injectCurrent(x) adds to Isyn
+//!         *kenyon_in_syn_0 = inSyn;
+//!     }
+//!     let Isyn: f32 = kenyon_isyn();      // every input, summed
+//!     var V: f32 = *kenyon_var_0;         // `let` for read-only variables
 //!     { <sim_code> }
 //!     let kenyon_spiked: bool = (<threshold_condition_code>);
 //!     if kenyon_spiked { <reset_code> }
-//!     *kenyon_var_V = V;
+//!     *kenyon_var_0 = V;
 //!     return kenyon_spiked;
 //! }
 //! ```
+//!
+//! `injectCurrent` and `kenyon_isyn` work on the neuron's input, which the backend sets
+//! before the call to the sum of its built-in inputs (synapse groups with built-in
+//! postsynaptic models, then current sources).
 //!
 //! The GPU runs the same function with its float constants written as
 //! `kenyon_f32(bits)` (see `opaque.rs`), and a different prelude: its `product` is the
@@ -36,13 +49,15 @@ pub enum CodeString {
     ThresholdCondition,
     /// `reset_code`.
     Reset,
+    /// The `sim_code` of an incoming synapse group's postsynaptic model.
+    PostsynapticSim,
 }
 
 impl CodeString {
     /// The field's name, as GeNN spells it.
     pub fn name(self) -> &'static str {
         match self {
-            CodeString::Sim => "sim_code",
+            CodeString::Sim | CodeString::PostsynapticSim => "sim_code",
             CodeString::ThresholdCondition => "threshold_condition_code",
             CodeString::Reset => "reset_code",
         }
@@ -53,6 +68,10 @@ impl CodeString {
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Placed {
     pub which: CodeString,
+    /// Whose code it is, for errors: the population's, or a synapse group's.
+    pub owner: String,
+    /// The model's kind and name, for errors: "neuron model 'LIF'".
+    pub model: String,
     /// Byte offset of the code string's first byte in the function's text.
     pub at: usize,
     /// The code string as the user wrote it.
@@ -79,11 +98,25 @@ pub(crate) struct StateVar<'a> {
     pub access: VarAccess,
 }
 
-/// The model's code strings, as the user wrote them.
+/// One code string and whose it is.
+pub(crate) struct Snippet<'a> {
+    pub owner: &'a str,
+    pub model: &'a str,
+    pub text: &'a str,
+}
+
+/// The postsynaptic model of one incoming synapse group.
+pub(crate) struct Postsynaptic<'a> {
+    pub constants: Vec<Constant<'a>>,
+    pub code: Snippet<'a>,
+}
+
+/// The neuron model's code strings and its incoming groups' postsynaptic code.
 pub(crate) struct Code<'a> {
-    pub sim: &'a str,
-    pub threshold: &'a str,
-    pub reset: &'a str,
+    pub postsynaptic: Vec<Postsynaptic<'a>>,
+    pub sim: Snippet<'a>,
+    pub threshold: Snippet<'a>,
+    pub reset: Snippet<'a>,
 }
 
 /// How the step function's float constants are written.
@@ -96,6 +129,43 @@ pub(crate) enum Constants {
     Opaque,
 }
 
+/// The text of the step function as it is assembled, with where each code string went.
+struct Text {
+    f: String,
+    placed: Vec<Placed>,
+    style: Constants,
+}
+
+impl Text {
+    fn place(&mut self, which: CodeString, snippet: &Snippet<'_>, text: &str) {
+        self.placed.push(Placed {
+            which,
+            owner: snippet.owner.to_owned(),
+            model: snippet.model.to_owned(),
+            at: self.f.len(),
+            text: text.to_owned(),
+        });
+        self.f += text;
+    }
+
+    fn constants(&mut self, constants: &[Constant<'_>], indent: &str) {
+        for c in constants {
+            self.f += &match self.style {
+                Constants::Literal => {
+                    format!(
+                        "{indent}const {}: f32 = {};\n",
+                        c.name,
+                        f32_literal(c.value)
+                    )
+                }
+                Constants::Opaque => {
+                    format!("{indent}let {}: f32 = {};\n", c.name, opaque_f32(c.value))
+                }
+            };
+        }
+    }
+}
+
 /// Assembles the step function.
 pub(crate) fn neuron_step(
     constants: &[Constant<'_>],
@@ -104,61 +174,63 @@ pub(crate) fn neuron_step(
     style: Constants,
 ) -> Assembled {
     let mut f = format!("fn {STEP_FN}(");
-    for v in vars {
-        f += &format!("kenyon_var_{}: ptr<function, {}>, ", v.name, v.ty);
+    for (i, v) in vars.iter().enumerate() {
+        f += &format!("kenyon_var_{i}: ptr<function, {}>, ", v.ty);
     }
-    f += "Isyn: f32, t: f32, id: u32, batch: u32) -> bool {\n";
-    for c in constants {
-        f += &match style {
-            Constants::Literal => {
-                format!("    const {}: f32 = {};\n", c.name, f32_literal(c.value))
-            }
-            Constants::Opaque => format!("    let {}: f32 = {};\n", c.name, opaque_f32(c.value)),
-        };
+    for k in 0..code.postsynaptic.len() {
+        f += &format!("kenyon_in_syn_{k}: ptr<function, f32>, kenyon_input_{k}: f32, ");
     }
-    for v in vars {
+    f += "t: f32, id: u32, batch: u32) -> bool {\n";
+    let mut text = Text {
+        f,
+        placed: Vec::new(),
+        style,
+    };
+    text.constants(constants, "    ");
+    for (k, psm) in code.postsynaptic.iter().enumerate() {
+        // The group's input joins inSyn; its code sees the neuron's variables, read-only.
+        text.f += "    {\n";
+        text.constants(&psm.constants, "        ");
+        for (i, v) in vars.iter().enumerate() {
+            text.f += &format!("        let {}: {} = *kenyon_var_{i};\n", v.name, v.ty);
+        }
+        text.f += &format!(
+            "        var inSyn: f32 = *kenyon_in_syn_{k} + kenyon_input_{k};\n        {{\n"
+        );
+        text.place(CodeString::PostsynapticSim, &psm.code, psm.code.text);
+        text.f += &format!("\n        }}\n        *kenyon_in_syn_{k} = inSyn;\n    }}\n");
+    }
+    text.f += "    let Isyn: f32 = kenyon_isyn();\n";
+    for (i, v) in vars.iter().enumerate() {
         let binding = match v.access {
             VarAccess::ReadWrite => "var",
             VarAccess::ReadOnly => "let",
         };
-        f += &format!(
-            "    {binding} {}: {} = *kenyon_var_{};\n",
-            v.name, v.ty, v.name
-        );
+        text.f += &format!("    {binding} {}: {} = *kenyon_var_{i};\n", v.name, v.ty);
     }
-    let mut placed = Vec::new();
-    let mut place = |f: &mut String, which: CodeString, text: &str| {
-        placed.push(Placed {
-            which,
-            at: f.len(),
-            text: text.to_owned(),
-        });
-        *f += text;
-    };
-    f += "    {\n";
-    place(&mut f, CodeString::Sim, code.sim);
-    f += "\n    }\n    let kenyon_spiked: bool = (\n";
+    text.f += "    {\n";
+    text.place(CodeString::Sim, &code.sim, code.sim.text);
+    text.f += "\n    }\n    let kenyon_spiked: bool = (\n";
     // GeNN's threshold is an expression; a trailing semicolon is forgiven, and a model
     // without one never spikes.
-    let threshold = match code.threshold.trim_end() {
+    let threshold = match code.threshold.text.trim_end() {
         "" => "false",
         threshold => threshold,
     };
-    place(
-        &mut f,
-        CodeString::ThresholdCondition,
-        threshold.strip_suffix(';').unwrap_or(threshold),
-    );
-    f += "\n    );\n    if kenyon_spiked {\n";
-    place(&mut f, CodeString::Reset, code.reset);
-    f += "\n    }\n";
-    for v in vars.iter().filter(|v| v.access == VarAccess::ReadWrite) {
-        f += &format!("    *kenyon_var_{} = {};\n", v.name, v.name);
+    let threshold = threshold.strip_suffix(';').unwrap_or(threshold);
+    text.place(CodeString::ThresholdCondition, &code.threshold, threshold);
+    text.f += "\n    );\n    if kenyon_spiked {\n";
+    text.place(CodeString::Reset, &code.reset, code.reset.text);
+    text.f += "\n    }\n";
+    for (i, v) in vars.iter().enumerate() {
+        if v.access == VarAccess::ReadWrite {
+            text.f += &format!("    *kenyon_var_{i} = {};\n", v.name);
+        }
     }
-    f += "    return kenyon_spiked;\n}\n";
+    text.f += "    return kenyon_spiked;\n}\n";
     Assembled {
-        function: f,
-        placed,
+        function: text.f,
+        placed: text.placed,
     }
 }
 
@@ -167,7 +239,8 @@ pub(crate) fn neuron_step(
 pub(crate) fn cpu_prelude() -> String {
     let mut prelude = String::from("fn product(a: f32, b: f32) -> f32 { return a * b; }\n");
     for native in NativeFn::ALL {
-        prelude += &format!("fn {}() -> f32 {{ return 0.0; }}\n", native.name());
+        prelude += native.stub();
+        prelude += "\n";
     }
     prelude
 }

@@ -3,11 +3,14 @@
 
 use std::sync::Arc;
 
-use super::assemble::{self, Assembled, Code, Constant, Constants, STEP_FN, StateVar};
+use super::assemble::{
+    self, Assembled, Code, Constant, Constants, Postsynaptic, STEP_FN, Snippet, StateVar,
+};
+use super::check::declaration_error;
 use super::diagnose::SourceMap;
 use super::opaque;
 use super::rng::{self, Stream};
-use super::{CodeError, CodeNeuron, NeuronModelDef, Var};
+use super::{CodeError, CodeNeuron, CodePostsynaptic, DerivedParam, ParamValues, Var};
 use crate::interpret::LaneProgram;
 
 /// Functions code strings can call that each backend provides natively.
@@ -19,14 +22,20 @@ pub enum NativeFn {
     RandNormal,
     /// `rand_exponential()`: exponential with mean 1.
     RandExponential,
+    /// `injectCurrent(x)`: adds `x` to the neuron's input (postsynaptic models).
+    InjectCurrent,
+    /// `kenyon_isyn()`: the neuron's summed input, `Isyn`.
+    Isyn,
 }
 
 impl NativeFn {
     /// Every native function, in the order the CPU's program numbers them.
-    pub const ALL: [NativeFn; 3] = [
+    pub const ALL: [NativeFn; 5] = [
         NativeFn::RandUniform,
         NativeFn::RandNormal,
         NativeFn::RandExponential,
+        NativeFn::InjectCurrent,
+        NativeFn::Isyn,
     ];
 
     /// Its name in code strings.
@@ -35,34 +44,34 @@ impl NativeFn {
             NativeFn::RandUniform => "rand_uniform",
             NativeFn::RandNormal => "rand_normal",
             NativeFn::RandExponential => "rand_exponential",
+            NativeFn::InjectCurrent => "injectCurrent",
+            NativeFn::Isyn => "kenyon_isyn",
+        }
+    }
+
+    /// Its stub in the CPU's prelude, which the interpreter replaces with native code.
+    pub(crate) fn stub(self) -> &'static str {
+        match self {
+            NativeFn::RandUniform => "fn rand_uniform() -> f32 { return 0.0; }",
+            NativeFn::RandNormal => "fn rand_normal() -> f32 { return 0.0; }",
+            NativeFn::RandExponential => "fn rand_exponential() -> f32 { return 0.0; }",
+            NativeFn::InjectCurrent => "fn injectCurrent(x: f32) {}",
+            NativeFn::Isyn => "fn kenyon_isyn() -> f32 { return 0.0; }",
         }
     }
 
     /// The draw from one Philox block of the neuron's counter (see `model::code::rng`):
-    /// every draw takes a block of its own.
-    pub fn draw(self, block: [u32; 4]) -> f32 {
+    /// every draw takes a block of its own. `None` for the natives that are no draw.
+    pub fn draw(self, block: [u32; 4]) -> Option<f32> {
         use crate::model::random::{exponential_f32, normal_f32, uniform_f32};
         match self {
-            NativeFn::RandUniform => uniform_f32(block[0]),
-            NativeFn::RandNormal => normal_f32(block[0], block[1]),
-            NativeFn::RandExponential => exponential_f32(block[0]),
+            NativeFn::RandUniform => Some(uniform_f32(block[0])),
+            NativeFn::RandNormal => Some(normal_f32(block[0], block[1])),
+            NativeFn::RandExponential => Some(exponential_f32(block[0])),
+            NativeFn::InjectCurrent | NativeFn::Isyn => None,
         }
     }
 }
-
-/// Names code strings see that a model can't declare.
-const BUILT_IN_NAMES: [&str; 10] = [
-    "dt",
-    "t",
-    "id",
-    "batch",
-    "Isyn",
-    "product",
-    "rand_uniform",
-    "rand_normal",
-    "rand_exponential",
-    "kenyon_spiked",
-];
 
 /// A neuron model compiled for one population.
 pub struct CompiledNeuron {
@@ -83,6 +92,9 @@ pub struct CompiledNeuron {
     pub gpu_function: String,
     /// The step function compiled for the CPU.
     pub program: Arc<LaneProgram>,
+    /// The incoming synapse groups (by index in the network) whose postsynaptic models
+    /// are code strings, in the order the function takes their inputs.
+    pub postsynaptic_groups: Vec<usize>,
 }
 
 impl std::fmt::Debug for CompiledNeuron {
@@ -103,78 +115,92 @@ impl PartialEq for CompiledNeuron {
             && self.init == other.init
             && self.key == other.key
             && self.function == other.function
+            && self.postsynaptic_groups == other.postsynaptic_groups
     }
 }
 
+/// An incoming synapse group whose postsynaptic model is a code string.
+pub struct PostsynapticInput<'a> {
+    /// The group's index in the network.
+    pub group: usize,
+    /// How errors name it ("synapse group 'pn_kc'").
+    pub owner: String,
+    /// Its model and parameter values.
+    pub model: &'a CodePostsynaptic,
+}
+
+/// Where a population's model is compiled: its name in errors, size, and place in the
+/// network.
+pub struct Target<'a> {
+    /// How errors name it ("neuron population 'kc'").
+    pub owner: &'a str,
+    /// Neurons.
+    pub size: u32,
+    /// The timestep in ms.
+    pub dt: f64,
+    /// The seed of its random numbers.
+    pub seed: u64,
+    /// Its index in the network.
+    pub population: usize,
+}
+
 impl CompiledNeuron {
-    /// Compiles `code` for population number `population` (`owner`, `size` neurons) at
-    /// timestep `dt`, drawing initial values from `seed`.
+    /// Compiles `code`, with the postsynaptic models of `inputs`, for `at`.
     pub fn new(
         code: &CodeNeuron,
-        owner: &str,
-        size: u32,
-        dt: f64,
-        seed: u64,
-        population: usize,
+        inputs: &[PostsynapticInput<'_>],
+        at: &Target<'_>,
     ) -> Result<Self, CodeError> {
-        code.check(owner)?;
+        code.check(at.owner)?;
+        for input in inputs {
+            input.model.check(&input.owner)?;
+        }
         let model = &code.model;
-        let constants = constants(code, owner, dt)?;
+        let label = format!("neuron model '{}'", model.name);
+        let fail = |message: String| declaration_error(at.owner, &label, message);
         let init = model
             .vars
             .iter()
             .enumerate()
             .map(|(i, var)| {
                 code.var_init[&var.name]
-                    .values(var.ty, size, seed, population, i)
-                    .map_err(|e| {
-                        declaration_error(owner, model, format!("variable {}: {e}", var.name))
-                    })
+                    .values(var.ty, at.size, at.seed, at.population, i)
+                    .map_err(|e| fail(format!("variable {}: {e}", var.name)))
             })
             .collect::<Result<_, _>>()?;
-        let vars: Vec<StateVar<'_>> = model
-            .vars
-            .iter()
-            .map(|v| StateVar {
-                name: &v.name,
-                ty: v.ty.wgsl(),
-                access: v.access,
-            })
-            .collect();
-        let named: Vec<Constant<'_>> = constants
-            .iter()
-            .map(|(name, value)| Constant {
-                name,
-                value: *value,
-            })
-            .collect();
-        let code_strings = Code {
-            sim: &model.sim_code,
-            threshold: &model.threshold_condition_code,
-            reset: &model.reset_code,
+        let neuron_constants =
+            constants(&model.params, &model.derived_params, &code.params, at.dt).map_err(fail)?;
+        let mut psm_constants = Vec::new();
+        for input in inputs {
+            let m = &input.model.model;
+            let named = constants(&m.params, &m.derived_params, &input.model.params, at.dt)
+                .map_err(|e| {
+                    declaration_error(&input.owner, &format!("postsynaptic model '{}'", m.name), e)
+                })?;
+            psm_constants.push(named);
+        }
+        let sources = Sources {
+            code,
+            label: &label,
+            owner: at.owner,
+            inputs,
+            neuron_constants: &neuron_constants,
+            psm_constants: &psm_constants,
         };
-        let assembled = assemble::neuron_step(&named, &vars, &code_strings, Constants::Literal);
-        let (program, gpu_code) = compile(owner, model, &assembled)?;
-        let gpu = assemble::neuron_step(
-            &named,
-            &vars,
-            &Code {
-                sim: &gpu_code[0],
-                threshold: &gpu_code[1],
-                reset: &gpu_code[2],
-            },
-            Constants::Opaque,
-        );
-        check_gpu_text(owner, model, &gpu)?;
+        let assembled = sources.assemble(None, Constants::Literal);
+        let (program, gpu_code) = compile(&assembled)?;
+        let gpu = sources.assemble(Some(&gpu_code), Constants::Opaque);
+        check_gpu_text(at.owner, &label, &gpu)?;
         Ok(CompiledNeuron {
             model: model.name.clone(),
             vars: model.vars.clone(),
             init,
-            key: rng::key(seed, population, Stream::Simulation),
-            dt: dt as f32,
+            key: rng::key(at.seed, at.population, Stream::Simulation),
+            dt: at.dt as f32,
             function: assembled.function,
             gpu_function: gpu.function,
             program: Arc::new(program),
+            postsynaptic_groups: inputs.iter().map(|i| i.group).collect(),
         })
     }
 
@@ -184,31 +210,104 @@ impl CompiledNeuron {
     }
 }
 
-/// The step function's constants: parameters, derived parameters and `dt`, in f32.
-fn constants(code: &CodeNeuron, owner: &str, dt: f64) -> Result<Vec<(String, f32)>, CodeError> {
-    let model = &code.model;
+/// What the step function is assembled from.
+struct Sources<'a> {
+    code: &'a CodeNeuron,
+    label: &'a str,
+    owner: &'a str,
+    inputs: &'a [PostsynapticInput<'a>],
+    neuron_constants: &'a [(String, f32)],
+    psm_constants: &'a [Vec<(String, f32)>],
+}
+
+impl Sources<'_> {
+    /// The step function, from the user's code strings or (for the GPU) `rewritten`
+    /// ones in `Assembled::placed` order, with constants written as `style` says.
+    fn assemble(&self, rewritten: Option<&[String]>, style: Constants) -> Assembled {
+        let model = &self.code.model;
+        let psm_labels: Vec<String> = self
+            .inputs
+            .iter()
+            .map(|i| format!("postsynaptic model '{}'", i.model.model.name))
+            .collect();
+        let mut texts: Vec<&str> = self
+            .inputs
+            .iter()
+            .map(|i| i.model.model.sim_code.as_str())
+            .collect();
+        texts.extend([
+            model.sim_code.as_str(),
+            model.threshold_condition_code.as_str(),
+            model.reset_code.as_str(),
+        ]);
+        if let Some(rewritten) = rewritten {
+            texts = rewritten.iter().map(String::as_str).collect();
+        }
+        let snippet = |owner, model, text| Snippet { owner, model, text };
+        let n = self.inputs.len();
+        let code = Code {
+            postsynaptic: self
+                .inputs
+                .iter()
+                .enumerate()
+                .map(|(k, input)| Postsynaptic {
+                    constants: named(&self.psm_constants[k]),
+                    code: snippet(&input.owner, &psm_labels[k], texts[k]),
+                })
+                .collect(),
+            sim: snippet(self.owner, self.label, texts[n]),
+            threshold: snippet(self.owner, self.label, texts[n + 1]),
+            reset: snippet(self.owner, self.label, texts[n + 2]),
+        };
+        let vars: Vec<StateVar<'_>> = model
+            .vars
+            .iter()
+            .map(|v| StateVar {
+                name: &v.name,
+                ty: v.ty.wgsl(),
+                access: v.access,
+            })
+            .collect();
+        assemble::neuron_step(&named(self.neuron_constants), &vars, &code, style)
+    }
+}
+
+/// `(name, value)` pairs as the assembler takes them.
+fn named(constants: &[(String, f32)]) -> Vec<Constant<'_>> {
+    constants
+        .iter()
+        .map(|(name, value)| Constant {
+            name,
+            value: *value,
+        })
+        .collect()
+}
+
+/// A model's constants: parameters, derived parameters and `dt`, in f32.
+fn constants(
+    params: &[String],
+    derived_params: &[DerivedParam],
+    values: &ParamValues,
+    dt: f64,
+) -> Result<Vec<(String, f32)>, String> {
     let mut constants = Vec::new();
     let mut add = |name: &str, value: f64, what: &str| {
         let x = value as f32;
         if !value.is_finite() || !x.is_finite() {
-            return Err(declaration_error(
-                owner,
-                model,
-                format!(
-                    "{what} {name} = {value}: it must be a finite number within single precision's range"
-                ),
+            return Err(format!(
+                "{what} {name} = {value}: it must be a finite number within single precision's range"
             ));
         }
         constants.push((name.to_owned(), x));
         Ok(())
     };
-    for name in &model.params {
-        add(name, code.params.get(name), "parameter")?;
+    for name in params {
+        add(name, values.get(name), "parameter")?;
     }
-    for derived in &model.derived_params {
+    for derived in derived_params {
         add(
             &derived.name,
-            (derived.derive)(&code.params, dt),
+            (derived.derive)(values, dt),
             "derived parameter",
         )?;
     }
@@ -218,16 +317,10 @@ fn constants(code: &CodeNeuron, owner: &str, dt: f64) -> Result<Vec<(String, f32
 
 /// Parses, validates and lints the step function and compiles it for the CPU; also
 /// returns the code strings with their float literals made opaque for the GPU.
-fn compile(
-    owner: &str,
-    model: &NeuronModelDef,
-    assembled: &Assembled,
-) -> Result<(LaneProgram, Vec<String>), CodeError> {
+fn compile(assembled: &Assembled) -> Result<(LaneProgram, Vec<String>), CodeError> {
     let prelude = assemble::cpu_prelude();
     let source = format!("{prelude}{}", assembled.function);
     let map = SourceMap {
-        owner,
-        model: &model.name,
         assembled,
         offset: prelude.len(),
     };
@@ -263,7 +356,6 @@ fn compile(
     let gpu_code = opaque::opaque_literals(assembled, function, prelude.len());
     Ok((program, gpu_code))
 }
-
 /// Checks that the code strings added nothing outside the step function (a `}` that
 /// closes it early and a function or global after it): what the GPU splices into its
 /// kernel must be the step function alone.
@@ -298,7 +390,7 @@ fn check_shape(module: &naga::Module, map: &SourceMap<'_>) -> Result<(), CodeErr
 
 /// Checks that the GPU's text of the function is valid WGSL: a float literal where WGSL
 /// wants a constant expression (a `const` in the code) can't be made opaque.
-fn check_gpu_text(owner: &str, model: &NeuronModelDef, gpu: &Assembled) -> Result<(), CodeError> {
+fn check_gpu_text(owner: &str, model: &str, gpu: &Assembled) -> Result<(), CodeError> {
     let prelude = assemble::gpu_check_prelude();
     let source = format!("{prelude}{}", gpu.function);
     let fail = |detail: String| {
@@ -319,101 +411,4 @@ fn check_gpu_text(owner: &str, model: &NeuronModelDef, gpu: &Assembled) -> Resul
     .validate(&module)
     .map_err(|e| fail(e.emit_to_string(&source)))?;
     Ok(())
-}
-
-/// An error in the model's declaration rather than its code.
-fn declaration_error(owner: &str, model: &NeuronModelDef, message: String) -> CodeError {
-    CodeError {
-        owner: owner.to_owned(),
-        model: model.name.clone(),
-        code_string: None,
-        line: 0,
-        column: 0,
-        message,
-        excerpt: String::new(),
-    }
-}
-
-impl CodeNeuron {
-    /// Checks the declaration and that every parameter and variable has a value and
-    /// nothing else does; `owner` names the population.
-    pub(crate) fn check(&self, owner: &str) -> Result<(), CodeError> {
-        let model = &self.model;
-        let fail = |message: String| Err(declaration_error(owner, model, message));
-        let mut seen: Vec<&str> = Vec::new();
-        let declared = model
-            .params
-            .iter()
-            .map(String::as_str)
-            .chain(model.derived_params.iter().map(|d| d.name.as_str()))
-            .chain(model.vars.iter().map(|v| v.name.as_str()));
-        for name in declared {
-            if !is_identifier(name) {
-                return fail(format!(
-                    "'{name}' is not a WGSL identifier: use letters, digits and _, not starting with a digit"
-                ));
-            }
-            if naga::keywords::wgsl::RESERVED.contains(&name) {
-                return fail(format!(
-                    "'{name}' is a WGSL keyword or reserved word: rename it"
-                ));
-            }
-            if naga::keywords::wgsl::BUILTIN_IDENTIFIERS.contains(&name) {
-                return fail(format!(
-                    "'{name}' is the name of a WGSL type or built-in function: rename it"
-                ));
-            }
-            if BUILT_IN_NAMES.contains(&name)
-                || name.starts_with("kenyon_")
-                || name.starts_with("__")
-            {
-                return fail(format!(
-                    "'{name}' is a name kenyon gives code strings (or reserves): rename it"
-                ));
-            }
-            if seen.contains(&name) {
-                return fail(format!("'{name}' is declared twice"));
-            }
-            seen.push(name);
-        }
-        for name in &model.params {
-            if !self.params.0.contains_key(name) {
-                return fail(format!(
-                    "parameter {name} has no value: give it one with .param(\"{name}\", value)"
-                ));
-            }
-        }
-        if let Some(name) = self.params.0.keys().find(|n| !model.params.contains(n)) {
-            return fail(format!(
-                "a value is given for {name}, which is not a parameter of the model (it has: {})",
-                model.params.join(", ")
-            ));
-        }
-        for var in &model.vars {
-            if !self.var_init.contains_key(&var.name) {
-                return fail(format!(
-                    "variable {} has no initial value: give it one with .init(\"{}\", ...)",
-                    var.name, var.name
-                ));
-            }
-        }
-        if let Some(name) = self
-            .var_init
-            .keys()
-            .find(|n| !model.vars.iter().any(|v| &v.name == *n))
-        {
-            return fail(format!(
-                "an initial value is given for {name}, which is not a variable of the model"
-            ));
-        }
-        Ok(())
-    }
-}
-
-/// Whether `name` is a WGSL identifier (ASCII).
-fn is_identifier(name: &str) -> bool {
-    let mut chars = name.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && name != "_"
 }

@@ -9,7 +9,7 @@ use super::assemble::{Assembled, CodeString};
 pub struct CodeError {
     /// The population whose model it is, as errors name it ("neuron population 'kc'").
     pub owner: String,
-    /// The model's name.
+    /// The model's kind and name: "neuron model 'LIF'", "postsynaptic model 'ExpCond'".
     pub model: String,
     /// The code string it is in, where it is in one.
     pub code_string: Option<CodeString>,
@@ -27,7 +27,7 @@ impl CodeError {
     fn describe(&self) -> String {
         match self.code_string {
             Some(which) => format!(
-                "{}, neuron model '{}', {} line {} column {}: {}\n    {}\n    {}^",
+                "{}, {}, {} line {} column {}: {}\n    {}\n    {}^",
                 self.owner,
                 self.model,
                 which.name(),
@@ -37,10 +37,7 @@ impl CodeError {
                 self.excerpt,
                 " ".repeat(self.column.saturating_sub(1)),
             ),
-            None => format!(
-                "{}, neuron model '{}': {}",
-                self.owner, self.model, self.message
-            ),
+            None => format!("{}, {}: {}", self.owner, self.model, self.message),
         }
     }
 }
@@ -48,8 +45,6 @@ impl CodeError {
 /// Where mistakes are looked up: the assembled function and its offset in the source
 /// naga saw.
 pub(crate) struct SourceMap<'a> {
-    pub owner: &'a str,
-    pub model: &'a str,
     pub assembled: &'a Assembled,
     /// Byte offset of the function in the whole source.
     pub offset: usize,
@@ -59,9 +54,17 @@ impl SourceMap<'_> {
     /// An error for `message` at the first of `spans` that lies in a code string (naga's
     /// labels, most specific first), or without a place if none does.
     pub fn error(&self, message: &str, spans: &[naga::Span]) -> CodeError {
+        // Without a place, the error is the neuron model's (the last code strings).
+        let (owner, model) = self
+            .assembled
+            .placed
+            .last()
+            .map_or((String::new(), String::new()), |p| {
+                (p.owner.clone(), p.model.clone())
+            });
         let mut error = CodeError {
-            owner: self.owner.to_owned(),
-            model: self.model.to_owned(),
+            owner,
+            model,
             code_string: None,
             line: 0,
             column: 0,
@@ -93,6 +96,8 @@ impl SourceMap<'_> {
                 let before = &placed.text[..floor_char_boundary(&placed.text, offset)];
                 let line_start = before.rfind('\n').map_or(0, |i| i + 1);
                 error.code_string = Some(placed.which);
+                error.owner = placed.owner.clone();
+                error.model = placed.model.clone();
                 error.line = before.matches('\n').count() + 1;
                 error.column = before[line_start..].chars().count() + 1;
                 error.excerpt = placed.text[line_start..]

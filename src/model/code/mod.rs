@@ -11,6 +11,7 @@
 //! `docs/custom-models.md` is the user's guide.
 
 mod assemble;
+mod check;
 mod compiled;
 mod diagnose;
 pub(crate) mod fusion;
@@ -23,7 +24,7 @@ mod tests;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-pub use compiled::{CompiledNeuron, NativeFn};
+pub use compiled::{CompiledNeuron, NativeFn, PostsynapticInput, Target};
 pub use diagnose::CodeError;
 pub use init::VarInit;
 
@@ -245,6 +246,52 @@ impl CodeNeuron {
     /// Sets how variable `name` starts.
     pub fn init(mut self, name: &str, init: VarInit) -> Self {
         self.var_init.insert(name.to_owned(), init);
+        self
+    }
+}
+
+/// A postsynaptic model written as a code string (GeNN's `create_postsynaptic_model`).
+///
+/// Its `sim_code` runs once per target neuron and timestep, before the neuron's own
+/// code: `inSyn` holds the group's input (its previous value plus this timestep's
+/// summed weights) and keeps what the code leaves in it; `injectCurrent(x)` adds `x` to
+/// the neuron's `Isyn`. The code sees its parameters, derived parameters, `dt`, `t`,
+/// `id`, `batch`, and the target neuron's variables, read-only (`V` for a
+/// conductance-based synapse).
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct PostsynapticModelDef {
+    /// The model's name, for errors.
+    pub name: String,
+    /// Parameter names; a synapse group gives each a value.
+    pub params: Vec<String>,
+    /// Constants derived from the parameters and `dt`.
+    pub derived_params: Vec<DerivedParam>,
+    /// WGSL statements run every timestep for every target neuron.
+    pub sim_code: String,
+}
+
+/// A synapse group's postsynaptic model written as a code string, with its parameter
+/// values.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CodePostsynaptic {
+    /// The model.
+    pub model: Arc<PostsynapticModelDef>,
+    /// A value for each of the model's parameters.
+    pub params: ParamValues,
+}
+
+impl CodePostsynaptic {
+    /// `model` with no parameter values given yet.
+    pub fn new(model: Arc<PostsynapticModelDef>) -> Self {
+        CodePostsynaptic {
+            model,
+            params: ParamValues::default(),
+        }
+    }
+
+    /// Sets parameter `name` to `value`.
+    pub fn param(mut self, name: &str, value: f64) -> Self {
+        self.params.0.insert(name.to_owned(), value);
         self
     }
 }

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::assemble::CodeString;
-use super::{CodeError, CodeNeuron, CompiledNeuron, NeuronModelDef, Var, VarInit};
+use super::{CodeError, CodeNeuron, CompiledNeuron, NeuronModelDef, Target, Var, VarInit};
 
 /// A small model with `sim_code` as given and a working threshold and reset.
 fn model(sim_code: &str) -> NeuronModelDef {
@@ -27,7 +27,14 @@ fn population(model: NeuronModelDef) -> CodeNeuron {
 }
 
 fn compile(code: &CodeNeuron) -> Result<CompiledNeuron, CodeError> {
-    CompiledNeuron::new(code, "neuron population 'cells'", 10, 0.1, 1, 0)
+    let at = Target {
+        owner: "neuron population 'cells'",
+        size: 10,
+        dt: 0.1,
+        seed: 1,
+        population: 0,
+    };
+    CompiledNeuron::new(code, &[], &at)
 }
 
 fn error(code: &CodeNeuron) -> CodeError {
@@ -153,7 +160,7 @@ fn code_strings_cannot_reach_into_the_kernel_around_them() {
     assert_eq!(e.code_string, Some(CodeString::Sim), "{e}");
     // Nor is closing it properly and opening a function of the same shape after it.
     let escape = "V += Isyn; } return false; }
-fn main(kenyon_var_V: ptr<function, f32>, kenyon_var_gain: ptr<function, f32>, Isyn: f32, t: f32, id: u32, batch: u32) -> bool { const Vthresh: f32 = 1.0; var V: f32 = 0.0; {";
+fn main(kenyon_var_0: ptr<function, f32>, kenyon_var_1: ptr<function, f32>, t: f32, id: u32, batch: u32) -> bool { const Vthresh: f32 = 1.0; var V: f32 = 0.0; {";
     let e = error(&population(model(escape)));
     assert!(e.message.contains("outside"), "{e}");
     for global in [

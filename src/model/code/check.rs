@@ -1,0 +1,145 @@
+//! Checks of a model's declaration against the values a population or synapse group
+//! gives it, before any code is compiled.
+
+use super::{CodeError, CodeNeuron, CodePostsynaptic, ParamValues};
+
+/// Names code strings see that a model can't declare.
+const BUILT_IN_NAMES: [&str; 14] = [
+    "dt",
+    "t",
+    "id",
+    "batch",
+    "Isyn",
+    "inSyn",
+    "product",
+    "rand_uniform",
+    "rand_normal",
+    "rand_exponential",
+    "injectCurrent",
+    "kenyon_spiked",
+    "kenyon_isyn",
+    "kenyon_f32",
+];
+
+/// An error in a model's declaration rather than its code; `model` is its kind and name
+/// ("neuron model 'LIF'").
+pub(crate) fn declaration_error(owner: &str, model: &str, message: String) -> CodeError {
+    CodeError {
+        owner: owner.to_owned(),
+        model: model.to_owned(),
+        code_string: None,
+        line: 0,
+        column: 0,
+        message,
+        excerpt: String::new(),
+    }
+}
+
+impl CodeNeuron {
+    /// Checks the declaration and that every parameter and variable has a value and
+    /// nothing else does; `owner` names the population.
+    pub(crate) fn check(&self, owner: &str) -> Result<(), CodeError> {
+        let model = &self.model;
+        let label = format!("neuron model '{}'", model.name);
+        let fail = |message: String| Err(declaration_error(owner, &label, message));
+        let declared = model
+            .params
+            .iter()
+            .map(String::as_str)
+            .chain(model.derived_params.iter().map(|d| d.name.as_str()))
+            .chain(model.vars.iter().map(|v| v.name.as_str()));
+        check_names(declared).or_else(fail)?;
+        check_params(&model.params, &self.params).or_else(fail)?;
+        for var in &model.vars {
+            if !self.var_init.contains_key(&var.name) {
+                return fail(format!(
+                    "variable {} has no initial value: give it one with .init(\"{}\", ...)",
+                    var.name, var.name
+                ));
+            }
+        }
+        if let Some(name) = self
+            .var_init
+            .keys()
+            .find(|n| !model.vars.iter().any(|v| &v.name == *n))
+        {
+            return fail(format!(
+                "an initial value is given for {name}, which is not a variable of the model"
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl CodePostsynaptic {
+    /// Checks the declaration and that every parameter has a value and nothing else
+    /// does; `owner` names the synapse group.
+    pub(crate) fn check(&self, owner: &str) -> Result<(), CodeError> {
+        let model = &self.model;
+        let label = format!("postsynaptic model '{}'", model.name);
+        let fail = |message: String| Err(declaration_error(owner, &label, message));
+        let declared = model
+            .params
+            .iter()
+            .map(String::as_str)
+            .chain(model.derived_params.iter().map(|d| d.name.as_str()));
+        check_names(declared).or_else(fail)?;
+        check_params(&model.params, &self.params).or_else(fail)
+    }
+}
+
+/// Checks that each declared name can name a value in code, once.
+fn check_names<'a>(declared: impl Iterator<Item = &'a str>) -> Result<(), String> {
+    let mut seen: Vec<&str> = Vec::new();
+    for name in declared {
+        if !is_identifier(name) {
+            return Err(format!(
+                "'{name}' is not a WGSL identifier: use letters, digits and _, not starting with a digit"
+            ));
+        }
+        if naga::keywords::wgsl::RESERVED.contains(&name) {
+            return Err(format!(
+                "'{name}' is a WGSL keyword or reserved word: rename it"
+            ));
+        }
+        if naga::keywords::wgsl::BUILTIN_IDENTIFIERS.contains(&name) {
+            return Err(format!(
+                "'{name}' is the name of a WGSL type or built-in function: rename it"
+            ));
+        }
+        if BUILT_IN_NAMES.contains(&name) || name.starts_with("kenyon_") || name.starts_with("__") {
+            return Err(format!(
+                "'{name}' is a name kenyon gives code strings (or reserves): rename it"
+            ));
+        }
+        if seen.contains(&name) {
+            return Err(format!("'{name}' is declared twice"));
+        }
+        seen.push(name);
+    }
+    Ok(())
+}
+
+/// Checks that every parameter has a value and nothing else does.
+fn check_params(params: &[String], values: &ParamValues) -> Result<(), String> {
+    if let Some(name) = params.iter().find(|n| !values.0.contains_key(*n)) {
+        return Err(format!(
+            "parameter {name} has no value: give it one with .param(\"{name}\", value)"
+        ));
+    }
+    if let Some(name) = values.0.keys().find(|n| !params.contains(n)) {
+        return Err(format!(
+            "a value is given for {name}, which is not a parameter of the model (it has: {})",
+            params.join(", ")
+        ));
+    }
+    Ok(())
+}
+
+/// Whether `name` is a WGSL identifier (ASCII).
+fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && name != "_"
+}

@@ -169,19 +169,21 @@ impl Compiler<'_> {
         let mut constants: Vec<(Reg, u32)> = self.constants.iter().map(|(&v, &r)| (r, v)).collect();
         constants.sort_unstable();
         let result = function.result.as_ref().and(result);
-        let code = std::mem::take(&mut self.code);
-        for p in &mut params {
-            p.read = p.pointer || result == Some(p.reg) || code.iter().any(|i| i.reads(p.reg));
-        }
-        Ok(Program {
+        let mut program = Program {
             id: super::program::next_id(),
-            code,
+            code: std::mem::take(&mut self.code),
             registers: self.registers as usize,
             constants,
             entry,
             params,
             result,
-        })
+        };
+        super::optimize::optimize(&mut program);
+        for p in &mut program.params {
+            p.read =
+                p.pointer || result == Some(p.reg) || program.code.iter().any(|i| i.reads(p.reg));
+        }
+        Ok(program)
     }
 }
 

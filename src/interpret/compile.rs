@@ -154,6 +154,7 @@ impl Compiler<'_> {
                 reg,
                 pointer,
                 read: true,
+                written: true,
             });
             bindings.push(if pointer {
                 Binding::Pointer(reg)
@@ -180,9 +181,11 @@ impl Compiler<'_> {
         };
         super::optimize::optimize(&mut program);
         for p in &mut program.params {
-            p.read =
-                p.pointer || result == Some(p.reg) || program.code.iter().any(|i| i.reads(p.reg));
+            let code = &program.code;
+            p.read = p.pointer || result == Some(p.reg) || code.iter().any(|i| i.reads(p.reg));
+            p.written = p.pointer || code.iter().any(|i| i.writes() == Some(p.reg));
         }
+        super::optimize::validate(&program);
         Ok(program)
     }
 }

@@ -190,3 +190,32 @@ impl Optimizer {
             .collect()
     }
 }
+
+/// Checks what running the code relies on: every register named is allocated, no
+/// instruction names the register it writes twice (its sources never alias its
+/// destination), the parameters have consecutive registers, and jumps land in the code.
+///
+/// # Panics
+///
+/// If the compiler broke one of these: a bug, caught before any run.
+pub(super) fn validate(program: &Program) {
+    let registers = program.registers;
+    for instr in &program.code {
+        instr.clone().visit(&mut |r| {
+            assert!((*r as usize) < registers, "register {r} of {instr:?}");
+        });
+        if let Some(d) = instr.writes() {
+            assert_eq!(instr.mentions(d), 1, "{instr:?} reads its destination");
+        }
+        if let Some(t) = instr.target() {
+            assert!(t <= program.code.len(), "{instr:?} jumps out of the code");
+        }
+    }
+    for (i, p) in program.params.iter().enumerate() {
+        assert_eq!(p.reg as usize, program.params[0].reg as usize + i);
+    }
+    let named = program.constants.iter().map(|c| c.0);
+    for r in named.chain([program.entry]).chain(program.result) {
+        assert!((r as usize) < registers, "register {r} past the last");
+    }
+}

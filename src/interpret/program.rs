@@ -168,6 +168,9 @@ pub(super) struct Param {
     pub pointer: bool,
     /// Whether the code reads it (an unread value parameter is not copied in).
     pub read: bool,
+    /// Whether the code writes it (then a value parameter's lanes are copied in, never
+    /// written to the caller's slice in place).
+    pub written: bool,
 }
 
 /// A compiled function.
@@ -228,6 +231,15 @@ impl Instr {
         let mut n = 0;
         self.clone().visit(&mut |&mut x| n += usize::from(x == r));
         n
+    }
+
+    /// The register the instruction writes (in some lanes or all).
+    pub(super) fn writes(&self) -> Option<Reg> {
+        match *self {
+            Instr::Store { dst, .. } | Instr::OrInto { dst, .. } => Some(dst),
+            Instr::Native { out, .. } => Some(out),
+            _ => self.overwrites(),
+        }
     }
 
     /// The register the instruction writes in every lane, whatever the mask.

@@ -38,63 +38,136 @@ thread_local! {
 
 /// Runs `code`'s step function for every neuron of a slice (`vars` are its variables'
 /// pieces, all of the slice's length), stores the spike words into `spike_words` and,
-/// when recording, `record_words`.
+/// when recording, `record_words`. The gathering and packing around the interpreter run
+/// with the widest vectors this CPU has (the interpreter picks its own).
 pub(crate) fn code_neuron_update(
     code: &CompiledNeuron,
     vars: &mut [&mut [u32]],
     inputs: &mut NeuronInputs<'_, '_>,
     at: &CodeSlice,
-    (spike_words, record_words): (&[AtomicU32], Option<&[AtomicU32]>),
+    words: (&[AtomicU32], Option<&[AtomicU32]>),
+) {
+    // The thread's scratch first: the code using it must not be in a closure, which
+    // would not be compiled with the vector extensions below.
+    SCRATCH.with_borrow_mut(|scratch| {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU supports AVX-512F, checked just above.
+            unsafe { update_avx512(code, vars, inputs, at, words, scratch) };
+            return;
+        }
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2, checked just above.
+            unsafe { update_avx2(code, vars, inputs, at, words, scratch) };
+            return;
+        }
+        update(code, vars, inputs, at, words, scratch);
+    });
+}
+
+/// No FMA, as everywhere in the CPU backend.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn update_avx2(
+    code: &CompiledNeuron,
+    vars: &mut [&mut [u32]],
+    inputs: &mut NeuronInputs<'_, '_>,
+    at: &CodeSlice,
+    words: (&[AtomicU32], Option<&[AtomicU32]>),
+    scratch: &mut Scratch,
+) {
+    update(code, vars, inputs, at, words, scratch);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn update_avx512(
+    code: &CompiledNeuron,
+    vars: &mut [&mut [u32]],
+    inputs: &mut NeuronInputs<'_, '_>,
+    at: &CodeSlice,
+    words: (&[AtomicU32], Option<&[AtomicU32]>),
+    scratch: &mut Scratch,
+) {
+    update(code, vars, inputs, at, words, scratch);
+}
+
+/// Arguments of a step function with at most this many variables live on the stack.
+const STACK_VARS: usize = 12;
+
+#[inline(always)]
+fn update(
+    code: &CompiledNeuron,
+    vars: &mut [&mut [u32]],
+    inputs: &mut NeuronInputs<'_, '_>,
+    at: &CodeSlice,
+    words: (&[AtomicU32], Option<&[AtomicU32]>),
+    scratch: &mut Scratch,
 ) {
     let n = at.len;
     let t = code_time(at.timestep, at.dt).to_bits();
     let mut isyn = [0u32; MAX_LANES];
     let mut ids = [0u32; MAX_LANES];
     let mut spiked = [0u32; MAX_LANES];
-    SCRATCH.with_borrow_mut(|scratch| {
-        for start in (0..n).step_by(MAX_LANES) {
-            let lanes = MAX_LANES.min(n - start);
-            for w in (0..lanes).step_by(32) {
-                let (lo, hi) = (start + w, (start + w + 32).min(n));
-                let word = gather_isyn(inputs, lo, hi);
-                for (out, x) in isyn[w..w + (hi - lo)].iter_mut().zip(word) {
-                    *out = x.to_bits();
-                }
+    let mut natives = CodeNatives::new(code.key, at);
+    let count = vars.len() + 4;
+    for start in (0..n).step_by(MAX_LANES) {
+        let lanes = MAX_LANES.min(n - start);
+        for w in (0..lanes).step_by(32) {
+            let (lo, hi) = (start + w, (start + w + 32).min(n));
+            let word = gather_isyn(inputs, lo, hi);
+            // All 32 places (past `hi`, lanes not run): a length the compiler knows.
+            for (out, x) in isyn[w..w + 32].iter_mut().zip(word) {
+                *out = x.to_bits();
             }
-            for (lane, id) in ids[..lanes].iter_mut().enumerate() {
-                *id = (at.lo + start + lane) as u32;
-            }
-            let mut args: Vec<Arg<'_>> = vars
-                .iter_mut()
-                .map(|v| Arg::Pointer(&mut v[start..start + lanes]))
-                .collect();
-            args.extend([
-                Arg::Lanes(&isyn[..lanes]),
-                Arg::Uniform(t),
-                Arg::Lanes(&ids[..lanes]),
-                Arg::Uniform(at.entry as u32),
-            ]);
-            let mut natives = CodeNatives::new(code.key, at, &ids[..lanes]);
-            code.program
-                .run(&mut args, lanes, Some(&mut spiked[..lanes]), &mut natives, scratch);
-            store_words(&spiked[..lanes], start, (spike_words, record_words));
         }
-    });
+        let first = (at.lo + start) as u32;
+        for (lane, id) in ids.iter_mut().enumerate() {
+            *id = first.wrapping_add(lane as u32);
+        }
+        natives.begin(first);
+        let pointers = vars
+            .iter_mut()
+            .map(|v| Arg::Pointer(&mut v[start..start + lanes]));
+        let rest = [
+            Arg::Lanes(&isyn[..lanes]),
+            Arg::Uniform(t),
+            Arg::Lanes(&ids[..lanes]),
+            Arg::Uniform(at.entry as u32),
+        ];
+        let out = Some(&mut spiked[..lanes]);
+        if count <= STACK_VARS + 4 {
+            // Unused places hold uniforms; only the first `count` are passed.
+            let mut args = [const { Arg::Uniform(0) }; STACK_VARS + 4];
+            for (arg, given) in args.iter_mut().zip(pointers.chain(rest)) {
+                *arg = given;
+            }
+            let program = &code.program;
+            program.run(&mut args[..count], lanes, out, &mut natives, scratch);
+        } else {
+            let mut args: Vec<Arg<'_>> = pointers.chain(rest).collect();
+            code.program
+                .run(&mut args, lanes, out, &mut natives, scratch);
+        }
+        store_words(&spiked[..lanes], start, words);
+    }
 }
 
 /// Packs the spike flags of neurons `start..` (0 or 1 per lane) into their words.
+#[inline(always)]
 fn store_words(
     flags: &[u32],
     start: usize,
     (spike_words, record_words): (&[AtomicU32], Option<&[AtomicU32]>),
 ) {
     for (k, chunk) in flags.chunks(32).enumerate() {
-        let bits = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |bits, (lane, &f)| bits | (u32::from(f != 0) << lane));
+        let bits = match <&[u32; 32]>::try_from(chunk) {
+            // A whole word: a length the compiler knows, packed in vectors.
+            Ok(word) => pack(word),
+            Err(_) => pack(chunk) & word_mask(chunk.len()),
+        };
         let w = start / 32 + k;
-        let bits = bits & word_mask(chunk.len());
         spike_words[w].store(bits, Ordering::Relaxed);
         if let Some(r) = record_words {
             r[w].store(bits, Ordering::Relaxed);
@@ -102,35 +175,61 @@ fn store_words(
     }
 }
 
+/// Bit `lane` set where `flags[lane]` is (at most 32 flags).
+#[inline(always)]
+fn pack(flags: &[u32]) -> u32 {
+    flags
+        .iter()
+        .enumerate()
+        .fold(0u32, |bits, (lane, &f)| bits | (u32::from(f != 0) << lane))
+}
+
 /// The native functions of code strings on the CPU: draws keyed on the population, the
 /// neuron, the batch entry, the timestep and the draw's number within the timestep.
-struct CodeNatives<'a> {
+struct CodeNatives {
     key: [u32; 2],
     entry: u32,
     timestep: u32,
-    ids: &'a [u32],
+    /// The id of the chunk's first neuron (the others follow).
+    first: u32,
     /// Draws each lane has made in this timestep.
     draws: [u32; MAX_LANES],
+    /// Whether some lane has drawn since `draws` was cleared.
+    drawn: bool,
 }
 
-impl<'a> CodeNatives<'a> {
-    fn new(key: [u32; 2], at: &CodeSlice, ids: &'a [u32]) -> Self {
+impl CodeNatives {
+    fn new(key: [u32; 2], at: &CodeSlice) -> Self {
         CodeNatives {
             key,
             entry: at.entry as u32,
             timestep: at.timestep as u32,
-            ids,
+            first: 0,
             draws: [0; MAX_LANES],
+            drawn: false,
+        }
+    }
+
+    /// Starts a chunk of neurons from id `first`: none has drawn yet.
+    fn begin(&mut self, first: u32) {
+        self.first = first;
+        if std::mem::take(&mut self.drawn) {
+            self.draws.fill(0);
         }
     }
 }
 
-impl Natives for CodeNatives<'_> {
+impl Natives for CodeNatives {
     fn call(&mut self, index: usize, _args: &[&[u32]], active: &[u32], out: &mut [u32]) {
         // Every native is a draw; the interpreter calls only the ones it was given.
-        let draw = NativeFn::ALL.get(index).copied().unwrap_or(NativeFn::RandUniform);
+        let draw = NativeFn::ALL
+            .get(index)
+            .copied()
+            .unwrap_or(NativeFn::RandUniform);
+        self.drawn = true;
         for (lane, _) in active.iter().enumerate().filter(|(_, on)| **on != 0) {
-            let counter = [self.ids[lane], self.entry, self.timestep, self.draws[lane]];
+            let id = self.first.wrapping_add(lane as u32);
+            let counter = [id, self.entry, self.timestep, self.draws[lane]];
             self.draws[lane] = self.draws[lane].wrapping_add(1);
             out[lane] = draw.draw(philox4x32_10(counter, self.key)).to_bits();
         }

@@ -7,6 +7,7 @@ use std::cell::RefCell;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use super::neuron_update::{NeuronInputs, gather_isyn, word_mask};
+use super::pack::{self, PackSpikes};
 use crate::interpret::{Arg, MAX_LANES, Natives, Scratch};
 use crate::model::code::{CompiledNeuron, NativeFn};
 use crate::model::random::philox4x32_10;
@@ -62,7 +63,8 @@ pub(crate) fn code_neuron_update(
             unsafe { update_avx2(code, vars, inputs, at, words, scratch) };
             return;
         }
-        update(code, vars, inputs, at, words, scratch);
+        // SAFETY: the portable packer needs no CPU extension.
+        unsafe { update::<pack::Portable>(code, vars, inputs, at, words, scratch) };
     });
 }
 
@@ -77,7 +79,8 @@ fn update_avx2(
     words: (&[AtomicU32], Option<&[AtomicU32]>),
     scratch: &mut Scratch,
 ) {
-    update(code, vars, inputs, at, words, scratch);
+    // SAFETY: AVX2 is enabled here, and this runs only where it was detected.
+    unsafe { update::<pack::Avx2>(code, vars, inputs, at, words, scratch) };
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -90,14 +93,17 @@ fn update_avx512(
     words: (&[AtomicU32], Option<&[AtomicU32]>),
     scratch: &mut Scratch,
 ) {
-    update(code, vars, inputs, at, words, scratch);
+    // SAFETY: AVX-512F is enabled here, and this runs only where it was detected.
+    unsafe { update::<pack::Avx512>(code, vars, inputs, at, words, scratch) };
 }
 
 /// Arguments of a step function with at most this many variables live on the stack.
 const STACK_VARS: usize = 12;
 
+/// # Safety
+/// `P`'s CPU extension must be present (see [`PackSpikes`]).
 #[inline(always)]
-fn update(
+unsafe fn update<P: PackSpikes>(
     code: &CompiledNeuron,
     vars: &mut [&mut [u32]],
     inputs: &mut NeuronInputs<'_, '_>,
@@ -150,38 +156,41 @@ fn update(
             code.program
                 .run(&mut args, lanes, out, &mut natives, scratch);
         }
-        store_words(&spiked[..lanes], start, words);
+        // SAFETY: passed on from the caller.
+        unsafe { store_words::<P>(&mut spiked, start, lanes, words) };
     }
 }
 
-/// Packs the spike flags of neurons `start..` (0 or 1 per lane) into their words.
+/// Packs the spike flags of neurons `start..start + lanes` (0 or 1 per lane, in the
+/// first `lanes` places of `flags`) into their words.
+///
+/// # Safety
+/// `P`'s CPU extension must be present (see [`PackSpikes`]).
 #[inline(always)]
-fn store_words(
-    flags: &[u32],
+unsafe fn store_words<P: PackSpikes>(
+    flags: &mut [u32; MAX_LANES],
     start: usize,
+    lanes: usize,
     (spike_words, record_words): (&[AtomicU32], Option<&[AtomicU32]>),
 ) {
-    for (k, chunk) in flags.chunks(32).enumerate() {
-        let bits = match <&[u32; 32]>::try_from(chunk) {
-            // A whole word: a length the compiler knows, packed in vectors.
-            Ok(word) => pack(word),
-            Err(_) => pack(chunk) & word_mask(chunk.len()),
-        };
+    // All ones where a flag is set, as every packer takes them (all places: a length the
+    // compiler knows; the words' masks drop those past `lanes`).
+    for f in flags.iter_mut() {
+        *f = 0u32.wrapping_sub(u32::from(*f != 0));
+    }
+    for (k, word) in flags.as_chunks::<32>().0.iter().enumerate() {
+        let len = lanes.saturating_sub(32 * k).min(32);
+        if len == 0 {
+            break;
+        }
+        // SAFETY: passed on from the caller.
+        let bits = unsafe { P::pack(word) } & word_mask(len);
         let w = start / 32 + k;
         spike_words[w].store(bits, Ordering::Relaxed);
         if let Some(r) = record_words {
             r[w].store(bits, Ordering::Relaxed);
         }
     }
-}
-
-/// Bit `lane` set where `flags[lane]` is (at most 32 flags).
-#[inline(always)]
-fn pack(flags: &[u32]) -> u32 {
-    flags
-        .iter()
-        .enumerate()
-        .fold(0u32, |bits, (lane, &f)| bits | (u32::from(f != 0) << lane))
 }
 
 /// The native functions of code strings on the CPU: draws keyed on the population, the

@@ -55,7 +55,7 @@ impl Regs<'_> {
 }
 
 /// Parameters of a program with at most this many run in place; more are copied.
-const MAX_IN_PLACE: usize = 32;
+const MAX_IN_PLACE: usize = 16;
 
 pub(super) fn run(
     program: &Program,
@@ -89,38 +89,35 @@ pub(super) fn run(
         scratch.prepared = program.id;
     }
     let in_place = n == MAX_LANES && program.params.len() <= MAX_IN_PLACE;
+    let first_param = program.params.first().map_or(0, |p| p.reg);
+    let count = program.params.len().min(MAX_IN_PLACE);
+    let base = regs.as_mut_ptr();
     // Where each parameter's lanes are: the caller's slice, or its register (filled).
-    let mut places: [Option<*mut Lanes>; MAX_IN_PLACE] = [None; MAX_IN_PLACE];
+    let mut params = [std::ptr::null_mut(); MAX_IN_PLACE];
     for (i, (param, arg)) in program.params.iter().zip(args.iter_mut()).enumerate() {
+        // SAFETY: the parameters' registers are allocated (`validate`).
+        let reg = unsafe { base.add(param.reg as usize) };
         let place = match arg {
-            Arg::Pointer(v) if in_place => Some(v[..n].as_mut_ptr()),
+            Arg::Pointer(v) if in_place => v[..n].as_mut_ptr().cast(),
             Arg::Lanes(v) if in_place && !param.pointer && !param.written => {
-                Some(v[..n].as_ptr().cast_mut())
+                v[..n].as_ptr().cast_mut().cast()
             }
-            _ => None,
+            _ => reg,
         };
-        if let (Some(slot), Some(p)) = (places.get_mut(i), place) {
-            *slot = Some(p.cast());
+        if let Some(slot) = params.get_mut(i) {
+            *slot = place;
+        }
+        if place != reg || !param.read {
             continue;
         }
-        if !param.read {
-            continue;
-        }
-        let reg = &mut regs[param.reg as usize][..n];
+        // SAFETY: an allocated register, referenced nowhere else now.
+        let reg = unsafe { &mut (&mut *reg)[..n] };
         match arg {
             Arg::Uniform(v) if !param.pointer => reg.fill(*v),
             Arg::Lanes(v) if !param.pointer => reg.copy_from_slice(&v[..n]),
             Arg::Pointer(v) => reg.copy_from_slice(&v[..n]),
             _ => panic!("a ptr parameter takes Arg::Pointer"),
         }
-    }
-    let first_param = program.params.first().map_or(0, |p| p.reg);
-    let base = regs.as_mut_ptr();
-    let mut params = [std::ptr::null_mut(); MAX_IN_PLACE];
-    let count = program.params.len().min(MAX_IN_PLACE);
-    for (i, (slot, place)) in params[..count].iter_mut().zip(places).enumerate() {
-        // SAFETY: the parameters' registers are allocated and consecutive (`validate`).
-        *slot = place.unwrap_or_else(|| unsafe { base.add(first_param as usize + i) });
     }
     let regs = Regs {
         base,

@@ -121,8 +121,14 @@ unsafe fn update<P: PackSpikes>(
     for start in (0..n).step_by(MAX_LANES) {
         let lanes = MAX_LANES.min(n - start);
         for w in (0..lanes).step_by(32) {
-            let (lo, hi) = (start + w, (start + w + 32).min(n));
-            let word = gather_isyn(inputs, lo, hi);
+            let lo = start + w;
+            // A whole word with a length the compiler knows (its copies inlined), as in
+            // the built-in update, or the partial last word.
+            let word = if lo + 32 <= n {
+                gather_isyn(inputs, lo, lo + 32)
+            } else {
+                gather_isyn(inputs, lo, n)
+            };
             // All 32 places (past `hi`, lanes not run): a length the compiler knows.
             for (out, x) in isyn[w..w + 32].iter_mut().zip(word) {
                 *out = x.to_bits();

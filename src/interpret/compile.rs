@@ -154,6 +154,7 @@ impl Compiler<'_> {
                 reg,
                 pointer,
                 read: true,
+                written: true,
             });
             bindings.push(if pointer {
                 Binding::Pointer(reg)
@@ -169,19 +170,23 @@ impl Compiler<'_> {
         let mut constants: Vec<(Reg, u32)> = self.constants.iter().map(|(&v, &r)| (r, v)).collect();
         constants.sort_unstable();
         let result = function.result.as_ref().and(result);
-        let code = std::mem::take(&mut self.code);
-        for p in &mut params {
-            p.read = p.pointer || result == Some(p.reg) || code.iter().any(|i| i.reads(p.reg));
-        }
-        Ok(Program {
+        let mut program = Program {
             id: super::program::next_id(),
-            code,
+            code: std::mem::take(&mut self.code),
             registers: self.registers as usize,
             constants,
             entry,
             params,
             result,
-        })
+        };
+        super::optimize::optimize(&mut program);
+        for p in &mut program.params {
+            let code = &program.code;
+            p.read = p.pointer || result == Some(p.reg) || code.iter().any(|i| i.reads(p.reg));
+            p.written = p.pointer || code.iter().any(|i| i.writes() == Some(p.reg));
+        }
+        super::optimize::validate(&program);
+        Ok(program)
     }
 }
 

@@ -50,6 +50,9 @@ impl<'m> Compiler<'m> {
         accept: &'m Block,
         reject: &'m Block,
     ) -> Result<(), Unsupported> {
+        if self.short_circuit(fr, condition, accept, reject)? {
+            return Ok(());
+        }
         let c = self.value(fr, condition)?;
         let before = fr.mask;
         let exits = (escapes(accept, false, false), escapes(reject, false, false));
@@ -80,6 +83,49 @@ impl<'m> Compiler<'m> {
             _ => before,
         };
         Ok(())
+    }
+
+    /// naga lowers `a && b` to `if a { t = b; } else { t = false; }` over a temporary
+    /// `t` (and `a || b` to `if a { t = true; } else { t = b; }`): compiled as the
+    /// lane-wise `t = a & b` (`a | b`), evaluating `b` in every lane. Exact: `b`'s
+    /// expressions are pure (calls are statements, not in the pattern) and total.
+    fn short_circuit(
+        &mut self,
+        fr: &mut Frame<'m>,
+        condition: Handle<Expression>,
+        accept: &'m Block,
+        reject: &'m Block,
+    ) -> Result<bool, Unsupported> {
+        let exprs = &fr.function.expressions;
+        let literal = |h: Handle<Expression>, v: bool| matches!(exprs[h], Expression::Literal(naga::Literal::Bool(b)) if b == v);
+        let (op, computed, (pointer, b)) = match (stores_one(accept), stores_one(reject)) {
+            (Some(a), Some(r)) if a.0 == r.0 && literal(r.1, false) && only_store(reject) => {
+                (Bin::And, accept, a)
+            }
+            (Some(a), Some(r)) if a.0 == r.0 && literal(a.1, true) && only_store(accept) => {
+                (Bin::Or, reject, r)
+            }
+            _ => return Ok(false),
+        };
+        if !matches!(exprs[pointer], Expression::LocalVariable(_)) {
+            return Ok(false);
+        }
+        let c = self.value(fr, condition)?;
+        for statement in computed.iter() {
+            if let Statement::Emit(ref range) = *statement {
+                for h in range.clone() {
+                    self.emit(fr, h)?;
+                }
+            }
+        }
+        let b = self.value(fr, b)?;
+        let v = self.bin(op, c, b);
+        let dst = self.pointer(fr, pointer)?;
+        self.store(dst, v, fr.mask);
+        if let Some(version) = self.versions.get_mut(dst as usize) {
+            *version += 1;
+        }
+        Ok(true)
     }
 
     pub(super) fn looping(
@@ -318,4 +364,22 @@ pub(super) fn assigned_first(
         }
     }
     assigned
+}
+
+/// The pointer and value of a block that only emits expressions and then stores one of
+/// them: `[Emit.., Store]`.
+fn stores_one(block: &Block) -> Option<(Handle<Expression>, Handle<Expression>)> {
+    let (last, rest) = block.split_last()?;
+    if !rest.iter().all(|s| matches!(s, Statement::Emit(_))) {
+        return None;
+    }
+    match *last {
+        Statement::Store { pointer, value } => Some((pointer, value)),
+        _ => None,
+    }
+}
+
+/// Whether the block is a lone `Store` (of a literal).
+fn only_store(block: &Block) -> bool {
+    block.len() == 1
 }

@@ -47,6 +47,7 @@ mod flow;
 mod gpu_twin;
 mod math;
 mod ops;
+mod optimize;
 mod program;
 mod run;
 #[cfg(test)]

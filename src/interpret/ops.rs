@@ -186,7 +186,7 @@ fn comparison(op: Bin, d: &mut [u32], a: &[u32], c: &[u32]) {
 pub(super) fn ternary(op: Tern, d: &mut [u32], args: [&[u32]; 3]) {
     use Tern::*;
     match op {
-        Select => map3(d, args, |c, t, e| if c != 0 { t } else { e }),
+        Select => map3(d, args, select),
         FClamp => map3f(d, args, math::fclamp),
         SClamp => map3(d, args, math::sclamp),
         UClamp => map3(d, args, math::uclamp),
@@ -206,11 +206,19 @@ pub(super) fn insert_bits(d: &mut [u32], [e, n, o, c]: [&[u32]; 4]) {
     }
 }
 
+/// `if c != 0 { t } else { e }` in bit operations: LLVM keeps a plain `if` of a value
+/// read from memory as a scalar conditional move, and this vectorises.
+#[inline(always)]
+fn select(c: u32, t: u32, e: u32) -> u32 {
+    let all = 0u32.wrapping_sub(u32::from(c != 0));
+    (t & all) | (e & !all)
+}
+
 /// `d = if mask != 0 { s } else { d }`, written as a select so it vectorises.
 #[inline(always)]
 pub(super) fn store(d: &mut [u32], s: &[u32], mask: &[u32]) {
     for ((d, &s), &m) in d.iter_mut().zip(s).zip(mask) {
-        *d = if m != 0 { s } else { *d };
+        *d = select(m, s, *d);
     }
 }
 

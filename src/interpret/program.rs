@@ -168,6 +168,9 @@ pub(super) struct Param {
     pub pointer: bool,
     /// Whether the code reads it (an unread value parameter is not copied in).
     pub read: bool,
+    /// Whether the code writes it (then a value parameter's lanes are copied in, never
+    /// written to the caller's slice in place).
+    pub written: bool,
 }
 
 /// A compiled function.
@@ -203,6 +206,60 @@ impl Instr {
             Instr::OrInto { dst, src } => dst == r || src == r,
             Instr::Fill(..) | Instr::Jump(_) => false,
             Instr::Native { ref args, mask, .. } => mask == r || args.contains(&r),
+        }
+    }
+
+    /// Calls `f` on every register the instruction names, read or written.
+    pub(super) fn visit(&mut self, f: &mut impl FnMut(&mut Reg)) {
+        match self {
+            Instr::Un(_, d, a) | Instr::Copy(d, a) => [d, a].into_iter().for_each(f),
+            Instr::Bin(_, d, a, b) => [d, a, b].into_iter().for_each(f),
+            Instr::Tern(_, d, srcs) => std::iter::once(d).chain(srcs).for_each(f),
+            Instr::InsertBits(d, srcs) => std::iter::once(d).chain(srcs).for_each(f),
+            Instr::Store { dst, src, mask } => [dst, src, mask].into_iter().for_each(f),
+            Instr::OrInto { dst, src } => [dst, src].into_iter().for_each(f),
+            Instr::Fill(d, _) | Instr::JumpIfNone(d, _) => f(d),
+            Instr::Jump(_) => {}
+            Instr::Native {
+                args, out, mask, ..
+            } => args.iter_mut().chain([out, mask]).for_each(f),
+        }
+    }
+
+    /// How many times the instruction names register `r`.
+    pub(super) fn mentions(&self, r: Reg) -> usize {
+        let mut n = 0;
+        self.clone().visit(&mut |&mut x| n += usize::from(x == r));
+        n
+    }
+
+    /// The register the instruction writes (in some lanes or all).
+    pub(super) fn writes(&self) -> Option<Reg> {
+        match *self {
+            Instr::Store { dst, .. } | Instr::OrInto { dst, .. } => Some(dst),
+            Instr::Native { out, .. } => Some(out),
+            _ => self.overwrites(),
+        }
+    }
+
+    /// The register the instruction writes in every lane, whatever the mask.
+    pub(super) fn overwrites(&self) -> Option<Reg> {
+        match *self {
+            Instr::Un(_, d, _)
+            | Instr::Bin(_, d, ..)
+            | Instr::Tern(_, d, _)
+            | Instr::InsertBits(d, _)
+            | Instr::Copy(d, _)
+            | Instr::Fill(d, _) => Some(d),
+            _ => None,
+        }
+    }
+
+    /// Where the instruction may jump.
+    pub(super) fn target(&self) -> Option<usize> {
+        match *self {
+            Instr::JumpIfNone(_, t) | Instr::Jump(t) => Some(t),
+            _ => None,
         }
     }
 }

@@ -144,3 +144,5 @@ fn f(x: u32) -> f32 {
 pub(super) mod flow;
 #[path = "tests_ops.rs"]
 pub(super) mod ops;
+#[path = "tests_optimize.rs"]
+pub(super) mod optimize;

@@ -268,9 +268,9 @@ fn void_functions_write_through_pointers_in_active_lanes_only() {
 }
 
 /// A native that counts draws per lane, as a random stream would.
-struct Counter {
-    draws: Vec<u32>,
-    offset: usize,
+pub(super) struct Counter {
+    pub draws: Vec<u32>,
+    pub offset: usize,
 }
 
 impl Natives for Counter {

@@ -68,6 +68,9 @@ pub struct BuiltSynapseGroup {
     pub stdp: Option<StdpConstants>,
     /// Whether presynaptic spikes add their weight to the postsynaptic input.
     pub drives_post: bool,
+    /// Whether the postsynaptic model is a code string, which the target population's
+    /// step function runs (and `postsynaptic` is unused).
+    pub code_postsynaptic: bool,
 }
 
 impl BuiltSynapseGroup {
@@ -294,6 +297,7 @@ fn build_synapse_group(
             .synapse_weights(&s.connectivity, &connectivity),
         stdp,
         drives_post: s.weight_update.drives_post(),
+        code_postsynaptic: matches!(s.postsynaptic, PostsynapticModel::Code(_)),
         connectivity,
     })
 }

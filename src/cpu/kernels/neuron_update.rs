@@ -23,6 +23,9 @@ pub(crate) struct ExpCurrSlice<'a> {
     pub postsynaptic: PostsynapticConstants,
     /// `1 / fixed-point scale` of the group's weights.
     pub inv_scale: f32,
+    /// Whether the group's postsynaptic model is a code string, which the target's step
+    /// function runs (`code_neuron_update.rs`), not the built-in update here.
+    pub code: bool,
 }
 
 /// One population slice's inputs for a timestep: its synapse groups, in the order they
@@ -160,7 +163,7 @@ unsafe fn word_update<M: NeuronUpdate, P: PackSpikes>(
 #[inline(always)]
 pub(crate) fn gather_isyn(inputs: &mut NeuronInputs<'_, '_>, lo: usize, hi: usize) -> Lanes {
     let mut isyn: Lanes = [0.0; 32];
-    for input in inputs.exp_curr.iter_mut() {
+    for input in inputs.exp_curr.iter_mut().filter(|i| !i.code) {
         exp_curr(&mut isyn, input, lo, hi);
     }
     for m in inputs.magnitudes {
@@ -193,7 +196,7 @@ fn exp_curr(isyn: &mut Lanes, input: &mut ExpCurrSlice<'_>, lo: usize, hi: usize
 /// The sums of neurons `lo..hi` as the nearest f32 (ties to even), times `inv_scale`;
 /// clears them.
 #[inline(always)]
-fn take_input(sums: &mut SumsMut<'_>, lo: usize, hi: usize, inv_scale: f32) -> Lanes {
+pub(crate) fn take_input(sums: &mut SumsMut<'_>, lo: usize, hi: usize, inv_scale: f32) -> Lanes {
     let mut converted: Lanes = [0.0; 32];
     match sums {
         SumsMut::Narrow(sums) => {
@@ -439,6 +442,7 @@ mod tests {
                                     stamps,
                                     postsynaptic: PostsynapticConstants { exp_decay, init },
                                     inv_scale,
+                                    code: false,
                                 }
                             },
                         )

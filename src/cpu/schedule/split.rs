@@ -149,6 +149,7 @@ impl<'a> SynapsePieces<'a> {
             stamps: self.stamps[g][entry][slice].take().unwrap_or_default(),
             postsynaptic: group.postsynaptic,
             inv_scale: group.weight.inv_scale,
+            code: group.code_postsynaptic,
         }
     }
 }

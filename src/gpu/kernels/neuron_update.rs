@@ -7,9 +7,7 @@ use crate::gpu::GpuError;
 use crate::gpu::plan::{AccumulatorLayout, BufferId, Device, padded};
 use crate::gpu::shaders::{self, TemplateError};
 use crate::gpu::tuning::{NEURON_WORKGROUP, NeuronUpdateStrategy};
-use crate::model::{
-    AccumulatorWidth, BuiltNetwork, CurrentSourceModel, PopulationModel, PostsynapticConstants,
-};
+use crate::model::{AccumulatorWidth, BuiltNetwork, CurrentSourceModel, PostsynapticConstants};
 use crate::sim::words_per_step;
 
 /// The strategy population `p`'s neuron update uses and its workgroups along x: the one
@@ -131,12 +129,6 @@ pub(crate) fn spec(
     Ok(kernel)
 }
 
-/// Whether group `g` into population `p` has a postsynaptic model written as a code
-/// string, which the population's step function runs.
-fn code_postsynaptic(net: &BuiltNetwork, p: usize, g: usize) -> bool {
-    matches!(&net.populations[p].model, PopulationModel::Code(c) if c.postsynaptic_groups.contains(&g))
-}
-
 /// The pieces, constants and bindings of population `p`'s inputs, added to `kernel`.
 fn add_inputs(
     net: &BuiltNetwork,
@@ -157,7 +149,7 @@ fn add_inputs(
         )?;
         inputs.block_inputs += &format!("    let inputs_{k} = inputs_of_block_{k}(entry);\n");
         inputs.load_inputs += &format!("            var in_syn_q_{k} = in_syn_{k}[q];\n");
-        inputs.add_inputs += &if code_postsynaptic(net, p, g) {
+        inputs.add_inputs += &if group.code_postsynaptic {
             // The model's step function takes the input and inSyn (code_neuron.rs).
             format!(
                 "                let kenyon_input_q_{k} = synaptic_input_{k}(q, j, inputs_{k});\n"

@@ -75,7 +75,15 @@ impl CpuSimulation {
         let magnitudes = net
             .current_sources
             .iter()
-            .map(|c| vec![c.initial_magnitude; net.populations[c.target].size as usize * batch])
+            .map(|c| {
+                // A code-string source keeps its state in its target's variables.
+                let n = if c.code {
+                    0
+                } else {
+                    net.populations[c.target].size as usize
+                };
+                vec![c.initial_magnitude; n * batch]
+            })
             .collect();
         let n_populations = net.populations.len();
         Ok(CpuSimulation {

@@ -3,13 +3,14 @@
 
 use std::sync::Arc;
 
+use super::PostsynapticModel;
 use super::WeightUpdateModel;
-use super::code::{CompiledNeuron, PostsynapticInput, Target, VarInit};
+use super::code::{CompiledNeuron, PostsynapticInput, SourceInput, Target, VarInit};
 use super::connectivity::{Columns, SparseConnectivity};
 use super::fixed_point::FixedPointWeight;
 use super::network::{CurrentSource, NeuronPopulation, SynapseGroup};
 use super::neuron::{NeuronConstants, NeuronInit};
-use super::{ModelError, Network, NeuronModel, PostsynapticConstants, PostsynapticModel};
+use super::{CurrentSourceModel, ModelError, Network, NeuronModel, PostsynapticConstants};
 use super::{StdpConstants, library};
 
 /// A neuron population ready to simulate.
@@ -45,6 +46,9 @@ pub struct BuiltCurrentSource {
     pub target: usize,
     /// Every neuron's magnitude at the start.
     pub initial_magnitude: f32,
+    /// Whether the source's model is a code string, which its target's step function
+    /// runs (it then has no magnitude).
+    pub code: bool,
 }
 
 /// A synapse group with its drawn connectivity.
@@ -135,12 +139,13 @@ impl BuiltNetwork {
             .filter(move |(_, s)| s.post == post)
     }
 
-    /// Current sources injecting into population `target`.
+    /// Current sources with a magnitude (the built-in model) injecting into population
+    /// `target`: code-string sources run in its step function instead.
     pub fn sources_of(&self, target: usize) -> impl Iterator<Item = (usize, &BuiltCurrentSource)> {
         self.current_sources
             .iter()
             .enumerate()
-            .filter(move |(_, c)| c.target == target)
+            .filter(move |(_, c)| c.target == target && !c.code)
     }
 
     /// Whether any population records its spikes.
@@ -192,8 +197,8 @@ impl BuiltNetwork {
 }
 
 /// Derives or compiles population number `index`'s model. A population that code-string
-/// postsynaptic models feed runs its neuron model as code strings too: a built-in LIF or
-/// IF as the library's twin, which gives the same spikes.
+/// postsynaptic models or current sources feed runs its neuron model as code strings
+/// too: a built-in LIF or IF as the library's twin, which gives the same spikes.
 fn build_population(
     net: &Network,
     p: &NeuronPopulation,
@@ -214,11 +219,23 @@ fn build_population(
             _ => None,
         })
         .collect();
+    let sources: Vec<SourceInput<'_>> = net
+        .current_sources
+        .iter()
+        .filter(|c| c.target.index() == index)
+        .filter_map(|c| match &c.model {
+            CurrentSourceModel::Code(model) => Some(SourceInput {
+                owner: format!("current source '{}'", c.name),
+                name: c.name.clone(),
+                model,
+            }),
+            CurrentSourceModel::Magnitude { .. } => None,
+        })
+        .collect();
+    let code_inputs = !inputs.is_empty() || !sources.is_empty();
     let model = match &p.model {
-        NeuronModel::Lif(params) if !inputs.is_empty() => {
-            NeuronModel::Code(library::lif_from(params))
-        }
-        NeuronModel::If(params) if !inputs.is_empty() => {
+        NeuronModel::Lif(params) if code_inputs => NeuronModel::Code(library::lif_from(params)),
+        NeuronModel::If(params) if code_inputs => {
             NeuronModel::Code(library::integrate_and_fire_from(params))
         }
         model => model.clone(),
@@ -234,7 +251,9 @@ fn build_population(
                 None => code.clone(),
             };
             // The initial values are drawn here, one word per neuron and variable.
-            let needed = u128::from(p.size) * code.model.vars.len() as u128 * 4;
+            let source_vars: usize = sources.iter().map(|s| s.model.model.vars.len()).sum();
+            let vars = (code.model.vars.len() + source_vars) as u128;
+            let needed = u128::from(p.size) * vars * 4;
             crate::memory::check_fits(needed)
                 .map_err(|available| ModelError::OutOfMemory { needed, available })?;
             let owner = format!("neuron population '{}'", p.name);
@@ -245,7 +264,9 @@ fn build_population(
                 seed,
                 population: index,
             };
-            PopulationModel::Code(Arc::new(CompiledNeuron::new(&code, &inputs, &at)?))
+            PopulationModel::Code(Arc::new(CompiledNeuron::new(
+                &code, &inputs, &sources, &at,
+            )?))
         }
     };
     Ok(BuiltPopulation {
@@ -265,6 +286,7 @@ fn build_current_source(c: &CurrentSource) -> BuiltCurrentSource {
         name: c.name.clone(),
         target: c.target.index(),
         initial_magnitude: c.model.initial_magnitude(),
+        code: matches!(c.model, CurrentSourceModel::Code(_)),
     }
 }
 

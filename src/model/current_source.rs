@@ -4,7 +4,7 @@
 use super::ModelError;
 
 /// How a current source injects current.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum CurrentSourceModel {
     /// The tutorial's custom source, `injectCurrent(magnitude)`: a per-neuron variable
     /// `magnitude` (nA) added to the neuron's input every timestep, settable between
@@ -13,6 +13,10 @@ pub enum CurrentSourceModel {
         /// Every neuron's magnitude at the start, in nA.
         initial: f32,
     },
+    /// A model written as a code string (see [`crate::model::code`]). Its target
+    /// population runs its neuron model as code strings too (a built-in LIF or IF as the
+    /// library's twin, with the same spikes).
+    Code(super::code::CodeCurrentSource),
 }
 
 impl CurrentSourceModel {
@@ -22,13 +26,19 @@ impl CurrentSourceModel {
 
     /// Checks the parameters; `owner` names the current source in errors.
     pub(crate) fn validate(&self, owner: &str) -> Result<(), ModelError> {
-        let CurrentSourceModel::Magnitude { initial } = *self;
-        ModelError::check_finite(owner, &[("magnitude", f64::from(initial))])
+        match self {
+            CurrentSourceModel::Magnitude { initial } => {
+                ModelError::check_finite(owner, &[("magnitude", f64::from(*initial))])
+            }
+            CurrentSourceModel::Code(code) => Ok(code.check(owner)?),
+        }
     }
 
-    /// Every neuron's magnitude at the start.
+    /// Every neuron's magnitude at the start (0 for a code-string source, which has none).
     pub fn initial_magnitude(&self) -> f32 {
-        let CurrentSourceModel::Magnitude { initial } = *self;
-        initial
+        match self {
+            CurrentSourceModel::Magnitude { initial } => *initial,
+            CurrentSourceModel::Code(_) => 0.0,
+        }
     }
 }

@@ -82,6 +82,11 @@ pub(crate) fn check_magnitudes(
         SimError::UnknownCurrentSource,
     )?;
     let cs = &net.current_sources[c];
+    if cs.code {
+        return Err(SimError::NoMagnitude {
+            source_name: cs.name.clone(),
+        });
+    }
     let expected = net.populations[cs.target].size as usize * batch_size as usize;
     if values.len() != expected {
         return Err(SimError::WrongLength {

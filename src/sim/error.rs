@@ -77,6 +77,14 @@ pub enum SimError {
         /// The group.
         group: String,
     },
+    /// A magnitude given to a current source whose model is a code string.
+    #[error(
+        "current source '{source_name}' is written as a code string and has no magnitude to set: its variables are the target population's \"{source_name}.<variable>\""
+    )]
+    NoMagnitude {
+        /// The source.
+        source_name: String,
+    },
     /// A state variable asked of a population whose model has none of that name.
     #[error("population '{population}' has no state variable {var} (its model has: {has})")]
     NoSuchVariable {

@@ -389,3 +389,101 @@ fn exp_cond_follows_a_hand_computed_trace_on_every_backend() {
         assert_eq!(got, want, "{}", sim.description());
     });
 }
+
+#[test]
+fn a_code_current_source_drives_a_built_in_neuron_as_its_closed_form_says() {
+    use kenyon::model::code::{CodeCurrentSource, CurrentSourceModelDef, Var};
+    use kenyon::{CurrentSourceModel, IfParams};
+    use std::sync::Arc;
+    // A DC source with a per-neuron amplitude into integrate-and-fire neurons (a built-in
+    // model, run as its code-string twin): V += amp every step, so a neuron spikes
+    // every ceil(Vthresh / amp) steps. A second source adds noise that the first
+    // neuron's amplitude of 0 shows alone.
+    let dc = Arc::new(CurrentSourceModelDef {
+        name: "DC".into(),
+        vars: vec![Var::f32("amp").read_only()],
+        injection_code: "injectCurrent(amp);".into(),
+        ..CurrentSourceModelDef::default()
+    });
+    let noise = Arc::new(CurrentSourceModelDef {
+        name: "Noise".into(),
+        params: vec!["sigma".into()],
+        vars: vec![Var::f32("last")],
+        injection_code: "last = product(sigma, rand_normal());\ninjectCurrent(last);".into(),
+        ..CurrentSourceModelDef::default()
+    });
+    let amps = [0.25f64, 0.5, 0.3, 1.0];
+    let mut net = Network::new(0.1);
+    let pop = net.add_neuron_population("if", 4, NeuronModel::If(IfParams { v_thresh: 1.0 }));
+    net.set_spike_recording(pop, true).unwrap();
+    net.add_current_source(
+        "dc",
+        pop,
+        CurrentSourceModel::Code(
+            CodeCurrentSource::new(dc).init("amp", VarInit::Values(amps.to_vec())),
+        ),
+    );
+    let built = net.build(1).unwrap();
+    let steps = 120;
+    common::on_every_backend(&built, SimConfig::default(), |sim| {
+        sim.step_time(steps).unwrap();
+        let spikes = sim.take_recording().unwrap().take_one(pop, 0).unwrap();
+        let (_, ids) = spikes.decode();
+        for (n, &amp) in amps.iter().enumerate() {
+            // f32 sums of amp reach 1.0 after this many steps.
+            let mut v = 0.0f32;
+            let mut period = 0;
+            while v < 1.0 {
+                v += amp as f32;
+                period += 1;
+            }
+            let count = ids.iter().filter(|&&i| i as usize == n).count();
+            assert_eq!(
+                count,
+                steps as usize / period,
+                "neuron {n}, {}",
+                sim.description()
+            );
+        }
+        assert_eq!(
+            sim.read_var(pop, "dc.amp").unwrap(),
+            amps.map(|a| a as f32).to_vec()
+        );
+    });
+    // With noise added, every backend still agrees, and the noise is what it says.
+    let noise = net.add_current_source(
+        "noise",
+        pop,
+        CurrentSourceModel::Code(
+            CodeCurrentSource::new(noise)
+                .param("sigma", 0.1)
+                .init("last", VarInit::Constant(0.0)),
+        ),
+    );
+    let built = net.build(1).unwrap();
+    let mut runs = Vec::new();
+    common::on_every_backend(
+        &built,
+        SimConfig {
+            batch_size: 2,
+            ..SimConfig::default()
+        },
+        |sim| {
+            sim.step_time(steps).unwrap();
+            let mut r = sim.take_recording().unwrap();
+            let spikes: Vec<_> = (0..2)
+                .map(|e| r.take_one(pop, e).unwrap().decode())
+                .collect();
+            runs.push((
+                spikes,
+                sim.read_var_bits(pop, "noise.last").unwrap(),
+                sim.read_var_bits(pop, "V").unwrap(),
+            ));
+            assert!(sim.set_magnitude(noise, &[0.0; 8]).is_err());
+        },
+    );
+    for run in &runs[1..] {
+        assert_eq!(run, &runs[0]);
+    }
+    assert!(runs[0].1.iter().any(|&b| b != 0), "the noise source drew");
+}

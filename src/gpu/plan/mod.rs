@@ -260,7 +260,13 @@ fn plan_inputs<'n>(
     buffers: &mut BufferPlan<'n, '_>,
 ) -> Result<(), GpuError> {
     let batch = u64::from(shape.batch);
-    for (c, source) in net.current_sources.iter().enumerate() {
+    // A code-string source has no magnitude (its step function does its work).
+    for (c, source) in net
+        .current_sources
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| !s.code)
+    {
         let bytes = batch * u64::from(padded(net.populations[source.target].size)) * 4;
         let init = Init::Repeat(source.initial_magnitude);
         let label = format!("{}.magnitude", source.name);

@@ -51,6 +51,8 @@ pub enum CodeString {
     Reset,
     /// The `sim_code` of an incoming synapse group's postsynaptic model.
     PostsynapticSim,
+    /// The `injection_code` of a current source's model.
+    Injection,
 }
 
 impl CodeString {
@@ -60,6 +62,7 @@ impl CodeString {
             CodeString::Sim | CodeString::PostsynapticSim => "sim_code",
             CodeString::ThresholdCondition => "threshold_condition_code",
             CodeString::Reset => "reset_code",
+            CodeString::Injection => "injection_code",
         }
     }
 }
@@ -111,9 +114,18 @@ pub(crate) struct Postsynaptic<'a> {
     pub code: Snippet<'a>,
 }
 
-/// The neuron model's code strings and its incoming groups' postsynaptic code.
+/// A current source's model, whose variables follow the neuron's (and earlier
+/// sources') in the function's parameters.
+pub(crate) struct CurrentSource<'a> {
+    pub constants: Vec<Constant<'a>>,
+    pub vars: Vec<StateVar<'a>>,
+    pub code: Snippet<'a>,
+}
+
+/// The neuron model's code strings and its inputs' code.
 pub(crate) struct Code<'a> {
     pub postsynaptic: Vec<Postsynaptic<'a>>,
+    pub current_sources: Vec<CurrentSource<'a>>,
     pub sim: Snippet<'a>,
     pub threshold: Snippet<'a>,
     pub reset: Snippet<'a>,
@@ -174,7 +186,8 @@ pub(crate) fn neuron_step(
     style: Constants,
 ) -> Assembled {
     let mut f = format!("fn {STEP_FN}(");
-    for (i, v) in vars.iter().enumerate() {
+    let source_vars = code.current_sources.iter().flat_map(|c| &c.vars);
+    for (i, v) in vars.iter().chain(source_vars).enumerate() {
         f += &format!("kenyon_var_{i}: ptr<function, {}>, ", v.ty);
     }
     for k in 0..code.postsynaptic.len() {
@@ -199,6 +212,32 @@ pub(crate) fn neuron_step(
         );
         text.place(CodeString::PostsynapticSim, &psm.code, psm.code.text);
         text.f += &format!("\n        }}\n        *kenyon_in_syn_{k} = inSyn;\n    }}\n");
+    }
+    let mut first = vars.len();
+    for source in &code.current_sources {
+        text.f += "    {\n";
+        text.constants(&source.constants, "        ");
+        let at = first..first + source.vars.len();
+        for (i, v) in at.clone().zip(&source.vars) {
+            let binding = match v.access {
+                VarAccess::ReadWrite => "var",
+                VarAccess::ReadOnly => "let",
+            };
+            text.f += &format!(
+                "        {binding} {}: {} = *kenyon_var_{i};\n",
+                v.name, v.ty
+            );
+        }
+        text.f += "        {\n";
+        text.place(CodeString::Injection, &source.code, source.code.text);
+        text.f += "\n        }\n";
+        for (i, v) in at.zip(&source.vars) {
+            if v.access == VarAccess::ReadWrite {
+                text.f += &format!("        *kenyon_var_{i} = {};\n", v.name);
+            }
+        }
+        text.f += "    }\n";
+        first += source.vars.len();
     }
     text.f += "    let Isyn: f32 = kenyon_isyn();\n";
     for (i, v) in vars.iter().enumerate() {

@@ -1,7 +1,11 @@
 //! Checks of a model's declaration against the values a population or synapse group
 //! gives it, before any code is compiled.
 
-use super::{CodeError, CodeNeuron, CodePostsynaptic, ParamValues};
+use std::collections::BTreeMap;
+
+use super::{
+    CodeCurrentSource, CodeError, CodeNeuron, CodePostsynaptic, ParamValues, Var, VarInit,
+};
 
 /// Names code strings see that a model can't declare.
 const BUILT_IN_NAMES: [&str; 14] = [
@@ -50,23 +54,7 @@ impl CodeNeuron {
             .chain(model.vars.iter().map(|v| v.name.as_str()));
         check_names(declared).or_else(fail)?;
         check_params(&model.params, &self.params).or_else(fail)?;
-        for var in &model.vars {
-            if !self.var_init.contains_key(&var.name) {
-                return fail(format!(
-                    "variable {} has no initial value: give it one with .init(\"{}\", ...)",
-                    var.name, var.name
-                ));
-            }
-        }
-        if let Some(name) = self
-            .var_init
-            .keys()
-            .find(|n| !model.vars.iter().any(|v| &v.name == *n))
-        {
-            return fail(format!(
-                "an initial value is given for {name}, which is not a variable of the model"
-            ));
-        }
+        check_inits(&model.vars, &self.var_init).or_else(fail)?;
         Ok(())
     }
 }
@@ -86,6 +74,41 @@ impl CodePostsynaptic {
         check_names(declared).or_else(fail)?;
         check_params(&model.params, &self.params).or_else(fail)
     }
+}
+
+impl CodeCurrentSource {
+    /// Checks the declaration and that every parameter and variable has a value and
+    /// nothing else does; `owner` names the current source.
+    pub(crate) fn check(&self, owner: &str) -> Result<(), CodeError> {
+        let model = &self.model;
+        let label = format!("current source model '{}'", model.name);
+        let fail = |message: String| Err(declaration_error(owner, &label, message));
+        let declared = model
+            .params
+            .iter()
+            .map(String::as_str)
+            .chain(model.derived_params.iter().map(|d| d.name.as_str()))
+            .chain(model.vars.iter().map(|v| v.name.as_str()));
+        check_names(declared).or_else(fail)?;
+        check_params(&model.params, &self.params).or_else(fail)?;
+        check_inits(&model.vars, &self.var_init).or_else(fail)
+    }
+}
+
+/// Checks that every variable has an initial value and nothing else does.
+fn check_inits(vars: &[Var], inits: &BTreeMap<String, VarInit>) -> Result<(), String> {
+    if let Some(var) = vars.iter().find(|v| !inits.contains_key(&v.name)) {
+        return Err(format!(
+            "variable {} has no initial value: give it one with .init(\"{}\", ...)",
+            var.name, var.name
+        ));
+    }
+    if let Some(name) = inits.keys().find(|n| !vars.iter().any(|v| &v.name == *n)) {
+        return Err(format!(
+            "an initial value is given for {name}, which is not a variable of the model"
+        ));
+    }
+    Ok(())
 }
 
 /// Checks that each declared name can name a value in code, once.

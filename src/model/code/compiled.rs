@@ -4,13 +4,15 @@
 use std::sync::Arc;
 
 use super::assemble::{
-    self, Assembled, Code, Constant, Constants, Postsynaptic, STEP_FN, Snippet, StateVar,
+    self, Assembled, Code, Constant, Constants, CurrentSource, Postsynaptic, STEP_FN, Snippet,
+    StateVar,
 };
 use super::check::declaration_error;
 use super::diagnose::SourceMap;
 use super::opaque;
 use super::rng::{self, Stream};
-use super::{CodeError, CodeNeuron, CodePostsynaptic, DerivedParam, ParamValues, Var};
+use super::{CodeCurrentSource, CodeError, CodeNeuron, CodePostsynaptic, DerivedParam};
+use super::{ParamValues, Var};
 use crate::interpret::LaneProgram;
 
 /// Functions code strings can call that each backend provides natively.
@@ -129,6 +131,16 @@ pub struct PostsynapticInput<'a> {
     pub model: &'a CodePostsynaptic,
 }
 
+/// A current source into the population whose model is a code string.
+pub struct SourceInput<'a> {
+    /// How errors name it ("current source 'noise'"), and its name.
+    pub owner: String,
+    /// Its name: its variables are `"{name}.{variable}"` of the population.
+    pub name: String,
+    /// Its model, parameter values and initial values.
+    pub model: &'a CodeCurrentSource,
+}
+
 /// Where a population's model is compiled: its name in errors, size, and place in the
 /// network.
 pub struct Target<'a> {
@@ -149,16 +161,20 @@ impl CompiledNeuron {
     pub fn new(
         code: &CodeNeuron,
         inputs: &[PostsynapticInput<'_>],
+        sources: &[SourceInput<'_>],
         at: &Target<'_>,
     ) -> Result<Self, CodeError> {
         code.check(at.owner)?;
         for input in inputs {
             input.model.check(&input.owner)?;
         }
+        for source in sources {
+            source.model.check(&source.owner)?;
+        }
         let model = &code.model;
         let label = format!("neuron model '{}'", model.name);
         let fail = |message: String| declaration_error(at.owner, &label, message);
-        let init = model
+        let mut init: Vec<Vec<u32>> = model
             .vars
             .iter()
             .enumerate()
@@ -168,6 +184,28 @@ impl CompiledNeuron {
                     .map_err(|e| fail(format!("variable {}: {e}", var.name)))
             })
             .collect::<Result<_, _>>()?;
+        let mut all_vars = model.vars.clone();
+        let mut source_constants = Vec::new();
+        for source in sources {
+            let m = &source.model.model;
+            let label = format!("current source model '{}'", m.name);
+            let fail = |e: String| declaration_error(&source.owner, &label, e);
+            for var in &m.vars {
+                let values = source.model.var_init[&var.name]
+                    .values(var.ty, at.size, at.seed, at.population, init.len())
+                    .map_err(|e| fail(format!("variable {}: {e}", var.name)))?;
+                init.push(values);
+                let name = format!("{}.{}", source.name, var.name);
+                all_vars.push(Var {
+                    name,
+                    ..var.clone()
+                });
+            }
+            source_constants.push(
+                constants(&m.params, &m.derived_params, &source.model.params, at.dt)
+                    .map_err(fail)?,
+            );
+        }
         let neuron_constants =
             constants(&model.params, &model.derived_params, &code.params, at.dt).map_err(fail)?;
         let mut psm_constants = Vec::new();
@@ -179,21 +217,23 @@ impl CompiledNeuron {
                 })?;
             psm_constants.push(named);
         }
-        let sources = Sources {
+        let parts = Sources {
             code,
             label: &label,
             owner: at.owner,
             inputs,
+            sources,
             neuron_constants: &neuron_constants,
             psm_constants: &psm_constants,
+            source_constants: &source_constants,
         };
-        let assembled = sources.assemble(None, Constants::Literal);
+        let assembled = parts.assemble(None, Constants::Literal);
         let (program, gpu_code) = compile(&assembled)?;
-        let gpu = sources.assemble(Some(&gpu_code), Constants::Opaque);
+        let gpu = parts.assemble(Some(&gpu_code), Constants::Opaque);
         check_gpu_text(at.owner, &label, &gpu)?;
         Ok(CompiledNeuron {
             model: model.name.clone(),
-            vars: model.vars.clone(),
+            vars: all_vars,
             init,
             key: rng::key(at.seed, at.population, Stream::Simulation),
             dt: at.dt as f32,
@@ -216,8 +256,10 @@ struct Sources<'a> {
     label: &'a str,
     owner: &'a str,
     inputs: &'a [PostsynapticInput<'a>],
+    sources: &'a [SourceInput<'a>],
     neuron_constants: &'a [(String, f32)],
     psm_constants: &'a [Vec<(String, f32)>],
+    source_constants: &'a [Vec<(String, f32)>],
 }
 
 impl Sources<'_> {
@@ -230,10 +272,21 @@ impl Sources<'_> {
             .iter()
             .map(|i| format!("postsynaptic model '{}'", i.model.model.name))
             .collect();
+        let source_labels: Vec<String> = self
+            .sources
+            .iter()
+            .map(|s| format!("current source model '{}'", s.model.model.name))
+            .collect();
+        // In the order the function places them (`Assembled::placed`).
         let mut texts: Vec<&str> = self
             .inputs
             .iter()
             .map(|i| i.model.model.sim_code.as_str())
+            .chain(
+                self.sources
+                    .iter()
+                    .map(|s| s.model.model.injection_code.as_str()),
+            )
             .collect();
         texts.extend([
             model.sim_code.as_str(),
@@ -244,7 +297,7 @@ impl Sources<'_> {
             texts = rewritten.iter().map(String::as_str).collect();
         }
         let snippet = |owner, model, text| Snippet { owner, model, text };
-        let n = self.inputs.len();
+        let (n, m) = (self.inputs.len(), self.sources.len());
         let code = Code {
             postsynaptic: self
                 .inputs
@@ -255,20 +308,31 @@ impl Sources<'_> {
                     code: snippet(&input.owner, &psm_labels[k], texts[k]),
                 })
                 .collect(),
-            sim: snippet(self.owner, self.label, texts[n]),
-            threshold: snippet(self.owner, self.label, texts[n + 1]),
-            reset: snippet(self.owner, self.label, texts[n + 2]),
+            current_sources: self
+                .sources
+                .iter()
+                .enumerate()
+                .map(|(k, source)| CurrentSource {
+                    constants: named(&self.source_constants[k]),
+                    vars: source.model.model.vars.iter().map(state_var).collect(),
+                    code: snippet(&source.owner, &source_labels[k], texts[n + k]),
+                })
+                .collect(),
+            sim: snippet(self.owner, self.label, texts[n + m]),
+            threshold: snippet(self.owner, self.label, texts[n + m + 1]),
+            reset: snippet(self.owner, self.label, texts[n + m + 2]),
         };
-        let vars: Vec<StateVar<'_>> = model
-            .vars
-            .iter()
-            .map(|v| StateVar {
-                name: &v.name,
-                ty: v.ty.wgsl(),
-                access: v.access,
-            })
-            .collect();
+        let vars: Vec<StateVar<'_>> = model.vars.iter().map(state_var).collect();
         assemble::neuron_step(&named(self.neuron_constants), &vars, &code, style)
+    }
+}
+
+/// A variable as the assembler takes it.
+fn state_var(v: &Var) -> StateVar<'_> {
+    StateVar {
+        name: &v.name,
+        ty: v.ty.wgsl(),
+        access: v.access,
     }
 }
 

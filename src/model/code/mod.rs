@@ -24,7 +24,7 @@ mod tests;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-pub use compiled::{CompiledNeuron, NativeFn, PostsynapticInput, Target};
+pub use compiled::{CompiledNeuron, NativeFn, PostsynapticInput, SourceInput, Target};
 pub use diagnose::CodeError;
 pub use init::VarInit;
 
@@ -292,6 +292,63 @@ impl CodePostsynaptic {
     /// Sets parameter `name` to `value`.
     pub fn param(mut self, name: &str, value: f64) -> Self {
         self.params.0.insert(name.to_owned(), value);
+        self
+    }
+}
+
+/// A current source model written as a code string (GeNN's
+/// `create_current_source_model`).
+///
+/// Its `injection_code` runs once per neuron of the target population and timestep,
+/// after the postsynaptic models: `injectCurrent(x)` adds `x` to the neuron's `Isyn`. It
+/// sees its parameters, derived parameters, variables (one per target neuron and batch
+/// entry, readable as `"{source}.{variable}"` with `Simulator::read_var` on the target
+/// population), `dt`, `t`, `id`, `batch`, and the random functions.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct CurrentSourceModelDef {
+    /// The model's name, for errors.
+    pub name: String,
+    /// Parameter names; a current source gives each a value.
+    pub params: Vec<String>,
+    /// Constants derived from the parameters and `dt`.
+    pub derived_params: Vec<DerivedParam>,
+    /// State variables.
+    pub vars: Vec<Var>,
+    /// WGSL statements run every timestep for every target neuron.
+    pub injection_code: String,
+}
+
+/// A current source's model written as a code string, with its parameter values and
+/// how its variables start.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CodeCurrentSource {
+    /// The model.
+    pub model: Arc<CurrentSourceModelDef>,
+    /// A value for each of the model's parameters.
+    pub params: ParamValues,
+    /// How each variable starts (and restarts on reset).
+    pub var_init: BTreeMap<String, VarInit>,
+}
+
+impl CodeCurrentSource {
+    /// `model` with no parameter values or initial values given yet.
+    pub fn new(model: Arc<CurrentSourceModelDef>) -> Self {
+        CodeCurrentSource {
+            model,
+            params: ParamValues::default(),
+            var_init: BTreeMap::new(),
+        }
+    }
+
+    /// Sets parameter `name` to `value`.
+    pub fn param(mut self, name: &str, value: f64) -> Self {
+        self.params.0.insert(name.to_owned(), value);
+        self
+    }
+
+    /// Sets how variable `name` starts.
+    pub fn init(mut self, name: &str, init: VarInit) -> Self {
+        self.var_init.insert(name.to_owned(), init);
         self
     }
 }

@@ -7,6 +7,8 @@
 //!   `var V = *p; ...; *p = V;`) lives in the parameter's register.
 //! - A fill (a local's initial value) that a full write overwrites before anything reads
 //!   it goes.
+//! - An operation whose result is only stored to a variable under a mask stores it
+//!   itself, in the same pass over the lanes.
 
 use super::program::{Instr, Program, Reg};
 
@@ -28,6 +30,7 @@ pub(super) fn optimize(program: &mut Program) {
         o.coalesce(p.reg);
     }
     o.dead_fills();
+    o.fuse_stores();
     program.code = o.compact();
 }
 
@@ -167,6 +170,42 @@ impl Optimizer {
             }
             None => true,
         })
+    }
+
+    /// `t = a op b; d = t` under a mask, with `t` used nowhere else, becomes one
+    /// instruction: `d = a op b` in the mask's lanes (`d = d op b` where `a` is `d`).
+    fn fuse_stores(&mut self) {
+        for i in 1..self.code.len() {
+            let Instr::Store { dst, src, mask } = self.code[i] else {
+                continue;
+            };
+            let Instr::Bin(op, t, a, b) = self.code[i - 1] else {
+                continue;
+            };
+            if self.removed[i - 1]
+                || self.removed[i]
+                || t != src
+                || self.fixed.contains(&t)
+                || self.mentions(t) != 2
+                || self.is_target(i)
+                || b == dst
+                || mask == dst
+            {
+                continue;
+            }
+            self.code[i - 1] = if a == dst {
+                Instr::BinUpdate { op, dst, b, mask }
+            } else {
+                Instr::BinStore {
+                    op,
+                    dst,
+                    a,
+                    b,
+                    mask,
+                }
+            };
+            self.removed[i] = true;
+        }
     }
 
     /// The kept code, with the jumps pointing at the same places.

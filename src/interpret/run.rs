@@ -181,7 +181,23 @@ fn execute_lanes(code: &[Instr], regs: &Regs<'_>, n: usize, natives: &mut dyn Na
             Instr::Bin(op, d, a, b) => {
                 // SAFETY: one instruction's operands (see `Regs`).
                 let (d, [a, b]) = unsafe { regs.split(d, [a, b]) };
-                ops::binary(op, d, a, b);
+                ops::binary(op, ops::Plain { d, a, c: b });
+            }
+            Instr::BinStore {
+                op,
+                dst,
+                a,
+                b,
+                mask,
+            } => {
+                // SAFETY: one instruction's operands (see `Regs`).
+                let (d, [a, c, m]) = unsafe { regs.split(dst, [a, b, mask]) };
+                ops::binary(op, ops::Masked { d, a, c, m });
+            }
+            Instr::BinUpdate { op, dst, b, mask } => {
+                // SAFETY: one instruction's operands (see `Regs`).
+                let (d, [c, m]) = unsafe { regs.split(dst, [b, mask]) };
+                ops::binary(op, ops::Update { d, c, m });
             }
             Instr::Tern(op, d, srcs) => {
                 // SAFETY: one instruction's operands (see `Regs`).

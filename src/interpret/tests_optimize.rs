@@ -11,7 +11,7 @@ use crate::interpret::program::Instr;
 fn lif_compiles_to_no_copies() {
     let prog = program(flow::LIF, "kenyon_neuron_step", &[]);
     let code = &prog.program.code;
-    assert!(code.len() <= 19, "{code:#?}");
+    assert!(code.len() <= 17, "{code:#?}");
     assert!(
         !code
             .iter()

@@ -277,3 +277,51 @@ pub(super) fn store(d: &mut [u32], s: &[u32], mask: &[u32]) {
 pub(super) fn none(mask: &[u32]) -> bool {
     mask.iter().fold(0, |acc, &m| acc | m) == 0
 }
+
+/// Whether [`chain`] fuses operation `op`.
+pub(super) fn chains(op: Bin) -> bool {
+    matches!(op, Bin::FAdd | Bin::FSub | Bin::FMul)
+}
+
+/// `d = then(first(a, b), c)` (`then(c, first(a, b))` when `swap`), two roundings, for
+/// the operations [`chains`] fuses.
+#[inline(always)]
+pub(super) fn chain(first: Bin, then: Bin, swap: bool, d: &mut [u32], srcs: [&[u32]; 3]) {
+    match first {
+        Bin::FAdd => chain_then(|x, y| x + y, then, swap, d, srcs),
+        Bin::FSub => chain_then(|x, y| x - y, then, swap, d, srcs),
+        Bin::FMul => chain_then(|x, y| x * y, then, swap, d, srcs),
+        _ => unreachable!("only f32 + - * chain"),
+    }
+}
+
+#[inline(always)]
+fn chain_then(
+    first: impl Fn(f32, f32) -> f32,
+    then: Bin,
+    swap: bool,
+    d: &mut [u32],
+    srcs: [&[u32]; 3],
+) {
+    match then {
+        Bin::FAdd => chain_loop(d, srcs, first, |x, y| x + y, swap),
+        Bin::FSub => chain_loop(d, srcs, first, |x, y| x - y, swap),
+        Bin::FMul => chain_loop(d, srcs, first, |x, y| x * y, swap),
+        _ => unreachable!("only f32 + - * chain"),
+    }
+}
+
+#[inline(always)]
+fn chain_loop(
+    d: &mut [u32],
+    srcs: [&[u32]; 3],
+    first: impl Fn(f32, f32) -> f32,
+    then: impl Fn(f32, f32) -> f32,
+    swap: bool,
+) {
+    if swap {
+        map3f(d, srcs, |a, b, c| then(c, first(a, b)));
+    } else {
+        map3f(d, srcs, |a, b, c| then(first(a, b), c));
+    }
+}

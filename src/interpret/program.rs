@@ -143,6 +143,15 @@ pub(super) enum Instr {
         b: Reg,
         mask: Reg,
     },
+    /// `dst = then(first(a, b), c)` (`then(c, first(a, b))` when `swap`), for `f32`
+    /// `+ - *` only: two operations in one pass, each rounded as written.
+    Chain {
+        first: Bin,
+        then: Bin,
+        swap: bool,
+        dst: Reg,
+        srcs: [Reg; 3],
+    },
     /// `dst = dst op b` in the lanes of `mask`.
     BinUpdate {
         op: Bin,
@@ -220,6 +229,7 @@ impl Instr {
                 dst, a, b, mask, ..
             } => [dst, a, b, mask].contains(&r),
             Instr::BinUpdate { dst, b, mask, .. } => [dst, b, mask].contains(&r),
+            Instr::Chain { srcs, .. } => srcs.contains(&r),
             Instr::Tern(_, _, srcs) => srcs.contains(&r),
             Instr::InsertBits(_, srcs) => srcs.contains(&r),
             Instr::Store { dst, src, mask } => dst == r || src == r || mask == r,
@@ -238,6 +248,7 @@ impl Instr {
                 dst, a, b, mask, ..
             } => [dst, a, b, mask].into_iter().for_each(f),
             Instr::BinUpdate { dst, b, mask, .. } => [dst, b, mask].into_iter().for_each(f),
+            Instr::Chain { dst, srcs, .. } => std::iter::once(dst).chain(srcs).for_each(f),
             Instr::Tern(_, d, srcs) => std::iter::once(d).chain(srcs).for_each(f),
             Instr::InsertBits(d, srcs) => std::iter::once(d).chain(srcs).for_each(f),
             Instr::Store { dst, src, mask } => [dst, src, mask].into_iter().for_each(f),
@@ -277,7 +288,8 @@ impl Instr {
             | Instr::Tern(_, d, _)
             | Instr::InsertBits(d, _)
             | Instr::Copy(d, _)
-            | Instr::Fill(d, _) => Some(d),
+            | Instr::Fill(d, _)
+            | Instr::Chain { dst: d, .. } => Some(d),
             _ => None,
         }
     }

@@ -206,6 +206,17 @@ fn execute_lanes(code: &[Instr], regs: &Regs<'_>, n: usize, natives: &mut dyn Na
                 let (d, [a, c, m]) = unsafe { regs.split(dst, [a, b, mask]) };
                 ops::binary(op, ops::Masked { d, a, c, m });
             }
+            Instr::Chain {
+                first,
+                then,
+                swap,
+                dst,
+                srcs,
+            } => {
+                // SAFETY: one instruction's operands (see `Regs`).
+                let (d, [a, b, c]) = unsafe { regs.split(dst, srcs) };
+                ops::chain(first, then, swap, d, [a, b, c]);
+            }
             Instr::BinUpdate { op, dst, b, mask } => {
                 // SAFETY: one instruction's operands (see `Regs`).
                 let (d, [c, m]) = unsafe { regs.split(dst, [b, mask]) };

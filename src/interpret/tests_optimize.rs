@@ -94,11 +94,13 @@ fn short_circuits_match_plain_rust() {
     }
 }
 
+type F2 = fn(f32, f32) -> f32;
+
 /// Two `f32` operations fused into one pass round each result as written, in both
 /// operand orders, for every pair of `+ - *`.
 #[test]
 fn chained_float_operations_round_each_step() {
-    let ops: [(&str, fn(f32, f32) -> f32); 3] = [
+    let ops: [(&str, F2); 3] = [
         ("+", |x, y| x + y),
         ("-", |x, y| x - y),
         ("*", |x, y| x * y),

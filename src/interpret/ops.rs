@@ -16,26 +16,76 @@ fn map1f(d: &mut [u32], a: &[u32], op: impl Fn(f32) -> f32) {
     map1(d, a, |x| op(f(x)).to_bits());
 }
 
-#[inline(always)]
-fn map2(d: &mut [u32], a: &[u32], c: &[u32], op: impl Fn(u32, u32) -> u32) {
-    for ((d, &a), &c) in d.iter_mut().zip(a).zip(c) {
-        *d = op(a, c);
+/// Where a two-operand operation's lanes come from and go: the operation's loop is
+/// the driver's, so one table of operations serves every form of the instruction.
+pub(super) trait Lanes2: Sized {
+    fn map(self, op: impl Fn(u32, u32) -> u32);
+
+    #[inline(always)]
+    fn mapf(self, op: impl Fn(f32, f32) -> f32) {
+        self.map(|x, y| op(f(x), f(y)).to_bits());
+    }
+
+    #[inline(always)]
+    fn cmpf(self, op: impl Fn(f32, f32) -> bool) {
+        self.map(|x, y| b(op(f(x), f(y))));
+    }
+
+    #[inline(always)]
+    fn cmps(self, op: impl Fn(i32, i32) -> bool) {
+        self.map(|x, y| b(op(x as i32, y as i32)));
     }
 }
 
-#[inline(always)]
-fn map2f(d: &mut [u32], a: &[u32], c: &[u32], op: impl Fn(f32, f32) -> f32) {
-    map2(d, a, c, |x, y| op(f(x), f(y)).to_bits());
+/// `d = a op c`.
+pub(super) struct Plain<'a> {
+    pub d: &'a mut [u32],
+    pub a: &'a [u32],
+    pub c: &'a [u32],
 }
 
-#[inline(always)]
-fn cmpf(d: &mut [u32], a: &[u32], c: &[u32], op: impl Fn(f32, f32) -> bool) {
-    map2(d, a, c, |x, y| b(op(f(x), f(y))));
+impl Lanes2 for Plain<'_> {
+    #[inline(always)]
+    fn map(self, op: impl Fn(u32, u32) -> u32) {
+        for ((d, &a), &c) in self.d.iter_mut().zip(self.a).zip(self.c) {
+            *d = op(a, c);
+        }
+    }
 }
 
-#[inline(always)]
-fn cmps(d: &mut [u32], a: &[u32], c: &[u32], op: impl Fn(i32, i32) -> bool) {
-    map2(d, a, c, |x, y| b(op(x as i32, y as i32)));
+/// `d = a op c` in the lanes of mask `m` (an operation and the masked store of its
+/// result, in one pass).
+pub(super) struct Masked<'a> {
+    pub d: &'a mut [u32],
+    pub a: &'a [u32],
+    pub c: &'a [u32],
+    pub m: &'a [u32],
+}
+
+impl Lanes2 for Masked<'_> {
+    #[inline(always)]
+    fn map(self, op: impl Fn(u32, u32) -> u32) {
+        let lanes = self.d.iter_mut().zip(self.a).zip(self.c).zip(self.m);
+        for (((d, &a), &c), &m) in lanes {
+            *d = select(m, op(a, c), *d);
+        }
+    }
+}
+
+/// `d = d op c` in the lanes of mask `m` (as `x -= dt` under a branch).
+pub(super) struct Update<'a> {
+    pub d: &'a mut [u32],
+    pub c: &'a [u32],
+    pub m: &'a [u32],
+}
+
+impl Lanes2 for Update<'_> {
+    #[inline(always)]
+    fn map(self, op: impl Fn(u32, u32) -> u32) {
+        for ((d, &c), &m) in self.d.iter_mut().zip(self.c).zip(self.m) {
+            *d = select(m, op(*d, c), *d);
+        }
+    }
 }
 
 #[inline(always)]
@@ -123,61 +173,61 @@ fn bits_and_conversions(op: Un, d: &mut [u32], a: &[u32]) {
 }
 
 #[inline(always)]
-pub(super) fn binary(op: Bin, d: &mut [u32], a: &[u32], c: &[u32]) {
+pub(super) fn binary(op: Bin, l: impl Lanes2) {
     use Bin::*;
     match op {
-        FAdd => map2f(d, a, c, |x, y| x + y),
-        FSub => map2f(d, a, c, |x, y| x - y),
-        FMul => map2f(d, a, c, |x, y| x * y),
-        FDiv => map2f(d, a, c, |x, y| x / y),
-        FRem => map2f(d, a, c, |x, y| x % y),
-        IAdd => map2(d, a, c, u32::wrapping_add),
-        ISub => map2(d, a, c, u32::wrapping_sub),
-        IMul => map2(d, a, c, u32::wrapping_mul),
-        SDiv => map2(d, a, c, math::sdiv),
-        UDiv => map2(d, a, c, math::udiv),
-        SRem => map2(d, a, c, math::srem),
-        URem => map2(d, a, c, math::urem),
-        And => map2(d, a, c, |x, y| x & y),
-        AndNot => map2(d, a, c, |x, y| x & !y),
-        Or => map2(d, a, c, |x, y| x | y),
-        Xor => map2(d, a, c, |x, y| x ^ y),
-        Shl => map2(d, a, c, math::shl),
-        SShr => map2(d, a, c, math::sshr),
-        UShr => map2(d, a, c, math::ushr),
-        _ => comparison(op, d, a, c),
+        FAdd => l.mapf(|x, y| x + y),
+        FSub => l.mapf(|x, y| x - y),
+        FMul => l.mapf(|x, y| x * y),
+        FDiv => l.mapf(|x, y| x / y),
+        FRem => l.mapf(|x, y| x % y),
+        IAdd => l.map(u32::wrapping_add),
+        ISub => l.map(u32::wrapping_sub),
+        IMul => l.map(u32::wrapping_mul),
+        SDiv => l.map(math::sdiv),
+        UDiv => l.map(math::udiv),
+        SRem => l.map(math::srem),
+        URem => l.map(math::urem),
+        And => l.map(|x, y| x & y),
+        AndNot => l.map(|x, y| x & !y),
+        Or => l.map(|x, y| x | y),
+        Xor => l.map(|x, y| x ^ y),
+        Shl => l.map(math::shl),
+        SShr => l.map(math::sshr),
+        UShr => l.map(math::ushr),
+        _ => comparison(op, l),
     }
 }
 
 #[inline(always)]
-fn comparison(op: Bin, d: &mut [u32], a: &[u32], c: &[u32]) {
+fn comparison(op: Bin, l: impl Lanes2) {
     use Bin::*;
     match op {
-        FEq => cmpf(d, a, c, |x, y| x == y),
-        FNe => cmpf(d, a, c, math::ordered_ne),
-        FLt => cmpf(d, a, c, |x, y| x < y),
-        FLe => cmpf(d, a, c, |x, y| x <= y),
-        FGt => cmpf(d, a, c, |x, y| x > y),
-        FGe => cmpf(d, a, c, |x, y| x >= y),
-        IEq => map2(d, a, c, |x, y| b(x == y)),
-        INe => map2(d, a, c, |x, y| b(x != y)),
-        SLt => cmps(d, a, c, |x, y| x < y),
-        SLe => cmps(d, a, c, |x, y| x <= y),
-        SGt => cmps(d, a, c, |x, y| x > y),
-        SGe => cmps(d, a, c, |x, y| x >= y),
-        ULt => map2(d, a, c, |x, y| b(x < y)),
-        ULe => map2(d, a, c, |x, y| b(x <= y)),
-        UGt => map2(d, a, c, |x, y| b(x > y)),
-        UGe => map2(d, a, c, |x, y| b(x >= y)),
-        FMin => map2f(d, a, c, f32::min),
-        FMax => map2f(d, a, c, f32::max),
-        SMin => map2(d, a, c, |x, y| (x as i32).min(y as i32) as u32),
-        SMax => map2(d, a, c, |x, y| (x as i32).max(y as i32) as u32),
-        UMin => map2(d, a, c, u32::min),
-        UMax => map2(d, a, c, u32::max),
-        Pow => map2f(d, a, c, f32::powf),
-        Atan2 => map2f(d, a, c, f32::atan2),
-        Step => map2f(d, a, c, math::step),
+        FEq => l.cmpf(|x, y| x == y),
+        FNe => l.cmpf(math::ordered_ne),
+        FLt => l.cmpf(|x, y| x < y),
+        FLe => l.cmpf(|x, y| x <= y),
+        FGt => l.cmpf(|x, y| x > y),
+        FGe => l.cmpf(|x, y| x >= y),
+        IEq => l.map(|x, y| b(x == y)),
+        INe => l.map(|x, y| b(x != y)),
+        SLt => l.cmps(|x, y| x < y),
+        SLe => l.cmps(|x, y| x <= y),
+        SGt => l.cmps(|x, y| x > y),
+        SGe => l.cmps(|x, y| x >= y),
+        ULt => l.map(|x, y| b(x < y)),
+        ULe => l.map(|x, y| b(x <= y)),
+        UGt => l.map(|x, y| b(x > y)),
+        UGe => l.map(|x, y| b(x >= y)),
+        FMin => l.mapf(f32::min),
+        FMax => l.mapf(f32::max),
+        SMin => l.map(|x, y| (x as i32).min(y as i32) as u32),
+        SMax => l.map(|x, y| (x as i32).max(y as i32) as u32),
+        UMin => l.map(u32::min),
+        UMax => l.map(u32::max),
+        Pow => l.mapf(f32::powf),
+        Atan2 => l.mapf(f32::atan2),
+        Step => l.mapf(math::step),
         _ => unreachable!("every binary operation has a lane loop"),
     }
 }
@@ -226,4 +276,52 @@ pub(super) fn store(d: &mut [u32], s: &[u32], mask: &[u32]) {
 #[inline(always)]
 pub(super) fn none(mask: &[u32]) -> bool {
     mask.iter().fold(0, |acc, &m| acc | m) == 0
+}
+
+/// Whether [`chain`] fuses operation `op`.
+pub(super) fn chains(op: Bin) -> bool {
+    matches!(op, Bin::FAdd | Bin::FSub | Bin::FMul)
+}
+
+/// `d = then(first(a, b), c)` (`then(c, first(a, b))` when `swap`), two roundings, for
+/// the operations [`chains`] fuses.
+#[inline(always)]
+pub(super) fn chain(first: Bin, then: Bin, swap: bool, d: &mut [u32], srcs: [&[u32]; 3]) {
+    match first {
+        Bin::FAdd => chain_then(|x, y| x + y, then, swap, d, srcs),
+        Bin::FSub => chain_then(|x, y| x - y, then, swap, d, srcs),
+        Bin::FMul => chain_then(|x, y| x * y, then, swap, d, srcs),
+        _ => unreachable!("only f32 + - * chain"),
+    }
+}
+
+#[inline(always)]
+fn chain_then(
+    first: impl Fn(f32, f32) -> f32,
+    then: Bin,
+    swap: bool,
+    d: &mut [u32],
+    srcs: [&[u32]; 3],
+) {
+    match then {
+        Bin::FAdd => chain_loop(d, srcs, first, |x, y| x + y, swap),
+        Bin::FSub => chain_loop(d, srcs, first, |x, y| x - y, swap),
+        Bin::FMul => chain_loop(d, srcs, first, |x, y| x * y, swap),
+        _ => unreachable!("only f32 + - * chain"),
+    }
+}
+
+#[inline(always)]
+fn chain_loop(
+    d: &mut [u32],
+    srcs: [&[u32]; 3],
+    first: impl Fn(f32, f32) -> f32,
+    then: impl Fn(f32, f32) -> f32,
+    swap: bool,
+) {
+    if swap {
+        map3f(d, srcs, |a, b, c| then(c, first(a, b)));
+    } else {
+        map3f(d, srcs, |a, b, c| then(first(a, b), c));
+    }
 }

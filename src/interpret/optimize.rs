@@ -7,7 +7,12 @@
 //!   `var V = *p; ...; *p = V;`) lives in the parameter's register.
 //! - A fill (a local's initial value) that a full write overwrites before anything reads
 //!   it goes.
+//! - Two `f32` operations (`+ - *`), the second using only the first's result, run in
+//!   one pass (each still rounded).
+//! - An operation whose result is only stored to a variable under a mask stores it
+//!   itself, in the same pass over the lanes.
 
+use super::ops;
 use super::program::{Instr, Program, Reg};
 
 /// Runs the passes over `program`'s code; `fixed` are registers whose meaning is fixed
@@ -28,6 +33,8 @@ pub(super) fn optimize(program: &mut Program) {
         o.coalesce(p.reg);
     }
     o.dead_fills();
+    o.fuse_chains();
+    o.fuse_stores();
     program.code = o.compact();
 }
 
@@ -167,6 +174,79 @@ impl Optimizer {
             }
             None => true,
         })
+    }
+
+    /// `t = a op b; d = t op' c` (or `c op' t`) on `f32`s, with `t` used nowhere else,
+    /// becomes one instruction.
+    fn fuse_chains(&mut self) {
+        for i in 1..self.code.len() {
+            let (Instr::Bin(first, t, a, b), Instr::Bin(then, d, x, y)) =
+                (&self.code[i - 1], &self.code[i])
+            else {
+                continue;
+            };
+            let (first, then, t, a, b, d, x, y) = (*first, *then, *t, *a, *b, *d, *x, *y);
+            let (swap, c) = match (x == t, y == t) {
+                (true, false) => (false, y),
+                (false, true) => (true, x),
+                _ => continue,
+            };
+            if !ops::chains(first)
+                || !ops::chains(then)
+                || self.removed[i - 1]
+                || self.removed[i]
+                || self.fixed.contains(&t)
+                || self.mentions(t) != 2
+                || self.is_target(i)
+                || [a, b, c].contains(&d)
+            {
+                continue;
+            }
+            self.code[i - 1] = Instr::Chain {
+                first,
+                then,
+                swap,
+                dst: d,
+                srcs: [a, b, c],
+            };
+            self.removed[i] = true;
+        }
+    }
+
+    /// `t = a op b; d = t` under a mask, with `t` used nowhere else, becomes one
+    /// instruction: `d = a op b` in the mask's lanes (`d = d op b` where `a` is `d`).
+    fn fuse_stores(&mut self) {
+        for i in 1..self.code.len() {
+            let Instr::Store { dst, src, mask } = self.code[i] else {
+                continue;
+            };
+            let Instr::Bin(op, t, a, b) = self.code[i - 1] else {
+                continue;
+            };
+            if self.removed[i - 1]
+                || self.removed[i]
+                || t != src
+                || self.fixed.contains(&t)
+                || self.mentions(t) != 2
+                || self.is_target(i)
+                || b == dst
+                || mask == dst
+            {
+                continue;
+            }
+            self.code[i - 1] = if a == dst {
+                Instr::BinUpdate { op, dst, b, mask }
+            } else {
+                Instr::BinStore {
+                    op,
+                    dst,
+                    a,
+                    b,
+                    mask,
+                }
+            };
+            self.removed[i] = true;
+        }
     }
 
     /// The kept code, with the jumps pointing at the same places.

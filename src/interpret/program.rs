@@ -134,6 +134,31 @@ pub(super) enum Tern {
 pub(super) enum Instr {
     Un(Un, Reg, Reg),
     Bin(Bin, Reg, Reg, Reg),
+    /// `dst = a op b` in the lanes of `mask`: an operation fused with the masked store
+    /// of its result.
+    BinStore {
+        op: Bin,
+        dst: Reg,
+        a: Reg,
+        b: Reg,
+        mask: Reg,
+    },
+    /// `dst = then(first(a, b), c)` (`then(c, first(a, b))` when `swap`), for `f32`
+    /// `+ - *` only: two operations in one pass, each rounded as written.
+    Chain {
+        first: Bin,
+        then: Bin,
+        swap: bool,
+        dst: Reg,
+        srcs: [Reg; 3],
+    },
+    /// `dst = dst op b` in the lanes of `mask`.
+    BinUpdate {
+        op: Bin,
+        dst: Reg,
+        b: Reg,
+        mask: Reg,
+    },
     Tern(Tern, Reg, [Reg; 3]),
     /// `insertBits(e, newbits, offset, count)`.
     InsertBits(Reg, [Reg; 4]),
@@ -200,6 +225,11 @@ impl Instr {
         match *self {
             Instr::Un(_, _, a) | Instr::Copy(_, a) | Instr::JumpIfNone(a, _) => a == r,
             Instr::Bin(_, _, a, b) => a == r || b == r,
+            Instr::BinStore {
+                dst, a, b, mask, ..
+            } => [dst, a, b, mask].contains(&r),
+            Instr::BinUpdate { dst, b, mask, .. } => [dst, b, mask].contains(&r),
+            Instr::Chain { srcs, .. } => srcs.contains(&r),
             Instr::Tern(_, _, srcs) => srcs.contains(&r),
             Instr::InsertBits(_, srcs) => srcs.contains(&r),
             Instr::Store { dst, src, mask } => dst == r || src == r || mask == r,
@@ -214,6 +244,11 @@ impl Instr {
         match self {
             Instr::Un(_, d, a) | Instr::Copy(d, a) => [d, a].into_iter().for_each(f),
             Instr::Bin(_, d, a, b) => [d, a, b].into_iter().for_each(f),
+            Instr::BinStore {
+                dst, a, b, mask, ..
+            } => [dst, a, b, mask].into_iter().for_each(f),
+            Instr::BinUpdate { dst, b, mask, .. } => [dst, b, mask].into_iter().for_each(f),
+            Instr::Chain { dst, srcs, .. } => std::iter::once(dst).chain(srcs).for_each(f),
             Instr::Tern(_, d, srcs) => std::iter::once(d).chain(srcs).for_each(f),
             Instr::InsertBits(d, srcs) => std::iter::once(d).chain(srcs).for_each(f),
             Instr::Store { dst, src, mask } => [dst, src, mask].into_iter().for_each(f),
@@ -236,7 +271,10 @@ impl Instr {
     /// The register the instruction writes (in some lanes or all).
     pub(super) fn writes(&self) -> Option<Reg> {
         match *self {
-            Instr::Store { dst, .. } | Instr::OrInto { dst, .. } => Some(dst),
+            Instr::Store { dst, .. }
+            | Instr::OrInto { dst, .. }
+            | Instr::BinStore { dst, .. }
+            | Instr::BinUpdate { dst, .. } => Some(dst),
             Instr::Native { out, .. } => Some(out),
             _ => self.overwrites(),
         }
@@ -250,7 +288,8 @@ impl Instr {
             | Instr::Tern(_, d, _)
             | Instr::InsertBits(d, _)
             | Instr::Copy(d, _)
-            | Instr::Fill(d, _) => Some(d),
+            | Instr::Fill(d, _)
+            | Instr::Chain { dst: d, .. } => Some(d),
             _ => None,
         }
     }

@@ -92,7 +92,34 @@ pub(super) fn run(
     let first_param = program.params.first().map_or(0, |p| p.reg);
     let count = program.params.len().min(MAX_IN_PLACE);
     let base = regs.as_mut_ptr();
-    // Where each parameter's lanes are: the caller's slice, or its register (filled).
+    let params = place_params(program, args, base, n, in_place);
+    let regs = Regs {
+        base,
+        first_param,
+        params: &params[..count],
+    };
+    execute(&program.code, &regs, n, natives);
+    if let (Some(out), Some(reg)) = (result, program.result) {
+        out[..n].copy_from_slice(&regs.get(reg)[..n]);
+    }
+    if !in_place {
+        for (param, arg) in program.params.iter().zip(args.iter_mut()) {
+            if let Arg::Pointer(v) = arg {
+                v[..n].copy_from_slice(&regs.get(param.reg)[..n]);
+            }
+        }
+    }
+}
+
+/// Where each parameter's lanes are: the caller's slice (`in_place`), or its register,
+/// filled from the argument.
+fn place_params(
+    program: &Program,
+    args: &mut [Arg<'_>],
+    base: *mut Lanes,
+    n: usize,
+    in_place: bool,
+) -> [*mut Lanes; MAX_IN_PLACE] {
     let mut params = [std::ptr::null_mut(); MAX_IN_PLACE];
     for (i, (param, arg)) in program.params.iter().zip(args.iter_mut()).enumerate() {
         // SAFETY: the parameters' registers are allocated (`validate`).
@@ -119,22 +146,7 @@ pub(super) fn run(
             _ => panic!("a ptr parameter takes Arg::Pointer"),
         }
     }
-    let regs = Regs {
-        base,
-        first_param,
-        params: &params[..count],
-    };
-    execute(&program.code, &regs, n, natives);
-    if let (Some(out), Some(reg)) = (result, program.result) {
-        out[..n].copy_from_slice(&regs.get(reg)[..n]);
-    }
-    if !in_place {
-        for (param, arg) in program.params.iter().zip(args.iter_mut()) {
-            if let Arg::Pointer(v) = arg {
-                v[..n].copy_from_slice(&regs.get(param.reg)[..n]);
-            }
-        }
-    }
+    params
 }
 
 /// Runs the code with the widest vectors the CPU has, as the CPU backend's neuron update
@@ -181,7 +193,34 @@ fn execute_lanes(code: &[Instr], regs: &Regs<'_>, n: usize, natives: &mut dyn Na
             Instr::Bin(op, d, a, b) => {
                 // SAFETY: one instruction's operands (see `Regs`).
                 let (d, [a, b]) = unsafe { regs.split(d, [a, b]) };
-                ops::binary(op, d, a, b);
+                ops::binary(op, ops::Plain { d, a, c: b });
+            }
+            Instr::BinStore {
+                op,
+                dst,
+                a,
+                b,
+                mask,
+            } => {
+                // SAFETY: one instruction's operands (see `Regs`).
+                let (d, [a, c, m]) = unsafe { regs.split(dst, [a, b, mask]) };
+                ops::binary(op, ops::Masked { d, a, c, m });
+            }
+            Instr::Chain {
+                first,
+                then,
+                swap,
+                dst,
+                srcs,
+            } => {
+                // SAFETY: one instruction's operands (see `Regs`).
+                let (d, [a, b, c]) = unsafe { regs.split(dst, srcs) };
+                ops::chain(first, then, swap, d, [a, b, c]);
+            }
+            Instr::BinUpdate { op, dst, b, mask } => {
+                // SAFETY: one instruction's operands (see `Regs`).
+                let (d, [c, m]) = unsafe { regs.split(dst, [b, mask]) };
+                ops::binary(op, ops::Update { d, c, m });
             }
             Instr::Tern(op, d, srcs) => {
                 // SAFETY: one instruction's operands (see `Regs`).

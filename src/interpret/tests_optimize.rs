@@ -11,7 +11,7 @@ use crate::interpret::program::Instr;
 fn lif_compiles_to_no_copies() {
     let prog = program(flow::LIF, "kenyon_neuron_step", &[]);
     let code = &prog.program.code;
-    assert!(code.len() <= 19, "{code:#?}");
+    assert!(code.len() <= 15, "{code:#?}");
     assert!(
         !code
             .iter()
@@ -91,5 +91,49 @@ fn short_circuits_match_plain_rust() {
             "lane {i}: a {a}, b {b}"
         );
         assert_eq!(cv[i], c as u32, "lane {i}: a {a}, b {b}");
+    }
+}
+
+type F2 = fn(f32, f32) -> f32;
+
+/// Two `f32` operations fused into one pass round each result as written, in both
+/// operand orders, for every pair of `+ - *`.
+#[test]
+fn chained_float_operations_round_each_step() {
+    let ops: [(&str, F2); 3] = [
+        ("+", |x, y| x + y),
+        ("-", |x, y| x - y),
+        ("*", |x, y| x * y),
+    ];
+    let mut src = String::new();
+    let mut cases = Vec::new();
+    for (i, &(o1, f1)) in ops.iter().enumerate() {
+        for (j, &(o2, f2)) in ops.iter().enumerate() {
+            src += &format!(
+                "fn l{i}{j}(a: f32, b: f32, c: f32) -> f32 {{ return (a {o1} b) {o2} c; }}\n"
+            );
+            src += &format!(
+                "fn r{i}{j}(a: f32, b: f32, c: f32) -> f32 {{ return c {o2} (a {o1} b); }}\n"
+            );
+            cases.push((format!("l{i}{j}"), f1, f2, false));
+            cases.push((format!("r{i}{j}"), f1, f2, true));
+        }
+    }
+    let inputs = [floats(900, 1), floats(900, 2), floats(900, 3)];
+    for (name, f1, f2, swap) in cases {
+        let prog = program(&src, &name, &[]);
+        assert!(
+            prog.program
+                .code
+                .iter()
+                .any(|i| matches!(i, Instr::Chain { .. })),
+            "{name}: {:?}",
+            prog.program.code
+        );
+        check(&prog, &inputs, |x| {
+            let t = f1(f(x[0]), f(x[1]));
+            let c = f(x[2]);
+            (if swap { f2(c, t) } else { f2(t, c) }).to_bits()
+        });
     }
 }

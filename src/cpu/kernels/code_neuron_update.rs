@@ -187,7 +187,7 @@ fn gather(
         } else {
             gather_isyn(inputs, lo, n)
         };
-        // All 32 places (past `hi`, lanes not run): a length the compiler knows.
+        // All 32 places (those past `n` are lanes not run): a length the compiler knows.
         for (out, x) in isyn[w..w + 32].iter_mut().zip(word) {
             *out = x.to_bits();
         }

@@ -284,22 +284,25 @@ impl Natives for CodeNatives {
             .get(index)
             .copied()
             .unwrap_or(NativeFn::RandUniform);
-        let active = active.iter().enumerate().filter(|(_, on)| **on != 0);
         match native {
+            // Every lane computed and the inactive ones left as they were, branch-free,
+            // so the loops vectorise: these run for every neuron in every timestep.
             NativeFn::InjectCurrent => {
                 let Some(x) = args.first() else { return };
-                for (lane, _) in active {
-                    let sum = f32::from_bits(self.isyn[lane]) + f32::from_bits(x[lane]);
-                    self.isyn[lane] = sum.to_bits();
+                let lanes = active.len();
+                for ((isyn, &x), &on) in self.isyn[..lanes].iter_mut().zip(*x).zip(active) {
+                    let sum = (f32::from_bits(*isyn) + f32::from_bits(x)).to_bits();
+                    let keep = on.wrapping_sub(1);
+                    *isyn = (sum & !keep) | (*isyn & keep);
                 }
             }
             NativeFn::Isyn => {
-                for (lane, _) in active {
-                    out[lane] = self.isyn[lane];
-                }
+                let lanes = active.len();
+                out[..lanes].copy_from_slice(&self.isyn[..lanes]);
             }
             draw => {
                 self.drawn = true;
+                let active = active.iter().enumerate().filter(|(_, on)| **on != 0);
                 for (lane, _) in active {
                     let id = self.first.wrapping_add(lane as u32);
                     let counter = [id, self.entry, self.timestep, self.draws[lane]];

@@ -196,15 +196,9 @@ impl BuiltNetwork {
     }
 }
 
-/// Derives or compiles population number `index`'s model. A population that code-string
-/// postsynaptic models or current sources feed runs its neuron model as code strings
-/// too: a built-in LIF or IF as the library's twin, which gives the same spikes.
-fn build_population(
-    net: &Network,
-    p: &NeuronPopulation,
-    seed: u64,
-    index: usize,
-) -> Result<BuiltPopulation, ModelError> {
+/// The synapse groups with code postsynaptic models and the code current sources that
+/// feed population number `index`, in the order they were added.
+fn code_inputs(net: &Network, index: usize) -> (Vec<PostsynapticInput<'_>>, Vec<SourceInput<'_>>) {
     let inputs: Vec<PostsynapticInput<'_>> = net
         .synapse_groups
         .iter()
@@ -232,6 +226,19 @@ fn build_population(
             CurrentSourceModel::Magnitude { .. } => None,
         })
         .collect();
+    (inputs, sources)
+}
+
+/// Derives or compiles population number `index`'s model. A population that code-string
+/// postsynaptic models or current sources feed runs its neuron model as code strings
+/// too: a built-in LIF or IF as the library's twin, which gives the same spikes.
+fn build_population(
+    net: &Network,
+    p: &NeuronPopulation,
+    seed: u64,
+    index: usize,
+) -> Result<BuiltPopulation, ModelError> {
+    let (inputs, sources) = code_inputs(net, index);
     let code_inputs = !inputs.is_empty() || !sources.is_empty();
     let model = match &p.model {
         NeuronModel::Lif(params) if code_inputs => NeuronModel::Code(library::lif_from(params)),

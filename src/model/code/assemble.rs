@@ -176,6 +176,47 @@ impl Text {
             };
         }
     }
+
+    /// The block of incoming group `k`'s postsynaptic model: its input joins `inSyn`, and
+    /// its code sees the neuron's variables `vars`, read-only.
+    fn postsynaptic(&mut self, k: usize, psm: &Postsynaptic<'_>, vars: &[StateVar<'_>]) {
+        self.f += "    {\n";
+        self.constants(&psm.constants, "        ");
+        for (i, v) in vars.iter().enumerate() {
+            self.f += &format!("        let {}: {} = *kenyon_var_{i};\n", v.name, v.ty);
+        }
+        self.f += &format!(
+            "        var inSyn: f32 = *kenyon_in_syn_{k} + kenyon_input_{k};\n        {{\n"
+        );
+        self.place(CodeString::PostsynapticSim, &psm.code, psm.code.text);
+        self.f += &format!("\n        }}\n        *kenyon_in_syn_{k} = inSyn;\n    }}\n");
+    }
+
+    /// The block of a current source whose variables are the function's from `first`.
+    fn current_source(&mut self, source: &CurrentSource<'_>, first: usize) {
+        self.f += "    {\n";
+        self.constants(&source.constants, "        ");
+        let at = first..first + source.vars.len();
+        for (i, v) in at.clone().zip(&source.vars) {
+            let binding = match v.access {
+                VarAccess::ReadWrite => "var",
+                VarAccess::ReadOnly => "let",
+            };
+            self.f += &format!(
+                "        {binding} {}: {} = *kenyon_var_{i};\n",
+                v.name, v.ty
+            );
+        }
+        self.f += "        {\n";
+        self.place(CodeString::Injection, &source.code, source.code.text);
+        self.f += "\n        }\n";
+        for (i, v) in at.zip(&source.vars) {
+            if v.access == VarAccess::ReadWrite {
+                self.f += &format!("        *kenyon_var_{i} = {};\n", v.name);
+            }
+        }
+        self.f += "    }\n";
+    }
 }
 
 /// Assembles the step function.
@@ -201,42 +242,11 @@ pub(crate) fn neuron_step(
     };
     text.constants(constants, "    ");
     for (k, psm) in code.postsynaptic.iter().enumerate() {
-        // The group's input joins inSyn; its code sees the neuron's variables, read-only.
-        text.f += "    {\n";
-        text.constants(&psm.constants, "        ");
-        for (i, v) in vars.iter().enumerate() {
-            text.f += &format!("        let {}: {} = *kenyon_var_{i};\n", v.name, v.ty);
-        }
-        text.f += &format!(
-            "        var inSyn: f32 = *kenyon_in_syn_{k} + kenyon_input_{k};\n        {{\n"
-        );
-        text.place(CodeString::PostsynapticSim, &psm.code, psm.code.text);
-        text.f += &format!("\n        }}\n        *kenyon_in_syn_{k} = inSyn;\n    }}\n");
+        text.postsynaptic(k, psm, vars);
     }
     let mut first = vars.len();
     for source in &code.current_sources {
-        text.f += "    {\n";
-        text.constants(&source.constants, "        ");
-        let at = first..first + source.vars.len();
-        for (i, v) in at.clone().zip(&source.vars) {
-            let binding = match v.access {
-                VarAccess::ReadWrite => "var",
-                VarAccess::ReadOnly => "let",
-            };
-            text.f += &format!(
-                "        {binding} {}: {} = *kenyon_var_{i};\n",
-                v.name, v.ty
-            );
-        }
-        text.f += "        {\n";
-        text.place(CodeString::Injection, &source.code, source.code.text);
-        text.f += "\n        }\n";
-        for (i, v) in at.zip(&source.vars) {
-            if v.access == VarAccess::ReadWrite {
-                text.f += &format!("        *kenyon_var_{i} = {};\n", v.name);
-            }
-        }
-        text.f += "    }\n";
+        text.current_source(source, first);
         first += source.vars.len();
     }
     text.f += "    let Isyn: f32 = kenyon_isyn();\n";

@@ -141,6 +141,33 @@ pub struct SourceInput<'a> {
     pub model: &'a CodeCurrentSource,
 }
 
+impl SourceInput<'_> {
+    /// Appends the source's variables to `vars` (named `"{source}.{variable}"`) and their
+    /// initial values to `init`; returns its constants.
+    fn add_vars(
+        &self,
+        at: &Target<'_>,
+        vars: &mut Vec<Var>,
+        init: &mut Vec<Vec<u32>>,
+    ) -> Result<Vec<(String, f32)>, CodeError> {
+        let m = &self.model.model;
+        let label = format!("current source model '{}'", m.name);
+        let fail = |e: String| declaration_error(&self.owner, &label, e);
+        for var in &m.vars {
+            let values = self.model.var_init[&var.name]
+                .values(var.ty, at.size, at.seed, at.population, init.len())
+                .map_err(|e| fail(format!("variable {}: {e}", var.name)))?;
+            init.push(values);
+            let name = format!("{}.{}", self.name, var.name);
+            vars.push(Var {
+                name,
+                ..var.clone()
+            });
+        }
+        constants(&m.params, &m.derived_params, &self.model.params, at.dt).map_err(fail)
+    }
+}
+
 /// Where a population's model is compiled: its name in errors, size, and place in the
 /// network.
 pub struct Target<'a> {
@@ -187,24 +214,7 @@ impl CompiledNeuron {
         let mut all_vars = model.vars.clone();
         let mut source_constants = Vec::new();
         for source in sources {
-            let m = &source.model.model;
-            let label = format!("current source model '{}'", m.name);
-            let fail = |e: String| declaration_error(&source.owner, &label, e);
-            for var in &m.vars {
-                let values = source.model.var_init[&var.name]
-                    .values(var.ty, at.size, at.seed, at.population, init.len())
-                    .map_err(|e| fail(format!("variable {}: {e}", var.name)))?;
-                init.push(values);
-                let name = format!("{}.{}", source.name, var.name);
-                all_vars.push(Var {
-                    name,
-                    ..var.clone()
-                });
-            }
-            source_constants.push(
-                constants(&m.params, &m.derived_params, &source.model.params, at.dt)
-                    .map_err(fail)?,
-            );
+            source_constants.push(source.add_vars(at, &mut all_vars, &mut init)?);
         }
         let neuron_constants =
             constants(&model.params, &model.derived_params, &code.params, at.dt).map_err(fail)?;

@@ -21,7 +21,7 @@ use crate::sim::{
     StateVar, StepClock, check_config, check_magnitudes, group_index, population_index,
     words_per_step,
 };
-use crate::sim::{VarSlot, var_slot};
+use crate::sim::{VarSlot, check_state_length, var_slot};
 use state::{PopulationState, SynapseState, plain_words, state_bytes};
 
 /// A network on the CPU.
@@ -251,6 +251,31 @@ impl Simulator for CpuSimulation {
             }
             VarSlot::Code(i) => state.vars[i].clone(),
         })
+    }
+
+    fn write_var_bits(
+        &mut self,
+        population: PopulationId,
+        name: &str,
+        bits: &[u32],
+    ) -> Result<(), SimError> {
+        let p = population_index(&self.net, population)?;
+        let slot = var_slot(&self.net, p, name)?;
+        check_state_length(&self.net, p, name, self.batch as u32, bits)?;
+        // A reset still due would otherwise overwrite what is written.
+        self.apply_reset();
+        let state = &mut self.populations[p];
+        let floats = |dst: &mut [f32]| {
+            for (d, &b) in dst.iter_mut().zip(bits) {
+                *d = f32::from_bits(b);
+            }
+        };
+        match slot {
+            VarSlot::Builtin(StateVar::V) => floats(&mut state.v),
+            VarSlot::Builtin(StateVar::RefracTime) => floats(&mut state.refrac_time),
+            VarSlot::Code(i) => state.vars[i].copy_from_slice(bits),
+        }
+        Ok(())
     }
 
     fn read_in_syn(&mut self, group: SynapseGroupId) -> Result<Vec<f32>, SimError> {

@@ -36,7 +36,7 @@ use crate::sim::{
     PendingRecordings, Recordings, SimConfig, SimError, SimulationId, Simulator, StateVar,
     StepClock, check_magnitudes, group_index, population_index,
 };
-use crate::sim::{VarSlot, var_slot};
+use crate::sim::{VarSlot, check_state_length, var_slot};
 
 /// A network on a GPU.
 pub struct GpuSimulation {
@@ -207,6 +207,31 @@ impl Simulator for GpuSimulation {
         };
         let values = self.read_padded(id, self.net.populations[p].size)?;
         Ok(values.into_iter().map(f32::to_bits).collect())
+    }
+
+    fn write_var_bits(
+        &mut self,
+        population: PopulationId,
+        name: &str,
+        bits: &[u32],
+    ) -> Result<(), SimError> {
+        let p = population_index(&self.net, population)?;
+        let id = match var_slot(&self.net, p, name)? {
+            VarSlot::Builtin(StateVar::V) => BufferId::V(p),
+            VarSlot::Builtin(StateVar::RefracTime) => BufferId::RefracTime(p),
+            VarSlot::Code(i) => BufferId::Var(p, i),
+        };
+        check_state_length(&self.net, p, name, self.shape.batch, bits)?;
+        // A queued reset would run after the write (it is submitted later) and undo it.
+        self.flush_queued()?;
+        let n = self.net.populations[p].size as usize;
+        let values: Vec<f32> = bits.iter().map(|&b| f32::from_bits(b)).collect();
+        let padded = pad_entries(&values, n, 0.0);
+        let buffer = self.buffers.get(id)?;
+        self.ctx
+            .queue()
+            .write_buffer(buffer, 0, bytemuck::cast_slice(&padded));
+        Ok(())
     }
 
     fn read_in_syn(&mut self, group: SynapseGroupId) -> Result<Vec<f32>, SimError> {

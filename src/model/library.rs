@@ -5,7 +5,7 @@
 
 use std::sync::{Arc, LazyLock};
 
-use super::code::PostsynapticModelDef;
+use super::code::{CodeCurrentSource, CurrentSourceModelDef, PostsynapticModelDef};
 use super::code::{CodeNeuron, CodePostsynaptic, DerivedParam, NeuronModelDef, Var, VarInit};
 
 /// GeNN's `LIF`: leaky integrate-and-fire with an absolute refractory period.
@@ -236,4 +236,26 @@ pub fn postsynaptic_from(model: &super::PostsynapticModel) -> CodePostsynaptic {
         super::PostsynapticModel::DeltaCurr => CodePostsynaptic::new(delta_curr()),
         super::PostsynapticModel::Code(code) => code.clone(),
     }
+}
+
+/// The tutorial's current source as a code string: `injectCurrent(magnitude)`, with
+/// `magnitude` (nA) a variable per neuron and batch entry, set between stimuli with
+/// `Simulator::write_var(target, "{source}.magnitude", ...)`. The built-in
+/// `CurrentSourceModel::Magnitude` is the same source, set with `set_magnitude`.
+pub fn magnitude() -> Arc<CurrentSourceModelDef> {
+    static MODEL: LazyLock<Arc<CurrentSourceModelDef>> = LazyLock::new(|| {
+        Arc::new(CurrentSourceModelDef {
+            name: "Magnitude".into(),
+            vars: vec![Var::f32("magnitude")],
+            injection_code: "injectCurrent(magnitude);".into(),
+            ..CurrentSourceModelDef::default()
+        })
+    });
+    MODEL.clone()
+}
+
+/// [`magnitude`] with every neuron starting at `initial`, as
+/// `CurrentSourceModel::Magnitude { initial }`.
+pub fn magnitude_from(initial: f32) -> CodeCurrentSource {
+    CodeCurrentSource::new(magnitude()).init("magnitude", VarInit::Constant(f64::from(initial)))
 }

@@ -77,6 +77,16 @@ pub enum SimError {
         /// The group.
         group: String,
     },
+    /// Values that can't be written into a state variable.
+    #[error("population '{population}', variable {var}: {reason}")]
+    InvalidState {
+        /// The population.
+        population: String,
+        /// The variable.
+        var: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// A magnitude given to a current source whose model is a code string.
     #[error(
         "current source '{source_name}' is written as a code string and has no magnitude to set: its variables are the target population's \"{source_name}.<variable>\""

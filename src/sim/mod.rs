@@ -73,6 +73,28 @@ pub(crate) fn var_slot(net: &BuiltNetwork, p: usize, name: &str) -> Result<VarSl
     })
 }
 
+/// Checks that `bits` covers every neuron of population `p` in every batch entry.
+pub(crate) fn check_state_length(
+    net: &BuiltNetwork,
+    p: usize,
+    name: &str,
+    batch: u32,
+    bits: &[u32],
+) -> Result<(), SimError> {
+    let expected = net.populations[p].size as usize * batch as usize;
+    if bits.len() == expected {
+        return Ok(());
+    }
+    Err(SimError::InvalidState {
+        population: net.populations[p].name.clone(),
+        var: name.to_owned(),
+        reason: format!(
+            "{} values were given, but it takes {expected} (neurons times batch entries)",
+            bits.len()
+        ),
+    })
+}
+
 /// Options that size a simulation's buffers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SimConfig {
@@ -162,6 +184,47 @@ pub trait Simulator: Send {
     /// neuron of a population, for every batch entry.
     fn read_var_bits(&mut self, population: PopulationId, name: &str)
     -> Result<Vec<u32>, SimError>;
+    /// Sets state variable `name` of every neuron of a population, for every batch
+    /// entry (entry-major), from its bits as [`read_var_bits`](Simulator::read_var_bits)
+    /// gives them. Takes effect from the next timestep; a reset returns the variable to
+    /// its initial values.
+    fn write_var_bits(
+        &mut self,
+        population: PopulationId,
+        name: &str,
+        bits: &[u32],
+    ) -> Result<(), SimError>;
+    /// [`write_var_bits`](Simulator::write_var_bits) from f32 values (GeNN's push,
+    /// Brian2's assignment): an integer variable takes each value truncated toward zero.
+    /// Values that aren't finite, or don't fit an integer variable, are refused.
+    fn write_var(
+        &mut self,
+        population: PopulationId,
+        name: &str,
+        values: &[f32],
+    ) -> Result<(), SimError> {
+        let p = crate::sim::population_index(self.network(), population)?;
+        let ty = match &self.network().populations[p].model {
+            crate::model::PopulationModel::Code(code) => {
+                code.var_index(name).map(|i| code.vars[i].ty)
+            }
+            crate::model::PopulationModel::Builtin(_) => None,
+        };
+        let ty = ty.unwrap_or(crate::model::code::VarType::F32);
+        let bits = values
+            .iter()
+            .enumerate()
+            .map(|(i, &x)| {
+                ty.bits_of(f64::from(x))
+                    .ok_or_else(|| SimError::InvalidState {
+                        population: self.network().populations[p].name.clone(),
+                        var: name.to_owned(),
+                        reason: format!("value #{i}, {x}, does not fit its type {}", ty.wgsl()),
+                    })
+            })
+            .collect::<Result<Vec<u32>, _>>()?;
+        self.write_var_bits(population, name, &bits)
+    }
     /// State variable `name` of every neuron of a population, for every batch entry, as
     /// f32 (an integer variable's values converted).
     fn read_var(&mut self, population: PopulationId, name: &str) -> Result<Vec<f32>, SimError> {

@@ -24,10 +24,10 @@ use kenyon::plot::{RasterPanel, raster_png};
 use kenyon::{BackendChoice, Connectivity, Network, NeuronModel, PostsynapticModel};
 use kenyon::{SimConfig, SynapseGroup, WeightUpdateModel, load};
 
-const EXCITATORY: u32 = 800;
-const INHIBITORY: u32 = 200;
+pub(crate) const EXCITATORY: u32 = 800;
+pub(crate) const INHIBITORY: u32 = 200;
 const STEPS: u32 = 1000;
-const SEED: u64 = 2003;
+pub(crate) const SEED: u64 = 2003;
 
 /// Izhikevich's neuron with per-neuron a, b, c, d and thalamic noise `sigma N(0, 1)`.
 fn model() -> Arc<NeuronModelDef> {
@@ -79,7 +79,8 @@ fn population(n: u32, sigma: f64, what: u32, abcd: impl Fn(f64) -> [f64; 4]) -> 
     )
 }
 
-fn network() -> (Network, [kenyon::PopulationId; 2]) {
+/// The network, and its excitatory and inhibitory populations.
+pub(crate) fn network() -> (Network, [kenyon::PopulationId; 2]) {
     let mut net = Network::new(1.0);
     let exc = net.add_neuron_population(
         "excitatory",

@@ -18,6 +18,7 @@ mod gpu_limits;
 #[cfg(feature = "gpu")]
 mod gpu_matches_cpu;
 mod handles;
+mod izhikevich_example;
 #[cfg(feature = "gpu")]
 mod long_rows;
 mod model_library;

@@ -142,9 +142,9 @@ pub(crate) struct NetworkArgs {
     /// Seed of the PN -> KC connectivity (the same seed gives the same synapses everywhere).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Simulate the neurons with the model library's LIF and IF written as WGSL code
-    /// strings (kenyon::model::library) instead of the built-in models: the same spikes,
-    /// run through the machinery of user-defined models.
+    /// Simulate with the model library's LIF, IF, ExpCurr and DeltaCurr written as WGSL
+    /// code strings (kenyon::model::library) instead of the built-in models: the same
+    /// spikes, run through the machinery of user-defined models.
     #[arg(long)]
     pub code_strings: bool,
     #[command(flatten)]

@@ -32,8 +32,9 @@ pub(crate) struct BenchArgs {
     /// Seed of the PN -> KC connectivity.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Time the network with the model library's LIF written as WGSL code strings
-    /// instead of the built-in LIF (the same spikes): the cost of user-defined models.
+    /// Time the network with the model library's LIF and ExpCurr written as WGSL code
+    /// strings instead of the built-in models (the same spikes): the cost of
+    /// user-defined models.
     #[arg(long)]
     code_strings: bool,
     #[command(flatten)]

@@ -65,7 +65,7 @@ pub(crate) fn bench(args: &BenchArgs) -> Result<()> {
         "tutorial PN -> KC network{}, {} timesteps per image, seed {}; wall-clock time from the \
          first image in to the last recording out, median of {} runs after one warm-up batch",
         if args.code_strings {
-            " (LIF from code strings)"
+            " (models from code strings)"
         } else {
             ""
         },

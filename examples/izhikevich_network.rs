@@ -40,6 +40,7 @@ fn model() -> Arc<NeuronModelDef> {
             .map(Var::f32)
             .chain(["a", "b", "c", "d"].map(|n| Var::f32(n).read_only()))
             .collect(),
+        extra_global_params: vec![],
         sim_code: "
             if (V >= 30.0) {
                 V = c;

@@ -32,6 +32,7 @@ fn lif() -> Arc<NeuronModelDef> {
             DerivedParam::new("Rmembrane", |p, _| p["TauM"] / p["C"]),
         ],
         vars: vec![Var::f32("V"), Var::f32("RefracTime")],
+        extra_global_params: vec![],
         sim_code: "
             if (RefracTime <= 0.0) {
                 let alpha = product(Isyn + Ioffset, Rmembrane) + Vrest;

@@ -31,6 +31,7 @@ pub fn lif() -> Arc<NeuronModelDef> {
                 DerivedParam::new("Rmembrane", |p, _| p["TauM"] / p["C"]),
             ],
             vars: vec![Var::f32("V"), Var::f32("RefracTime")],
+            extra_global_params: vec![],
             sim_code: "\
 if (RefracTime <= 0.0) {
     let alpha = product(Isyn + Ioffset, Rmembrane) + Vrest;
@@ -70,6 +71,7 @@ pub fn integrate_and_fire() -> Arc<NeuronModelDef> {
             params: vec!["Vthresh".into()],
             derived_params: vec![],
             vars: vec![Var::f32("V")],
+            extra_global_params: vec![],
             sim_code: "V += Isyn;".into(),
             threshold_condition_code: "V >= Vthresh".into(),
             reset_code: "V = 0.0;".into(),
@@ -107,6 +109,7 @@ pub fn izhikevich() -> Arc<NeuronModelDef> {
             params: ["a", "b", "c", "d"].map(String::from).to_vec(),
             derived_params: vec![],
             vars: vec![Var::f32("V"), Var::f32("U")],
+            extra_global_params: vec![],
             sim_code: IZHIKEVICH_SIM_CODE.into(),
             threshold_condition_code: "V >= 29.99".into(),
             reset_code: String::new(),
@@ -142,6 +145,7 @@ pub fn poisson() -> Arc<NeuronModelDef> {
             params: vec![],
             derived_params: vec![DerivedParam::new("DT_S", |_, dt| dt / 1000.0)],
             vars: vec![Var::f32("rate").read_only()],
+            extra_global_params: vec![],
             sim_code: String::new(),
             threshold_condition_code: "rand_uniform() < rate * DT_S".into(),
             reset_code: String::new(),
@@ -258,4 +262,44 @@ pub fn magnitude() -> Arc<CurrentSourceModelDef> {
 /// `CurrentSourceModel::Magnitude { initial }`.
 pub fn magnitude_from(initial: f32) -> CodeCurrentSource {
     CodeCurrentSource::new(magnitude()).init("magnitude", VarInit::Constant(f64::from(initial)))
+}
+
+/// GeNN's `SpikeSourceArray`: each neuron spikes at given times. The times of all
+/// neurons lie in the extra global parameter `spikeTimes`, neuron by neuron, each
+/// neuron's in ascending order from `startSpike` to `endSpike` (u32 variables); a neuron
+/// spikes in the first timestep whose time `t` reaches its next time, at most once per
+/// timestep. Build one with [`spike_source_array_from`].
+pub fn spike_source_array() -> Arc<NeuronModelDef> {
+    static MODEL: LazyLock<Arc<NeuronModelDef>> = LazyLock::new(|| {
+        Arc::new(NeuronModelDef {
+            name: "SpikeSourceArray".into(),
+            vars: vec![
+                Var::new("startSpike", super::code::VarType::U32),
+                Var::new("endSpike", super::code::VarType::U32).read_only(),
+            ],
+            extra_global_params: vec!["spikeTimes".into()],
+            threshold_condition_code: "startSpike != endSpike && t >= spikeTimes(startSpike)"
+                .into(),
+            reset_code: "startSpike += 1u;".into(),
+            ..NeuronModelDef::default()
+        })
+    });
+    MODEL.clone()
+}
+
+/// A [`spike_source_array`] population whose neuron `i` spikes at `times[i]` (ms, sorted
+/// here).
+pub fn spike_source_array_from(times: &[Vec<f32>]) -> CodeNeuron {
+    let (mut start, mut end, mut all) = (Vec::new(), Vec::new(), Vec::new());
+    for neuron in times {
+        let mut sorted = neuron.clone();
+        sorted.sort_by(f32::total_cmp);
+        start.push(all.len() as f64);
+        all.extend(sorted);
+        end.push(all.len() as f64);
+    }
+    CodeNeuron::new(spike_source_array())
+        .init("startSpike", VarInit::Values(start))
+        .init("endSpike", VarInit::Values(end))
+        .extra_global_param("spikeTimes", all)
 }

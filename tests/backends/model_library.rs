@@ -226,6 +226,7 @@ fn a_model_using_every_built_in_name_gives_the_same_state_on_every_backend() {
     // last word, in three batch entries, across a reset.
     let model = Arc::new(NeuronModelDef {
         name: "Everything".into(),
+        extra_global_params: vec![],
         params: vec!["tau".into()],
         derived_params: vec![DerivedParam::new("decay", |p, dt| (-dt / p["tau"]).exp())],
         vars: vec![
@@ -586,5 +587,56 @@ fn state_written_between_runs_is_what_the_next_run_starts_from() {
         );
         assert!(sim.write_var(count, "m", &[0.0; 5]).is_err());
         assert!(sim.write_var(lif, "V", &[f32::NAN; 5]).is_err());
+    });
+}
+
+#[test]
+fn a_spike_source_array_spikes_at_the_first_timestep_reaching_each_time() {
+    // Times on, between and before timesteps, two in one timestep (the second waits a
+    // step), a neuron without spikes, and the times reached again after a reset.
+    let times = vec![vec![0.0f32, 0.25, 1.0, 1.0], vec![], vec![2.05, 0.31, 5.0]];
+    let mut net = Network::new(0.1);
+    let pop = net.add_neuron_population(
+        "source",
+        3,
+        NeuronModel::Code(library::spike_source_array_from(&times)),
+    );
+    net.set_spike_recording(pop, true).unwrap();
+    let built = net.build(1).unwrap();
+    let steps = 40u32;
+    // By hand: t = f32(step) * dt, a spike where t reaches the next time.
+    let mut want: Vec<(u32, u32)> = Vec::new();
+    for (n, neuron) in times.iter().enumerate() {
+        let mut sorted = neuron.clone();
+        sorted.sort_by(f32::total_cmp);
+        let mut next = 0;
+        for step in 0..steps {
+            let t = step as f32 * 0.1f32;
+            if next < sorted.len() && t >= sorted[next] {
+                want.push((step, n as u32));
+                next += 1;
+            }
+        }
+    }
+    want.sort();
+    assert_eq!(want.len(), 6, "the time 5.0 lies past the run");
+    common::on_every_backend(&built, SimConfig::default(), |sim| {
+        for _ in 0..2 {
+            sim.step_time(steps).unwrap();
+            let (t, ids) = sim
+                .take_recording()
+                .unwrap()
+                .take_one(pop, 0)
+                .unwrap()
+                .decode();
+            let mut got: Vec<(u32, u32)> = t
+                .iter()
+                .zip(ids)
+                .map(|(t, i)| ((t / 0.1).round() as u32, i))
+                .collect();
+            got.sort();
+            assert_eq!(got, want, "{}", sim.description());
+            sim.reset().unwrap();
+        }
     });
 }

@@ -115,7 +115,7 @@ unsafe fn update<P: PackSpikes>(
     let t = code_time(at.timestep, at.dt).to_bits();
     let mut ids = [0u32; MAX_LANES];
     let mut spiked = [0u32; MAX_LANES];
-    let mut natives = CodeNatives::new(code.key, at);
+    let mut natives = CodeNatives::new(code, at);
     // This chunk's input of each group with a code postsynaptic model.
     let code_groups = inputs.exp_curr.iter().filter(|i| i.code).count();
     let mut psm_inputs = vec![[0u32; MAX_LANES]; code_groups];
@@ -241,8 +241,10 @@ unsafe fn store_words<P: PackSpikes>(
 
 /// The native functions of code strings on the CPU: draws keyed on the population, the
 /// neuron, the batch entry, the timestep and the draw's number within the timestep.
-struct CodeNatives {
+struct CodeNatives<'a> {
     key: [u32; 2],
+    /// The model's extra global parameters, natives after [`NativeFn::ALL`].
+    extra_global_params: &'a [(String, Vec<f32>)],
     entry: u32,
     timestep: u32,
     /// The id of the chunk's first neuron (the others follow).
@@ -256,10 +258,11 @@ struct CodeNatives {
     isyn: [u32; MAX_LANES],
 }
 
-impl CodeNatives {
-    fn new(key: [u32; 2], at: &CodeSlice) -> Self {
+impl<'a> CodeNatives<'a> {
+    fn new(code: &'a CompiledNeuron, at: &CodeSlice) -> Self {
         CodeNatives {
-            key,
+            key: code.key,
+            extra_global_params: &code.extra_global_params,
             entry: at.entry as u32,
             timestep: at.timestep as u32,
             first: 0,
@@ -278,12 +281,20 @@ impl CodeNatives {
     }
 }
 
-impl Natives for CodeNatives {
+impl Natives for CodeNatives<'_> {
     fn call(&mut self, index: usize, args: &[&[u32]], active: &[u32], out: &mut [u32]) {
-        let native = NativeFn::ALL
-            .get(index)
-            .copied()
-            .unwrap_or(NativeFn::RandUniform);
+        let Some(&native) = NativeFn::ALL.get(index) else {
+            // An extra global parameter: its value at the index, 0 past its end.
+            let values = self
+                .extra_global_params
+                .get(index - NativeFn::ALL.len())
+                .map_or(&[][..], |(_, v)| &v[..]);
+            let Some(at) = args.first() else { return };
+            for (lane, _) in active.iter().enumerate().filter(|(_, on)| **on != 0) {
+                out[lane] = values.get(at[lane] as usize).map_or(0, |x| x.to_bits());
+            }
+            return;
+        };
         match native {
             // Every lane computed and the inactive ones left as they were, branch-free,
             // so the loops vectorise: these run for every neuron in every timestep.

@@ -91,6 +91,18 @@ fn code_strings(code: &CompiledNeuron, p: usize, inputs: &[usize]) -> ModelPiece
         lane_out += &format!("                    kenyon_state_{i}_q.{{lane}} = kenyon_s{i};\n");
         args += &format!("&kenyon_s{i}, ");
     }
+    // Extra global parameters: read-only arrays, read through a function of their name
+    // that gives 0 past the end, as the CPU's native does.
+    let mut egp_functions = String::new();
+    for (k, (name, values)) in code.extra_global_params.iter().enumerate() {
+        bindings += &format!(
+            "@group(0) @binding({{{{binding}}}}) var<storage, read> kenyon_egp_{k}: array<f32>;\n"
+        );
+        let (len, last) = (values.len(), values.len().max(1) - 1);
+        egp_functions += &format!(
+            "fn {name}(i: u32) -> f32 {{\n    return select(0.0, kenyon_egp_{k}[min(i, {last}u)], i < {len}u);\n}}\n\n"
+        );
+    }
     // Each code postsynaptic model's inSyn goes through a local too, with its input.
     for k in inputs {
         lane_in += &format!("                    var kenyon_in_syn{k} = in_syn_q_{k}.{{lane}};\n");
@@ -150,7 +162,7 @@ fn kenyon_isyn() -> f32 {{
     return kenyon_isyn_acc;
 }}
 
-// Each draw takes a Philox block of its own, as on the CPU (NativeFn::draw).
+{egp_functions}// Each draw takes a Philox block of its own, as on the CPU (NativeFn::draw).
 fn kenyon_next_block() -> vec4<u32> {{
     let block = philox4x32_10(vec4(kenyon_rng, kenyon_draw), KENYON_KEY);
     kenyon_draw += 1u;
@@ -183,6 +195,10 @@ fn rand_exponential() -> f32 {{
         ],
         bindings: (0..code.vars.len())
             .map(|i| (format!("kenyon_state_{i}"), BufferId::Var(p, i)))
+            .chain(
+                (0..code.extra_global_params.len())
+                    .map(|k| (format!("kenyon_egp_{k}"), BufferId::ExtraGlobalParam(p, k))),
+            )
             .collect(),
         constants: vec![("KENYON_DT".to_owned(), f64::from(code.dt))],
         step_function: Some(code.gpu_function.clone()),

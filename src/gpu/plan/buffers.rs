@@ -23,6 +23,8 @@ pub(crate) enum BufferId {
     Var(usize, usize),
     /// Its initial values, copied over it on reset.
     VarInit(usize, usize),
+    /// Extra global parameter `.1` of a population whose model is a code string.
+    ExtraGlobalParam(usize, usize),
     /// A population's ring of spike words.
     Spikes(usize),
     /// A population's spike recording.

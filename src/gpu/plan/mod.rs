@@ -205,6 +205,16 @@ impl<'n> GpuPlan<'n> {
             let label = format!("{label} initial");
             buffers.add(BufferId::VarInit(p, i), label, bytes, Init::OwnedU32(words))?;
         }
+        for (k, (egp, values)) in code.extra_global_params.iter().enumerate() {
+            // A buffer can't be empty: an empty array is one unread 0.
+            let words: Vec<u32> = match values.len() {
+                0 => vec![0],
+                _ => values.iter().map(|x| x.to_bits()).collect(),
+            };
+            let (label, bytes) = (format!("{name}.{egp}"), words.len() as u64 * 4);
+            let init = Init::OwnedU32(words);
+            buffers.add(BufferId::ExtraGlobalParam(p, k), label, bytes, init)?;
+        }
         Ok(())
     }
 

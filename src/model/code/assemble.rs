@@ -284,20 +284,25 @@ pub(crate) fn neuron_step(
 }
 
 /// The CPU's prelude: `product` unguarded (the CPU rounds every product) and stubs of
-/// the native functions, which the interpreter runs natively.
-pub(crate) fn cpu_prelude() -> String {
+/// the native functions and extra global parameters, which the interpreter runs
+/// natively.
+pub(crate) fn cpu_prelude(extra_global_params: &[String]) -> String {
     let mut prelude = String::from("fn product(a: f32, b: f32) -> f32 { return a * b; }\n");
     for native in NativeFn::ALL {
         prelude += native.stub();
         prelude += "\n";
+    }
+    for name in extra_global_params {
+        prelude += &format!("fn {name}(i: u32) -> f32 {{ return 0.0; }}\n");
     }
     prelude
 }
 
 /// What the GPU's text of the function is checked against: the CPU's prelude and a
 /// `kenyon_f32` of the GPU's signature.
-pub(crate) fn gpu_check_prelude() -> String {
-    cpu_prelude() + "fn kenyon_f32(bits: u32) -> f32 { return bitcast<f32>(bits); }\n"
+pub(crate) fn gpu_check_prelude(extra_global_params: &[String]) -> String {
+    cpu_prelude(extra_global_params)
+        + "fn kenyon_f32(bits: u32) -> f32 { return bitcast<f32>(bits); }\n"
 }
 
 /// `x` as a call of the GPU's `kenyon_f32`, which returns it through an OR with a zero

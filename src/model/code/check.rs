@@ -51,10 +51,13 @@ impl CodeNeuron {
             .iter()
             .map(String::as_str)
             .chain(model.derived_params.iter().map(|d| d.name.as_str()))
-            .chain(model.vars.iter().map(|v| v.name.as_str()));
+            .chain(model.vars.iter().map(|v| v.name.as_str()))
+            .chain(model.extra_global_params.iter().map(String::as_str));
         check_names(declared).or_else(fail)?;
         check_params(&model.params, &self.params).or_else(fail)?;
         check_inits(&model.vars, &self.var_init).or_else(fail)?;
+        check_extra_global_params(&model.extra_global_params, &self.extra_global_params)
+            .or_else(fail)?;
         Ok(())
     }
 }
@@ -93,6 +96,31 @@ impl CodeCurrentSource {
         check_params(&model.params, &self.params).or_else(fail)?;
         check_inits(&model.vars, &self.var_init).or_else(fail)
     }
+}
+
+/// Checks that every extra global parameter has finite values and nothing else does.
+fn check_extra_global_params(
+    declared: &[String],
+    given: &BTreeMap<String, Vec<f32>>,
+) -> Result<(), String> {
+    if let Some(name) = declared.iter().find(|n| !given.contains_key(*n)) {
+        return Err(format!(
+            "extra global parameter {name} has no values: give them with .extra_global_param(\"{name}\", values)"
+        ));
+    }
+    if let Some(name) = given.keys().find(|n| !declared.contains(n)) {
+        return Err(format!(
+            "values are given for {name}, which is not an extra global parameter of the model"
+        ));
+    }
+    for (name, values) in given {
+        if let Some(i) = values.iter().position(|x| !x.is_finite()) {
+            return Err(format!(
+                "extra global parameter {name}: value #{i} is not finite"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Checks that every variable has an initial value and nothing else does.

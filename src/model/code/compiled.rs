@@ -97,6 +97,9 @@ pub struct CompiledNeuron {
     /// The incoming synapse groups (by index in the network) whose postsynaptic models
     /// are code strings, in the order the function takes their inputs.
     pub postsynaptic_groups: Vec<usize>,
+    /// The extra global parameters, by name, in declaration order: natives after
+    /// [`NativeFn::ALL`] on the CPU, read-only storage buffers on the GPU.
+    pub extra_global_params: Vec<(String, Vec<f32>)>,
 }
 
 impl std::fmt::Debug for CompiledNeuron {
@@ -118,6 +121,7 @@ impl PartialEq for CompiledNeuron {
             && self.key == other.key
             && self.function == other.function
             && self.postsynaptic_groups == other.postsynaptic_groups
+            && self.extra_global_params == other.extra_global_params
     }
 }
 
@@ -238,9 +242,10 @@ impl CompiledNeuron {
             source_constants: &source_constants,
         };
         let assembled = parts.assemble(None, Constants::Literal);
-        let (program, gpu_code) = compile(&assembled)?;
+        let egps = &model.extra_global_params;
+        let (program, gpu_code) = compile(&assembled, egps)?;
         let gpu = parts.assemble(Some(&gpu_code), Constants::Opaque);
-        check_gpu_text(at.owner, &label, &gpu)?;
+        check_gpu_text(at.owner, &label, &gpu, egps)?;
         Ok(CompiledNeuron {
             model: model.name.clone(),
             vars: all_vars,
@@ -251,6 +256,10 @@ impl CompiledNeuron {
             gpu_function: gpu.function,
             program: Arc::new(program),
             postsynaptic_groups: inputs.iter().map(|i| i.group).collect(),
+            extra_global_params: egps
+                .iter()
+                .map(|name| (name.clone(), code.extra_global_params[name].clone()))
+                .collect(),
         })
     }
 
@@ -391,8 +400,11 @@ fn constants(
 
 /// Parses, validates and lints the step function and compiles it for the CPU; also
 /// returns the code strings with their float literals made opaque for the GPU.
-fn compile(assembled: &Assembled) -> Result<(LaneProgram, Vec<String>), CodeError> {
-    let prelude = assemble::cpu_prelude();
+fn compile(
+    assembled: &Assembled,
+    egps: &[String],
+) -> Result<(LaneProgram, Vec<String>), CodeError> {
+    let prelude = assemble::cpu_prelude(egps);
     let source = format!("{prelude}{}", assembled.function);
     let map = SourceMap {
         assembled,
@@ -405,7 +417,7 @@ fn compile(assembled: &Assembled) -> Result<(LaneProgram, Vec<String>), CodeErro
     )
     .validate(&module)
     .map_err(|e| map.validation_error(&e))?;
-    check_shape(&module, &map)?;
+    check_shape(&module, &map, egps)?;
     let (handle, function) = module
         .functions
         .iter()
@@ -420,7 +432,11 @@ fn compile(assembled: &Assembled) -> Result<(LaneProgram, Vec<String>), CodeErro
             &[span],
         ));
     }
-    let natives: Vec<&str> = NativeFn::ALL.iter().map(|n| n.name()).collect();
+    let natives: Vec<&str> = NativeFn::ALL
+        .iter()
+        .map(|n| n.name())
+        .chain(egps.iter().map(String::as_str))
+        .collect();
     let program = LaneProgram::compile(&module, &info, STEP_FN, &natives).map_err(|u| {
         map.error(
             &format!("the CPU backend can't run this: {}", u.what),
@@ -433,14 +449,21 @@ fn compile(assembled: &Assembled) -> Result<(LaneProgram, Vec<String>), CodeErro
 /// Checks that the code strings added nothing outside the step function (a `}` that
 /// closes it early and a function or global after it): what the GPU splices into its
 /// kernel must be the step function alone.
-fn check_shape(module: &naga::Module, map: &SourceMap<'_>) -> Result<(), CodeError> {
-    let expected = NativeFn::ALL.len() + 2;
+fn check_shape(
+    module: &naga::Module,
+    map: &SourceMap<'_>,
+    egps: &[String],
+) -> Result<(), CodeError> {
+    let expected = NativeFn::ALL.len() + egps.len() + 2;
     let stray = module
         .functions
         .iter()
         .find(|(_, f)| {
             let name = f.name.as_deref().unwrap_or("");
-            name != STEP_FN && name != "product" && !NativeFn::ALL.iter().any(|n| n.name() == name)
+            name != STEP_FN
+                && name != "product"
+                && !NativeFn::ALL.iter().any(|n| n.name() == name)
+                && !egps.iter().any(|e| e == name)
         })
         .map(|(h, _)| module.functions.get_span(h));
     let extra = module.functions.len() != expected
@@ -464,8 +487,13 @@ fn check_shape(module: &naga::Module, map: &SourceMap<'_>) -> Result<(), CodeErr
 
 /// Checks that the GPU's text of the function is valid WGSL: a float literal where WGSL
 /// wants a constant expression (a `const` in the code) can't be made opaque.
-fn check_gpu_text(owner: &str, model: &str, gpu: &Assembled) -> Result<(), CodeError> {
-    let prelude = assemble::gpu_check_prelude();
+fn check_gpu_text(
+    owner: &str,
+    model: &str,
+    gpu: &Assembled,
+    egps: &[String],
+) -> Result<(), CodeError> {
+    let prelude = assemble::gpu_check_prelude(egps);
     let source = format!("{prelude}{}", gpu.function);
     let fail = |detail: String| {
         declaration_error(

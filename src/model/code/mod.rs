@@ -196,6 +196,9 @@ pub struct NeuronModelDef {
     pub derived_params: Vec<DerivedParam>,
     /// State variables.
     pub vars: Vec<Var>,
+    /// Extra global parameters (GeNN's): arrays of f32 a population gives whole, which
+    /// code reads by calling them, `spikeTimes(i)` (0 past the array's end).
+    pub extra_global_params: Vec<String>,
     /// WGSL statements run every timestep.
     pub sim_code: String,
     /// A WGSL `bool` expression: whether the neuron spikes.
@@ -225,6 +228,8 @@ pub struct CodeNeuron {
     pub params: ParamValues,
     /// How each variable starts (and restarts on reset).
     pub var_init: BTreeMap<String, VarInit>,
+    /// The values of each extra global parameter.
+    pub extra_global_params: BTreeMap<String, Vec<f32>>,
 }
 
 impl CodeNeuron {
@@ -234,7 +239,14 @@ impl CodeNeuron {
             model,
             params: ParamValues::default(),
             var_init: BTreeMap::new(),
+            extra_global_params: BTreeMap::new(),
         }
+    }
+
+    /// Sets extra global parameter `name` to `values`.
+    pub fn extra_global_param(mut self, name: &str, values: Vec<f32>) -> Self {
+        self.extra_global_params.insert(name.to_owned(), values);
+        self
     }
 
     /// Sets parameter `name` to `value`.

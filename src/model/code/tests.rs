@@ -12,6 +12,7 @@ fn model(sim_code: &str) -> NeuronModelDef {
         params: vec!["Vthresh".into(), "k".into()],
         derived_params: vec![],
         vars: vec![Var::f32("V"), Var::f32("gain").read_only()],
+        extra_global_params: vec![],
         sim_code: sim_code.into(),
         threshold_condition_code: "V >= Vthresh".into(),
         reset_code: "V = 0.0;".into(),
@@ -137,6 +138,12 @@ fn declarations_and_values_that_do_not_match_are_named() {
         let e = error(&code).to_string();
         assert!(e.contains(want), "{e}\nwanted: {want}");
     }
+    let mut with_array = model("");
+    with_array.extra_global_params.push("w".into());
+    let e = error(&population(with_array.clone())).to_string();
+    assert!(e.contains("extra global parameter w has no values"), "{e}");
+    let e = error(&population(with_array).extra_global_param("w", vec![f32::NAN])).to_string();
+    assert!(e.contains("w: value #0 is not finite"), "{e}");
     let mut clash = model("");
     clash.params.push("dt".into());
     assert!(

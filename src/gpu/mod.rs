@@ -21,6 +21,8 @@ mod random_twin;
 mod readback;
 mod resources;
 mod shaders;
+#[cfg(test)]
+pub(crate) mod test_kernel;
 mod tuning;
 
 pub use context::{ADAPTER_ENV, AdapterSummary, GpuContext, hardware_adapter, list_adapters};

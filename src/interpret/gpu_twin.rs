@@ -8,6 +8,7 @@
 //! which the interpreter never fuses.
 
 use crate::gpu::GpuContext;
+use crate::gpu::test_kernel::{Input, context, run_words};
 use crate::interpret::tests::flow::{FLOW, LIF, SWITCH, lif_currents};
 use crate::interpret::tests::ops::{CASES, Case, Ty, cpu_source, inputs};
 use crate::interpret::tests::{parse, program, run_values};
@@ -31,82 +32,29 @@ fn run_kernel(
     invocations: u32,
     outputs: usize,
 ) -> Vec<u32> {
-    use wgpu::util::DeviceExt;
     // naga validates first, so a test kernel's mistake reads as an error, not a hang.
     parse(source);
-    let device = ctx.device();
-    let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-        label: Some("interpreter twin"),
-        source: wgpu::ShaderSource::Wgsl(source.into()),
-    });
-    let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-        label: Some("interpreter twin"),
-        layout: None,
-        module: &module,
-        entry_point: Some("main"),
-        compilation_options: wgpu::PipelineCompilationOptions::default(),
-        cache: None,
-    });
-    let storage = |label, contents: &[u32], usage| {
-        device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some(label),
-            contents: bytemuck::cast_slice(contents),
-            usage: wgpu::BufferUsages::STORAGE | usage,
-        })
-    };
-    let input = storage("input", input, wgpu::BufferUsages::empty());
-    let zero = storage("zero", &[0, 0, 0, 0], wgpu::BufferUsages::empty());
-    let out = storage("out", &vec![0; outputs], wgpu::BufferUsages::COPY_SRC);
-    let bytes = outputs as u64 * 4;
-    let staging = device.create_buffer(&wgpu::BufferDescriptor {
-        label: Some("twin staging"),
-        size: bytes,
-        usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-        mapped_at_creation: false,
-    });
-    let entries: Vec<wgpu::BindGroupEntry<'_>> = [&input, &out, &zero]
-        .iter()
-        .enumerate()
-        .map(|(i, b)| wgpu::BindGroupEntry {
-            binding: i as u32,
-            resource: b.as_entire_binding(),
-        })
-        .collect();
-    let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-        label: Some("interpreter twin"),
-        layout: &pipeline.get_bind_group_layout(0),
-        entries: &entries,
-    });
-    let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor::default());
-    {
-        let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor::default());
-        pass.set_pipeline(&pipeline);
-        pass.set_bind_group(0, &bind_group, &[]);
-        pass.dispatch_workgroups(invocations.div_ceil(64), 1, 1);
-    }
-    encoder.copy_buffer_to_buffer(&out, 0, &staging, 0, bytes);
-    let submission = ctx.queue().submit([encoder.finish()]);
-    staging
-        .slice(..)
-        .map_async(wgpu::MapMode::Read, |r| r.expect("mapped"));
-    ctx.wait_for(submission).expect("the kernel ran");
-    let view = staging.slice(..).get_mapped_range().expect("mapped range");
-    let words = bytemuck::cast_slice(&view).to_vec();
-    drop(view);
-    staging.unmap();
-    words
-}
-
-fn context() -> Option<GpuContext> {
-    match GpuContext::new(None) {
-        Ok(ctx) => Some(ctx),
-        Err(e) => {
-            let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false");
-            assert!(!ci, "no GPU adapter in CI: {e}");
-            eprintln!("no GPU adapter here ({e}); the interpreter's GPU twin was not run");
-            None
-        }
-    }
+    let inputs = [
+        Input {
+            binding: 0,
+            words: input,
+            uniform: false,
+        },
+        Input {
+            binding: 2,
+            words: &[0, 0, 0, 0],
+            uniform: false,
+        },
+    ];
+    let workgroups = invocations.div_ceil(64);
+    run_words(
+        ctx,
+        "interpreter twin",
+        source,
+        &inputs,
+        (1, outputs),
+        workgroups,
+    )
 }
 
 /// A kernel calling the case's function once per invocation on its inputs (the OR
@@ -156,7 +104,9 @@ fn differences(case: &Case, gpu: &[u32], cpu: &[u32], inputs: &[Vec<u32>]) -> Ve
 
 #[test]
 fn the_gpu_computes_what_the_interpreter_computes() {
-    let Some(ctx) = context() else { return };
+    let Some(ctx) = context("the interpreter's GPU twin") else {
+        return;
+    };
     let n = 4096;
     let flow = Case {
         name: "f",
@@ -200,7 +150,9 @@ fn the_gpu_computes_what_the_interpreter_computes() {
 
 #[test]
 fn the_gpus_lif_neurons_spike_as_the_interpreters() {
-    let Some(ctx) = context() else { return };
+    let Some(ctx) = context("the interpreter's GPU twin") else {
+        return;
+    };
     let (n, steps) = (2048, 300);
     let lif = LIF.replace(
         "fn product(a: f32, b: f32) -> f32 { return a * b; }",

@@ -204,20 +204,8 @@ impl<'m> Compiler<'m> {
 
     /// The bits of a constant expression of the module's global arena.
     fn const_bits_global(&self, h: Handle<Expression>) -> Result<u32, Unsupported> {
-        let span = self.module.global_expressions.get_span(h);
-        match self.module.global_expressions[h] {
-            Expression::Literal(l) => literal_bits(l, span),
-            Expression::Constant(c) => self.const_bits_global(self.module.constants[c].init),
-            Expression::ZeroValue(ty) => {
-                scalar_kind(&self.module.types[ty].inner).map_err(|w| unsupported(span, w))?;
-                Ok(0)
-            }
-            Expression::Override(_) => Err(unsupported(span, OVERRIDES)),
-            _ => Err(unsupported(
-                span,
-                "only scalar constants are supported in code strings",
-            )),
-        }
+        let arena = &self.module.global_expressions;
+        self.const_bits(&arena[h], arena.get_span(h))
     }
 
     /// The bits of a constant expression of `function`'s arena.
@@ -226,8 +214,14 @@ impl<'m> Compiler<'m> {
         function: &naga::Function,
         h: Handle<Expression>,
     ) -> Result<u32, Unsupported> {
-        let span = function.expressions.get_span(h);
-        match function.expressions[h] {
+        let arena = &function.expressions;
+        self.const_bits(&arena[h], arena.get_span(h))
+    }
+
+    /// The bits of constant expression `e` of either arena (a named constant's value
+    /// lives in the global one); `span` places a refusal.
+    fn const_bits(&self, e: &Expression, span: Span) -> Result<u32, Unsupported> {
+        match *e {
             Expression::Literal(l) => literal_bits(l, span),
             Expression::Constant(c) => self.const_bits_global(self.module.constants[c].init),
             Expression::ZeroValue(ty) => {

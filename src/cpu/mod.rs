@@ -290,6 +290,9 @@ impl Simulator for CpuSimulation {
 
     fn read_weights(&mut self, group: SynapseGroupId) -> Result<Vec<f32>, SimError> {
         let g = group_index(&self.net, group)?;
+        if self.net.synapse_groups[g].code.is_some() {
+            return self.read_synapse_var(group, "g");
+        }
         let weights = self.synapses[g]
             .g
             .as_ref()
@@ -297,6 +300,19 @@ impl Simulator for CpuSimulation {
                 group: self.net.synapse_groups[g].name.clone(),
             })?;
         Ok(weights.iter().map(kernels::load_f32).collect())
+    }
+
+    fn read_synapse_var_bits(
+        &mut self,
+        group: SynapseGroupId,
+        name: &str,
+    ) -> Result<Vec<u32>, SimError> {
+        let g = group_index(&self.net, group)?;
+        let i = crate::sim::synapse_var_index(&self.net, g, name)?;
+        Ok(self.synapses[g].vars[i]
+            .iter()
+            .map(|b| b.load(std::sync::atomic::Ordering::Relaxed))
+            .collect())
     }
 }
 

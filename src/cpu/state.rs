@@ -92,6 +92,9 @@ pub(crate) struct SynapseState {
     pub g: Option<Vec<AtomicU32>>,
     /// For plastic groups, the synapses by postsynaptic neuron.
     pub columns: Option<Columns>,
+    /// A code model's synapse variables (bits, `[variable][synapse]` in row order),
+    /// shared by the batch; a reset leaves them, as it leaves `g`.
+    pub vars: Vec<Vec<AtomicU32>>,
 }
 
 impl SynapseState {
@@ -110,6 +113,12 @@ impl SynapseState {
                 .as_ref()
                 .map(|g| g.iter().map(|w| AtomicU32::new(w.to_bits())).collect()),
             columns: group.columns(),
+            vars: group.code.as_ref().map_or_else(Vec::new, |c| {
+                c.init
+                    .iter()
+                    .map(|bits| bits.iter().map(|&b| AtomicU32::new(b)).collect())
+                    .collect()
+            }),
         }
     }
 

@@ -257,4 +257,18 @@ impl Simulator for GpuSimulation {
         let n = s.connectivity.len() as u64;
         Ok(self.read_f32(BufferId::Weights(g), n)?)
     }
+
+    fn read_synapse_var_bits(
+        &mut self,
+        group: SynapseGroupId,
+        name: &str,
+    ) -> Result<Vec<u32>, SimError> {
+        let g = group_index(&self.net, group)?;
+        crate::sim::synapse_var_index(&self.net, g, name)?;
+        Err(SimError::NoSuchSynapseVariable {
+            group: self.net.synapse_groups[g].name.clone(),
+            var: name.to_owned(),
+            has: "none on the GPU yet".to_owned(),
+        })
+    }
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use super::PostsynapticModel;
 use super::WeightUpdateModel;
 use super::code::{CompiledNeuron, PostsynapticInput, SourceInput, Target, VarInit};
+use super::code::{CompiledWeightUpdate, SideInput, SynapseTarget};
 use super::connectivity::{Columns, SparseConnectivity};
 use super::fixed_point::FixedPointWeight;
 use super::network::{CurrentSource, NeuronPopulation, SynapseGroup};
@@ -75,14 +76,23 @@ pub struct BuiltSynapseGroup {
     /// Whether the postsynaptic model is a code string, which the target population's
     /// step function runs (and `postsynaptic` is unused).
     pub code_postsynaptic: bool,
+    /// A weight-update model written as code strings (then `synapse_g` and `stdp` are
+    /// `None`, and `weight` is the scale of its `addToPost` inputs).
+    pub code: Option<Arc<CompiledWeightUpdate>>,
 }
 
 impl BuiltSynapseGroup {
+    /// Whether the group changes state its batch shares: the built-in STDP, or code
+    /// with read-write synapse variables, traces or postsynaptic spike code.
+    pub fn is_plastic(&self) -> bool {
+        self.stdp.is_some() || self.code.as_ref().is_some_and(|c| c.plastic)
+    }
+
     /// For plastic synapses, the synapses by postsynaptic neuron, which learning on
     /// postsynaptic spikes walks: computed from `connectivity` as it is, by the backend
     /// that loads the group.
     pub fn columns(&self) -> Option<Columns> {
-        self.stdp.map(|_| Columns::new(&self.connectivity))
+        self.is_plastic().then(|| Columns::new(&self.connectivity))
     }
 }
 
@@ -156,7 +166,7 @@ impl BuiltNetwork {
     /// The first plastic synapse group, if any: learning shares weights between batch
     /// entries and spike times between threads.
     pub fn plastic_group(&self) -> Option<&BuiltSynapseGroup> {
-        self.synapse_groups.iter().find(|s| s.stdp.is_some())
+        self.synapse_groups.iter().find(|s| s.is_plastic())
     }
 
     /// Whether population `p` needs the time of each neuron's latest spike: plastic
@@ -164,17 +174,20 @@ impl BuiltNetwork {
     pub fn tracks_spike_times(&self, p: usize) -> bool {
         self.synapse_groups
             .iter()
-            .any(|s| s.stdp.is_some() && (s.pre == p || s.post == p))
+            .any(|s| s.is_plastic() && (s.pre == p || s.post == p))
     }
 
     /// The populations in an order where every synapse group's presynaptic population
     /// comes before its postsynaptic one, if the network is feed-forward: no synapse
-    /// group closes a cycle (or connects a population to itself) and none is plastic.
+    /// group closes a cycle (or connects a population to itself), none is plastic and
+    /// none has a weight-update model written as code strings.
     /// Such a network's populations can each be simulated for several timesteps before
     /// the next one is, since a timestep's input comes only from earlier populations'
     /// spikes of the timestep before. Ties keep the order the populations were added in.
     pub fn feed_forward_order(&self) -> Option<Vec<usize>> {
-        if self.plastic_group().is_some() {
+        // Code weight-update models read the time of their timestep, which blocks
+        // don't give per timestep.
+        if self.plastic_group().is_some() || self.synapse_groups.iter().any(|s| s.code.is_some()) {
             return None;
         }
         let n = self.populations.len();
@@ -194,6 +207,30 @@ impl BuiltNetwork {
         }
         (order.len() == n).then_some(order)
     }
+}
+
+/// The sides of code weight-update models that population number `index` is on, with
+/// anything to run, in the order the groups were added (a group's presynaptic side
+/// before its postsynaptic one).
+fn synapse_sides(net: &Network, index: usize) -> Vec<SideInput<'_>> {
+    let mut sides = Vec::new();
+    for s in &net.synapse_groups {
+        let WeightUpdateModel::Code(model) = &s.weight_update else {
+            continue;
+        };
+        for (pre, population) in [(true, s.pre), (false, s.post)] {
+            let side = SideInput {
+                owner: format!("synapse group '{}'", s.name),
+                group: s.name.clone(),
+                pre,
+                model,
+            };
+            if population.index() == index && !side.is_empty() {
+                sides.push(side);
+            }
+        }
+    }
+    sides
 }
 
 /// The synapse groups with code postsynaptic models and the code current sources that
@@ -239,7 +276,8 @@ fn build_population(
     index: usize,
 ) -> Result<BuiltPopulation, ModelError> {
     let (inputs, sources) = code_inputs(net, index);
-    let code_inputs = !inputs.is_empty() || !sources.is_empty();
+    let sides = synapse_sides(net, index);
+    let code_inputs = !inputs.is_empty() || !sources.is_empty() || !sides.is_empty();
     let model = match &p.model {
         NeuronModel::Lif(params) if code_inputs => NeuronModel::Code(library::lif_from(params)),
         NeuronModel::If(params) if code_inputs => {
@@ -259,7 +297,11 @@ fn build_population(
             };
             // The initial values are drawn here, one word per neuron and variable.
             let source_vars: usize = sources.iter().map(|s| s.model.model.vars.len()).sum();
-            let vars = (code.model.vars.len() + source_vars) as u128;
+            let side_vars: usize = sides
+                .iter()
+                .map(|s| s.model.model.pre_vars.len() + s.model.model.post_vars.len())
+                .sum();
+            let vars = (code.model.vars.len() + source_vars + side_vars) as u128;
             let needed = u128::from(p.size) * vars * 4;
             crate::memory::check_fits(needed)
                 .map_err(|available| ModelError::OutOfMemory { needed, available })?;
@@ -272,7 +314,7 @@ fn build_population(
                 population: index,
             };
             PopulationModel::Code(Arc::new(CompiledNeuron::new(
-                &code, &inputs, &sources, &at,
+                &code, &inputs, &sources, &sides, &at,
             )?))
         }
     };
@@ -315,18 +357,43 @@ fn build_synapse_group(
         WeightUpdateModel::StdpSymmetric(p) => Some(p.derive()),
         _ => None,
     };
+    let code = match &s.weight_update {
+        WeightUpdateModel::Code(model) => {
+            let needed = u128::from(connectivity.len() as u64) * model.model.vars.len() as u128 * 4;
+            crate::memory::check_fits(needed)
+                .map_err(|available| ModelError::OutOfMemory { needed, available })?;
+            let in_row_order =
+                |v: &[f64]| super::weight_update::in_row_order(&s.connectivity, &connectivity, v);
+            let owner = format!("synapse group '{}'", s.name);
+            let at = SynapseTarget {
+                owner: &owner,
+                group: index,
+                dt: net.dt,
+                seed,
+                synapses: connectivity.len(),
+                in_row_order: &in_row_order,
+            };
+            Some(Arc::new(CompiledWeightUpdate::new(model, &at)?))
+        }
+        _ => None,
+    };
+    let weight = match &code {
+        Some(c) => net.fixed_point_for_largest(s, c.max_add_to_post)?,
+        None => net.fixed_point_weight(s)?,
+    };
     Ok(BuiltSynapseGroup {
         name: s.name.clone(),
         pre,
         post,
         postsynaptic: s.postsynaptic.derive(net.dt),
-        weight: net.fixed_point_weight(s)?,
+        weight,
         synapse_g: s
             .weight_update
             .synapse_weights(&s.connectivity, &connectivity),
         stdp,
         drives_post: s.weight_update.drives_post(),
         code_postsynaptic: matches!(s.postsynaptic, PostsynapticModel::Code(_)),
+        code,
         connectivity,
     })
 }

@@ -1,5 +1,6 @@
-//! The model library: neuron models written as code strings, in the same form a user
-//! writes (see `docs/custom-models.md`). The built-in LIF and IF models keep hand-written
+//! The model library: neuron, postsynaptic, current-source and weight-update models
+//! written as code strings, in the same form a user writes (see
+//! `docs/custom-models.md`). The built-in LIF and IF models keep hand-written
 //! fast paths ([`NeuronModel::Lif`](super::NeuronModel::Lif), `If`); the tests hold those
 //! to the entries here, spike for spike.
 
@@ -7,6 +8,7 @@ use std::sync::{Arc, LazyLock};
 
 use super::code::{CodeCurrentSource, CurrentSourceModelDef, PostsynapticModelDef};
 use super::code::{CodeNeuron, CodePostsynaptic, DerivedParam, NeuronModelDef, Var, VarInit};
+use super::code::{CodeWeightUpdate, WeightUpdateModelDef};
 
 /// GeNN's `LIF`: leaky integrate-and-fire with an absolute refractory period.
 /// Parameters `C` (nF), `TauM` (ms), `Vrest`, `Vreset`, `Vthresh` (mV), `Ioffset` (nA),
@@ -302,4 +304,112 @@ pub fn spike_source_array_from(times: &[Vec<f32>]) -> CodeNeuron {
         .init("startSpike", VarInit::Values(start))
         .init("endSpike", VarInit::Values(end))
         .extra_global_param("spikeTimes", all)
+}
+
+/// GeNN's `StaticPulse`: every presynaptic spike adds the synapse's read-only weight `g`
+/// to its target's input.
+pub fn static_pulse() -> Arc<WeightUpdateModelDef> {
+    static MODEL: LazyLock<Arc<WeightUpdateModelDef>> = LazyLock::new(|| {
+        Arc::new(WeightUpdateModelDef {
+            name: "StaticPulse".into(),
+            vars: vec![Var::f32("g").read_only()],
+            pre_spike_syn_code: "addToPost(g);".into(),
+            ..Default::default()
+        })
+    });
+    MODEL.clone()
+}
+
+/// [`static_pulse`] with one weight per synapse, in the order the connectivity lists
+/// them: the same group as `WeightUpdateModel::StaticPulse { g }`.
+pub fn static_pulse_from(g: &[f32]) -> CodeWeightUpdate {
+    CodeWeightUpdate::new(static_pulse()).init(
+        "g",
+        VarInit::Values(g.iter().map(|&w| f64::from(w)).collect()),
+    )
+}
+
+/// The tutorial's symmetric STDP (part 4, see [`StdpParams`](super::StdpParams)):
+/// parameters `tau` (ms), `rho`, `eta`, `wMin`, `wMax`; variable `g`. A presynaptic
+/// spike does `g += eta * (exp(-(t - st_post) / tau) - rho)`, a postsynaptic one the
+/// same with `st_pre`, each clipped to `[wMin, wMax]`. With `drive_post`, a presynaptic
+/// spike first adds `g` to its target's input (the tutorial's training doesn't).
+pub fn stdp_symmetric(drive_post: bool) -> Arc<WeightUpdateModelDef> {
+    fn model(drive_post: bool) -> Arc<WeightUpdateModelDef> {
+        let update = |st: &str| {
+            format!(
+                "let dw = product(eta, exp(-(t - {st}) / tau) - rho);\ng = clamp(g + dw, wMin, wMax);"
+            )
+        };
+        let drive = if drive_post { "addToPost(g);\n" } else { "" };
+        Arc::new(WeightUpdateModelDef {
+            name: "STDPSymmetric".into(),
+            params: ["tau", "rho", "eta", "wMin", "wMax"]
+                .map(String::from)
+                .to_vec(),
+            vars: vec![Var::f32("g")],
+            pre_spike_syn_code: format!("{drive}{}", update("st_post")),
+            post_spike_syn_code: update("st_pre"),
+            ..Default::default()
+        })
+    }
+    static LEARNING: LazyLock<Arc<WeightUpdateModelDef>> = LazyLock::new(|| model(false));
+    static DRIVING: LazyLock<Arc<WeightUpdateModelDef>> = LazyLock::new(|| model(true));
+    match drive_post {
+        true => DRIVING.clone(),
+        false => LEARNING.clone(),
+    }
+}
+
+/// [`stdp_symmetric`] with the built-in rule's parameters: the same group as
+/// `WeightUpdateModel::StdpSymmetric(params)`.
+pub fn stdp_symmetric_from(params: &super::StdpParams) -> CodeWeightUpdate {
+    CodeWeightUpdate::new(stdp_symmetric(params.drive_post))
+        .param("tau", params.tau)
+        .param("rho", params.rho)
+        .param("eta", params.eta)
+        .param("wMin", params.w_min)
+        .param("wMax", params.w_max)
+        .init("g", VarInit::Constant(params.g_init))
+        .max_add_to_post(
+            params
+                .w_min
+                .abs()
+                .max(params.w_max.abs())
+                .max(f64::MIN_POSITIVE),
+        )
+}
+
+/// Additive STDP with traces (Song, Miller and Abbott 2000, in Brian2's classic form):
+/// parameters `tauPlus`, `tauMinus` (ms), `Aplus`, `Aminus`, `wMin`, `wMax`; variable
+/// `g`; a presynaptic trace `preTrace` and a postsynaptic one `postTrace`. Each trace
+/// decays by `exp(-dt / tau)` every timestep (a derived parameter) and grows by 1 at
+/// its neuron's spike. A presynaptic spike adds `g` to its target's input, then
+/// depresses `g` by `Aminus * postTrace` (not below `wMin`); a postsynaptic spike
+/// potentiates it by `Aplus * preTrace` (not above `wMax`). The traces are read in the
+/// synapse update after the spike's timestep, so they include that spike's own step.
+pub fn stdp_additive() -> Arc<WeightUpdateModelDef> {
+    static MODEL: LazyLock<Arc<WeightUpdateModelDef>> = LazyLock::new(|| {
+        Arc::new(WeightUpdateModelDef {
+            name: "STDPAdditive".into(),
+            params: ["tauPlus", "tauMinus", "Aplus", "Aminus", "wMin", "wMax"]
+                .map(String::from)
+                .to_vec(),
+            derived_params: vec![
+                DerivedParam::new("decayPlus", |p, dt| (-dt / p["tauPlus"]).exp()),
+                DerivedParam::new("decayMinus", |p, dt| (-dt / p["tauMinus"]).exp()),
+            ],
+            vars: vec![Var::f32("g")],
+            pre_vars: vec![Var::f32("preTrace")],
+            post_vars: vec![Var::f32("postTrace")],
+            pre_spike_syn_code: "addToPost(g);\ng = max(wMin, g - product(Aminus, postTrace));"
+                .into(),
+            post_spike_syn_code: "g = min(wMax, g + product(Aplus, preTrace));".into(),
+            pre_dynamics_code: "preTrace = product(preTrace, decayPlus);".into(),
+            pre_spike_code: "preTrace += 1.0;".into(),
+            post_dynamics_code: "postTrace = product(postTrace, decayMinus);".into(),
+            post_spike_code: "postTrace += 1.0;".into(),
+        })
+    });
+    MODEL.clone()
 }

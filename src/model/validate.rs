@@ -132,11 +132,7 @@ impl Network {
             .iter()
             .map(|s| {
                 let rows = u128::from(self.populations[s.pre.index()].size) + 1;
-                let constant = matches!(
-                    s.weight_update,
-                    super::WeightUpdateModel::StaticPulseConstantWeight { .. }
-                );
-                let per_synapse = if constant { 4 } else { 8 };
+                let per_synapse = 4 + 4 * s.weight_update.words_per_synapse();
                 per_synapse * u128::from(self.synapse_count(s)) + 4 * rows
             })
             .sum()
@@ -179,11 +175,22 @@ impl Network {
                 weight.check_exact(&s.name, g)?;
                 Ok(weight)
             }
-            // Learning may take any synapse to the largest weight the rule allows.
-            WeightUpdateModel::StdpSymmetric(_) => {
-                FixedPointWeight::fit_per_synapse(&s.name, largest, largest * self.fan_in(s) as f64)
+            // Learning may take any synapse to the largest weight the rule allows; code
+            // to the largest addToPost input it declares.
+            WeightUpdateModel::StdpSymmetric(_) | WeightUpdateModel::Code(_) => {
+                self.fixed_point_for_largest(s, largest)
             }
         }
+    }
+
+    /// The 64-bit fixed-point form of `s`'s input where every synapse may add up to
+    /// `largest` in a timestep.
+    pub(super) fn fixed_point_for_largest(
+        &self,
+        s: &SynapseGroup,
+        largest: f64,
+    ) -> Result<FixedPointWeight, ModelError> {
+        FixedPointWeight::fit_per_synapse(&s.name, largest, largest * self.fan_in(s) as f64)
     }
 
     /// The most input one neuron can get from `s`'s static weights `g` in a timestep (each

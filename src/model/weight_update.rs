@@ -2,6 +2,7 @@
 //! whether the weights learn (the learning rule itself is in `stdp.rs`).
 
 use super::ModelError;
+use super::code::CodeWeightUpdate;
 use super::connectivity::SparseConnectivity;
 use super::{Connectivity, StdpParams};
 
@@ -22,6 +23,10 @@ pub enum WeightUpdateModel {
     },
     /// Tutorial part 4's symmetric STDP (see [`StdpParams`]).
     StdpSymmetric(StdpParams),
+    /// A model written as code strings (see
+    /// [`WeightUpdateModelDef`](crate::model::code::WeightUpdateModelDef)); the
+    /// library has StaticPulse, the tutorial's STDP and additive trace STDP.
+    Code(CodeWeightUpdate),
 }
 
 impl WeightUpdateModel {
@@ -63,6 +68,8 @@ impl WeightUpdateModel {
                 }
                 Ok(())
             }
+            // Checked as the group is built, where its code is compiled.
+            WeightUpdateModel::Code(_) => Ok(()),
         }
     }
 
@@ -75,6 +82,18 @@ impl WeightUpdateModel {
                 g.iter().fold(0.0f64, |m, &w| m.max(f64::from(w).abs()))
             }
             WeightUpdateModel::StdpSymmetric(p) => p.w_min.abs().max(p.w_max.abs()),
+            // Known once the group is built (`CompiledWeightUpdate::max_add_to_post`).
+            WeightUpdateModel::Code(c) => c.max_add_to_post.unwrap_or(0.0),
+        }
+    }
+
+    /// How many 32-bit words each synapse holds beyond its target: its weight, or a code
+    /// model's variables.
+    pub(crate) fn words_per_synapse(&self) -> u128 {
+        match self {
+            WeightUpdateModel::StaticPulseConstantWeight { .. } => 0,
+            WeightUpdateModel::StaticPulse { .. } | WeightUpdateModel::StdpSymmetric(_) => 1,
+            WeightUpdateModel::Code(c) => c.model.vars.len() as u128,
         }
     }
 
@@ -89,6 +108,7 @@ impl WeightUpdateModel {
             WeightUpdateModel::StaticPulseConstantWeight { .. } => None,
             WeightUpdateModel::StaticPulse { g } => Some(in_row_order(description, built, g)),
             WeightUpdateModel::StdpSymmetric(p) => Some(vec![p.g_init as f32; built.len()]),
+            WeightUpdateModel::Code(_) => None,
         }
     }
 
@@ -104,12 +124,16 @@ impl WeightUpdateModel {
 /// Weights given in the order the description lists synapses, in the built
 /// connectivity's row order (the same order except for explicit lists, whose synapses
 /// are grouped by presynaptic neuron keeping their order within a row).
-fn in_row_order(description: &Connectivity, built: &SparseConnectivity, g: &[f32]) -> Vec<f32> {
+pub(crate) fn in_row_order<T: Copy + Default>(
+    description: &Connectivity,
+    built: &SparseConnectivity,
+    g: &[T],
+) -> Vec<T> {
     let Connectivity::FromList { pre, .. } = description else {
         return g.to_vec();
     };
     let mut fill: Vec<u32> = built.row_start.clone();
-    let mut out = vec![0.0; g.len()];
+    let mut out = vec![T::default(); g.len()];
     for (&p, &w) in pre.iter().zip(g) {
         out[fill[p as usize] as usize] = w;
         fill[p as usize] += 1;

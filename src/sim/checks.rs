@@ -104,3 +104,28 @@ pub(crate) fn check_magnitudes(
     }
     Ok(c)
 }
+
+/// The index of group `g`'s synapse variable `name`, if the group's model is written as
+/// code strings and has it.
+pub(crate) fn synapse_var_index(
+    net: &BuiltNetwork,
+    g: usize,
+    name: &str,
+) -> Result<usize, SimError> {
+    let s = &net.synapse_groups[g];
+    let vars = s.code.as_ref().map_or(&[][..], |c| &c.vars[..]);
+    vars.iter()
+        .position(|v| v.name == name)
+        .ok_or_else(|| SimError::NoSuchSynapseVariable {
+            group: s.name.clone(),
+            var: name.to_owned(),
+            has: match vars.len() {
+                0 => "none: it is not written as code strings".to_owned(),
+                _ => vars
+                    .iter()
+                    .map(|v| v.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            },
+        })
+}

@@ -105,6 +105,30 @@ pub enum SimError {
         /// The variables it has.
         has: String,
     },
+    /// A synapse variable asked of a group whose model has none of that name.
+    #[error("synapse group '{group}' has no synapse variable {var} (its model has: {has})")]
+    NoSuchSynapseVariable {
+        /// The group.
+        group: String,
+        /// The name asked for.
+        var: String,
+        /// The variables it has.
+        has: String,
+    },
+    /// A code weight-update model's `addToPost(x)` was given an `x` beyond the group's
+    /// range (or not finite), which its fixed-point sums can't hold exactly. The input
+    /// was not added; the simulation can go on.
+    #[error(
+        "synapse group '{group}': addToPost({value}) is beyond the group's largest input {max} (or not finite), so its sum could overflow: the input was left out. Give the group a larger .max_add_to_post(...) that bounds every addToPost(x) of one synapse in a timestep"
+    )]
+    AddToPostOutOfRange {
+        /// The group.
+        group: String,
+        /// The value passed (one of them, if several were).
+        value: f32,
+        /// The group's largest input (`max_add_to_post`).
+        max: f64,
+    },
     /// A pending recording given to a simulation that did not start it.
     #[error("this pending recording was started by a different simulation")]
     ForeignRecording,

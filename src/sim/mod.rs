@@ -16,7 +16,9 @@ pub use error::SimError;
 pub use pending::PendingRecordings;
 pub use recording::{Recordings, SpikeRecording, words_per_step};
 
-pub(crate) use checks::{check_config, check_magnitudes, group_index, population_index};
+pub(crate) use checks::{
+    check_config, check_magnitudes, group_index, population_index, synapse_var_index,
+};
 pub(crate) use clock::{StepClock, time_of};
 pub(crate) use pending::{Readback, SimulationId};
 
@@ -236,22 +238,48 @@ pub trait Simulator: Send {
             }
             crate::model::PopulationModel::Builtin(_) => None,
         };
-        use crate::model::code::VarType;
-        Ok(bits
-            .into_iter()
-            .map(|b| match ty {
-                Some(VarType::I32) => b as i32 as f32,
-                Some(VarType::U32) => b as f32,
-                _ => f32::from_bits(b),
-            })
-            .collect())
+        Ok(bits.into_iter().map(|b| bits_to_f32(ty, b)).collect())
     }
     /// The postsynaptic input `inSyn` of every target neuron of a synapse group, for
     /// every batch entry.
     fn read_in_syn(&mut self, group: SynapseGroupId) -> Result<Vec<f32>, SimError>;
     /// Timesteps since the last reset.
     fn timestep(&self) -> u64;
-    /// The per-synapse weights `g` of a synapse group (`StaticPulse` or STDP), in
-    /// connectivity row order (for dense connectivity, `g[pre * n_post + post]`).
+    /// The per-synapse weights `g` of a synapse group (`StaticPulse`, STDP, or the
+    /// synapse variable `g` of a code model), in connectivity row order (for dense
+    /// connectivity, `g[pre * n_post + post]`).
     fn read_weights(&mut self, group: SynapseGroupId) -> Result<Vec<f32>, SimError>;
+    /// The bits of synapse variable `name` of a group whose weight-update model is
+    /// written as code strings, per synapse in connectivity row order (shared by the
+    /// batch).
+    fn read_synapse_var_bits(
+        &mut self,
+        group: SynapseGroupId,
+        name: &str,
+    ) -> Result<Vec<u32>, SimError>;
+    /// Synapse variable `name` as f32 (an integer variable's values converted).
+    fn read_synapse_var(
+        &mut self,
+        group: SynapseGroupId,
+        name: &str,
+    ) -> Result<Vec<f32>, SimError> {
+        let g = crate::sim::group_index(self.network(), group)?;
+        let ty = self.network().synapse_groups[g]
+            .code
+            .as_ref()
+            .and_then(|c| c.var_index(name).map(|i| c.vars[i].ty));
+        let bits = self.read_synapse_var_bits(group, name)?;
+        Ok(bits.into_iter().map(|b| bits_to_f32(ty, b)).collect())
+    }
+}
+
+/// A variable's bits as f32: an integer variable's value converted, f32 (or unknown)
+/// as its bits.
+fn bits_to_f32(ty: Option<crate::model::code::VarType>, b: u32) -> f32 {
+    use crate::model::code::VarType;
+    match ty {
+        Some(VarType::I32) => b as i32 as f32,
+        Some(VarType::U32) => b as f32,
+        _ => f32::from_bits(b),
+    }
 }

@@ -20,6 +20,12 @@
 //!     { <sim_code> }
 //!     let kenyon_spiked: bool = (<threshold_condition_code>);
 //!     if kenyon_spiked { <reset_code> }
+//!     {                                   // each weight-update model's side, in order
+//!         var preTrace: f32 = *kenyon_var_2;
+//!         { <pre_dynamics_code> }
+//!         if kenyon_spiked { <pre_spike_code> }
+//!         *kenyon_var_2 = preTrace;
+//!     }
 //!     *kenyon_var_0 = V;
 //!     return kenyon_spiked;
 //! }
@@ -53,6 +59,18 @@ pub enum CodeString {
     PostsynapticSim,
     /// The `injection_code` of a current source's model.
     Injection,
+    /// A weight-update model's `pre_spike_syn_code`.
+    PreSpikeSyn,
+    /// A weight-update model's `post_spike_syn_code`.
+    PostSpikeSyn,
+    /// A weight-update model's `pre_dynamics_code`.
+    PreDynamics,
+    /// A weight-update model's `post_dynamics_code`.
+    PostDynamics,
+    /// A weight-update model's `pre_spike_code`.
+    PreSpike,
+    /// A weight-update model's `post_spike_code`.
+    PostSpike,
 }
 
 impl CodeString {
@@ -63,6 +81,12 @@ impl CodeString {
             CodeString::ThresholdCondition => "threshold_condition_code",
             CodeString::Reset => "reset_code",
             CodeString::Injection => "injection_code",
+            CodeString::PreSpikeSyn => "pre_spike_syn_code",
+            CodeString::PostSpikeSyn => "post_spike_syn_code",
+            CodeString::PreDynamics => "pre_dynamics_code",
+            CodeString::PostDynamics => "post_dynamics_code",
+            CodeString::PreSpike => "pre_spike_code",
+            CodeString::PostSpike => "post_spike_code",
         }
     }
 }
@@ -122,10 +146,25 @@ pub(crate) struct CurrentSource<'a> {
     pub code: Snippet<'a>,
 }
 
+/// One side (pre- or postsynaptic) of a weight-update model of a synapse group that
+/// the population is on: its variables follow the current sources' in the function's
+/// parameters.
+pub(crate) struct SynapseSide<'a> {
+    pub constants: Vec<Constant<'a>>,
+    pub vars: Vec<StateVar<'a>>,
+    /// `pre_dynamics_code` or `post_dynamics_code`.
+    pub dynamics: Snippet<'a>,
+    /// `pre_spike_code` or `post_spike_code`.
+    pub spike: Snippet<'a>,
+    /// Whether this is the presynaptic side.
+    pub pre: bool,
+}
+
 /// The neuron model's code strings and its inputs' code.
 pub(crate) struct Code<'a> {
     pub postsynaptic: Vec<Postsynaptic<'a>>,
     pub current_sources: Vec<CurrentSource<'a>>,
+    pub synapse_sides: Vec<SynapseSide<'a>>,
     pub sim: Snippet<'a>,
     pub threshold: Snippet<'a>,
     pub reset: Snippet<'a>,
@@ -217,6 +256,39 @@ impl Text {
         }
         self.f += "    }\n";
     }
+
+    /// The block of a weight-update model's side whose variables are the function's from
+    /// `first`: its dynamics every timestep, then its spike code where the neuron spiked.
+    fn synapse_side(&mut self, side: &SynapseSide<'_>, first: usize) {
+        self.f += "    {\n";
+        self.constants(&side.constants, "        ");
+        let at = first..first + side.vars.len();
+        for (i, v) in at.clone().zip(&side.vars) {
+            let binding = match v.access {
+                VarAccess::ReadWrite => "var",
+                VarAccess::ReadOnly => "let",
+            };
+            self.f += &format!(
+                "        {binding} {}: {} = *kenyon_var_{i};\n",
+                v.name, v.ty
+            );
+        }
+        let (dynamics, spike) = match side.pre {
+            true => (CodeString::PreDynamics, CodeString::PreSpike),
+            false => (CodeString::PostDynamics, CodeString::PostSpike),
+        };
+        self.f += "        {\n";
+        self.place(dynamics, &side.dynamics, side.dynamics.text);
+        self.f += "\n        }\n        if kenyon_spiked {\n";
+        self.place(spike, &side.spike, side.spike.text);
+        self.f += "\n        }\n";
+        for (i, v) in at.zip(&side.vars) {
+            if v.access == VarAccess::ReadWrite {
+                self.f += &format!("        *kenyon_var_{i} = {};\n", v.name);
+            }
+        }
+        self.f += "    }\n";
+    }
 }
 
 /// Assembles the step function.
@@ -228,7 +300,8 @@ pub(crate) fn neuron_step(
 ) -> Assembled {
     let mut f = format!("fn {STEP_FN}(");
     let source_vars = code.current_sources.iter().flat_map(|c| &c.vars);
-    for (i, v) in vars.iter().chain(source_vars).enumerate() {
+    let side_vars = code.synapse_sides.iter().flat_map(|c| &c.vars);
+    for (i, v) in vars.iter().chain(source_vars).chain(side_vars).enumerate() {
         f += &format!("kenyon_var_{i}: ptr<function, {}>, ", v.ty);
     }
     for k in 0..code.postsynaptic.len() {
@@ -271,6 +344,10 @@ pub(crate) fn neuron_step(
     text.f += "\n    );\n    if kenyon_spiked {\n";
     text.place(CodeString::Reset, &code.reset, code.reset.text);
     text.f += "\n    }\n";
+    for side in &code.synapse_sides {
+        text.synapse_side(side, first);
+        first += side.vars.len();
+    }
     for (i, v) in vars.iter().enumerate() {
         if v.access == VarAccess::ReadWrite {
             text.f += &format!("    *kenyon_var_{i} = {};\n", v.name);
@@ -298,12 +375,10 @@ pub(crate) fn cpu_prelude(extra_global_params: &[String]) -> String {
     prelude
 }
 
-/// What the GPU's text of the function is checked against: the CPU's prelude and a
-/// `kenyon_f32` of the GPU's signature.
-pub(crate) fn gpu_check_prelude(extra_global_params: &[String]) -> String {
-    cpu_prelude(extra_global_params)
-        + "fn kenyon_f32(bits: u32) -> f32 { return bitcast<f32>(bits); }\n"
-}
+/// The GPU's `kenyon_f32` as the GPU's text of a function is checked with (its
+/// signature; the kernel's own hides the bits from the compiler).
+pub(crate) const KENYON_F32_STUB: &str =
+    "fn kenyon_f32(bits: u32) -> f32 { return bitcast<f32>(bits); }\n";
 
 /// `x` as a call of the GPU's `kenyon_f32`, which returns it through an OR with a zero
 /// the shader compiler can't see.

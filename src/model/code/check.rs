@@ -4,11 +4,12 @@
 use std::collections::BTreeMap;
 
 use super::{
-    CodeCurrentSource, CodeError, CodeNeuron, CodePostsynaptic, ParamValues, Var, VarInit,
+    CodeCurrentSource, CodeError, CodeNeuron, CodePostsynaptic, CodeWeightUpdate, ParamValues, Var,
+    VarInit,
 };
 
 /// Names code strings see that a model can't declare.
-const BUILT_IN_NAMES: [&str; 14] = [
+const BUILT_IN_NAMES: [&str; 19] = [
     "dt",
     "t",
     "id",
@@ -23,6 +24,11 @@ const BUILT_IN_NAMES: [&str; 14] = [
     "kenyon_spiked",
     "kenyon_isyn",
     "kenyon_f32",
+    "addToPost",
+    "id_pre",
+    "id_post",
+    "st_pre",
+    "st_post",
 ];
 
 /// An error in a model's declaration rather than its code; `model` is its kind and name
@@ -55,7 +61,7 @@ impl CodeNeuron {
             .chain(model.extra_global_params.iter().map(String::as_str));
         check_names(declared).or_else(fail)?;
         check_params(&model.params, &self.params).or_else(fail)?;
-        check_inits(&model.vars, &self.var_init).or_else(fail)?;
+        check_inits(&model.vars, &self.var_init, "init").or_else(fail)?;
         check_extra_global_params(&model.extra_global_params, &self.extra_global_params)
             .or_else(fail)?;
         Ok(())
@@ -94,7 +100,43 @@ impl CodeCurrentSource {
             .chain(model.vars.iter().map(|v| v.name.as_str()));
         check_names(declared).or_else(fail)?;
         check_params(&model.params, &self.params).or_else(fail)?;
-        check_inits(&model.vars, &self.var_init).or_else(fail)
+        check_inits(&model.vars, &self.var_init, "init").or_else(fail)
+    }
+}
+
+impl CodeWeightUpdate {
+    /// Checks the declaration, that every parameter and variable has a value and nothing
+    /// else does, and the largest `addToPost` input; `owner` names the synapse group.
+    pub(crate) fn check(&self, owner: &str) -> Result<(), CodeError> {
+        let model = &self.model;
+        let label = format!("weight update model '{}'", model.name);
+        let fail = |message: String| Err(declaration_error(owner, &label, message));
+        let vars = model
+            .vars
+            .iter()
+            .chain(&model.pre_vars)
+            .chain(&model.post_vars);
+        let declared = model
+            .params
+            .iter()
+            .map(String::as_str)
+            .chain(model.derived_params.iter().map(|d| d.name.as_str()))
+            .chain(vars.map(|v| v.name.as_str()));
+        check_names(declared).or_else(fail)?;
+        check_params(&model.params, &self.params).or_else(fail)?;
+        check_inits(&model.vars, &self.var_init, "init").or_else(fail)?;
+        check_inits(&model.pre_vars, &self.pre_var_init, "pre_init")
+            .map_err(|e| format!("presynaptic {e}"))
+            .or_else(fail)?;
+        check_inits(&model.post_vars, &self.post_var_init, "post_init")
+            .map_err(|e| format!("postsynaptic {e}"))
+            .or_else(fail)?;
+        match self.max_add_to_post {
+            Some(x) if !(x.is_finite() && x > 0.0 && (x as f32).is_finite()) => fail(format!(
+                "max_add_to_post = {x}: it must be a positive finite number within single precision's range"
+            )),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -124,10 +166,14 @@ fn check_extra_global_params(
 }
 
 /// Checks that every variable has an initial value and nothing else does.
-fn check_inits(vars: &[Var], inits: &BTreeMap<String, VarInit>) -> Result<(), String> {
+fn check_inits(
+    vars: &[Var],
+    inits: &BTreeMap<String, VarInit>,
+    method: &str,
+) -> Result<(), String> {
     if let Some(var) = vars.iter().find(|v| !inits.contains_key(&v.name)) {
         return Err(format!(
-            "variable {} has no initial value: give it one with .init(\"{}\", ...)",
+            "variable {} has no initial value: give it one with .{method}(\"{}\", ...)",
             var.name, var.name
         ));
     }

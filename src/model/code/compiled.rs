@@ -4,13 +4,12 @@
 use std::sync::Arc;
 
 use super::assemble::{
-    self, Assembled, Code, Constant, Constants, CurrentSource, Postsynaptic, STEP_FN, Snippet,
-    StateVar,
+    self, Assembled, Code, Constant, Constants, CurrentSource, Postsynaptic, Snippet, StateVar,
 };
 use super::check::declaration_error;
-use super::diagnose::SourceMap;
-use super::opaque;
+use super::program::{self, Prelude};
 use super::rng::{self, Stream};
+use super::synapse::SideInput;
 use super::{CodeCurrentSource, CodeError, CodeNeuron, CodePostsynaptic, DerivedParam};
 use super::{ParamValues, Var};
 use crate::interpret::LaneProgram;
@@ -193,6 +192,7 @@ impl CompiledNeuron {
         code: &CodeNeuron,
         inputs: &[PostsynapticInput<'_>],
         sources: &[SourceInput<'_>],
+        sides: &[SideInput<'_>],
         at: &Target<'_>,
     ) -> Result<Self, CodeError> {
         code.check(at.owner)?;
@@ -220,6 +220,10 @@ impl CompiledNeuron {
         for source in sources {
             source_constants.push(source.add_vars(at, &mut all_vars, &mut init)?);
         }
+        let mut side_constants = Vec::new();
+        for side in sides {
+            side_constants.push(side.add_vars(at, &mut all_vars, &mut init)?);
+        }
         let neuron_constants =
             constants(&model.params, &model.derived_params, &code.params, at.dt).map_err(fail)?;
         let mut psm_constants = Vec::new();
@@ -237,15 +241,18 @@ impl CompiledNeuron {
             owner: at.owner,
             inputs,
             sources,
+            sides,
             neuron_constants: &neuron_constants,
             psm_constants: &psm_constants,
             source_constants: &source_constants,
+            side_constants: &side_constants,
         };
         let assembled = parts.assemble(None, Constants::Literal);
         let egps = &model.extra_global_params;
-        let (program, gpu_code) = compile(&assembled, egps)?;
+        let prelude = Prelude::neuron(egps);
+        let (program, gpu_code) = program::compile(&assembled, &prelude)?;
         let gpu = parts.assemble(Some(&gpu_code), Constants::Opaque);
-        check_gpu_text(at.owner, &label, &gpu, egps)?;
+        program::check_gpu_text(at.owner, &label, &gpu, &prelude)?;
         Ok(CompiledNeuron {
             model: model.name.clone(),
             vars: all_vars,
@@ -276,9 +283,11 @@ struct Sources<'a> {
     owner: &'a str,
     inputs: &'a [PostsynapticInput<'a>],
     sources: &'a [SourceInput<'a>],
+    sides: &'a [SideInput<'a>],
     neuron_constants: &'a [(String, f32)],
     psm_constants: &'a [Vec<(String, f32)>],
     source_constants: &'a [Vec<(String, f32)>],
+    side_constants: &'a [Vec<(String, f32)>],
 }
 
 impl Sources<'_> {
@@ -312,6 +321,8 @@ impl Sources<'_> {
             model.threshold_condition_code.as_str(),
             model.reset_code.as_str(),
         ]);
+        texts.extend(self.sides.iter().flat_map(SideInput::texts));
+        let side_labels: Vec<String> = self.sides.iter().map(SideInput::label).collect();
         if let Some(rewritten) = rewritten {
             texts = rewritten.iter().map(String::as_str).collect();
         }
@@ -340,6 +351,16 @@ impl Sources<'_> {
             sim: snippet(self.owner, self.label, texts[n + m]),
             threshold: snippet(self.owner, self.label, texts[n + m + 1]),
             reset: snippet(self.owner, self.label, texts[n + m + 2]),
+            synapse_sides: self
+                .sides
+                .iter()
+                .enumerate()
+                .map(|(k, side)| {
+                    let at = n + m + 3 + 2 * k;
+                    let texts = [texts[at], texts[at + 1]];
+                    side.assembled(&self.side_constants[k], &side_labels[k], texts)
+                })
+                .collect(),
         };
         let vars: Vec<StateVar<'_>> = model.vars.iter().map(state_var).collect();
         assemble::neuron_step(&named(self.neuron_constants), &vars, &code, style)
@@ -347,7 +368,7 @@ impl Sources<'_> {
 }
 
 /// A variable as the assembler takes it.
-fn state_var(v: &Var) -> StateVar<'_> {
+pub(crate) fn state_var(v: &Var) -> StateVar<'_> {
     StateVar {
         name: &v.name,
         ty: v.ty.wgsl(),
@@ -356,7 +377,7 @@ fn state_var(v: &Var) -> StateVar<'_> {
 }
 
 /// `(name, value)` pairs as the assembler takes them.
-fn named(constants: &[(String, f32)]) -> Vec<Constant<'_>> {
+pub(crate) fn named(constants: &[(String, f32)]) -> Vec<Constant<'_>> {
     constants
         .iter()
         .map(|(name, value)| Constant {
@@ -367,7 +388,7 @@ fn named(constants: &[(String, f32)]) -> Vec<Constant<'_>> {
 }
 
 /// A model's constants: parameters, derived parameters and `dt`, in f32.
-fn constants(
+pub(crate) fn constants(
     params: &[String],
     derived_params: &[DerivedParam],
     values: &ParamValues,
@@ -396,121 +417,4 @@ fn constants(
     }
     add("dt", dt, "timestep")?;
     Ok(constants)
-}
-
-/// Parses, validates and lints the step function and compiles it for the CPU; also
-/// returns the code strings with their float literals made opaque for the GPU.
-fn compile(
-    assembled: &Assembled,
-    egps: &[String],
-) -> Result<(LaneProgram, Vec<String>), CodeError> {
-    let prelude = assemble::cpu_prelude(egps);
-    let source = format!("{prelude}{}", assembled.function);
-    let map = SourceMap {
-        assembled,
-        offset: prelude.len(),
-    };
-    let module = naga::front::wgsl::parse_str(&source).map_err(|e| map.parse_error(&e))?;
-    let info = naga::valid::Validator::new(
-        naga::valid::ValidationFlags::all(),
-        naga::valid::Capabilities::empty(),
-    )
-    .validate(&module)
-    .map_err(|e| map.validation_error(&e))?;
-    check_shape(&module, &map, egps)?;
-    let (handle, function) = module
-        .functions
-        .iter()
-        .find(|(_, f)| f.name.as_deref() == Some(STEP_FN))
-        .ok_or_else(|| map.error("the step function is missing", &[]))?;
-    if let Some((span, _)) = super::fusion::fusable_products(&module, function, &info[handle])
-        .into_iter()
-        .next()
-    {
-        return Err(map.error(
-            "a float product feeds an add, subtract or variable: write it as product(a, b), which rounds it on its own on every GPU as the CPU does (drivers may fuse a multiply into an add)",
-            &[span],
-        ));
-    }
-    let natives: Vec<&str> = NativeFn::ALL
-        .iter()
-        .map(|n| n.name())
-        .chain(egps.iter().map(String::as_str))
-        .collect();
-    let program = LaneProgram::compile(&module, &info, STEP_FN, &natives).map_err(|u| {
-        map.error(
-            &format!("the CPU backend can't run this: {}", u.what),
-            &[u.span],
-        )
-    })?;
-    let gpu_code = opaque::opaque_literals(assembled, function, prelude.len());
-    Ok((program, gpu_code))
-}
-/// Checks that the code strings added nothing outside the step function (a `}` that
-/// closes it early and a function or global after it): what the GPU splices into its
-/// kernel must be the step function alone.
-fn check_shape(
-    module: &naga::Module,
-    map: &SourceMap<'_>,
-    egps: &[String],
-) -> Result<(), CodeError> {
-    let expected = NativeFn::ALL.len() + egps.len() + 2;
-    let stray = module
-        .functions
-        .iter()
-        .find(|(_, f)| {
-            let name = f.name.as_deref().unwrap_or("");
-            name != STEP_FN
-                && name != "product"
-                && !NativeFn::ALL.iter().any(|n| n.name() == name)
-                && !egps.iter().any(|e| e == name)
-        })
-        .map(|(h, _)| module.functions.get_span(h));
-    let extra = module.functions.len() != expected
-        || !module.global_variables.is_empty()
-        || !module.constants.is_empty()
-        || !module.overrides.is_empty()
-        || !module.entry_points.is_empty()
-        || module
-            .types
-            .iter()
-            .any(|(_, t)| matches!(t.inner, naga::TypeInner::Struct { .. }));
-    if stray.is_some() || extra {
-        let spans: Vec<naga::Span> = stray.into_iter().collect();
-        return Err(map.error(
-            "code strings hold statements (and the threshold an expression) of one function: this one ends that function and declares something outside it",
-            &spans,
-        ));
-    }
-    Ok(())
-}
-
-/// Checks that the GPU's text of the function is valid WGSL: a float literal where WGSL
-/// wants a constant expression (a `const` in the code) can't be made opaque.
-fn check_gpu_text(
-    owner: &str,
-    model: &str,
-    gpu: &Assembled,
-    egps: &[String],
-) -> Result<(), CodeError> {
-    let prelude = assemble::gpu_check_prelude(egps);
-    let source = format!("{prelude}{}", gpu.function);
-    let fail = |detail: String| {
-        declaration_error(
-            owner,
-            model,
-            format!(
-                "the code can't be given to GPUs with its float literals made opaque to their compilers (does a `const` in it use a float literal? write `let`): {detail}"
-            ),
-        )
-    };
-    let module =
-        naga::front::wgsl::parse_str(&source).map_err(|e| fail(e.emit_to_string(&source)))?;
-    naga::valid::Validator::new(
-        naga::valid::ValidationFlags::all(),
-        naga::valid::Capabilities::empty(),
-    )
-    .validate(&module)
-    .map_err(|e| fail(e.emit_to_string(&source)))?;
-    Ok(())
 }

@@ -48,6 +48,19 @@ impl VarInit {
         var_index: usize,
     ) -> Result<Vec<u32>, String> {
         let key = rng::key(seed, population, Stream::Init);
+        self.values_keyed(ty, (size, "a population of", "neurons"), key, var_index)
+    }
+
+    /// The initial bits of each of `size` neurons or synapses (`(size, "a group of",
+    /// "synapses")`, as errors count them) of variable number `var_index`, drawing under
+    /// Philox key `key`.
+    pub(crate) fn values_keyed(
+        &self,
+        ty: VarType,
+        (size, of, unit): (u32, &str, &str),
+        key: [u32; 2],
+        var_index: usize,
+    ) -> Result<Vec<u32>, String> {
         // `offset + scale * X` for each neuron's draw X, in f32.
         let draw = |ty: VarType, size: u32, (offset, scale): (f64, f64), x: fn([u32; 4]) -> f32| {
             if ty != VarType::F32 {
@@ -73,7 +86,7 @@ impl VarInit {
             VarInit::Values(values) => {
                 if values.len() != size as usize {
                     return Err(format!(
-                        "{} values were given for a population of {size} neurons",
+                        "{} values were given for {of} {size} {unit}",
                         values.len()
                     ));
                 }

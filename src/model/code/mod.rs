@@ -17,9 +17,14 @@ mod diagnose;
 pub(crate) mod fusion;
 mod init;
 mod opaque;
+mod program;
 pub mod rng;
+mod synapse;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_synapse;
+mod weight_update;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -27,6 +32,8 @@ use std::sync::Arc;
 pub use compiled::{CompiledNeuron, NativeFn, PostsynapticInput, SourceInput, Target};
 pub use diagnose::CodeError;
 pub use init::VarInit;
+pub use synapse::{CompiledWeightUpdate, SideInput, SynapseFunction, SynapseTarget};
+pub use weight_update::{CodeWeightUpdate, WeightUpdateModelDef};
 
 /// The type of a state variable.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

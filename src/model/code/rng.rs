@@ -14,9 +14,13 @@ pub enum Stream {
     Simulation = 0,
     /// Initial values of variables.
     Init = 1,
+    /// Initial values of a synapse group's synapse variables (keyed on the group, not a
+    /// population; the counter is (synapse, variable, 0, 0)).
+    SynapseInit = 2,
 }
 
-/// The Philox key of population number `population`'s `stream` under `seed`.
+/// The Philox key of population number `population`'s `stream` under `seed` (of synapse
+/// group number `population` for [`Stream::SynapseInit`]).
 pub fn key(seed: u64, population: usize, stream: Stream) -> [u32; 2] {
     // "keny": keeps these keys apart from any other use of the seed.
     let block = philox4x32_10(

@@ -35,7 +35,7 @@ fn compile(code: &CodeNeuron) -> Result<CompiledNeuron, CodeError> {
         seed: 1,
         population: 0,
     };
-    CompiledNeuron::new(code, &[], &[], &at)
+    CompiledNeuron::new(code, &[], &[], &[], &at)
 }
 
 fn error(code: &CodeNeuron) -> CodeError {

@@ -14,6 +14,8 @@ mod kernels;
 mod schedule;
 mod state;
 
+use std::sync::atomic::AtomicU64;
+
 use crate::model::{BuiltNetwork, CurrentSourceId, PopulationId, SynapseGroupId};
 use crate::sim::recording::{RowOrder, TakenRun, unpack};
 use crate::sim::{
@@ -45,6 +47,9 @@ pub struct CpuSimulation {
     clock: StepClock,
     /// Fewer threads per entry while a sliced run's threads were kept waiting.
     backoff: schedule::Backoff,
+    /// Per synapse group, the first `addToPost` input of the last run beyond its range:
+    /// its bits with bit 32 set (0: none).
+    add_to_post_overflow: Vec<AtomicU64>,
 }
 
 impl CpuSimulation {
@@ -104,7 +109,34 @@ impl CpuSimulation {
             reset_due: false,
             clock: StepClock::new(config, net.records_spikes()),
             backoff: schedule::Backoff::default(),
+            add_to_post_overflow: net
+                .synapse_groups
+                .iter()
+                .map(|_| AtomicU64::new(0))
+                .collect(),
         })
+    }
+
+    /// The error of the first group whose `addToPost` got an input beyond its range in
+    /// the last run, if any (clearing every report).
+    fn take_add_to_post_overflow(&mut self) -> Result<(), SimError> {
+        let mut first = None;
+        for (s, flag) in self
+            .net
+            .synapse_groups
+            .iter()
+            .zip(&mut self.add_to_post_overflow)
+        {
+            let report = std::mem::take(flag.get_mut());
+            if report != 0 && first.is_none() {
+                first = Some(SimError::AddToPostOutOfRange {
+                    group: s.name.clone(),
+                    value: f32::from_bits(report as u32),
+                    max: s.code.as_ref().map_or(0.0, |c| c.max_add_to_post),
+                });
+            }
+        }
+        first.map_or(Ok(()), Err)
     }
 
     /// Carries out a due reset of the state here and now.
@@ -204,7 +236,7 @@ impl Simulator for CpuSimulation {
         schedule::run(self, steps);
         self.reset_due = false;
         self.clock.advance(steps);
-        Ok(())
+        self.take_add_to_post_overflow()
     }
 
     fn reset(&mut self) -> Result<(), SimError> {

@@ -177,9 +177,19 @@ pub(crate) fn state_bytes(net: &BuiltNetwork, batch: u32, recording_steps: u32) 
             } else {
                 0
             };
-            let columns = if s.stdp.is_some() { 8 * synapses } else { 0 };
+            // A code model's variables, and the network's copy of their initial values.
+            let code_vars = s
+                .code
+                .as_ref()
+                .map_or(0, |c| 8 * c.vars.len() as u128 * synapses);
+            let columns = if s.is_plastic() { 8 * synapses } else { 0 };
             // inSyn and its sums (at most 8 bytes each).
-            12 * u128::from(post) * batch + words(post) * batch + connectivity + weights + columns
+            12 * u128::from(post) * batch
+                + words(post) * batch
+                + connectivity
+                + weights
+                + code_vars
+                + columns
         })
         .sum();
     let magnitudes: u128 = net

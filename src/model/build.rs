@@ -158,6 +158,28 @@ impl BuiltNetwork {
             .filter(move |(_, c)| c.target == target && !c.code)
     }
 
+    /// For a group whose weight-update model is written as code strings, where its pre-
+    /// and postsynaptic variables are among its populations' variables (named
+    /// `"{group}.{variable}"`), in the model's order; empty lists for other groups.
+    pub fn synapse_side_vars(&self, g: usize) -> (Vec<usize>, Vec<usize>) {
+        let s = &self.synapse_groups[g];
+        let Some(code) = &s.code else {
+            return (Vec::new(), Vec::new());
+        };
+        let indices = |p: usize, vars: &[super::code::Var]| -> Vec<usize> {
+            let PopulationModel::Code(neuron) = &self.populations[p].model else {
+                return Vec::new();
+            };
+            vars.iter()
+                .filter_map(|v| neuron.var_index(&format!("{}.{}", s.name, v.name)))
+                .collect()
+        };
+        (
+            indices(s.pre, &code.pre_vars),
+            indices(s.post, &code.post_vars),
+        )
+    }
+
     /// Whether any population records its spikes.
     pub fn records_spikes(&self) -> bool {
         self.populations.iter().any(|p| p.spike_recording)

@@ -127,15 +127,26 @@ pub fn mushroom_body() -> MushroomBody {
     }
 }
 
-/// `mb` with each population's built-in LIF or IF model and each synapse group's
-/// ExpCurr or DeltaCurr replaced by the model library's code-string twins
-/// ([`library::lif_from`], [`library::integrate_and_fire_from`],
-/// [`library::postsynaptic_from`]): the same network, simulated through the machinery
-/// of user-defined models, and (the tests check) the same spikes.
+/// `mb` with each population's built-in LIF or IF model, each synapse group's ExpCurr
+/// or DeltaCurr, and its StaticPulse or STDP replaced by the model library's code-string
+/// twins ([`library::lif_from`], [`library::integrate_and_fire_from`],
+/// [`library::postsynaptic_from`], [`library::static_pulse_from`],
+/// [`library::stdp_symmetric_from`]): the same network, simulated through the machinery
+/// of user-defined models, and (the tests check) the same spikes. One constant weight
+/// stays built in: its 32-bit sums are the built-in model's own.
 pub fn with_code_string_models(mut mb: MushroomBody) -> MushroomBody {
     for group in &mut mb.network.synapse_groups {
         group.postsynaptic =
             PostsynapticModel::Code(library::postsynaptic_from(&group.postsynaptic));
+        group.weight_update = match &group.weight_update {
+            WeightUpdateModel::StaticPulse { g } => {
+                WeightUpdateModel::Code(library::static_pulse_from(g))
+            }
+            WeightUpdateModel::StdpSymmetric(p) => {
+                WeightUpdateModel::Code(library::stdp_symmetric_from(p))
+            }
+            other => other.clone(),
+        };
     }
     for pop in &mut mb.network.populations {
         pop.model = match &pop.model {

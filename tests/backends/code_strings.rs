@@ -75,3 +75,54 @@ fn tutorial_part_2_from_code_strings_gives_the_built_in_spikes_on_every_backend(
 fn tutorial_part_3_from_code_strings_gives_the_built_in_spikes_on_every_backend() {
     check_part(tutorial::mushroom_body_with_gain_control());
 }
+
+/// The spikes and learned KC -> MBON weights of `sim` after training on the first
+/// `images` images.
+fn training(sim: &mut dyn Simulator, mb: &MushroomBody, images: usize) -> (Vec<Spikes>, Vec<f32>) {
+    let data = mnist::load(&common::repository_mnist(), mnist::Split::Train).unwrap();
+    let spikes = (0..images)
+        .map(|i| {
+            let currents = mnist::input_currents(data.images.image(i).unwrap(), mnist::INPUT_SCALE);
+            let label = data.labels[i];
+            spikes(&tutorial::present_training(sim, mb, &currents, label).unwrap())
+        })
+        .collect();
+    let output = mb.output.expect("a training network has output neurons");
+    (spikes, sim.read_weights(output.kc_mbon).unwrap())
+}
+
+#[test]
+fn tutorial_part_4_training_from_code_strings_learns_the_built_in_weights_on_every_backend() {
+    let builtin = tutorial::mushroom_body_for_training();
+    let code = tutorial::with_code_string_models(builtin.clone());
+    assert!(
+        code.network
+            .synapse_groups
+            .iter()
+            .any(|s| matches!(s.weight_update, kenyon::model::WeightUpdateModel::Code(_)))
+    );
+    let mut runs = Vec::new();
+    for mb in [&builtin, &code] {
+        let built = mb.network.build(1).unwrap();
+        common::on_every_backend(&built, SimConfig::default(), |sim| {
+            runs.push((training(sim, mb, 3), sim.description()));
+        });
+    }
+    let ((spikes, weights), _) = &runs[0];
+    assert!(weights.iter().any(|&g| g > 0.0), "the weights learn");
+    for ((s, g), backend) in &runs {
+        assert_eq!(s, spikes, "{backend}");
+        // The rule's exp is the driver's on a GPU: the same to f32 rounding.
+        let worst = common::largest_difference(g, weights);
+        assert!(worst <= 1e-8, "{backend}: weights differ by {worst}");
+    }
+    // On the CPU, both run the same arithmetic: the same bits.
+    let cpu_code = runs.len() / 2;
+    let bits = |g: &[f32]| g.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    assert_eq!(
+        bits(&runs[cpu_code].0.1),
+        bits(weights),
+        "{}",
+        runs[cpu_code].1
+    );
+}

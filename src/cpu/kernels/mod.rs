@@ -7,15 +7,21 @@ mod learn_post;
 mod learn_pre;
 mod neuron_update;
 mod pack;
+mod post_spike_syn;
+mod pre_spike_syn;
 mod propagate_spikes;
 mod spike_times;
+mod synapse_lanes;
 
 pub(crate) use code_neuron_update::{CodeSlice, code_neuron_update};
 pub(crate) use learn_post::learn_post;
 pub(crate) use learn_pre::learn_pre;
 pub(crate) use neuron_update::{ExpCurrSlice, NeuronInputs, neuron_update};
+pub(crate) use post_spike_syn::post_spike_syn;
+pub(crate) use pre_spike_syn::pre_spike_syn;
 pub(crate) use propagate_spikes::{SumsMut, Weights, propagate_spikes};
 pub(crate) use spike_times::spike_times;
+pub(crate) use synapse_lanes::{AddToPost, SynapseCode};
 
 use std::sync::atomic::{AtomicU32, Ordering};
 

@@ -104,6 +104,7 @@ struct SynapsePieces<'a> {
     stamps: Pieces<'a, u8>,
     g: Vec<Option<&'a [AtomicU32]>>,
     columns: Vec<Option<&'a Columns>>,
+    vars: Vec<&'a [Vec<AtomicU32>]>,
 }
 
 impl<'a> SynapsePieces<'a> {
@@ -114,6 +115,7 @@ impl<'a> SynapsePieces<'a> {
             stamps: Vec::new(),
             g: Vec::new(),
             columns: Vec::new(),
+            vars: Vec::new(),
         };
         for (state, group) in synapses.iter_mut().zip(&net.synapse_groups) {
             let n = net.populations[group.post].size as usize;
@@ -130,6 +132,7 @@ impl<'a> SynapsePieces<'a> {
                 .push(cut(&mut state.stamps, words, &word_bounds));
             pieces.g.push(state.g.as_deref());
             pieces.columns.push(state.columns.as_ref());
+            pieces.vars.push(&state.vars[..]);
         }
         pieces
     }
@@ -230,6 +233,7 @@ pub(super) fn split(
         magnitudes,
         incoming,
         sources,
+        add_to_post_overflow,
         ..
     } = sim;
     let batch = *batch;
@@ -275,6 +279,11 @@ pub(super) fn split(
         synapse_g: synapse_pieces.g,
         columns: synapse_pieces.columns,
         last_spike: population_pieces.last_spike,
+        synapse_vars: synapse_pieces.vars,
+        side_vars: (0..net.synapse_groups.len())
+            .map(|g| net.synapse_side_vars(g))
+            .collect(),
+        add_to_post_overflow,
     };
     (shared, workers)
 }

@@ -3,12 +3,13 @@
 //! loop started (`split.rs`), so the loop allocates nothing and takes no locks; spike words
 //! are shared as atomics.
 
-use std::sync::atomic::AtomicU32;
+use std::sync::atomic::{AtomicU32, AtomicU64};
 
 use super::barrier::SpinBarrier;
 use crate::cpu::kernels::{
-    CodeSlice, ExpCurrSlice, NeuronInputs, Weights, code_neuron_update, learn_post, learn_pre,
-    neuron_update, propagate_spikes, spike_times,
+    AddToPost, CodeSlice, ExpCurrSlice, NeuronInputs, SumsMut, SynapseCode, Weights,
+    code_neuron_update, learn_post, learn_pre, neuron_update, post_spike_syn, pre_spike_syn,
+    propagate_spikes, spike_times,
 };
 use crate::model::{BuiltNetwork, BuiltSynapseGroup, Columns, PopulationModel};
 use crate::sim::{time_of, words_per_step};
@@ -42,6 +43,13 @@ pub(super) struct Shared<'a> {
     pub columns: Vec<Option<&'a Columns>>,
     /// Per population, the time of each neuron's latest spike, where tracked.
     pub last_spike: Vec<Option<&'a [AtomicU32]>>,
+    /// Per synapse group written as code strings, its synapse variables.
+    pub synapse_vars: Vec<&'a [Vec<AtomicU32>]>,
+    /// Per synapse group, where its pre- and postsynaptic variables are among its
+    /// populations' (see `BuiltNetwork::synapse_side_vars`).
+    pub side_vars: Vec<(Vec<usize>, Vec<usize>)>,
+    /// Per synapse group, the first `addToPost` input beyond its range.
+    pub add_to_post_overflow: &'a [AtomicU64],
 }
 
 impl Shared<'_> {
@@ -138,6 +146,10 @@ impl Worker<'_> {
         }
         let t = time_of(timestep, shared.net.dt);
         for (g, group) in shared.net.synapse_groups.iter().enumerate() {
+            if group.code.is_some() {
+                self.code_synapse_update(shared, g, previous, t, tasks.clone());
+                continue;
+            }
             self.synapse_update(shared, g, group, previous, tasks.clone());
             learn(shared, g, group, previous, t);
         }
@@ -215,6 +227,71 @@ impl Worker<'_> {
             );
         }
     }
+}
+
+impl Worker<'_> {
+    /// Synapse update of group `g`, whose weight-update model is written as code strings:
+    /// its presynaptic spikes' code into this thread's slices of its target, then (plastic
+    /// groups: batch size 1, one thread) its postsynaptic spikes' code.
+    fn code_synapse_update(
+        &mut self,
+        shared: &Shared<'_>,
+        g: usize,
+        previous: usize,
+        t: f32,
+        tasks: std::ops::Range<usize>,
+    ) {
+        let group = &shared.net.synapse_groups[g];
+        let Some(code) = &group.code else { return };
+        let k = shared.position_in_post[g];
+        let (pre_vars, post_vars) = &shared.side_vars[g];
+        for task in tasks {
+            let entry = self.populations[group.post][task].entry;
+            let at = SynapseCode {
+                code,
+                vars: shared.synapse_vars[g],
+                pre_vars: whole_vars(&self.populations[group.pre], entry, pre_vars),
+                post_vars: whole_vars(&self.populations[group.post], entry, post_vars),
+                st_pre: shared.last_spike[group.pre],
+                st_post: shared.last_spike[group.post],
+                t,
+            };
+            let input = &mut self.exp_curr[group.post][task][k];
+            let SumsMut::Wide(sums) = &mut input.in_syn_acc else {
+                continue;
+            };
+            let mut out = AddToPost {
+                sums,
+                stamps: input.stamps,
+                lo: self.populations[group.post][task].lo,
+                scale: &group.weight,
+                overflow: &shared.add_to_post_overflow[g],
+            };
+            let pre_spikes = shared.spike_words(group.pre, previous, entry);
+            pre_spike_syn(&at, &group.connectivity, pre_spikes, &mut out);
+            if let Some(columns) = shared.columns[g] {
+                let post_spikes = shared.spike_words(group.post, previous, entry);
+                post_spike_syn(&at, columns, post_spikes, &mut out);
+            }
+        }
+    }
+}
+
+/// Variables `vars` of a population's whole state in batch entry `entry`, from the slices
+/// this worker holds: a group with pre- or postsynaptic variables is plastic, so one
+/// thread holds every population whole. Empty where no slice covers the population.
+fn whole_vars<'s>(
+    slices: &'s [PopulationSlice<'_>],
+    entry: usize,
+    vars: &[usize],
+) -> Vec<&'s [u32]> {
+    let Some(slice) = slices.iter().find(|s| s.entry == entry && s.lo == 0) else {
+        return Vec::new();
+    };
+    vars.iter()
+        .filter_map(|&i| slice.vars.get(i).map(|v| &v[..]))
+        .filter(|v| v.len() == slice.len)
+        .collect()
 }
 
 fn weights_of<'a>(shared: &Shared<'a>, g: usize, group: &'a BuiltSynapseGroup) -> Weights<'a> {

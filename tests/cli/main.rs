@@ -168,6 +168,43 @@ fn batched_runs_and_code_string_models_print_the_same_images_as_unbatched_built_
 }
 
 #[test]
+fn training_and_testing_with_code_string_models_learn_and_answer_as_the_built_in_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let o = kenyon(dir.path(), args);
+        let (out, err) = text(&o);
+        assert!(o.status.success(), "{out}\n{err}");
+        out
+    };
+    for (out, extra) in [("builtin", None), ("code", Some("--code-strings"))] {
+        let mut args = vec!["train", "--out", out, "--images", "40", "--backend", "cpu"];
+        args.extend(extra);
+        run(&args);
+    }
+    // The STDP written as code strings learns the built-in rule's weights, bit for bit.
+    let weights = |m: &str| std::fs::read(dir.path().join(m).join("kc_mbon_g.npy")).unwrap();
+    assert_eq!(weights("builtin"), weights("code"));
+    let answers = |extra: Option<&str>| {
+        let mut args = vec![
+            "test",
+            "--model",
+            "builtin",
+            "--images",
+            "20",
+            "--backend",
+            "cpu",
+        ];
+        args.extend(extra);
+        let out = run(&args);
+        out.lines()
+            .find(|l| l.contains("correct"))
+            .map(|l| l.split('[').next().unwrap_or("").to_owned())
+            .unwrap_or_else(|| panic!("no result line in\n{out}"))
+    };
+    assert_eq!(answers(None), answers(Some("--code-strings")));
+}
+
+#[test]
 fn the_cpu_description_names_the_threads_a_run_uses() {
     let dir = tempfile::tempdir().unwrap();
     let args = [

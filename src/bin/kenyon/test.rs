@@ -30,6 +30,11 @@ pub(crate) struct TestArgs {
     /// Folder for the confusion matrix plot.
     #[arg(long, default_value = "out")]
     out: PathBuf,
+    /// Run every model, the STDP and StaticPulse synapses included, as the model
+    /// library's code strings instead of the built-in models: the same spikes (and on
+    /// the CPU the same learned weights), through the machinery of user-defined models.
+    #[arg(long)]
+    code_strings: bool,
     #[command(flatten)]
     source: SourceArgs,
 }
@@ -44,7 +49,10 @@ pub(crate) fn test(args: &TestArgs) -> Result<()> {
     let n = args.images as usize;
     check_count(n, &data, "test")?;
     let trained_images = model.trained_images;
-    let mb = model.network();
+    let mb = match args.code_strings {
+        true => tutorial::with_code_string_models(model.network()),
+        false => model.network(),
+    };
     let config = SimConfig {
         // More entries than images would only take memory.
         batch_size: args.batch.min(args.images),

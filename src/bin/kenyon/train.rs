@@ -36,6 +36,11 @@ pub(crate) struct TrainArgs {
     /// Seed of the PN -> KC connectivity (the same seed gives the same synapses everywhere).
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Run every model, the STDP and StaticPulse synapses included, as the model
+    /// library's code strings instead of the built-in models: the same spikes (and on
+    /// the CPU the same learned weights), through the machinery of user-defined models.
+    #[arg(long)]
+    code_strings: bool,
     #[command(flatten)]
     source: SourceArgs,
 }
@@ -45,6 +50,10 @@ pub(crate) fn train(args: &TrainArgs) -> Result<()> {
     let n = args.images as usize;
     check_count(n, &data, "training")?;
     let mb = tutorial::mushroom_body_for_training();
+    let mb = match args.code_strings {
+        true => tutorial::with_code_string_models(mb),
+        false => mb,
+    };
     let config = SimConfig {
         threads: args.source.threads,
         ..SimConfig::DEFAULT

@@ -266,6 +266,7 @@ fn code_inputs(net: &Network, index: usize) -> (Vec<PostsynapticInput<'_>>, Vec<
         .filter_map(|(group, s)| match &s.postsynaptic {
             PostsynapticModel::Code(model) => Some(PostsynapticInput {
                 group,
+                name: s.name.clone(),
                 owner: format!("synapse group '{}'", s.name),
                 model,
             }),
@@ -323,7 +324,8 @@ fn build_population(
                 .iter()
                 .map(|s| s.model.model.pre_vars.len() + s.model.model.post_vars.len())
                 .sum();
-            let vars = (code.model.vars.len() + source_vars + side_vars) as u128;
+            let psm_vars: usize = inputs.iter().map(|i| i.model.model.vars.len()).sum();
+            let vars = (code.model.vars.len() + source_vars + side_vars + psm_vars) as u128;
             let needed = u128::from(p.size) * vars * 4;
             crate::memory::check_fits(needed)
                 .map_err(|available| ModelError::OutOfMemory { needed, available })?;

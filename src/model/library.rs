@@ -196,6 +196,7 @@ pub fn exp_curr() -> Arc<PostsynapticModelDef> {
             ],
             sim_code: "injectCurrent(product(init, inSyn));\ninSyn = product(inSyn, expDecay);"
                 .into(),
+            ..PostsynapticModelDef::default()
         })
     });
     MODEL.clone()
@@ -227,6 +228,32 @@ pub fn exp_cond() -> Arc<PostsynapticModelDef> {
                 (-dt / p["tau"]).exp()
             })],
             sim_code: "injectCurrent(product(inSyn, E - V));\ninSyn = product(inSyn, expDecay);"
+                .into(),
+            ..PostsynapticModelDef::default()
+        })
+    });
+    MODEL.clone()
+}
+
+/// GeNN's alpha-shaped current (its `AlphaCurr` example): a spike of weight `w` in
+/// timestep 0 leaves `x = w e t / tau exp(-t / tau)`, `t = k dt`, after timestep `k`, and
+/// `x` is injected in the timestep after. Parameter `tau` (ms); variable `x`.
+pub fn alpha_curr() -> Arc<PostsynapticModelDef> {
+    static MODEL: LazyLock<Arc<PostsynapticModelDef>> = LazyLock::new(|| {
+        Arc::new(PostsynapticModelDef {
+            name: "AlphaCurr".into(),
+            params: vec!["tau".into()],
+            derived_params: vec![
+                DerivedParam::new("expDecay", |p, dt| (-dt / p["tau"]).exp()),
+                // dt expDecay e / tau: what this timestep's inSyn adds to x.
+                DerivedParam::new("rise", |p, dt| {
+                    dt * (-dt / p["tau"]).exp() * std::f64::consts::E / p["tau"]
+                }),
+            ],
+            vars: vec![Var::f32("x")],
+            sim_code: "injectCurrent(x);
+x = product(inSyn, rise) + product(x, expDecay);
+inSyn = product(inSyn, expDecay);"
                 .into(),
         })
     });

@@ -640,3 +640,62 @@ fn a_spike_source_array_spikes_at_the_first_timestep_reaching_each_time() {
         }
     });
 }
+
+#[test]
+fn alpha_curr_follows_the_alpha_function_on_every_backend() {
+    let (dt, tau) = (0.1f64, 2.0f64);
+    let weights = [1.0f32, 0.5, 2.0];
+    let mut net = Network::new(dt);
+    let pre = net.add_neuron_population(
+        "pre",
+        1,
+        NeuronModel::Code(library::spike_source_array_from(&[vec![0.0]])),
+    );
+    let post = net.add_neuron_population(
+        "post",
+        3,
+        NeuronModel::If(kenyon::IfParams { v_thresh: 1e9 }),
+    );
+    net.add_synapse_group(kenyon::SynapseGroup {
+        name: "syn".into(),
+        pre,
+        post,
+        weight_update: kenyon::WeightUpdateModel::StaticPulse {
+            g: weights.to_vec(),
+        },
+        postsynaptic: kenyon::PostsynapticModel::Code(
+            kenyon::model::code::CodePostsynaptic::new(library::alpha_curr())
+                .param("tau", tau)
+                .init("x", VarInit::Constant(0.0)),
+        ),
+        connectivity: kenyon::Connectivity::Dense,
+    });
+    let built = net.build(1).unwrap();
+    common::on_every_backend(&built, SimConfig::DEFAULT, |sim| {
+        for k in 0..60u32 {
+            sim.step_time(1).unwrap();
+            let x = sim.read_var(post, "syn.x").unwrap();
+            // The spike of timestep 0 arrives in timestep 1; after timestep k, x is the
+            // alpha function k timesteps after the spike.
+            let t = f64::from(k) * dt;
+            let alpha = std::f64::consts::E * t / tau * (-t / tau).exp();
+            for (xi, w) in x.iter().zip(weights) {
+                let want = f64::from(w) * alpha;
+                assert!(
+                    (f64::from(*xi) - want).abs() <= 1e-5 * want.abs().max(1e-3),
+                    "{}: timestep {k}: x {xi}, want {want}",
+                    sim.description()
+                );
+            }
+        }
+        // A reset restarts the variable.
+        sim.reset().unwrap();
+        sim.step_time(1).unwrap();
+        assert!(
+            sim.read_var(post, "syn.x")
+                .unwrap()
+                .iter()
+                .all(|&x| x == 0.0)
+        );
+    });
+}

@@ -135,6 +135,8 @@ pub(crate) struct Snippet<'a> {
 /// The postsynaptic model of one incoming synapse group.
 pub(crate) struct Postsynaptic<'a> {
     pub constants: Vec<Constant<'a>>,
+    /// Its variables: the function's after every current source's and side's.
+    pub vars: Vec<StateVar<'a>>,
     pub code: Snippet<'a>,
 }
 
@@ -216,27 +218,35 @@ impl Text {
         }
     }
 
-    /// The block of incoming group `k`'s postsynaptic model: its input joins `inSyn`, and
-    /// its code sees the neuron's variables `vars`, read-only.
-    fn postsynaptic(&mut self, k: usize, psm: &Postsynaptic<'_>, vars: &[StateVar<'_>]) {
+    /// The block of incoming group `k`'s postsynaptic model, whose own variables are the
+    /// function's from `first`: its input joins `inSyn`, and its code sees the neuron's
+    /// variables `vars`, read-only.
+    fn postsynaptic(
+        &mut self,
+        k: usize,
+        psm: &Postsynaptic<'_>,
+        vars: &[StateVar<'_>],
+        first: usize,
+    ) {
         self.f += "    {\n";
         self.constants(&psm.constants, "        ");
         for (i, v) in vars.iter().enumerate() {
             self.f += &format!("        let {}: {} = *kenyon_var_{i};\n", v.name, v.ty);
         }
+        self.load_vars(&psm.vars, first);
         self.f += &format!(
             "        var inSyn: f32 = *kenyon_in_syn_{k} + kenyon_input_{k};\n        {{\n"
         );
         self.place(CodeString::PostsynapticSim, &psm.code, psm.code.text);
-        self.f += &format!("\n        }}\n        *kenyon_in_syn_{k} = inSyn;\n    }}\n");
+        self.f += &format!("\n        }}\n        *kenyon_in_syn_{k} = inSyn;\n");
+        self.store_vars(&psm.vars, first);
+        self.f += "    }\n";
     }
 
-    /// The block of a current source whose variables are the function's from `first`.
-    fn current_source(&mut self, source: &CurrentSource<'_>, first: usize) {
-        self.f += "    {\n";
-        self.constants(&source.constants, "        ");
-        let at = first..first + source.vars.len();
-        for (i, v) in at.clone().zip(&source.vars) {
+    /// Local copies of `vars`, the function's variables from `first` (`let` for
+    /// read-only ones), in a block.
+    fn load_vars(&mut self, vars: &[StateVar<'_>], first: usize) {
+        for (i, v) in (first..).zip(vars) {
             let binding = match v.access {
                 VarAccess::ReadWrite => "var",
                 VarAccess::ReadOnly => "let",
@@ -246,14 +256,26 @@ impl Text {
                 v.name, v.ty
             );
         }
-        self.f += "        {\n";
-        self.place(CodeString::Injection, &source.code, source.code.text);
-        self.f += "\n        }\n";
-        for (i, v) in at.zip(&source.vars) {
+    }
+
+    /// Stores the copies [`load_vars`](Self::load_vars) made of the read-write ones.
+    fn store_vars(&mut self, vars: &[StateVar<'_>], first: usize) {
+        for (i, v) in (first..).zip(vars) {
             if v.access == VarAccess::ReadWrite {
                 self.f += &format!("        *kenyon_var_{i} = {};\n", v.name);
             }
         }
+    }
+
+    /// The block of a current source whose variables are the function's from `first`.
+    fn current_source(&mut self, source: &CurrentSource<'_>, first: usize) {
+        self.f += "    {\n";
+        self.constants(&source.constants, "        ");
+        self.load_vars(&source.vars, first);
+        self.f += "        {\n";
+        self.place(CodeString::Injection, &source.code, source.code.text);
+        self.f += "\n        }\n";
+        self.store_vars(&source.vars, first);
         self.f += "    }\n";
     }
 
@@ -262,17 +284,7 @@ impl Text {
     fn synapse_side(&mut self, side: &SynapseSide<'_>, first: usize) {
         self.f += "    {\n";
         self.constants(&side.constants, "        ");
-        let at = first..first + side.vars.len();
-        for (i, v) in at.clone().zip(&side.vars) {
-            let binding = match v.access {
-                VarAccess::ReadWrite => "var",
-                VarAccess::ReadOnly => "let",
-            };
-            self.f += &format!(
-                "        {binding} {}: {} = *kenyon_var_{i};\n",
-                v.name, v.ty
-            );
-        }
+        self.load_vars(&side.vars, first);
         let (dynamics, spike) = match side.pre {
             true => (CodeString::PreDynamics, CodeString::PreSpike),
             false => (CodeString::PostDynamics, CodeString::PostSpike),
@@ -282,11 +294,7 @@ impl Text {
         self.f += "\n        }\n        if kenyon_spiked {\n";
         self.place(spike, &side.spike, side.spike.text);
         self.f += "\n        }\n";
-        for (i, v) in at.zip(&side.vars) {
-            if v.access == VarAccess::ReadWrite {
-                self.f += &format!("        *kenyon_var_{i} = {};\n", v.name);
-            }
-        }
+        self.store_vars(&side.vars, first);
         self.f += "    }\n";
     }
 }
@@ -301,7 +309,9 @@ pub(crate) fn neuron_step(
     let mut f = format!("fn {STEP_FN}(");
     let source_vars = code.current_sources.iter().flat_map(|c| &c.vars);
     let side_vars = code.synapse_sides.iter().flat_map(|c| &c.vars);
-    for (i, v) in vars.iter().chain(source_vars).chain(side_vars).enumerate() {
+    let psm_vars = code.postsynaptic.iter().flat_map(|c| &c.vars);
+    let all = vars.iter().chain(source_vars).chain(side_vars);
+    for (i, v) in all.clone().chain(psm_vars).enumerate() {
         f += &format!("kenyon_var_{i}: ptr<function, {}>, ", v.ty);
     }
     for k in 0..code.postsynaptic.len() {
@@ -314,8 +324,10 @@ pub(crate) fn neuron_step(
         style,
     };
     text.constants(constants, "    ");
+    let mut first = all.count();
     for (k, psm) in code.postsynaptic.iter().enumerate() {
-        text.postsynaptic(k, psm, vars);
+        text.postsynaptic(k, psm, vars, first);
+        first += psm.vars.len();
     }
     let mut first = vars.len();
     for source in &code.current_sources {

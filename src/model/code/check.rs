@@ -69,8 +69,8 @@ impl CodeNeuron {
 }
 
 impl CodePostsynaptic {
-    /// Checks the declaration and that every parameter has a value and nothing else
-    /// does; `owner` names the synapse group.
+    /// Checks the declaration and that every parameter and variable has a value and
+    /// nothing else does; `owner` names the synapse group.
     pub(crate) fn check(&self, owner: &str) -> Result<(), CodeError> {
         let model = &self.model;
         let label = format!("postsynaptic model '{}'", model.name);
@@ -79,9 +79,11 @@ impl CodePostsynaptic {
             .params
             .iter()
             .map(String::as_str)
-            .chain(model.derived_params.iter().map(|d| d.name.as_str()));
+            .chain(model.derived_params.iter().map(|d| d.name.as_str()))
+            .chain(model.vars.iter().map(|v| v.name.as_str()));
         check_names(declared).or_else(fail)?;
-        check_params(&model.params, &self.params).or_else(fail)
+        check_params(&model.params, &self.params).or_else(fail)?;
+        check_inits(&model.vars, &self.var_init, "init").or_else(fail)
     }
 }
 

@@ -128,6 +128,8 @@ impl PartialEq for CompiledNeuron {
 pub struct PostsynapticInput<'a> {
     /// The group's index in the network.
     pub group: usize,
+    /// The group's name: its variables are `"{name}.{variable}"` of the population.
+    pub name: String,
     /// How errors name it ("synapse group 'pn_kc'").
     pub owner: String,
     /// Its model and parameter values.
@@ -142,6 +144,33 @@ pub struct SourceInput<'a> {
     pub name: String,
     /// Its model, parameter values and initial values.
     pub model: &'a CodeCurrentSource,
+}
+
+impl PostsynapticInput<'_> {
+    /// Appends the model's variables to `vars` (named `"{group}.{variable}"`) and their
+    /// initial values to `init`; returns its constants.
+    fn add_vars(
+        &self,
+        at: &Target<'_>,
+        vars: &mut Vec<Var>,
+        init: &mut Vec<Vec<u32>>,
+    ) -> Result<Vec<(String, f32)>, CodeError> {
+        let m = &self.model.model;
+        let label = format!("postsynaptic model '{}'", m.name);
+        let fail = |e: String| declaration_error(&self.owner, &label, e);
+        for var in &m.vars {
+            let values = self.model.var_init[&var.name]
+                .values(var.ty, at.size, at.seed, at.population, init.len())
+                .map_err(|e| fail(format!("variable {}: {e}", var.name)))?;
+            init.push(values);
+            let name = format!("{}.{}", self.name, var.name);
+            vars.push(Var {
+                name,
+                ..var.clone()
+            });
+        }
+        constants(&m.params, &m.derived_params, &self.model.params, at.dt).map_err(fail)
+    }
 }
 
 impl SourceInput<'_> {
@@ -228,12 +257,7 @@ impl CompiledNeuron {
             constants(&model.params, &model.derived_params, &code.params, at.dt).map_err(fail)?;
         let mut psm_constants = Vec::new();
         for input in inputs {
-            let m = &input.model.model;
-            let named = constants(&m.params, &m.derived_params, &input.model.params, at.dt)
-                .map_err(|e| {
-                    declaration_error(&input.owner, &format!("postsynaptic model '{}'", m.name), e)
-                })?;
-            psm_constants.push(named);
+            psm_constants.push(input.add_vars(at, &mut all_vars, &mut init)?);
         }
         let parts = Sources {
             code,
@@ -335,6 +359,7 @@ impl Sources<'_> {
                 .enumerate()
                 .map(|(k, input)| Postsynaptic {
                     constants: named(&self.psm_constants[k]),
+                    vars: input.model.model.vars.iter().map(state_var).collect(),
                     code: snippet(&input.owner, &psm_labels[k], texts[k]),
                 })
                 .collect(),

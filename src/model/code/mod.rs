@@ -275,8 +275,8 @@ impl CodeNeuron {
 /// code: `inSyn` holds the group's input (its previous value plus this timestep's
 /// summed weights) and keeps what the code leaves in it; `injectCurrent(x)` adds `x` to
 /// the neuron's `Isyn`. The code sees its parameters, derived parameters, `dt`, `t`,
-/// `id`, `batch`, and the target neuron's variables, read-only (`V` for a
-/// conductance-based synapse).
+/// `id`, `batch`, its own variables, and the target neuron's variables, read-only (`V`
+/// for a conductance-based synapse).
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct PostsynapticModelDef {
     /// The model's name, for errors.
@@ -285,32 +285,44 @@ pub struct PostsynapticModelDef {
     pub params: Vec<String>,
     /// Constants derived from the parameters and `dt`.
     pub derived_params: Vec<DerivedParam>,
+    /// State variables, one per target neuron and batch entry: the target population's,
+    /// named `"{group}.{variable}"` (read with `Simulator::read_var`).
+    pub vars: Vec<Var>,
     /// WGSL statements run every timestep for every target neuron.
     pub sim_code: String,
 }
 
 /// A synapse group's postsynaptic model written as a code string, with its parameter
-/// values.
+/// values and how its variables start.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CodePostsynaptic {
     /// The model.
     pub model: Arc<PostsynapticModelDef>,
     /// A value for each of the model's parameters.
     pub params: ParamValues,
+    /// How each variable starts (and restarts on reset).
+    pub var_init: BTreeMap<String, VarInit>,
 }
 
 impl CodePostsynaptic {
-    /// `model` with no parameter values given yet.
+    /// `model` with no values given yet.
     pub fn new(model: Arc<PostsynapticModelDef>) -> Self {
         CodePostsynaptic {
             model,
             params: ParamValues::default(),
+            var_init: BTreeMap::new(),
         }
     }
 
     /// Sets parameter `name` to `value`.
     pub fn param(mut self, name: &str, value: f64) -> Self {
         self.params.0.insert(name.to_owned(), value);
+        self
+    }
+
+    /// Sets how variable `name` starts.
+    pub fn init(mut self, name: &str, init: VarInit) -> Self {
+        self.var_init.insert(name.to_owned(), init);
         self
     }
 }

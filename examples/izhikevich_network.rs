@@ -41,6 +41,7 @@ fn model() -> Arc<NeuronModelDef> {
             .chain(["a", "b", "c", "d"].map(|n| Var::f32(n).read_only()))
             .collect(),
         extra_global_params: vec![],
+        additional_input_vars: vec![],
         sim_code: "
             if (V >= 30.0) {
                 V = c;

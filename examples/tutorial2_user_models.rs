@@ -33,6 +33,7 @@ fn lif() -> Arc<NeuronModelDef> {
         ],
         vars: vec![Var::f32("V"), Var::f32("RefracTime")],
         extra_global_params: vec![],
+        additional_input_vars: vec![],
         sim_code: "
             if (RefracTime <= 0.0) {
                 let alpha = product(Isyn + Ioffset, Rmembrane) + Vrest;

@@ -320,10 +320,7 @@ fn build_population(
             };
             // The initial values are drawn here, one word per neuron and variable.
             let source_vars: usize = sources.iter().map(|s| s.model.model.vars.len()).sum();
-            let side_vars: usize = sides
-                .iter()
-                .map(|s| s.model.model.pre_vars.len() + s.model.model.post_vars.len())
-                .sum();
+            let side_vars: usize = sides.iter().map(SideInput::var_count).sum();
             let psm_vars: usize = inputs.iter().map(|i| i.model.model.vars.len()).sum();
             let vars = (code.model.vars.len() + source_vars + side_vars + psm_vars) as u128;
             let needed = u128::from(p.size) * vars * 4;
@@ -361,6 +358,23 @@ fn build_current_source(c: &CurrentSource) -> BuiltCurrentSource {
         initial_magnitude: c.model.initial_magnitude(),
         code: matches!(c.model, CurrentSourceModel::Code(_)),
     }
+}
+
+/// A static code group whose bound on `addToPost` was taken from its variables' initial
+/// values is taken for a StaticPulse: as the built-in one, it refuses values it can't sum
+/// exactly (in row order: for `FromList`, grouped by presynaptic neuron).
+fn check_static_code_weights(
+    group: &str,
+    code: &CompiledWeightUpdate,
+    weight: &super::FixedPointWeight,
+) -> Result<(), ModelError> {
+    for (var, bits) in code.vars.iter().zip(&code.init) {
+        if var.ty == super::code::VarType::F32 {
+            let values: Vec<f32> = bits.iter().map(|&b| f32::from_bits(b)).collect();
+            weight.check_exact(group, &values)?;
+        }
+    }
+    Ok(())
 }
 
 /// Draws group number `index`'s connectivity from `seed` and derives its constants.
@@ -402,7 +416,15 @@ fn build_synapse_group(
         _ => None,
     };
     let weight = match &code {
-        Some(c) => net.fixed_point_for_largest(s, c.max_add_to_post)?,
+        Some(c) => {
+            let weight = net.fixed_point_for_largest(s, c.max_add_to_post)?;
+            if let WeightUpdateModel::Code(model) = &s.weight_update
+                && model.max_add_to_post.is_none()
+            {
+                check_static_code_weights(&s.name, c, &weight)?;
+            }
+            weight
+        }
         None => net.fixed_point_weight(s)?,
     };
     Ok(BuiltSynapseGroup {

@@ -34,6 +34,7 @@ pub fn lif() -> Arc<NeuronModelDef> {
             ],
             vars: vec![Var::f32("V"), Var::f32("RefracTime")],
             extra_global_params: vec![],
+            additional_input_vars: vec![],
             sim_code: "\
 if (RefracTime <= 0.0) {
     let alpha = product(Isyn + Ioffset, Rmembrane) + Vrest;
@@ -74,6 +75,7 @@ pub fn integrate_and_fire() -> Arc<NeuronModelDef> {
             derived_params: vec![],
             vars: vec![Var::f32("V")],
             extra_global_params: vec![],
+            additional_input_vars: vec![],
             sim_code: "V += Isyn;".into(),
             threshold_condition_code: "V >= Vthresh".into(),
             reset_code: "V = 0.0;".into(),
@@ -112,6 +114,7 @@ pub fn izhikevich() -> Arc<NeuronModelDef> {
             derived_params: vec![],
             vars: vec![Var::f32("V"), Var::f32("U")],
             extra_global_params: vec![],
+            additional_input_vars: vec![],
             sim_code: IZHIKEVICH_SIM_CODE.into(),
             threshold_condition_code: "V >= 29.99".into(),
             reset_code: String::new(),
@@ -148,6 +151,7 @@ pub fn poisson() -> Arc<NeuronModelDef> {
             derived_params: vec![DerivedParam::new("DT_S", |_, dt| dt / 1000.0)],
             vars: vec![Var::f32("rate").read_only()],
             extra_global_params: vec![],
+            additional_input_vars: vec![],
             sim_code: String::new(),
             threshold_condition_code: "rand_uniform() < rate * DT_S".into(),
             reset_code: String::new(),
@@ -307,6 +311,7 @@ pub fn spike_source_array() -> Arc<NeuronModelDef> {
                 Var::new("endSpike", super::code::VarType::U32).read_only(),
             ],
             extra_global_params: vec!["spikeTimes".into()],
+            additional_input_vars: vec![],
             threshold_condition_code: "startSpike != endSpike && t >= spikeTimes(startSpike)"
                 .into(),
             reset_code: "startSpike += 1u;".into(),

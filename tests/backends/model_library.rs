@@ -227,6 +227,7 @@ fn a_model_using_every_built_in_name_gives_the_same_state_on_every_backend() {
     let model = Arc::new(NeuronModelDef {
         name: "Everything".into(),
         extra_global_params: vec![],
+        additional_input_vars: vec![],
         params: vec!["tau".into()],
         derived_params: vec![DerivedParam::new("decay", |p, dt| (-dt / p["tau"]).exp())],
         vars: vec![
@@ -698,4 +699,71 @@ fn alpha_curr_follows_the_alpha_function_on_every_backend() {
                 .all(|&x| x == 0.0)
         );
     });
+}
+
+#[test]
+fn a_postsynaptic_model_can_inject_into_an_additional_input_variable_on_every_backend() {
+    use kenyon::model::code::{CodeNeuron, NeuronModelDef, Var};
+    use std::sync::Arc;
+    // V sums Isyn and W sums IsynInh, which starts every timestep at 0.25.
+    let model = Arc::new(NeuronModelDef {
+        name: "TwoInputs".into(),
+        vars: vec![Var::f32("V"), Var::f32("W")],
+        additional_input_vars: vec![("IsynInh".into(), 0.25)],
+        sim_code: "V += Isyn;\nW += IsynInh;".into(),
+        ..NeuronModelDef::default()
+    });
+    let mut net = Network::new(0.1);
+    let pre = net.add_neuron_population(
+        "pre",
+        1,
+        NeuronModel::Code(library::spike_source_array_from(&[vec![0.0]])),
+    );
+    let post = net.add_neuron_population(
+        "post",
+        2,
+        NeuronModel::Code(
+            CodeNeuron::new(model)
+                .init("V", VarInit::Constant(0.0))
+                .init("W", VarInit::Constant(0.0)),
+        ),
+    );
+    for (name, g, target) in [("exc", 1.0, None), ("inh", 2.0, Some("IsynInh"))] {
+        let mut psm = kenyon::model::code::CodePostsynaptic::new(library::delta_curr());
+        if let Some(target) = target {
+            psm = psm.target(target);
+        }
+        net.add_synapse_group(kenyon::SynapseGroup {
+            name: name.into(),
+            pre,
+            post,
+            weight_update: kenyon::WeightUpdateModel::StaticPulseConstantWeight { g },
+            postsynaptic: kenyon::PostsynapticModel::Code(psm),
+            connectivity: kenyon::Connectivity::Dense,
+        });
+    }
+    let built = net.build(1).unwrap();
+    common::on_every_backend(&built, SimConfig::DEFAULT, |sim| {
+        sim.step_time(10).unwrap();
+        // The spike of timestep 0 arrives in timestep 1: 1 into Isyn, 2 into IsynInh.
+        assert_eq!(
+            sim.read_var(post, "V").unwrap(),
+            [1.0, 1.0],
+            "{}",
+            sim.description()
+        );
+        assert_eq!(
+            sim.read_var(post, "W").unwrap(),
+            [4.5, 4.5],
+            "{}",
+            sim.description()
+        );
+    });
+    // A target the neuron model doesn't have is refused, naming what it has.
+    let mut wrong = net.clone();
+    if let kenyon::PostsynapticModel::Code(psm) = &mut wrong.synapse_groups[1].postsynaptic {
+        psm.target = Some("IsynGaba".into());
+    }
+    let e = wrong.build(1).unwrap_err().to_string();
+    assert!(e.contains("IsynGaba") && e.contains("IsynInh"), "{e}");
 }

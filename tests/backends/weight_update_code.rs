@@ -5,11 +5,11 @@
 
 use crate::common;
 
-use kenyon::model::code::{CodeWeightUpdate, VarInit};
+use kenyon::model::code::{CodeWeightUpdate, VarInit, WeightUpdateModelDef};
 use kenyon::model::{
     Connectivity, Network, NeuronModel, PostsynapticModel, SynapseGroup, WeightUpdateModel, library,
 };
-use kenyon::{LifParams, PopulationId, SimConfig, SimError, SynapseGroupId};
+use kenyon::{LifParams, PopulationId, SimConfig, SimError, Simulator, SynapseGroupId};
 
 const TAU_PLUS: f64 = 16.8;
 const TAU_MINUS: f64 = 33.7;
@@ -223,4 +223,192 @@ fn an_add_to_post_beyond_the_declared_range_is_reported_by_group() {
             other => panic!("{}: {other:?}", sim.description()),
         }
     });
+}
+
+/// Spike sources, `n` of them, each spiking at `times`.
+fn sources_at(n: usize, times: &[f32]) -> NeuronModel {
+    NeuronModel::Code(library::spike_source_array_from(&vec![times.to_vec(); n]))
+}
+
+/// A one-synapse network from a source spiking at 0 ms through `code` into a LIF.
+fn one_synapse(code: CodeWeightUpdate) -> (Network, SynapseGroupId) {
+    let mut net = Network::new(1.0);
+    let pre = net.add_neuron_population("pre", 1, sources_at(1, &[0.0]));
+    let post = net.add_neuron_population("post", 1, NeuronModel::Lif(LifParams::TUTORIAL));
+    let syn = net.add_synapse_group(SynapseGroup {
+        name: "syn".into(),
+        pre,
+        post,
+        weight_update: WeightUpdateModel::Code(code),
+        postsynaptic: PostsynapticModel::ExpCurr { tau: 5.0 },
+        connectivity: Connectivity::Dense,
+    });
+    (net, syn)
+}
+
+#[test]
+fn add_to_posts_of_one_synapse_past_its_bound_together_are_reported_not_wrapped() {
+    let model = WeightUpdateModelDef {
+        name: "Twice".into(),
+        vars: vec![kenyon::model::code::Var::f32("g").read_only()],
+        pre_spike_syn_code: "addToPost(g);\naddToPost(g);".into(),
+        ..Default::default()
+    };
+    // g = 1 is the bound: the second call would take the synapse's input to 2.
+    let code = CodeWeightUpdate::new(std::sync::Arc::new(model)).init("g", VarInit::Constant(1.0));
+    let (net, syn) = one_synapse(code);
+    let built = net.build(1).unwrap();
+    common::on_every_backend(&built, SimConfig::DEFAULT, |sim| {
+        let result = sim
+            .step_time(2)
+            .and_then(|()| sim.read_in_syn(syn).map(drop));
+        assert!(
+            matches!(result, Err(SimError::AddToPostOutOfRange { .. })),
+            "{}: {result:?}",
+            sim.description()
+        );
+        // The call within the bound was added, the other left out.
+        let in_syn = sim.read_in_syn(syn).unwrap();
+        assert!(in_syn[0] > 0.5 && in_syn[0] <= 1.0, "{in_syn:?}");
+    });
+}
+
+#[test]
+fn a_static_group_reads_no_spike_times_whatever_else_its_populations_connect() {
+    let probe = WeightUpdateModelDef {
+        name: "Probe".into(),
+        vars: vec![kenyon::model::code::Var::f32("g").read_only()],
+        // Adds g only where st_pre is a real spike time.
+        pre_spike_syn_code: "addToPost(select(0.0, g, st_pre > -1.0e38));".into(),
+        ..Default::default()
+    };
+    let probe = CodeWeightUpdate::new(std::sync::Arc::new(probe)).init("g", VarInit::Constant(1.0));
+    let (alone, static_group) = one_synapse(probe);
+    // The same, with a plastic group from the same source, whose spike times are kept.
+    let mut beside = alone.clone();
+    let pre = beside.synapse_groups[0].pre;
+    let b = beside.add_neuron_population("b", 1, NeuronModel::Lif(LifParams::TUTORIAL));
+    beside.add_synapse_group(SynapseGroup {
+        name: "plastic".into(),
+        pre,
+        post: b,
+        weight_update: WeightUpdateModel::Code(additive().init("g", VarInit::Constant(0.5))),
+        postsynaptic: PostsynapticModel::ExpCurr { tau: 5.0 },
+        connectivity: Connectivity::FixedNumberPreWithReplacement { num: 1 },
+    });
+    for net in [alone, beside] {
+        let built = net.build(1).unwrap();
+        common::on_every_backend(&built, SimConfig::DEFAULT, |sim| {
+            sim.step_time(2).unwrap();
+            assert_eq!(
+                sim.read_in_syn(static_group).unwrap(),
+                [0.0],
+                "{}",
+                sim.description()
+            );
+        });
+    }
+}
+
+#[test]
+fn the_static_pulse_twin_refuses_weights_it_cant_sum_exactly() {
+    // One weight of 1 beside 1024 tiny ones into one neuron: its scale (the fan-in times
+    // the largest weight) can't hold them.
+    let small = (2f64.powi(-50) + 2f64.powi(-60)) as f32;
+    let mut g = vec![1.0f32];
+    g.extend(std::iter::repeat_n(small, 1024));
+    let mut net = Network::new(1.0);
+    let pre = net.add_neuron_population("pre", 1025, sources_at(1025, &[0.0]));
+    let post = net.add_neuron_population("post", 1, NeuronModel::Lif(LifParams::TUTORIAL));
+    net.add_synapse_group(SynapseGroup {
+        name: "syn".into(),
+        pre,
+        post,
+        weight_update: WeightUpdateModel::Code(library::static_pulse_from(&g)),
+        postsynaptic: PostsynapticModel::ExpCurr { tau: 5.0 },
+        connectivity: Connectivity::Dense,
+    });
+    let e = net.build(1).unwrap_err();
+    assert!(
+        matches!(e, kenyon::ModelError::WeightTooSmallForFixedPoint { weight, .. } if weight == small),
+        "{e}"
+    );
+}
+
+#[test]
+fn trace_code_cant_change_the_neurons_variables() {
+    let mut model = (*library::stdp_additive()).clone();
+    model.pre_dynamics_code = "preTrace = product(preTrace, decayPlus);\nV = -123.0;".into();
+    let mut code = additive();
+    code.model = std::sync::Arc::new(model);
+    let mut net = Network::new(1.0);
+    let pre = net.add_neuron_population("pre", 2, NeuronModel::Lif(LifParams::TUTORIAL));
+    let post = net.add_neuron_population("post", 2, sources_at(2, &[1.0]));
+    net.add_synapse_group(SynapseGroup {
+        name: "syn".into(),
+        pre,
+        post,
+        weight_update: WeightUpdateModel::Code(code),
+        postsynaptic: PostsynapticModel::ExpCurr { tau: 5.0 },
+        connectivity: Connectivity::Dense,
+    });
+    let Err(kenyon::ModelError::Code(e)) = net.build(1) else {
+        panic!("V is read-only in trace code");
+    };
+    assert_eq!(
+        e.code_string,
+        Some(kenyon::model::code::CodeString::PreDynamics),
+        "{e}"
+    );
+    assert_eq!(e.line, 2, "{e}");
+}
+
+#[test]
+fn code_groups_give_the_same_spikes_on_any_number_of_cpu_threads() {
+    let n = 9000usize;
+    let mut net = Network::new(0.5);
+    let times: Vec<Vec<f32>> = (0..n)
+        .map(|i| {
+            (0..4)
+                .map(|k| ((i * 7 + k * 13) % 40) as f32 * 0.5)
+                .collect()
+        })
+        .collect();
+    let pre = net.add_neuron_population(
+        "pre",
+        n as u32,
+        NeuronModel::Code(library::spike_source_array_from(&times)),
+    );
+    let post = net.add_neuron_population("post", n as u32, NeuronModel::Lif(LifParams::TUTORIAL));
+    net.set_spike_recording(post, true).unwrap();
+    let code = CodeWeightUpdate::new(library::static_pulse())
+        .init("g", VarInit::Uniform { min: 0.0, max: 1.0 });
+    net.add_synapse_group(SynapseGroup {
+        name: "syn".into(),
+        pre,
+        post,
+        weight_update: WeightUpdateModel::Code(code),
+        postsynaptic: PostsynapticModel::ExpCurr { tau: 2.0 },
+        connectivity: Connectivity::FixedNumberPreWithReplacement { num: 20 },
+    });
+    let built = net.build(3).unwrap();
+    for batch in [1u32, 2] {
+        let mut runs = Vec::new();
+        for threads in [1usize, 2] {
+            let config = SimConfig {
+                batch_size: batch,
+                recording_steps: 100,
+                threads,
+            };
+            let mut sim = kenyon::CpuSimulation::new(&built, config).unwrap();
+            sim.step_time(100).unwrap();
+            let mut r = sim.take_recording().unwrap();
+            let s: Vec<_> = (0..batch as usize)
+                .map(|e| r.take_one(post, e).unwrap().decode())
+                .collect();
+            runs.push(s);
+        }
+        assert!(!runs[0][0].1.is_empty(), "the LIF neurons spike");
+        assert_eq!(runs[0], runs[1], "batch {batch}");
+    }
 }

@@ -256,6 +256,12 @@ struct CodeNatives<'a> {
     /// Each lane's input `Isyn` (f32 bits): its built-in inputs, then what code
     /// postsynaptic models inject.
     isyn: [u32; MAX_LANES],
+    /// The model's additional input variables' starting values (f32 bits).
+    input_starts: Vec<u32>,
+    /// Each lane's additional input variables (f32 bits), `[variable][lane]`.
+    inputs: Vec<[u32; MAX_LANES]>,
+    /// Where each lane's `injectCurrent` adds: 0 for `Isyn`, `k + 1` for input `k`.
+    target: [u32; MAX_LANES],
 }
 
 impl<'a> CodeNatives<'a> {
@@ -269,6 +275,13 @@ impl<'a> CodeNatives<'a> {
             draws: [0; MAX_LANES],
             drawn: false,
             isyn: [0; MAX_LANES],
+            input_starts: code
+                .additional_inputs
+                .iter()
+                .map(|(_, x)| x.to_bits())
+                .collect(),
+            inputs: vec![[0; MAX_LANES]; code.additional_inputs.len()],
+            target: [0; MAX_LANES],
         }
     }
 
@@ -277,6 +290,23 @@ impl<'a> CodeNatives<'a> {
         self.first = first;
         if std::mem::take(&mut self.drawn) {
             self.draws.fill(0);
+        }
+        for (input, &start) in self.inputs.iter_mut().zip(&self.input_starts) {
+            input.fill(start);
+        }
+    }
+
+    /// `injectCurrent(x)` where some lane may add to an additional input variable.
+    fn inject_into_targets(&mut self, x: &[u32], active: &[u32]) {
+        for (lane, _) in active.iter().enumerate().filter(|(_, on)| **on != 0) {
+            let sum = match self.target[lane] {
+                0 => &mut self.isyn[lane],
+                k => match self.inputs.get_mut(k as usize - 1) {
+                    Some(input) => &mut input[lane],
+                    None => continue,
+                },
+            };
+            *sum = (f32::from_bits(*sum) + f32::from_bits(x[lane])).to_bits();
         }
     }
 }
@@ -298,6 +328,24 @@ impl Natives for CodeNatives<'_> {
         match native {
             // Every lane computed and the inactive ones left as they were, branch-free,
             // so the loops vectorise: these run for every neuron in every timestep.
+            NativeFn::InjectCurrent if !self.inputs.is_empty() => {
+                let Some(x) = args.first() else { return };
+                self.inject_into_targets(x, active);
+            }
+            NativeFn::InjectTarget => {
+                let Some(k) = args.first() else { return };
+                for ((target, &k), &on) in self.target.iter_mut().zip(*k).zip(active) {
+                    if on != 0 {
+                        *target = k;
+                    }
+                }
+            }
+            NativeFn::Input => {
+                let Some(k) = args.first() else { return };
+                for (lane, _) in active.iter().enumerate().filter(|(_, on)| **on != 0) {
+                    out[lane] = self.inputs.get(k[lane] as usize).map_or(0, |i| i[lane]);
+                }
+            }
             NativeFn::InjectCurrent => {
                 let Some(x) = args.first() else { return };
                 let lanes = active.len();

@@ -140,6 +140,7 @@ impl Lanes {
             post: &self.post,
             out,
             max: at.code.max_add_to_post as f32,
+            added: [0.0; MAX_LANES],
         };
         function
             .program
@@ -165,11 +166,14 @@ fn gather(values: &mut [[u32; MAX_LANES]], vars: &[&[u32]], ids: &[u32]) {
 }
 
 /// `addToPost(x)`: `x` in fixed point into the lane's target's sum, or reported where
-/// it is beyond the group's range (or not finite).
+/// it would take the synapse's `|x|` of this timestep past the group's bound (or is not
+/// finite): so no neuron's sum passes its fan-in times the bound, which the scale holds.
 struct AddToPostNative<'l, 'a, 's> {
     post: &'l [u32; MAX_LANES],
     out: &'l mut AddToPost<'a, 's>,
     max: f32,
+    /// Each lane's `|x|` added so far, summed in f32 as the GPU sums it.
+    added: [f32; MAX_LANES],
 }
 
 impl Natives for AddToPostNative<'_, '_, '_> {
@@ -178,9 +182,12 @@ impl Natives for AddToPostNative<'_, '_, '_> {
         let out = &mut *self.out;
         for (lane, _) in active.iter().enumerate().filter(|(_, on)| **on != 0) {
             let value = f32::from_bits(x[lane]);
-            // NaN and infinities too, as the GPU's `!(abs(x) <= MAX_ADD)`.
-            let within = value.abs() <= self.max;
-            if !within {
+            // NaN and infinities fail too, as the GPU's `!(total <= MAX_ADD)`.
+            let total = self.added[lane] + value.abs();
+            let within = total <= self.max;
+            if within {
+                self.added[lane] = total;
+            } else {
                 let report = (1u64 << 32) | u64::from(x[lane]);
                 let _ =
                     out.overflow

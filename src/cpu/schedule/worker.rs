@@ -252,8 +252,10 @@ impl Worker<'_> {
                 vars: shared.synapse_vars[g],
                 pre_vars: whole_vars(&self.populations[group.pre], entry, pre_vars),
                 post_vars: whole_vars(&self.populations[group.post], entry, post_vars),
-                st_pre: shared.last_spike[group.pre],
-                st_post: shared.last_spike[group.post],
+                // Tracked for a plastic group on either population: read by plastic
+                // groups only, whatever else the populations are connected to.
+                st_pre: shared.last_spike[group.pre].filter(|_| code.plastic),
+                st_post: shared.last_spike[group.post].filter(|_| code.plastic),
                 t,
             };
             let input = &mut self.exp_curr[group.post][task][k];

@@ -109,6 +109,18 @@ fn code_strings(code: &CompiledNeuron, p: usize, inputs: &[usize]) -> ModelPiece
         lane_out += &format!("                    in_syn_q_{k}.{{lane}} = kenyon_in_syn{k};\n");
         args += &format!("&kenyon_in_syn{k}, kenyon_input_q_{k}.{{lane}}, ");
     }
+    // Every timestep, each additional input variable starts at its value.
+    let input_starts: String = code
+        .additional_inputs
+        .iter()
+        .enumerate()
+        .map(|(k, (_, x))| {
+            format!(
+                "                    kenyon_input_acc[{k}] = bitcast<f32>({:#010x}u);\n",
+                x.to_bits()
+            )
+        })
+        .collect();
     // The quad's four neurons one after the other, each with a constant component
     // (a software adapter spills a vector indexed at run time to memory); WGSL has no
     // pointer to a component, so each goes through a local. Padding neurons past N run
@@ -126,12 +138,15 @@ fn code_strings(code: &CompiledNeuron, p: usize, inputs: &[usize]) -> ModelPiece
 {}                    kenyon_rng = vec3(word * 32u + m * 4u + {l}u, entry, kenyon_timestep);
                     kenyon_draw = 0u;
                     kenyon_isyn_acc = isyn.{lane};
+                    kenyon_target = 0u;
+{input_starts}
                     spiked.{lane} = kenyon_neuron_step({args}kenyon_t, word * 32u + m * 4u + {l}u, entry);
 {}                }}
 ",
             lane_in.replace("{lane}", lane),
             lane_out.replace("{lane}", lane),
             args = args.replace("{lane}", lane),
+            input_starts = input_starts,
         );
     }
     let prelude = format!(
@@ -153,13 +168,29 @@ fn kenyon_f32(bits: u32) -> f32 {{
 // The neuron's input in this timestep: its built-in inputs, then what code
 // postsynaptic models inject (NativeFn::InjectCurrent and NativeFn::Isyn on the CPU).
 var<private> kenyon_isyn_acc: f32;
+// The model's additional input variables, and where injectCurrent adds: 0 for Isyn, k + 1
+// for input k (NativeFn::InjectTarget and NativeFn::Input on the CPU).
+var<private> kenyon_input_acc: array<f32, {inputs_len}>;
+var<private> kenyon_target: u32;
 
 fn injectCurrent(x: f32) {{
-    kenyon_isyn_acc = kenyon_isyn_acc + x;
+    if kenyon_target == 0u {{
+        kenyon_isyn_acc = kenyon_isyn_acc + x;
+    }} else {{
+        kenyon_input_acc[kenyon_target - 1u] = kenyon_input_acc[kenyon_target - 1u] + x;
+    }}
 }}
 
 fn kenyon_isyn() -> f32 {{
     return kenyon_isyn_acc;
+}}
+
+fn kenyon_inject_target(k: u32) {{
+    kenyon_target = k;
+}}
+
+fn kenyon_input(k: u32) -> f32 {{
+    return kenyon_input_acc[k];
 }}
 
 {egp_functions}// Each draw takes a Philox block of its own, as on the CPU (NativeFn::draw).
@@ -183,7 +214,9 @@ fn rand_exponential() -> f32 {{
 }}
 
 {STEP_FUNCTION_MARKER}",
-        code.key[0], code.key[1]
+        code.key[0],
+        code.key[1],
+        inputs_len = code.additional_inputs.len().max(1),
     );
     ModelPiece {
         values: vec![

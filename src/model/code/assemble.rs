@@ -21,6 +21,7 @@
 //!     let kenyon_spiked: bool = (<threshold_condition_code>);
 //!     if kenyon_spiked { <reset_code> }
 //!     {                                   // each weight-update model's side, in order
+//!         let V: f32 = V;                 // the neuron's variables, read-only
 //!         var preTrace: f32 = *kenyon_var_2;
 //!         { <pre_dynamics_code> }
 //!         if kenyon_spiked { <pre_spike_code> }
@@ -135,6 +136,8 @@ pub(crate) struct Snippet<'a> {
 /// The postsynaptic model of one incoming synapse group.
 pub(crate) struct Postsynaptic<'a> {
     pub constants: Vec<Constant<'a>>,
+    /// The additional input variable its `injectCurrent` adds to, if not `Isyn`.
+    pub target: Option<u32>,
     /// Its variables: the function's after every current source's and side's.
     pub vars: Vec<StateVar<'a>>,
     pub code: Snippet<'a>,
@@ -164,6 +167,8 @@ pub(crate) struct SynapseSide<'a> {
 
 /// The neuron model's code strings and its inputs' code.
 pub(crate) struct Code<'a> {
+    /// The neuron model's additional input variables.
+    pub additional_inputs: Vec<&'a str>,
     pub postsynaptic: Vec<Postsynaptic<'a>>,
     pub current_sources: Vec<CurrentSource<'a>>,
     pub synapse_sides: Vec<SynapseSide<'a>>,
@@ -234,11 +239,16 @@ impl Text {
             self.f += &format!("        let {}: {} = *kenyon_var_{i};\n", v.name, v.ty);
         }
         self.load_vars(&psm.vars, first);
-        self.f += &format!(
-            "        var inSyn: f32 = *kenyon_in_syn_{k} + kenyon_input_{k};\n        {{\n"
-        );
+        self.f += &format!("        var inSyn: f32 = *kenyon_in_syn_{k} + kenyon_input_{k};\n");
+        if let Some(m) = psm.target {
+            self.f += &format!("        kenyon_inject_target({}u);\n", m + 1);
+        }
+        self.f += "        {\n";
         self.place(CodeString::PostsynapticSim, &psm.code, psm.code.text);
         self.f += &format!("\n        }}\n        *kenyon_in_syn_{k} = inSyn;\n");
+        if psm.target.is_some() {
+            self.f += "        kenyon_inject_target(0u);\n";
+        }
         self.store_vars(&psm.vars, first);
         self.f += "    }\n";
     }
@@ -281,7 +291,13 @@ impl Text {
 
     /// The block of a weight-update model's side whose variables are the function's from
     /// `first`: its dynamics every timestep, then its spike code where the neuron spiked.
-    fn synapse_side(&mut self, side: &SynapseSide<'_>, first: usize) {
+    fn synapse_side(&mut self, side: &SynapseSide<'_>, first: usize, neuron: &[StateVar<'_>]) {
+        // The neuron's variables are in scope, read-only: a side's code can read `V`
+        // but can't change the neuron.
+        self.f += "    {\n";
+        for v in neuron {
+            self.f += &format!("    let {0}: {1} = {0};\n", v.name, v.ty);
+        }
         self.f += "    {\n";
         self.constants(&side.constants, "        ");
         self.load_vars(&side.vars, first);
@@ -295,7 +311,7 @@ impl Text {
         self.place(spike, &side.spike, side.spike.text);
         self.f += "\n        }\n";
         self.store_vars(&side.vars, first);
-        self.f += "    }\n";
+        self.f += "    }\n    }\n";
     }
 }
 
@@ -335,6 +351,9 @@ pub(crate) fn neuron_step(
         first += source.vars.len();
     }
     text.f += "    let Isyn: f32 = kenyon_isyn();\n";
+    for (m, name) in code.additional_inputs.iter().enumerate() {
+        text.f += &format!("    let {name}: f32 = kenyon_input({m}u);\n");
+    }
     for (i, v) in vars.iter().enumerate() {
         let binding = match v.access {
             VarAccess::ReadWrite => "var",
@@ -357,7 +376,7 @@ pub(crate) fn neuron_step(
     text.place(CodeString::Reset, &code.reset, code.reset.text);
     text.f += "\n    }\n";
     for side in &code.synapse_sides {
-        text.synapse_side(side, first);
+        text.synapse_side(side, first, vars);
         first += side.vars.len();
     }
     for (i, v) in vars.iter().enumerate() {

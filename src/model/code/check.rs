@@ -58,8 +58,18 @@ impl CodeNeuron {
             .map(String::as_str)
             .chain(model.derived_params.iter().map(|d| d.name.as_str()))
             .chain(model.vars.iter().map(|v| v.name.as_str()))
-            .chain(model.extra_global_params.iter().map(String::as_str));
+            .chain(model.extra_global_params.iter().map(String::as_str))
+            .chain(model.additional_input_vars.iter().map(|(n, _)| n.as_str()));
         check_names(declared).or_else(fail)?;
+        if let Some((name, x)) = model
+            .additional_input_vars
+            .iter()
+            .find(|(_, x)| !(x.is_finite() && (*x as f32).is_finite()))
+        {
+            return fail(format!(
+                "additional input variable {name} starts at {x}: it must be a finite number within single precision's range"
+            ));
+        }
         check_params(&model.params, &self.params).or_else(fail)?;
         check_inits(&model.vars, &self.var_init, "init").or_else(fail)?;
         check_extra_global_params(&model.extra_global_params, &self.extra_global_params)

@@ -27,16 +27,23 @@ pub enum NativeFn {
     InjectCurrent,
     /// `kenyon_isyn()`: the neuron's summed input, `Isyn`.
     Isyn,
+    /// `kenyon_inject_target(k)`: where `injectCurrent` adds from now on: `Isyn` for 0,
+    /// additional input variable `k - 1` otherwise.
+    InjectTarget,
+    /// `kenyon_input(k)`: additional input variable `k`.
+    Input,
 }
 
 impl NativeFn {
     /// Every native function, in the order the CPU's program numbers them.
-    pub const ALL: [NativeFn; 5] = [
+    pub const ALL: [NativeFn; 7] = [
         NativeFn::RandUniform,
         NativeFn::RandNormal,
         NativeFn::RandExponential,
         NativeFn::InjectCurrent,
         NativeFn::Isyn,
+        NativeFn::InjectTarget,
+        NativeFn::Input,
     ];
 
     /// Its name in code strings.
@@ -47,6 +54,8 @@ impl NativeFn {
             NativeFn::RandExponential => "rand_exponential",
             NativeFn::InjectCurrent => "injectCurrent",
             NativeFn::Isyn => "kenyon_isyn",
+            NativeFn::InjectTarget => "kenyon_inject_target",
+            NativeFn::Input => "kenyon_input",
         }
     }
 
@@ -58,6 +67,8 @@ impl NativeFn {
             NativeFn::RandExponential => "fn rand_exponential() -> f32 { return 0.0; }",
             NativeFn::InjectCurrent => "fn injectCurrent(x: f32) {}",
             NativeFn::Isyn => "fn kenyon_isyn() -> f32 { return 0.0; }",
+            NativeFn::InjectTarget => "fn kenyon_inject_target(k: u32) {}",
+            NativeFn::Input => "fn kenyon_input(k: u32) -> f32 { return 0.0; }",
         }
     }
 
@@ -69,7 +80,9 @@ impl NativeFn {
             NativeFn::RandUniform => Some(uniform_f32(block[0])),
             NativeFn::RandNormal => Some(normal_f32(block[0], block[1])),
             NativeFn::RandExponential => Some(exponential_f32(block[0])),
-            NativeFn::InjectCurrent | NativeFn::Isyn => None,
+            NativeFn::InjectCurrent | NativeFn::Isyn | NativeFn::InjectTarget | NativeFn::Input => {
+                None
+            }
         }
     }
 }
@@ -99,6 +112,8 @@ pub struct CompiledNeuron {
     /// The extra global parameters, by name, in declaration order: natives after
     /// [`NativeFn::ALL`] on the CPU, read-only storage buffers on the GPU.
     pub extra_global_params: Vec<(String, Vec<f32>)>,
+    /// The additional input variables and the value each starts every timestep at.
+    pub additional_inputs: Vec<(String, f32)>,
 }
 
 impl std::fmt::Debug for CompiledNeuron {
@@ -121,6 +136,7 @@ impl PartialEq for CompiledNeuron {
             && self.function == other.function
             && self.postsynaptic_groups == other.postsynaptic_groups
             && self.extra_global_params == other.extra_global_params
+            && self.additional_inputs == other.additional_inputs
     }
 }
 
@@ -147,6 +163,32 @@ pub struct SourceInput<'a> {
 }
 
 impl PostsynapticInput<'_> {
+    /// Which of `inputs` (the neuron's additional input variables) the model injects
+    /// into, if not `Isyn`.
+    fn target_index(&self, inputs: &[(String, f64)]) -> Result<Option<u32>, CodeError> {
+        let Some(target) = &self.model.target else {
+            return Ok(None);
+        };
+        match inputs.iter().position(|(name, _)| name == target) {
+            Some(i) => Ok(Some(i as u32)),
+            None => Err(declaration_error(
+                &self.owner,
+                &format!("postsynaptic model '{}'", self.model.model.name),
+                format!(
+                    "its target {target} is not an additional input variable of the population's neuron model (it has: {})",
+                    match inputs.len() {
+                        0 => "none".to_owned(),
+                        _ => inputs
+                            .iter()
+                            .map(|(n, _)| n.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    }
+                ),
+            )),
+        }
+    }
+
     /// Appends the model's variables to `vars` (named `"{group}.{variable}"`) and their
     /// initial values to `init`; returns its constants.
     fn add_vars(
@@ -256,8 +298,10 @@ impl CompiledNeuron {
         let neuron_constants =
             constants(&model.params, &model.derived_params, &code.params, at.dt).map_err(fail)?;
         let mut psm_constants = Vec::new();
+        let mut psm_targets = Vec::new();
         for input in inputs {
             psm_constants.push(input.add_vars(at, &mut all_vars, &mut init)?);
+            psm_targets.push(input.target_index(&model.additional_input_vars)?);
         }
         let parts = Sources {
             code,
@@ -268,6 +312,7 @@ impl CompiledNeuron {
             sides,
             neuron_constants: &neuron_constants,
             psm_constants: &psm_constants,
+            psm_targets: &psm_targets,
             source_constants: &source_constants,
             side_constants: &side_constants,
         };
@@ -291,6 +336,11 @@ impl CompiledNeuron {
                 .iter()
                 .map(|name| (name.clone(), code.extra_global_params[name].clone()))
                 .collect(),
+            additional_inputs: model
+                .additional_input_vars
+                .iter()
+                .map(|(name, x)| (name.clone(), *x as f32))
+                .collect(),
         })
     }
 
@@ -310,6 +360,7 @@ struct Sources<'a> {
     sides: &'a [SideInput<'a>],
     neuron_constants: &'a [(String, f32)],
     psm_constants: &'a [Vec<(String, f32)>],
+    psm_targets: &'a [Option<u32>],
     source_constants: &'a [Vec<(String, f32)>],
     side_constants: &'a [Vec<(String, f32)>],
 }
@@ -353,12 +404,18 @@ impl Sources<'_> {
         let snippet = |owner, model, text| Snippet { owner, model, text };
         let (n, m) = (self.inputs.len(), self.sources.len());
         let code = Code {
+            additional_inputs: model
+                .additional_input_vars
+                .iter()
+                .map(|(name, _)| name.as_str())
+                .collect(),
             postsynaptic: self
                 .inputs
                 .iter()
                 .enumerate()
                 .map(|(k, input)| Postsynaptic {
                     constants: named(&self.psm_constants[k]),
+                    target: self.psm_targets[k],
                     vars: input.model.model.vars.iter().map(state_var).collect(),
                     code: snippet(&input.owner, &psm_labels[k], texts[k]),
                 })

@@ -29,6 +29,7 @@ mod weight_update;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+pub use assemble::CodeString;
 pub use compiled::{CompiledNeuron, NativeFn, PostsynapticInput, SourceInput, Target};
 pub use diagnose::CodeError;
 pub use init::VarInit;
@@ -206,6 +207,11 @@ pub struct NeuronModelDef {
     /// Extra global parameters (GeNN's): arrays of f32 a population gives whole, which
     /// code reads by calling them, `spikeTimes(i)` (0 past the array's end).
     pub extra_global_params: Vec<String>,
+    /// Additional input variables (GeNN's `additional_input_vars`): f32 inputs beside
+    /// `Isyn`, each starting every timestep at the value given here, that a code
+    /// postsynaptic model adds to instead of `Isyn` when it names one as its target
+    /// ([`CodePostsynaptic::target`]). Read-only in the code, like `Isyn`.
+    pub additional_input_vars: Vec<(String, f64)>,
     /// WGSL statements run every timestep.
     pub sim_code: String,
     /// A WGSL `bool` expression: whether the neuron spikes.
@@ -302,16 +308,27 @@ pub struct CodePostsynaptic {
     pub params: ParamValues,
     /// How each variable starts (and restarts on reset).
     pub var_init: BTreeMap<String, VarInit>,
+    /// The target neuron's additional input variable that `injectCurrent` adds to
+    /// (GeNN's `post_target_var`); `None` for `Isyn`.
+    pub target: Option<String>,
 }
 
 impl CodePostsynaptic {
-    /// `model` with no values given yet.
+    /// `model` with no values given yet, injecting into `Isyn`.
     pub fn new(model: Arc<PostsynapticModelDef>) -> Self {
         CodePostsynaptic {
             model,
             params: ParamValues::default(),
             var_init: BTreeMap::new(),
+            target: None,
         }
+    }
+
+    /// Makes `injectCurrent` add to the target neuron's additional input variable
+    /// `name` instead of `Isyn`.
+    pub fn target(mut self, name: &str) -> Self {
+        self.target = Some(name.to_owned());
+        self
     }
 
     /// Sets parameter `name` to `value`.

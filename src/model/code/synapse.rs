@@ -40,7 +40,7 @@ pub struct SynapseFunction {
     /// As the GPU runs it: its float constants written so that no shader compiler folds
     /// them.
     pub gpu_function: String,
-    /// Compiled for the CPU; its one native is `addToPost`.
+    /// Compiled for the CPU; its one native is `addToPost` (presynaptic spikes' only).
     pub program: Arc<LaneProgram>,
 }
 
@@ -63,7 +63,7 @@ pub struct CompiledWeightUpdate {
     pub post_spike_syn: Option<SynapseFunction>,
     /// Whether the group changes state its batch shares (batch size 1).
     pub plastic: bool,
-    /// The largest `|x|` one `addToPost(x)` may pass.
+    /// The largest sum of `|x|` over one synapse's `addToPost(x)` calls in a timestep.
     pub max_add_to_post: f64,
 }
 
@@ -205,10 +205,18 @@ impl SynapseCode<'_> {
         if text.trim().is_empty() {
             return Ok(None);
         }
-        let prelude = Prelude {
-            function: name,
-            text: SYNAPSE_PRELUDE.to_owned(),
-            natives: vec!["addToPost".to_owned()],
+        // Only a presynaptic spike adds to its target's input (as in GeNN).
+        let prelude = match pre {
+            true => Prelude {
+                function: name,
+                text: format!("{SYNAPSE_PRELUDE}fn addToPost(x: f32) {{}}\n"),
+                natives: vec!["addToPost".to_owned()],
+            },
+            false => Prelude {
+                function: name,
+                text: SYNAPSE_PRELUDE.to_owned(),
+                natives: Vec::new(),
+            },
         };
         let assembled = self.assemble(name, which, text, Constants::Literal);
         let (program, gpu_code) = program::compile(&assembled, &prelude)?;
@@ -283,10 +291,9 @@ impl SynapseCode<'_> {
     }
 }
 
-/// The CPU's prelude of a synapse function: `product` unguarded and a stub of
-/// `addToPost`, which the backend runs natively.
-const SYNAPSE_PRELUDE: &str =
-    "fn product(a: f32, b: f32) -> f32 { return a * b; }\nfn addToPost(x: f32) {}\n";
+/// The CPU's prelude of a synapse function: `product` unguarded (and, for presynaptic
+/// spikes, a stub of `addToPost`, which the backend runs natively).
+const SYNAPSE_PRELUDE: &str = "fn product(a: f32, b: f32) -> f32 { return a * b; }\n";
 
 /// A synapse group's weight-update model seen from one of its populations: the side's
 /// variables join the population's (named `"{group}.{variable}"`) and its dynamics and
@@ -310,6 +317,11 @@ impl SideInput<'_> {
             true => (&m.pre_vars, &m.pre_dynamics_code, &m.pre_spike_code),
             false => (&m.post_vars, &m.post_dynamics_code, &m.post_spike_code),
         }
+    }
+
+    /// How many variables the side adds to its population.
+    pub fn var_count(&self) -> usize {
+        self.parts().0.len()
     }
 
     /// Whether the side has anything for its population to run.

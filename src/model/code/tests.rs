@@ -13,6 +13,7 @@ fn model(sim_code: &str) -> NeuronModelDef {
         derived_params: vec![],
         vars: vec![Var::f32("V"), Var::f32("gain").read_only()],
         extra_global_params: vec![],
+        additional_input_vars: vec![],
         sim_code: sim_code.into(),
         threshold_condition_code: "V >= Vthresh".into(),
         reset_code: "V = 0.0;".into(),

@@ -12,7 +12,7 @@ use super::{DerivedParam, ParamValues, Var, VarInit};
 ///
 /// - `pre_spike_syn_code` runs for every synapse of a presynaptic neuron that spiked in
 ///   the previous timestep, in the synapse update; `addToPost(x)` adds `x` to the
-///   target's input (its postsynaptic model's `inSyn`).
+///   target's input (its postsynaptic model's `inSyn`), in this code string only.
 /// - `post_spike_syn_code` runs for every synapse into a postsynaptic neuron that spiked
 ///   in the previous timestep, after the presynaptic spikes' code.
 ///
@@ -20,12 +20,14 @@ use super::{DerivedParam, ParamValues, Var, VarInit};
 /// one per synapse, shared by a batch), its presynaptic neuron's `pre_vars` and
 /// postsynaptic neuron's `post_vars` (read-only), `t`, `id_pre`, `id_post`, and
 /// `st_pre` / `st_post`, the time of the latest spike of either neuron (`-3.4e38` if
-/// none since the last reset), and `product(a, b)`.
+/// none since the last reset, and always in a group that isn't plastic), and
+/// `product(a, b)`.
 ///
 /// - `pre_dynamics_code` / `post_dynamics_code` run every timestep for every pre- /
 ///   postsynaptic neuron, in that neuron's update after its own code;
 ///   `pre_spike_code` / `post_spike_code` run after them where the neuron spiked. They
-///   see the parameters, the side's variables (read-write), `t`, `dt` and `id`.
+///   see the parameters, the side's variables (read-write), the neuron's variables
+///   (read-only), `t`, `dt` and `id`.
 ///
 /// A group whose model has read-write synapse variables, pre- or postsynaptic variables
 /// or `post_spike_syn_code` is plastic: its state is shared by the batch, so it runs
@@ -100,11 +102,13 @@ pub struct CodeWeightUpdate {
     pub pre_var_init: BTreeMap<String, VarInit>,
     /// How each postsynaptic variable starts.
     pub post_var_init: BTreeMap<String, VarInit>,
-    /// The largest `|x|` one `addToPost(x)` passes: what the group's fixed-point sums
-    /// are scaled to hold (its fan-in times this, exactly). A larger value, or one not
-    /// finite, stops the simulation with an error naming the group. Without it, a static
-    /// group takes the largest magnitude of its synapse variables' initial values; a
-    /// plastic one must give it.
+    /// The largest sum of `|x|` over one synapse's `addToPost(x)` calls in a timestep
+    /// (for one call, the largest `|x|`): what the group's fixed-point sums are scaled to
+    /// hold (its fan-in times this, exactly). A call that would pass it, or an `x` not
+    /// finite, is left out and reported as an error naming the group. Without it, a
+    /// static group takes the largest magnitude of its f32 synapse variables' initial
+    /// values (and refuses values too small to be summed exactly at that scale, as the
+    /// built-in StaticPulse does); a plastic one must give it.
     pub max_add_to_post: Option<f64>,
 }
 

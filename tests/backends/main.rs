@@ -23,4 +23,5 @@ mod izhikevich_example;
 mod long_rows;
 mod model_library;
 mod reset;
+mod weight_update_code_gpu;
 mod weights_spanning_orders_of_magnitude;

@@ -372,6 +372,29 @@ fn too_large() -> CodeWeightUpdate {
         .max_add_to_post(1.0)
 }
 
+/// The GPU (where there is one) and the CPU.
+fn every_backend(net: &BuiltNetwork, config: SimConfig) -> Vec<Box<dyn Simulator>> {
+    gpu(net, config)
+        .into_iter()
+        .chain([cpu(net, config)])
+        .collect()
+}
+
+/// The error of 10 timesteps: the CPU reports it from the run, the GPU from the next
+/// read.
+fn first_error(sim: &mut dyn Simulator, syn: SynapseGroupId) -> SimError {
+    let run = sim
+        .step_time(10)
+        .and_then(|()| sim.read_in_syn(syn).map(drop));
+    match run {
+        Err(e) => e,
+        Ok(()) => panic!(
+            "{}: an input beyond the bound is refused",
+            sim.description()
+        ),
+    }
+}
+
 fn is_out_of_range(e: &SimError) -> bool {
     matches!(
         e,
@@ -387,14 +410,10 @@ fn add_to_post_beyond_the_bound_is_reported_naming_the_group() {
         recording_steps: 20,
         ..SimConfig::default()
     };
-    common::on_every_backend(&net, config, |sim| {
-        // The CPU reports it from the run, the GPU from the next read.
-        let run = sim
-            .step_time(10)
-            .and_then(|()| sim.read_in_syn(syn).map(drop));
-        let e = run.expect_err("an input beyond the bound is refused");
-        assert!(is_out_of_range(&e), "{e}");
-    });
+    for mut sim in every_backend(&net, config) {
+        let e = first_error(sim.as_mut(), syn);
+        assert!(is_out_of_range(&e), "{}: {e}", sim.description());
+    }
 }
 
 #[test]
@@ -420,4 +439,28 @@ fn the_gpu_reports_an_add_to_post_beyond_the_bound_once_from_any_read() {
         .expect_err("a later one is reported");
     assert!(is_out_of_range(&e), "{e}");
     assert_eq!(sim.read_weights(syn).unwrap(), vec![0.5]);
+}
+
+#[test]
+fn a_nan_add_to_post_is_reported_too() {
+    let model = WeightUpdateModelDef {
+        name: "NotANumber".into(),
+        vars: vec![Var::f32("g").read_only()],
+        pre_spike_syn_code: "addToPost(g / g);".into(),
+        ..Default::default()
+    };
+    let nan = CodeWeightUpdate::new(std::sync::Arc::new(model))
+        .init("g", VarInit::Constant(0.0))
+        .max_add_to_post(1.0);
+    let (net, syn) = sources(nan, &[vec![2.0]], &[vec![]]);
+    let config = SimConfig {
+        recording_steps: 20,
+        ..SimConfig::default()
+    };
+    for mut sim in every_backend(&net, config) {
+        let e = first_error(sim.as_mut(), syn);
+        let nan = matches!(e, SimError::AddToPostOutOfRange { ref group, value, .. }
+            if group == "syn" && value.is_nan());
+        assert!(nan, "{}: {e}", sim.description());
+    }
 }

@@ -9,8 +9,8 @@ use crate::gpu::kernels::propagate_spikes::{self, SOFTWARE_LOOP_LIMIT};
 use crate::gpu::kernels::synapse_code::{self, POST_WORKGROUP, PieceError};
 use crate::gpu::kernels::{KernelSpec, Shape};
 use crate::gpu::{GpuError, GpuTuning};
-use crate::model::BuiltNetwork;
 use crate::model::code::CompiledWeightUpdate;
+use crate::model::{BuiltNetwork, Columns};
 use crate::sim::words_per_step;
 
 /// Code group `g`'s buffers (beyond its connectivity) and its kernels on presynaptic and
@@ -32,35 +32,20 @@ pub(super) fn plan_code_group<'n>(
     let label = format!("{name}.add_to_post_overflow");
     buffers.add(BufferId::AddToPostOverflow(g), label, 8, Init::Zeroed)?;
     let device = buffers.device;
-    let kernel_error = |stage: &str, e: PieceError| match e {
-        PieceError::Template(e) => template_error(&format!("{stage}[{name}]"), e),
-        e => GpuError::KernelMismatch {
-            kernel: format!("{stage}[{name}]"),
-            reason: e.to_string(),
-        },
-    };
-    let plan = propagate_spikes::plan(net, g, tuning.synapse_threads, &device)?;
-    let words_pre = words_per_step(net.populations[s.pre].size) as u32;
-    let workgroups = plan.workgroups(words_pre, device.max_workgroups());
-    let pre = synapse_code::pre_spike_syn(net, g, shape, plan, workgroups)
-        .map_err(|e| kernel_error("pre_spike_syn", e))?;
-    let post = match (&code.post_spike_syn, s.columns()) {
-        (Some(_), Some(columns)) => {
-            let longest = columns.max_column_length();
-            let label = |what: &str| format!("{name}.{what}");
-            let start = columns.start;
-            buffers.add_owned_words(BufferId::ColumnStart(g), label("column_start"), start)?;
-            let synapses = columns.synapses;
-            let id = BufferId::ColumnSynapses(g);
-            buffers.add_owned_words(id, label("column_synapses"), synapses)?;
-            buffers.add_owned_words(BufferId::PreOf(g), label("pre_of"), columns.pre_of)?;
-            let workgroups = longest
-                .div_ceil(POST_WORKGROUP)
-                .clamp(1, device.max_workgroups());
-            check_post_loops(net, g, longest, workgroups, buffers)?;
-            synapse_code::post_spike_syn(net, g, shape, workgroups)
-                .map_err(|e| kernel_error("post_spike_syn", e))?
+    // Shared between threads as the synapse update's, with its bound on a software
+    // adapter's loops, where there is code to run.
+    let pre = match &code.pre_spike_syn {
+        Some(_) => {
+            let plan = propagate_spikes::plan(net, g, tuning.synapse_threads, &device)?;
+            let words_pre = words_per_step(net.populations[s.pre].size) as u32;
+            let workgroups = plan.workgroups(words_pre, device.max_workgroups());
+            synapse_code::pre_spike_syn(net, g, shape, plan, workgroups)
+                .map_err(|e| kernel_error(&format!("pre_spike_syn[{name}]"), e))?
         }
+        None => None,
+    };
+    let post = match (&code.post_spike_syn, s.columns()) {
+        (Some(_), Some(columns)) => post_kernel(net, g, columns, shape, buffers)?,
         _ => None,
     };
     for kernel in pre.iter().chain(&post) {
@@ -74,6 +59,43 @@ pub(super) fn plan_code_group<'n>(
         }
     }
     Ok((pre, post))
+}
+
+/// Plastic code group `g`'s columns and its kernel on postsynaptic spikes.
+fn post_kernel<'n>(
+    net: &'n BuiltNetwork,
+    g: usize,
+    columns: Columns,
+    shape: Shape,
+    buffers: &mut BufferPlan<'n, '_>,
+) -> Result<Option<KernelSpec>, GpuError> {
+    let label = |what: &str| format!("{}.{what}", net.synapse_groups[g].name);
+    let longest = columns.max_column_length();
+    let start = columns.start;
+    buffers.add_owned_words(BufferId::ColumnStart(g), label("column_start"), start)?;
+    let synapses = columns.synapses;
+    let id = BufferId::ColumnSynapses(g);
+    buffers.add_owned_words(id, label("column_synapses"), synapses)?;
+    buffers.add_owned_words(BufferId::PreOf(g), label("pre_of"), columns.pre_of)?;
+    let workgroups = longest
+        .div_ceil(POST_WORKGROUP)
+        .clamp(1, buffers.device.max_workgroups());
+    check_post_loops(net, g, longest, workgroups, buffers)?;
+    synapse_code::post_spike_syn(net, g, shape, workgroups).map_err(|e| {
+        let name = &net.synapse_groups[g].name;
+        kernel_error(&format!("post_spike_syn[{name}]"), e)
+    })
+}
+
+/// A mistake of kenyon's own in assembling kernel `kernel`.
+fn kernel_error(kernel: &str, e: PieceError) -> GpuError {
+    match e {
+        PieceError::Template(e) => template_error(kernel, e),
+        e => GpuError::KernelMismatch {
+            kernel: kernel.to_owned(),
+            reason: e.to_string(),
+        },
+    }
 }
 
 /// Refuses, on a software adapter, a postsynaptic synapse-code kernel whose threads

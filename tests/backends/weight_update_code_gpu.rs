@@ -464,3 +464,36 @@ fn a_nan_add_to_post_is_reported_too() {
         assert!(nan, "{}: {e}", sim.description());
     }
 }
+
+#[test]
+fn a_reset_on_the_gpu_keeps_synapse_variables_and_forgets_the_rest() {
+    let g = weights(5000);
+    let (code, syn) = driven(WeightUpdateModel::Code(library::static_pulse_from(&g)));
+    let config = SimConfig {
+        batch_size: 2,
+        recording_steps: 100,
+        ..SimConfig::default()
+    };
+    let Some(mut sim) = gpu(&code, config) else {
+        return;
+    };
+    let first = run(sim.as_mut(), syn, 500);
+    sim.reset().unwrap();
+    assert_eq!(run(sim.as_mut(), syn, 500), first, "the same run again");
+    // A plastic group's learnt weights stay; its traces start again.
+    let (net, pops, syn) = plastic();
+    let config = SimConfig {
+        recording_steps: 1000,
+        ..SimConfig::default()
+    };
+    let Some(mut sim) = gpu(&net, config) else {
+        return;
+    };
+    let initial = sim.read_synapse_var_bits(syn, "g").unwrap();
+    let learnt = plastic_state(sim.as_mut(), pops, syn).pop().unwrap();
+    assert_ne!(learnt, initial);
+    sim.reset().unwrap();
+    assert_eq!(sim.read_synapse_var_bits(syn, "g").unwrap(), learnt);
+    let traces = sim.read_var(pops[0], "syn.preTrace").unwrap();
+    assert!(traces.iter().all(|&x| x == 0.0));
+}

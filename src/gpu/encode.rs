@@ -105,8 +105,8 @@ impl GpuSimulation {
     ) {
         for &p in order {
             for (g, s) in self.groups.iter().zip(&self.net.synapse_groups) {
-                if s.post == p && g.drives_post {
-                    g.propagate.record(pass, offset, self.shape.batch, steps);
+                if let (true, Some(propagate)) = (s.post == p && g.drives_post, &g.propagate) {
+                    propagate.record(pass, offset, self.shape.batch, steps);
                 }
             }
             self.populations[p]
@@ -127,12 +127,21 @@ impl GpuSimulation {
             t.record(pass, offset, 1, 1);
         }
         for g in &self.groups {
-            if g.drives_post {
-                g.propagate.record(pass, offset, self.shape.batch, 1);
+            if let (true, Some(propagate)) = (g.drives_post, &g.propagate) {
+                propagate.record(pass, offset, self.shape.batch, 1);
             }
             // Presynaptic learning, then postsynaptic: one order on every run.
             if let Some((pre, post)) = &g.learning {
                 pre.record(pass, offset, 1, 1);
+                post.record(pass, offset, 1, 1);
+            }
+            // Code groups likewise; only static ones (code on presynaptic spikes only)
+            // run batches.
+            let (pre, post) = &g.synapse_code;
+            if let Some(pre) = pre {
+                pre.record(pass, offset, self.shape.batch, 1);
+            }
+            if let Some(post) = post {
                 post.record(pass, offset, 1, 1);
             }
         }

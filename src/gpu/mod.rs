@@ -249,13 +249,16 @@ impl Simulator for GpuSimulation {
     fn read_weights(&mut self, group: SynapseGroupId) -> Result<Vec<f32>, SimError> {
         let g = group_index(&self.net, group)?;
         let s = &self.net.synapse_groups[g];
+        if s.code.is_some() {
+            return self.read_synapse_var(group, "g");
+        }
         if s.synapse_g.is_none() {
             return Err(SimError::NoSynapseWeights {
                 group: s.name.clone(),
             });
         }
         let n = s.connectivity.len() as u64;
-        Ok(self.read_f32(BufferId::Weights(g), n)?)
+        self.read_f32(BufferId::Weights(g), n)
     }
 
     fn read_synapse_var_bits(
@@ -264,11 +267,8 @@ impl Simulator for GpuSimulation {
         name: &str,
     ) -> Result<Vec<u32>, SimError> {
         let g = group_index(&self.net, group)?;
-        crate::sim::synapse_var_index(&self.net, g, name)?;
-        Err(SimError::NoSuchSynapseVariable {
-            group: self.net.synapse_groups[g].name.clone(),
-            var: name.to_owned(),
-            has: "none on the GPU yet".to_owned(),
-        })
+        let i = crate::sim::synapse_var_index(&self.net, g, name)?;
+        let n = self.net.synapse_groups[g].connectivity.len() as u64;
+        self.read_u32(BufferId::SynapseVar(g, i), n)
     }
 }

@@ -30,7 +30,7 @@ impl GpuSimulation {
         let buffer = self.free_readbacks.pop().unwrap_or_else(|| {
             self.ctx.device().create_buffer(&wgpu::BufferDescriptor {
                 label: Some("recording readback"),
-                size: self.recording_bytes.max(4),
+                size: (self.recording_bytes + self.overflow_bytes()).max(4),
                 usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
                 mapped_at_creation: false,
             })
@@ -51,6 +51,14 @@ impl GpuSimulation {
                 }
                 offset += bytes;
             }
+        }
+        // Then the code groups' overflow reports, cleared once copied: each is reported
+        // once, by finish_readback.
+        for g in self.overflow_groups() {
+            let report = self.buffers.get(BufferId::AddToPostOverflow(g))?;
+            encoder.copy_buffer_to_buffer(report, 0, &buffer, offset, OVERFLOW_BYTES);
+            encoder.clear_buffer(report, 0, None);
+            offset += OVERFLOW_BYTES;
         }
         let submission = self.ctx.queue().submit([encoder.finish()]);
         let (tx, rx) = std::sync::mpsc::channel();
@@ -92,16 +100,24 @@ impl GpuSimulation {
             .filter(|pop| pop.spike_recording)
             .map(|pop| self.recorded_bytes(pop.size, p.steps))
             .sum();
+        let reports = self.overflow_bytes();
         let result = map_and_read(
             &self.ctx,
             &p.buffer,
-            total.max(4),
+            (total + reports).max(4),
             p.submission,
             &p.mapped,
-            |view| self.unpack_recordings(&view[..total as usize], p.steps, p.first_step),
+            |view| {
+                let (recorded, reports) = view.split_at(total as usize);
+                let words: Vec<u32> = bytemuck::pod_collect_to_vec(reports);
+                let recordings = self.unpack_recordings(recorded, p.steps, p.first_step);
+                (recordings, self.overflow_error(&words))
+            },
         );
         self.free_readbacks.push(p.buffer);
-        Ok(Recordings::new(self.net.description.id(), result?))
+        let (recordings, overflow) = result?;
+        overflow.map_or(Ok(()), Err)?;
+        Ok(Recordings::new(self.net.description.id(), recordings))
     }
 
     /// Bytes of `steps` recorded rows of a population of `size` for the whole batch.
@@ -155,7 +171,7 @@ impl GpuSimulation {
         });
         let mut encoder = self.encoder("readback");
         let mut offset = 0;
-        for &(id, bytes) in sources {
+        for &(id, bytes) in sources.iter().filter(|(_, bytes)| *bytes > 0) {
             encoder.copy_buffer_to_buffer(self.buffers.get(id)?, 0, &staging, offset, bytes);
             offset += bytes;
         }
@@ -177,12 +193,74 @@ impl GpuSimulation {
         })
     }
 
-    /// The first `n` f32s of buffer `id`.
-    pub(super) fn read_f32(&mut self, id: BufferId, n: u64) -> Result<Vec<f32>, GpuError> {
-        let bytes = self.read_buffers(&[(id, n * 4)])?;
+    /// The first `n` words of buffer `id`, or the first overflow report of a code
+    /// group's synapse code since the last, which is cleared.
+    pub(super) fn read_u32(&mut self, id: BufferId, n: u64) -> Result<Vec<u32>, SimError> {
+        let groups = self.overflow_groups();
+        let mut sources = vec![(id, n * 4)];
+        sources.extend(
+            groups
+                .iter()
+                .map(|&g| (BufferId::AddToPostOverflow(g), OVERFLOW_BYTES)),
+        );
+        let bytes = self.read_buffers(&sources)?;
+        let reports: Vec<u32> = bytes[1..]
+            .iter()
+            .flat_map(|b| bytemuck::pod_collect_to_vec::<u8, u32>(b))
+            .collect();
+        if let Some(e) = self.overflow_error(&reports) {
+            // Cleared before any later submission runs: reported once.
+            for (g, report) in groups.iter().zip(reports.chunks_exact(2)) {
+                if report[0] != 0 {
+                    let buffer = self.buffers.get(BufferId::AddToPostOverflow(*g))?;
+                    self.ctx.queue().write_buffer(buffer, 0, &[0u8; 8]);
+                }
+            }
+            return Err(e);
+        }
         Ok(bytemuck::pod_collect_to_vec(&bytes[0]))
     }
+
+    /// The first `n` f32s of buffer `id` (see [`read_u32`](Self::read_u32)).
+    pub(super) fn read_f32(&mut self, id: BufferId, n: u64) -> Result<Vec<f32>, SimError> {
+        let words = self.read_u32(id, n)?;
+        Ok(words.into_iter().map(f32::from_bits).collect())
+    }
+
+    /// The groups whose synapse code reports an `addToPost` beyond its bound.
+    fn overflow_groups(&self) -> Vec<usize> {
+        let groups = self.net.synapse_groups.iter().enumerate();
+        groups
+            .filter(|(_, s)| s.code.is_some())
+            .map(|(g, _)| g)
+            .collect()
+    }
+
+    /// Bytes of every such group's report.
+    fn overflow_bytes(&self) -> u64 {
+        self.overflow_groups().len() as u64 * OVERFLOW_BYTES
+    }
+
+    /// The error of the first group whose report (`[flag, bits]` each, in the order of
+    /// [`overflow_groups`](Self::overflow_groups)) is set.
+    fn overflow_error(&self, reports: &[u32]) -> Option<SimError> {
+        self.overflow_groups()
+            .into_iter()
+            .zip(reports.chunks_exact(2))
+            .find(|(_, report)| report[0] != 0)
+            .map(|(g, report)| {
+                let s = &self.net.synapse_groups[g];
+                SimError::AddToPostOutOfRange {
+                    group: s.name.clone(),
+                    value: f32::from_bits(report[1]),
+                    max: s.code.as_ref().map_or(0.0, |c| c.max_add_to_post),
+                }
+            })
+    }
 }
+
+/// Bytes of a code group's overflow report: a flag and the value's bits.
+const OVERFLOW_BYTES: u64 = 8;
 
 /// Waits for `submission`, then hands the mapped first `bytes` of `staging` to `read`.
 /// The buffer is unmapped on every path, or it would stay mapped and every later

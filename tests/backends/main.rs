@@ -24,4 +24,5 @@ mod long_rows;
 mod model_library;
 mod reset;
 mod weight_update_code;
+mod weight_update_code_gpu;
 mod weights_spanning_orders_of_magnitude;

@@ -7,6 +7,7 @@ mod code_neuron;
 pub(crate) mod learning;
 pub(crate) mod neuron_update;
 pub(crate) mod propagate_spikes;
+pub(crate) mod synapse_code;
 
 use super::plan::BufferId;
 use super::shaders::reflect::Reflection;
@@ -124,10 +125,13 @@ pub(crate) struct PopulationKernels<K> {
 /// The kernels of one synapse group, as specs or as created dispatches.
 #[derive(Debug)]
 pub(crate) struct GroupKernels<K> {
-    /// The synapse update.
-    pub propagate: K,
+    /// The synapse update of a built-in weight-update model.
+    pub propagate: Option<K>,
     /// STDP on presynaptic, then postsynaptic spikes.
     pub learning: Option<(K, K)>,
+    /// A weight-update model written as code strings: its synapse code on presynaptic
+    /// spikes, then on postsynaptic ones, where it has any.
+    pub synapse_code: (Option<K>, Option<K>),
     /// Whether the synapse update runs (plastic groups in training need not drive).
     pub drives_post: bool,
 }
@@ -149,11 +153,15 @@ impl<K> GroupKernels<K> {
     /// The same kernels through `f`.
     pub fn try_map<L, E>(self, mut f: impl FnMut(K) -> Result<L, E>) -> Result<GroupKernels<L>, E> {
         Ok(GroupKernels {
-            propagate: f(self.propagate)?,
+            propagate: self.propagate.map(&mut f).transpose()?,
             learning: match self.learning {
                 Some((pre, post)) => Some((f(pre)?, f(post)?)),
                 None => None,
             },
+            synapse_code: (
+                self.synapse_code.0.map(&mut f).transpose()?,
+                self.synapse_code.1.map(&mut f).transpose()?,
+            ),
             drives_post: self.drives_post,
         })
     }

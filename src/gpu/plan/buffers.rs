@@ -52,6 +52,12 @@ pub(crate) enum BufferId {
     ColumnSynapses(usize),
     /// A plastic group's presynaptic neuron of every synapse.
     PreOf(usize),
+    /// Synapse variable `.1` of a group whose weight-update model is written as code
+    /// strings, per synapse in row order (shared by the batch, kept by a reset).
+    SynapseVar(usize, usize),
+    /// Such a group's report of an `addToPost` beyond its bound: a flag and the value's
+    /// bits (add_to_post.wgsl).
+    AddToPostOverflow(usize),
 }
 
 /// What a buffer starts with.

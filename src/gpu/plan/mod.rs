@@ -6,6 +6,7 @@
 mod blocks;
 mod buffers;
 mod limits;
+mod synapse_code;
 
 pub(crate) use blocks::{AccumulatorLayout, pad_entries, padded, unpad_entries};
 pub(crate) use buffers::{BufferId, BufferSpec};
@@ -334,6 +335,15 @@ fn plan_group<'n>(
             Init::F32(weights),
         )?;
     }
+    if let Some(code) = &s.code {
+        let synapse_code = synapse_code::plan_code_group(net, g, code, (shape, tuning), buffers)?;
+        return Ok(GroupKernels {
+            propagate: None,
+            learning: None,
+            synapse_code,
+            drives_post: s.drives_post,
+        });
+    }
     let plan = propagate_spikes::plan(net, g, tuning.synapse_threads, &device)?;
     let words_pre = words_per_step(net.populations[s.pre].size) as u32;
     let workgroups = plan.workgroups(words_pre, device.max_workgroups());
@@ -362,8 +372,9 @@ fn plan_group<'n>(
         _ => None,
     };
     Ok(GroupKernels {
-        propagate,
+        propagate: Some(propagate),
         learning,
+        synapse_code: (None, None),
         drives_post: s.drives_post,
     })
 }

@@ -107,38 +107,87 @@ mod tests {
             crate::tutorial::mushroom_body_for_testing(pre, post, vec![0.01; 200_000]),
         ];
         for mb in networks {
-            let net = mb.network.build(1).unwrap();
-            let batches: &[u32] = if net.plastic_group().is_some() {
-                &[1]
-            } else {
-                &[1, 64]
-            };
-            for (limits, adapter) in adapters() {
-                for &batch_size in batches {
-                    let device = Device {
-                        limits: &limits,
-                        adapter: &adapter,
-                    };
-                    let config = SimConfig {
-                        batch_size,
-                        ..SimConfig::DEFAULT
-                    };
-                    let tuning = GpuTuning::for_adapter(&adapter);
-                    let plan = GpuPlan::new(&net, config, device, tuning).unwrap();
-                    for kernels in &plan.populations {
-                        check(&kernels.update);
-                        kernels.spike_times.iter().for_each(check);
-                    }
-                    for kernels in &plan.groups {
-                        check(&kernels.propagate);
-                        if let Some((pre, post)) = &kernels.learning {
-                            check(pre);
-                            check(post);
-                        }
+            check_every_kernel(&mb.network.build(1).unwrap());
+        }
+    }
+
+    /// Checks every kernel of `net`'s plans on each adapter, at batch sizes 1 and (where
+    /// nothing is plastic) 64.
+    fn check_every_kernel(net: &crate::model::BuiltNetwork) {
+        let batches: &[u32] = if net.plastic_group().is_some() {
+            &[1]
+        } else {
+            &[1, 64]
+        };
+        for (limits, adapter) in adapters() {
+            for &batch_size in batches {
+                let device = Device {
+                    limits: &limits,
+                    adapter: &adapter,
+                };
+                let config = SimConfig {
+                    batch_size,
+                    ..SimConfig::DEFAULT
+                };
+                let tuning = GpuTuning::for_adapter(&adapter);
+                let plan = GpuPlan::new(net, config, device, tuning).unwrap();
+                for kernels in &plan.populations {
+                    check(&kernels.update);
+                    kernels.spike_times.iter().for_each(check);
+                }
+                for kernels in &plan.groups {
+                    kernels.propagate.iter().for_each(check);
+                    kernels.synapse_code.0.iter().for_each(check);
+                    kernels.synapse_code.1.iter().for_each(check);
+                    if let Some((pre, post)) = &kernels.learning {
+                        check(pre);
+                        check(post);
                     }
                 }
             }
         }
+    }
+
+    #[test]
+    fn every_kernel_of_code_weight_update_groups_validates_and_declares_what_the_host_binds() {
+        use crate::model::code::{CodeWeightUpdate, VarInit};
+        use crate::model::library;
+        // Spike sources into a plastic additive-STDP group and a static one.
+        let network = |with_stdp: bool| {
+            let mut net = Network::new(0.1);
+            let times = vec![vec![1.0f32, 2.0]; 40];
+            let source = || NeuronModel::Code(library::spike_source_array_from(&times));
+            let pre = net.add_neuron_population("pre", 40, source());
+            let post = net.add_neuron_population("post", 40, source());
+            let stdp = CodeWeightUpdate::new(library::stdp_additive())
+                .param("tauPlus", 20.0)
+                .param("tauMinus", 20.0)
+                .param("Aplus", 0.01)
+                .param("Aminus", 0.012)
+                .param("wMin", 0.0)
+                .param("wMax", 1.0)
+                .init("g", VarInit::Constant(0.5))
+                .pre_init("preTrace", VarInit::Constant(0.0))
+                .post_init("postTrace", VarInit::Constant(0.0))
+                .max_add_to_post(1.0);
+            let models = match with_stdp {
+                true => vec![stdp, library::static_pulse_from(&[0.25; 1600])],
+                false => vec![library::static_pulse_from(&[0.25; 1600])],
+            };
+            for (i, model) in models.into_iter().enumerate() {
+                net.add_synapse_group(SynapseGroup {
+                    name: format!("syn{i}"),
+                    pre,
+                    post,
+                    weight_update: WeightUpdateModel::Code(model),
+                    postsynaptic: PostsynapticModel::ExpCurr { tau: 5.0 },
+                    connectivity: Connectivity::Dense,
+                });
+            }
+            net.build(1).unwrap()
+        };
+        check_every_kernel(&network(true));
+        check_every_kernel(&network(false));
     }
 
     /// A population of `model` with `groups` incoming synapse groups (ExpCurr and

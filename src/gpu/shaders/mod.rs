@@ -22,6 +22,8 @@ pub(crate) const PROPAGATE_SPIKES: &str = include_str!("../../../shaders/propaga
 pub(crate) const SPIKE_TIMES: &str = include_str!("../../../shaders/spike_times.wgsl");
 pub(crate) const LEARN_PRE: &str = include_str!("../../../shaders/learn_pre.wgsl");
 pub(crate) const LEARN_POST: &str = include_str!("../../../shaders/learn_post.wgsl");
+pub(crate) const PRE_SPIKE_SYN: &str = include_str!("../../../shaders/pre_spike_syn.wgsl");
+pub(crate) const POST_SPIKE_SYN: &str = include_str!("../../../shaders/post_spike_syn.wgsl");
 
 /// The pieces of the stages above that depend on a synapse group's accumulator width
 /// (`AccumulatorWidth`): how propagate_spikes.wgsl adds a weight, and how
@@ -30,9 +32,12 @@ pub(crate) const ACCUMULATE_32: &str = include_str!("../../../shaders/accumulate
 pub(crate) const ACCUMULATE_64: &str = include_str!("../../../shaders/accumulate_64.wgsl");
 pub(crate) const TAKE_INPUT_32: &str = include_str!("../../../shaders/take_input_32.wgsl");
 pub(crate) const TAKE_INPUT_64: &str = include_str!("../../../shaders/take_input_64.wgsl");
+/// The piece of both synapse-code stages above that adds a synapse function's
+/// `addToPost` to its target's input.
+pub(crate) const ADD_TO_POST: &str = include_str!("../../../shaders/add_to_post.wgsl");
 
 /// Snippets several kernels include, in `shaders/shared/`.
-const SHARED: [(&str, &str); 6] = [
+const SHARED: [(&str, &str); 7] = [
     (
         "shared/step_params",
         include_str!("../../../shaders/shared/step_params.wgsl"),
@@ -48,6 +53,10 @@ const SHARED: [(&str, &str); 6] = [
     (
         "shared/accumulator",
         include_str!("../../../shaders/shared/accumulator.wgsl"),
+    ),
+    (
+        "shared/add_fixed64",
+        include_str!("../../../shaders/shared/add_fixed64.wgsl"),
     ),
     (
         "shared/philox",

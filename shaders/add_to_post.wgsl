@@ -8,11 +8,14 @@
 @group(0) @binding({{binding}}) var<storage, read_write> overflow: array<atomic<u32>>;
 // 2^k: the group's fixed-point scale, which keeps MAX_ADD * SCALE below 2^62.
 override SCALE: f32;
-// The largest |x| of one addToPost(x) (max_add_to_post as f32).
+// The largest sum of |x| over one synapse's addToPost(x) calls in a timestep
+// (max_add_to_post as f32).
 override MAX_ADD: f32;
 
-// The accumulator word (low word) of the synapse being run's target.
+// The accumulator word (low word) of the synapse being run's target, and the |x| its
+// addToPost calls have added so far, summed in f32 as the CPU sums it.
 var<private> kenyon_add_at: u32;
+var<private> kenyon_added: f32;
 
 fn stamp_slot(stamp: u32) {
     atomicStore(&in_syn_acc[stamp], params.stamp);
@@ -24,10 +27,14 @@ fn kenyon_f32(bits: u32) -> f32 {
     return bitcast<f32>(bits | params.zero);
 }
 
-// An input beyond MAX_ADD (or not finite) could overflow the sum: it is left out and
-// reported (the first one since the host last cleared the flag).
+// An input that would take the synapse past MAX_ADD (or one not finite) could overflow
+// the sum: it is left out and reported (the first one since the host last cleared the
+// flag). Twin: AddToPostNative in src/cpu/kernels/synapse_lanes.rs.
 fn addToPost(x: f32) {
-    if !(abs(x) <= MAX_ADD) {
+    let total = kenyon_added + abs(x);
+    if total <= MAX_ADD {
+        kenyon_added = total;
+    } else {
         if atomicExchange(&overflow[0], 1u) == 0u {
             atomicStore(&overflow[1], bitcast<u32>(x));
         }

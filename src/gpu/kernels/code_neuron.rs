@@ -109,6 +109,32 @@ fn code_strings(code: &CompiledNeuron, p: usize, inputs: &[usize]) -> ModelPiece
         lane_out += &format!("                    in_syn_q_{k}.{{lane}} = kenyon_in_syn{k};\n");
         args += &format!("&kenyon_in_syn{k}, kenyon_input_q_{k}.{{lane}}, ");
     }
+    let update = update(code, &lane_in, &lane_out, &args);
+    let prelude = prelude(code, &egp_functions);
+    ModelPiece {
+        values: vec![
+            ("neuron_model", prelude),
+            ("state_bindings", bindings.trim_end().to_owned()),
+            ("load_state", load.trim_end().to_owned()),
+            ("update", update),
+            ("store_state", store.trim_end().to_owned()),
+        ],
+        bindings: (0..code.vars.len())
+            .map(|i| (format!("kenyon_state_{i}"), BufferId::Var(p, i)))
+            .chain(
+                (0..code.extra_global_params.len())
+                    .map(|k| (format!("kenyon_egp_{k}"), BufferId::ExtraGlobalParam(p, k))),
+            )
+            .collect(),
+        constants: vec![("KENYON_DT".to_owned(), f64::from(code.dt))],
+        step_function: Some(code.gpu_function.clone()),
+    }
+}
+
+/// The update of a quad in timestep `j` of the block: each of its neurons given the
+/// lanes' locals (`lane_in`, `lane_out`, with `{lane}` for the component) and the step
+/// function's arguments (`args`).
+fn update(code: &CompiledNeuron, lane_in: &str, lane_out: &str, args: &str) -> String {
     // Every timestep, each additional input variable starts at its value.
     let input_starts: String = code
         .additional_inputs
@@ -149,7 +175,14 @@ fn code_strings(code: &CompiledNeuron, p: usize, inputs: &[usize]) -> ModelPiece
             input_starts = input_starts,
         );
     }
-    let prelude = format!(
+    update
+}
+
+/// The WGSL the step function needs before it: the random draws from Philox, the
+/// opaque float constants, the input accumulators behind `injectCurrent`, `Isyn` and the
+/// additional input variables, and the extra global parameters' functions.
+fn prelude(code: &CompiledNeuron, egp_functions: &str) -> String {
+    format!(
         "{{{{shared/philox}}}}
 {{{{shared/random_distributions}}}}
 override KENYON_DT: f32;
@@ -217,23 +250,5 @@ fn rand_exponential() -> f32 {{
         code.key[0],
         code.key[1],
         inputs_len = code.additional_inputs.len().max(1),
-    );
-    ModelPiece {
-        values: vec![
-            ("neuron_model", prelude),
-            ("state_bindings", bindings.trim_end().to_owned()),
-            ("load_state", load.trim_end().to_owned()),
-            ("update", update),
-            ("store_state", store.trim_end().to_owned()),
-        ],
-        bindings: (0..code.vars.len())
-            .map(|i| (format!("kenyon_state_{i}"), BufferId::Var(p, i)))
-            .chain(
-                (0..code.extra_global_params.len())
-                    .map(|k| (format!("kenyon_egp_{k}"), BufferId::ExtraGlobalParam(p, k))),
-            )
-            .collect(),
-        constants: vec![("KENYON_DT".to_owned(), f64::from(code.dt))],
-        step_function: Some(code.gpu_function.clone()),
-    }
+    )
 }

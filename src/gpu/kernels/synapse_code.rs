@@ -129,6 +129,7 @@ fn piece(
 // Runs the synapse function for synapse j (row order) of neuron `pre` onto `post`.
 fn kenyon_synapse(entry: u32, pre: u32, post: u32, j: u32) {{
     kenyon_add_at = accumulator_index(0u, entry, post);
+    kenyon_added = 0.0;
 {load}    {function}({args}params.time, pre, post, kenyon_st_pre(pre), kenyon_st_post(post));
 {store}}}
 

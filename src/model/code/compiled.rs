@@ -276,16 +276,7 @@ impl CompiledNeuron {
         let model = &code.model;
         let label = format!("neuron model '{}'", model.name);
         let fail = |message: String| declaration_error(at.owner, &label, message);
-        let mut init: Vec<Vec<u32>> = model
-            .vars
-            .iter()
-            .enumerate()
-            .map(|(i, var)| {
-                code.var_init[&var.name]
-                    .values(var.ty, at.size, at.seed, at.population, i)
-                    .map_err(|e| fail(format!("variable {}: {e}", var.name)))
-            })
-            .collect::<Result<_, _>>()?;
+        let mut init = initial_values(code, at).map_err(fail)?;
         let mut all_vars = model.vars.clone();
         let mut source_constants = Vec::new();
         for source in sources {
@@ -348,6 +339,20 @@ impl CompiledNeuron {
     pub fn var_index(&self, name: &str) -> Option<usize> {
         self.vars.iter().position(|v| v.name == name)
     }
+}
+
+/// The initial bits of the neuron model's own variables, in declaration order.
+fn initial_values(code: &CodeNeuron, at: &Target<'_>) -> Result<Vec<Vec<u32>>, String> {
+    code.model
+        .vars
+        .iter()
+        .enumerate()
+        .map(|(i, var)| {
+            code.var_init[&var.name]
+                .values(var.ty, at.size, at.seed, at.population, i)
+                .map_err(|e| format!("variable {}: {e}", var.name))
+        })
+        .collect()
 }
 
 /// What the step function is assembled from.

@@ -34,6 +34,7 @@ pub use compiled::{CompiledNeuron, NativeFn, PostsynapticInput, SourceInput, Tar
 pub use diagnose::CodeError;
 pub use init::VarInit;
 pub use synapse::{CompiledWeightUpdate, SideInput, SynapseFunction, SynapseTarget};
+#[cfg(feature = "gpu")]
 pub(crate) use synapse::{POST_SPIKE_SYN_FN, PRE_SPIKE_SYN_FN};
 pub use weight_update::{CodeWeightUpdate, WeightUpdateModelDef};
 

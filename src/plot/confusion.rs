@@ -1,15 +1,21 @@
-//! A confusion matrix (the answers of `kenyon test`).
+//! A confusion matrix (the answers of `kenyon test`), with a colour bar.
 
 use std::path::Path;
 
-use image::{Rgb, RgbImage};
+use plotters::coord::ranged1d::{IntoSegmentedCoord, SegmentValue};
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::text::{draw_centred, draw_text, draw_y_label, hline, scale_to_fit, text_width, vline};
-use super::{BACKGROUND, GLYPH, INK, MARGIN, PlotError, TEXT_SCALE, write_png};
+use super::chart::{FAMILY, LABEL_SIZE, TICK_SIZE, TITLE_SIZE, render, text};
+use super::{PlotError, write_png};
+
+/// Width of the colour bar's part of the figure, in pixels.
+const BAR_WIDTH: u32 = 150;
 
 /// A confusion matrix: `matrix[row][col]` counts of true class `row` given answer `col`,
-/// shaded by the share of its row and numbered; `col_names` names the columns (the
-/// answers, which may include "none"), rows are named 0, 1, ...
+/// shaded by the share of its row (the colour bar reads the shade) and numbered;
+/// `col_names` names the columns (the answers, which may include "none"), rows are named
+/// 0, 1, ... from the top.
 pub fn confusion_png(
     path: &Path,
     title: &str,
@@ -26,75 +32,161 @@ pub fn confusion_png(
     }
     let (rows, cols) = (matrix.len() as u32, col_names.len() as u32);
     let cell = 56u32;
-    let (left, top) = (120u32, 90u32);
-    let width = left + cols * cell + 40;
-    let height = top + rows * cell + 90;
-    let mut img = RgbImage::from_pixel(width, height, BACKGROUND);
-    let glyph = GLYPH * TEXT_SCALE;
-    let title_scale = scale_to_fit(title, width.saturating_sub(2 * MARGIN));
-    draw_centred(&mut img, 0, width, MARGIN, title, title_scale);
-    for (r, row) in matrix.iter().enumerate() {
-        let total = row.iter().sum::<u64>().max(1);
-        for (c, &n) in row.iter().enumerate() {
-            let corner = (left + c as u32 * cell, top + r as u32 * cell);
-            draw_cell(&mut img, corner, cell, n, n as f64 / total as f64);
-        }
-        let label = r.to_string();
-        draw_text(
-            &mut img,
-            i64::from(left - 10 - text_width(&label, TEXT_SCALE)),
-            i64::from(top + r as u32 * cell + (cell - glyph) / 2),
-            &label,
-            TEXT_SCALE,
-            INK,
-        );
-    }
-    for (c, name) in col_names.iter().enumerate() {
-        let scale = scale_to_fit(name, cell);
-        let x = left + c as u32 * cell;
-        draw_centred(&mut img, x, cell, top - 8 - GLYPH * scale, name, scale);
-    }
-    draw_centred(
-        &mut img,
-        left,
-        cols * cell,
-        top - 16 - 2 * glyph,
-        "answer",
-        TEXT_SCALE,
-    );
-    draw_y_label(
-        &mut img,
-        MARGIN,
-        top + rows * cell / 2,
-        "true digit",
-        TEXT_SCALE,
-    );
-    for k in 0..=rows {
-        hline(&mut img, left, left + cols * cell, top + k * cell, INK);
-    }
-    for k in 0..=cols {
-        vline(&mut img, left + k * cell, top, top + rows * cell, INK);
-    }
+    let size = (130 + cols * cell + BAR_WIDTH + 30, 120 + rows * cell + 80);
+    let img = render(path, size, |root| {
+        let root = root.titled(title, (FAMILY, TITLE_SIZE)).map_err(text)?;
+        let (cells, bar) = root.split_horizontally(size.0 - BAR_WIDTH);
+        draw_cells(&cells, matrix, col_names)?;
+        draw_colour_bar(&bar)
+    })?;
     write_png(path, &img)
 }
 
-/// One cell of `cell` x `cell` pixels from `(x0, y0)`: shaded by `share` (of its row)
-/// and numbered with `n`.
-fn draw_cell(img: &mut RgbImage, (x0, y0): (u32, u32), cell: u32, n: u64, share: f64) {
-    let shade = (255.0 * (1.0 - share)).round() as u8;
-    let color = Rgb([shade, shade, 255]);
-    for y in y0..y0 + cell {
-        hline(img, x0, x0 + cell - 1, y, color);
+/// The shade of a cell holding `share` of its row: white for none, blue for all.
+fn shade(share: f64) -> RGBColor {
+    let s = (255.0 * (1.0 - share.clamp(0.0, 1.0))).round() as u8;
+    RGBColor(s, s, 255)
+}
+
+type Area<'a> = DrawingArea<BitMapBackend<'a>, plotters::coord::Shift>;
+
+/// The matrix: one numbered, shaded cell per count, true digits down the side (0 at the
+/// top) and answers along the bottom.
+fn draw_cells(area: &Area<'_>, matrix: &[Vec<u64>], col_names: &[String]) -> Result<(), String> {
+    let (rows, cols) = (matrix.len() as u32, col_names.len() as u32);
+    // A segmented range has a segment for each of its values, its end included.
+    let mut chart = ChartBuilder::on(area)
+        .margin(10)
+        .x_label_area_size(70)
+        .y_label_area_size(80)
+        .build_cartesian_2d(
+            (0..cols - 1).into_segmented(),
+            (0..rows - 1).into_segmented(),
+        )
+        .map_err(text)?;
+    let name = |v: &SegmentValue<u32>| match v {
+        SegmentValue::CenterOf(i) => col_names.get(*i as usize).cloned().unwrap_or_default(),
+        _ => String::new(),
+    };
+    // Row r is drawn at y = rows - 1 - r, so that digit 0 is at the top.
+    let digit = |v: &SegmentValue<u32>| match v {
+        SegmentValue::CenterOf(i) if *i < rows => (rows - 1 - i).to_string(),
+        _ => String::new(),
+    };
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_labels(cols as usize)
+        .y_labels(rows as usize)
+        .x_label_formatter(&name)
+        .y_label_formatter(&digit)
+        .x_desc("answer")
+        .y_desc("true digit")
+        .label_style((FAMILY, TICK_SIZE))
+        .axis_desc_style((FAMILY, LABEL_SIZE))
+        .draw()
+        .map_err(text)?;
+    let centre = Pos::new(HPos::Center, VPos::Center);
+    for (r, row) in matrix.iter().enumerate() {
+        let total = row.iter().sum::<u64>().max(1);
+        let y = rows - 1 - r as u32;
+        for (c, &n) in row.iter().enumerate() {
+            let (c, share) = (c as u32, n as f64 / total as f64);
+            let corners = [
+                (SegmentValue::Exact(c), SegmentValue::Exact(y)),
+                (SegmentValue::Exact(c + 1), SegmentValue::Exact(y + 1)),
+            ];
+            chart
+                .draw_series([
+                    Rectangle::new(corners.clone(), shade(share).filled()),
+                    Rectangle::new(corners, BLACK.stroke_width(1)),
+                ])
+                .map_err(text)?;
+            let ink = if share > 0.5 { WHITE } else { BLACK };
+            let style = TextStyle::from((FAMILY, TICK_SIZE).into_font())
+                .color(&ink)
+                .pos(centre);
+            let at = (SegmentValue::CenterOf(c), SegmentValue::CenterOf(y));
+            chart
+                .draw_series([Text::new(n.to_string(), at, style)])
+                .map_err(text)?;
+        }
     }
-    let text = n.to_string();
-    let ink = if share > 0.5 { BACKGROUND } else { INK };
-    let tw = text_width(&text, 1);
-    draw_text(
-        img,
-        i64::from(x0 + (cell - tw) / 2),
-        i64::from(y0 + cell / 2 - 4),
-        &text,
-        1,
-        ink,
-    );
+    Ok(())
+}
+
+/// The colour bar: the shade of every share of a row, 0 to 100 %.
+fn draw_colour_bar(area: &Area<'_>) -> Result<(), String> {
+    let mut chart = ChartBuilder::on(area)
+        .margin_top(10)
+        .margin_bottom(80)
+        .margin_right(20)
+        .y_label_area_size(60)
+        .build_cartesian_2d(0f64..1f64, 0f64..100f64)
+        .map_err(text)?;
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .disable_x_axis()
+        .y_labels(6)
+        .y_label_formatter(&|v| format!("{v:.0} %"))
+        .y_desc("share of the row")
+        .label_style((FAMILY, TICK_SIZE))
+        .axis_desc_style((FAMILY, LABEL_SIZE))
+        .draw()
+        .map_err(text)?;
+    chart
+        .draw_series((0..100).map(|k| {
+            let k = f64::from(k);
+            Rectangle::new(
+                [(0.0, k), (1.0, k + 1.0)],
+                shade((k + 0.5) / 100.0).filled(),
+            )
+        }))
+        .map_err(text)?;
+    chart
+        .draw_series([Rectangle::new(
+            [(0.0, 0.0), (1.0, 100.0)],
+            BLACK.stroke_width(1),
+        )])
+        .map_err(text)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_confusion_matrix_shades_its_cells_and_has_a_colour_bar() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.png");
+        let matrix = vec![vec![9, 1, 0], vec![0, 5, 5]];
+        let names: Vec<String> = ["0", "1", "none"].map(String::from).to_vec();
+        confusion_png(&path, "2 correct", &matrix, &names).unwrap();
+        let img = image::open(&path).unwrap().to_rgb8();
+        let (w, h) = img.dimensions();
+        assert_eq!((w, h), (130 + 3 * 56 + BAR_WIDTH + 30, 120 + 2 * 56 + 80));
+        // The shade of 90 % of a row (the first cell) is in the matrix, and the colour
+        // bar holds the whole range from white to blue.
+        let blues: Vec<u8> = img
+            .pixels()
+            .filter(|p| p.0[2] == 255)
+            .map(|p| p.0[0])
+            .collect();
+        assert!(blues.contains(&shade(0.9).0), "the 90 % cell");
+        let bar = (w - BAR_WIDTH..w).flat_map(|x| (0..h).map(move |y| (x, y)));
+        let shades: std::collections::BTreeSet<u8> = bar
+            .map(|(x, y)| img.get_pixel(x, y).0)
+            .filter(|p| p[2] == 255 && p[0] == p[1])
+            .map(|p| p[0])
+            .collect();
+        assert!(
+            shades.len() > 50,
+            "a graded colour bar: {} shades",
+            shades.len()
+        );
+        let bad = vec![vec![1, 2]];
+        assert!(confusion_png(&path, "t", &bad, &names).is_err());
+    }
 }

@@ -2,13 +2,10 @@
 
 use std::path::Path;
 
-use image::RgbImage;
+use plotters::prelude::*;
 
-use super::text::{draw_centred, draw_text, draw_y_label, hline, text_width, vline, y_tick};
-use super::{
-    BACKGROUND, GLYPH, INK, MARGIN, PlotError, SPIKE, TEXT_SCALE, TICK_LABEL_GAP, TICK_LEN,
-    XLABEL_GAP, write_png,
-};
+use super::chart::{FAMILY, LABEL_SIZE, TICK_SIZE, TITLE_SIZE, render, text};
+use super::{PlotError, write_png};
 
 /// A histogram of `values` in `bins` equal bins from their minimum to their maximum,
 /// with the x axis labelled `x_label` and counts on the y axis.
@@ -19,65 +16,90 @@ pub fn histogram_png(
     values: &[f32],
     bins: usize,
 ) -> Result<(), PlotError> {
-    let finite: Vec<f32> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    let finite: Vec<f64> = values
+        .iter()
+        .filter(|v| v.is_finite())
+        .map(|&v| f64::from(v))
+        .collect();
     if finite.is_empty() || bins == 0 {
         return Err(PlotError::NoData {
             path: path.to_path_buf(),
         });
     }
-    let lo = finite.iter().copied().fold(f32::INFINITY, f32::min);
-    let hi = finite.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let lo = finite.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = finite.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let span = if hi > lo { hi - lo } else { 1.0 };
     let mut counts = vec![0u64; bins];
     for v in &finite {
-        let b = (((v - lo) / span) * bins as f32) as usize;
+        let b = (((v - lo) / span) * bins as f64) as usize;
         counts[b.min(bins - 1)] += 1;
     }
     let max = counts.iter().copied().max().unwrap_or(1).max(1);
-    let (width, height) = (940u32, 560u32);
-    let (left, top, plot_w, plot_h) = (110u32, 60u32, 760u32, 400u32);
-    let mut img = RgbImage::from_pixel(width, height, BACKGROUND);
-    let glyph = GLYPH * TEXT_SCALE;
-    draw_centred(&mut img, 0, width, MARGIN, title, TEXT_SCALE);
-    for (b, &c) in counts.iter().enumerate() {
-        let x0 = left + (b as u32 * plot_w) / bins as u32;
-        let x1 = left + ((b as u32 + 1) * plot_w) / bins as u32;
-        let bar = ((c as f64 / max as f64) * f64::from(plot_h)).round() as u32;
-        for x in x0..x1.max(x0 + 1) {
-            vline(&mut img, x, top + plot_h - bar, top + plot_h, SPIKE);
-        }
-    }
-    hline(&mut img, left - 1, left + plot_w, top + plot_h + 1, INK);
-    vline(&mut img, left - 1, top, top + plot_h + 1, INK);
-    for (v, y) in [(0u64, top + plot_h), (max, top)] {
-        y_tick(&mut img, left, y, &v.to_string());
-    }
-    for (value, x) in [
-        (lo, left),
-        ((lo + hi) / 2.0, left + plot_w / 2),
-        (hi, left + plot_w),
-    ] {
-        vline(
-            &mut img,
-            x,
-            top + plot_h + 2,
-            top + plot_h + 1 + TICK_LEN,
-            INK,
-        );
-        let text = format!("{value:.4}");
-        let tw = i64::from(text_width(&text, TEXT_SCALE));
-        let y = top + plot_h + 2 + TICK_LEN + TICK_LABEL_GAP;
-        draw_text(
-            &mut img,
-            i64::from(x) - tw / 2,
-            i64::from(y),
-            &text,
-            TEXT_SCALE,
-            INK,
-        );
-    }
-    let y = top + plot_h + 2 + TICK_LEN + TICK_LABEL_GAP + glyph + XLABEL_GAP;
-    draw_centred(&mut img, left, plot_w, y, x_label, TEXT_SCALE);
-    draw_y_label(&mut img, MARGIN, top + plot_h / 2, "count", TEXT_SCALE);
+    let width = span / bins as f64;
+    // Positive values starting near 0 get an axis from 0, whose ticks are round.
+    let axis_lo = if lo > 0.0 && lo < 0.25 * span {
+        0.0
+    } else {
+        lo
+    };
+    let img = render(path, (940, 560), |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, (FAMILY, TITLE_SIZE))
+            .margin(16)
+            .x_label_area_size(60)
+            .y_label_area_size(90)
+            .build_cartesian_2d(axis_lo..lo + span, 0u64..max + max / 20 + 1)
+            .map_err(text)?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .light_line_style(TRANSPARENT)
+            .x_labels(10)
+            .y_labels(10)
+            .x_desc(x_label)
+            .y_desc("count")
+            .x_label_formatter(&|x| format!("{x:.4}"))
+            .label_style((FAMILY, TICK_SIZE))
+            .axis_desc_style((FAMILY, LABEL_SIZE))
+            .draw()
+            .map_err(text)?;
+        let bar = RGBColor(10, 20, 80).filled();
+        chart
+            .draw_series(counts.iter().enumerate().map(|(b, &c)| {
+                let x0 = lo + b as f64 * width;
+                Rectangle::new([(x0, 0), (x0 + width, c)], bar)
+            }))
+            .map_err(text)?;
+        Ok(())
+    })?;
     write_png(path, &img)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_histogram_has_its_bars_and_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.png");
+        let values: Vec<f32> = (0..1000).map(|i| (i % 37) as f32 * 0.001).collect();
+        histogram_png(&path, "weights", "g", &values, 20).unwrap();
+        let img = image::open(&path).unwrap().to_rgb8();
+        assert_eq!(img.dimensions(), (940, 560));
+        let bar = |p: &image::Rgb<u8>| p.0 == [10, 20, 80];
+        assert!(img.pixels().filter(|p| bar(p)).count() > 10_000, "the bars");
+        // The title's glyphs are anti-aliased grey, in the top rows.
+        let title = (0..40).flat_map(|y| (0..940).map(move |x| (x, y)));
+        assert!(
+            title
+                .filter(|&(x, y)| img.get_pixel(x, y).0[0] < 128)
+                .count()
+                > 50
+        );
+        assert!(matches!(
+            histogram_png(&path, "t", "x", &[f32::NAN], 10),
+            Err(PlotError::NoData { .. })
+        ));
+    }
 }

@@ -1,8 +1,10 @@
-//! Figures written as PNG without any plotting stack: spike rasters (one panel per
-//! population on a shared time axis, like the matplotlib figures of GeNN's tutorials), a
-//! histogram and a confusion matrix. Text uses the public-domain 8x8 bitmap glyphs of
-//! `font8x8`, so no font files are needed.
+//! Figures written as PNG: spike rasters (one panel per population on a shared time
+//! axis, like the matplotlib figures of GeNN's tutorials), drawn by hand so that a
+//! spike's pixel is known exactly, with the public-domain 8x8 bitmap glyphs of
+//! `font8x8`; and a histogram and a confusion matrix with a colour bar, drawn with
+//! plotters in the bundled DejaVu Sans (`chart.rs`). No font is looked up at run time.
 
+mod chart;
 mod confusion;
 mod histogram;
 mod raster;
@@ -74,6 +76,14 @@ pub enum PlotError {
         times: usize,
         /// Number of spike ids.
         ids: usize,
+    },
+    /// Drawing the figure failed.
+    #[error("cannot draw plot {}: {message}", path.display())]
+    Draw {
+        /// The file concerned.
+        path: PathBuf,
+        /// What failed.
+        message: String,
     },
     /// The time axis would be empty.
     #[error(

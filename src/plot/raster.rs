@@ -35,6 +35,8 @@ const PANEL_BUDGET: u32 = 240;
 const MIN_PANEL_HEIGHT: u32 = 150;
 /// At most this many x tick intervals, so tick labels never collide.
 const MAX_X_TICKS: f64 = 8.0;
+/// The most intervals between a y axis's round ticks.
+const MAX_Y_TICKS: f64 = 6.0;
 
 /// Where things go in a raster figure; shared by the renderer and the tests.
 #[derive(Debug, Clone, PartialEq)]
@@ -216,8 +218,8 @@ fn draw_panel(
     hline(img, left - 1, left + w, top + h, INK);
     vline(img, left - 1, top - 1, top + h, INK);
     vline(img, left + w, top - 1, top + h, INK);
-    // Y ticks at 0 and n_neurons.
-    for v in [0, panel.n_neurons] {
+    // Y ticks at round neuron numbers, and at the last where it isn't close to one.
+    for v in y_ticks(panel.n_neurons) {
         let y = geometry.y_of_value(i, panel.n_neurons, f64::from(v));
         y_tick(img, left, y, &v.to_string());
     }
@@ -293,6 +295,26 @@ fn x_ticks(duration_ms: f32) -> Vec<(f32, String)> {
             (t as f32, format!("{t:.decimals$}"))
         })
         .collect()
+}
+
+/// Neuron numbers for a y axis from 0 to `n`: a step of 1, 2 or 5 times a power of ten
+/// (at least 1) giving at most [`MAX_Y_TICKS`] intervals, and `n` itself where the last
+/// round number is more than half a step below it.
+fn y_ticks(n: u32) -> Vec<u32> {
+    let magnitude = 10f64
+        .powf((f64::from(n) / MAX_Y_TICKS).log10().floor())
+        .max(1.0);
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * magnitude)
+        .find(|&s| f64::from(n) / s <= MAX_Y_TICKS)
+        .unwrap_or(10.0 * magnitude) as u32;
+    let step = step.max(1);
+    let mut ticks: Vec<u32> = (0..=n / step).map(|k| k * step).collect();
+    if ticks.last().is_some_and(|&last| n - last > step / 2) {
+        ticks.push(n);
+    }
+    ticks
 }
 
 #[cfg(test)]
@@ -445,6 +467,19 @@ mod tests {
         for d in [1e-6, 0.3, 3.0, 17.0, 350.0, 1e4, 3.4e38] {
             let n = x_ticks(d).len();
             assert!((2..=9).contains(&n), "{d}: {n}");
+        }
+    }
+
+    #[test]
+    fn y_ticks_are_round_and_reach_the_population() {
+        assert_eq!(y_ticks(20_000), [0, 5000, 10_000, 15_000, 20_000]);
+        assert_eq!(y_ticks(784), [0, 200, 400, 600, 784]);
+        assert_eq!(y_ticks(10), [0, 2, 4, 6, 8, 10]);
+        assert_eq!(y_ticks(1), [0, 1]);
+        for n in [1, 3, 7, 99, 1000, 65_535, u32::MAX] {
+            let t = y_ticks(n);
+            assert!((2..=9).contains(&t.len()) && t[0] == 0, "{n}: {t:?}");
+            assert!(t.windows(2).all(|w| w[0] < w[1]) && *t.last().unwrap() <= n);
         }
     }
 

@@ -1,10 +1,25 @@
-//! Text and lines drawn into an image: 8x8 bitmap glyphs from `font8x8`, at any integer
-//! scale, across or rotated up the page.
+//! Text and lines drawn into an image: the bundled DejaVu Sans (`chart::FONT`)
+//! rasterised with ab_glyph and blended in, across or rotated up the page. A text's
+//! `scale` is its size in units of 8 pixels, so 2 is 16-pixel text.
 
-use font8x8::UnicodeFonts as _;
+use std::sync::OnceLock;
+
+use ab_glyph::{Font as _, FontRef, PxScale, ScaleFont as _, point};
 use image::{Rgb, RgbImage};
 
 use super::{GLYPH, INK, TEXT_SCALE, TICK_LABEL_GAP, TICK_LEN};
+
+/// The bundled font, parsed once; `None` if it could not be (then no text is drawn).
+fn font() -> Option<&'static FontRef<'static>> {
+    static FONT: OnceLock<Option<FontRef<'static>>> = OnceLock::new();
+    FONT.get_or_init(|| FontRef::try_from_slice(super::chart::FONT).ok())
+        .as_ref()
+}
+
+/// Pixel size of text drawn at `scale`.
+fn px(scale: u32) -> PxScale {
+    PxScale::from((GLYPH * scale) as f32 * 1.25)
+}
 
 /// A y-axis tick at row `y` left of an axis whose first column is `left`, labelled
 /// `text` to its left.
@@ -24,16 +39,61 @@ pub(super) fn y_tick(img: &mut RgbImage, left: u32, y: u32, text: &str) {
 
 /// Width in pixels of `text` drawn at `scale`.
 pub(super) fn text_width(text: &str, scale: u32) -> u32 {
-    (text.chars().count() as u32).saturating_mul(GLYPH * scale)
+    let Some(font) = font() else { return 0 };
+    let scaled = font.as_scaled(px(scale));
+    let width: f32 = text
+        .chars()
+        .map(|c| scaled.h_advance(font.glyph_id(c)))
+        .sum();
+    width.ceil() as u32
 }
 
-/// The 8x8 bitmap of `c`: each byte is a row, top first, bit 0 the leftmost pixel.
-fn glyph(c: char) -> [u8; 8] {
-    font8x8::BASIC_FONTS
-        .get(c)
-        .or_else(|| font8x8::LATIN_FONTS.get(c))
-        .or_else(|| font8x8::BASIC_FONTS.get('?'))
-        .unwrap_or([0; 8])
+/// The coverage of `text` at `scale`, row by row: `(width, height, coverage)` with
+/// the tops of the capitals near row 0.
+fn coverage(text: &str, scale: u32) -> (u32, u32, Vec<f32>) {
+    let (w, h) = (text_width(text, scale), GLYPH * scale + GLYPH * scale / 2);
+    let mut cover = vec![0f32; w as usize * h as usize];
+    let Some(font) = font() else {
+        return (w, h, cover);
+    };
+    let scaled = font.as_scaled(px(scale));
+    // The capitals' tops at row 0 of the text box: the ascent less the cap height.
+    let baseline = (GLYPH * scale) as f32;
+    let mut x = 0f32;
+    for c in text.chars() {
+        let id = font.glyph_id(c);
+        let glyph = id.with_scale_and_position(px(scale), point(x, baseline));
+        x += scaled.h_advance(id);
+        let Some(outlined) = font.outline_glyph(glyph) else {
+            continue;
+        };
+        let bounds = outlined.px_bounds();
+        outlined.draw(|gx, gy, v| {
+            let (cx, cy) = (
+                bounds.min.x as i64 + i64::from(gx),
+                bounds.min.y as i64 + i64::from(gy),
+            );
+            if (0..i64::from(w)).contains(&cx) && (0..i64::from(h)).contains(&cy) {
+                let at = cy as usize * w as usize + cx as usize;
+                cover[at] = (cover[at] + v).min(1.0);
+            }
+        });
+    }
+    (w, h, cover)
+}
+
+/// Blends `color` into the pixel at `(x, y)` by `v`, clipped to the image.
+fn blend(img: &mut RgbImage, x: i64, y: i64, color: Rgb<u8>, v: f32) {
+    if let (Ok(x), Ok(y)) = (u32::try_from(x), u32::try_from(y))
+        && x < img.width()
+        && y < img.height()
+        && v > 0.0
+    {
+        let p = img.get_pixel_mut(x, y);
+        for (old, new) in p.0.iter_mut().zip(color.0) {
+            *old = (f32::from(*old) * (1.0 - v) + f32::from(new) * v).round() as u8;
+        }
+    }
 }
 
 /// Draws `text` with its top-left corner at `(x, y)`; whatever falls outside is clipped.
@@ -45,16 +105,16 @@ pub(super) fn draw_text(
     scale: u32,
     color: Rgb<u8>,
 ) {
-    let (s, g) = (i64::from(scale), i64::from(GLYPH));
-    for (i, c) in text.chars().enumerate() {
-        let origin = x + i as i64 * g * s;
-        for_each_glyph_pixel(c, |gx, gy| {
-            fill(img, origin + gx * s, y + gy * s, s, color);
-        });
+    let (w, h, cover) = coverage(text, scale);
+    for cy in 0..h {
+        for cx in 0..w {
+            let v = cover[(cy * w + cx) as usize];
+            blend(img, x + i64::from(cx), y + i64::from(cy), color, v);
+        }
     }
 }
 
-/// `TEXT_SCALE`, or small glyphs where `text` would be wider than `room` at that scale.
+/// `TEXT_SCALE`, or smaller text where `text` would be wider than `room` at that scale.
 pub(super) fn scale_to_fit(text: &str, room: u32) -> u32 {
     if text_width(text, TEXT_SCALE) <= room {
         TEXT_SCALE
@@ -80,50 +140,12 @@ pub(super) fn draw_centred(
 /// An axis label rotated a quarter turn anticlockwise, its letters' tops at column `x`,
 /// centred on row `centre_y`.
 pub(super) fn draw_y_label(img: &mut RgbImage, x: u32, centre_y: u32, text: &str, scale: u32) {
-    let len = i64::from(text_width(text, scale));
-    draw_text_up(
-        img,
-        i64::from(x),
-        i64::from(centre_y) + len / 2,
-        text,
-        scale,
-        INK,
-    );
-}
-
-/// Draws `text` rotated a quarter turn anticlockwise, reading upwards from `y_bottom`, with
-/// the tops of the letters at column `x`.
-fn draw_text_up(img: &mut RgbImage, x: i64, y_bottom: i64, text: &str, scale: u32, color: Rgb<u8>) {
-    let (s, g) = (i64::from(scale), i64::from(GLYPH));
-    for (i, c) in text.chars().enumerate() {
-        let origin = y_bottom - i as i64 * g * s;
-        for_each_glyph_pixel(c, |gx, gy| {
-            fill(img, x + gy * s, origin - (gx + 1) * s, s, color);
-        });
-    }
-}
-
-/// Calls `f` with the position of every set pixel of `c`'s glyph.
-fn for_each_glyph_pixel(c: char, mut f: impl FnMut(i64, i64)) {
-    for (gy, row) in glyph(c).iter().enumerate() {
-        for gx in 0..8 {
-            if row & (1 << gx) != 0 {
-                f(gx, gy as i64);
-            }
-        }
-    }
-}
-
-/// Fills the `size` x `size` square at `(x, y)`, clipped to the image.
-fn fill(img: &mut RgbImage, x: i64, y: i64, size: i64, color: Rgb<u8>) {
-    for py in y..y + size {
-        for px in x..x + size {
-            if let (Ok(px), Ok(py)) = (u32::try_from(px), u32::try_from(py))
-                && px < img.width()
-                && py < img.height()
-            {
-                img.put_pixel(px, py, color);
-            }
+    let (w, h, cover) = coverage(text, scale);
+    let bottom = i64::from(centre_y) + i64::from(w) / 2;
+    for cy in 0..h {
+        for cx in 0..w {
+            let v = cover[(cy * w + cx) as usize];
+            blend(img, i64::from(x + cy), bottom - i64::from(cx), INK, v);
         }
     }
 }

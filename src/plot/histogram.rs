@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::chart::{FAMILY, LABEL_SIZE, TICK_SIZE, TITLE_SIZE, render, text};
 use super::{PlotError, write_png};
@@ -50,15 +51,16 @@ pub fn histogram_png(
             .y_label_area_size(90)
             .build_cartesian_2d(axis_lo..lo + span, 0u64..max + max / 20 + 1)
             .map_err(text)?;
+        // plotters' own x ticks step by 1, 2 or 5 and give 4 or 9 for many ranges: the
+        // x axis gets the ticks of `round_ticks`, drawn below.
         chart
             .configure_mesh()
             .disable_x_mesh()
             .light_line_style(TRANSPARENT)
-            .x_labels(10)
-            .y_labels(10)
+            .x_labels(0)
+            .y_labels(7)
             .x_desc(x_label)
             .y_desc("count")
-            .x_label_formatter(&|x| format!("{x:.4}"))
             .label_style((FAMILY, TICK_SIZE))
             .axis_desc_style((FAMILY, LABEL_SIZE))
             .draw()
@@ -70,14 +72,80 @@ pub fn histogram_png(
                 Rectangle::new([(x0, 0), (x0 + width, c)], bar)
             }))
             .map_err(text)?;
+        let ticks = round_ticks(axis_lo, lo + span);
+        let step = match ticks.as_slice() {
+            [a, b, ..] => b - a,
+            _ => span,
+        };
+        // Enough decimals to tell neighbouring ticks apart (2.5e-3 needs 4).
+        let decimals = (-step.log10()).ceil().clamp(0.0, 12.0) as usize + 1;
+        let style =
+            TextStyle::from((FAMILY, TICK_SIZE).into_font()).pos(Pos::new(HPos::Center, VPos::Top));
+        for t in ticks {
+            let (x, y) = chart.backend_coord(&(t, 0));
+            root.draw(&PathElement::new(vec![(x, y), (x, y + 6)], BLACK))
+                .map_err(text)?;
+            root.draw(&Text::new(
+                format!("{t:.decimals$}"),
+                (x, y + 9),
+                style.clone(),
+            ))
+            .map_err(text)?;
+        }
         Ok(())
     })?;
     write_png(path, &img)
 }
 
+/// Round ticks in `[lo, hi]`: multiples of 1, 2, 2.5, 3, 4 or 5 times a power of ten,
+/// the step that gives nearest 6 of them (5 to 7 for every range the tests try).
+fn round_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    let span = hi - lo;
+    if !(span > 0.0 && span.is_finite()) {
+        return vec![lo];
+    }
+    let ticks = |step: f64| -> Vec<f64> {
+        let first = (lo / step).ceil() as i64;
+        let last = (hi / step).floor() as i64;
+        (first..=last).map(|k| k as f64 * step).collect()
+    };
+    let magnitude = 10f64.powf((span / 6.0).log10().floor());
+    let steps = [0.5, 1.0, 2.0, 2.5, 3.0, 4.0, 5.0, 10.0].map(|m| m * magnitude);
+    let distance = |n: usize| n.abs_diff(6);
+    steps
+        .iter()
+        .map(|&s| ticks(s))
+        .min_by_key(|t| (distance(t.len()), usize::MAX - t.len()))
+        .unwrap_or_else(|| vec![lo, hi])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn axes_get_five_to_seven_round_ticks() {
+        for (lo, hi) in [
+            (0.0, 0.0175),
+            (0.0, 0.0233),
+            (0.0, 1.0),
+            (-3.0, 7.0),
+            (0.5, 0.7),
+            (0.0, 28_000.0),
+        ] {
+            let t = round_ticks(lo, hi);
+            assert!((5..=7).contains(&t.len()), "{lo}..{hi}: {t:?}");
+            assert!(t.iter().all(|&x| x >= lo && x <= hi), "{t:?}");
+        }
+        let t: Vec<String> = round_ticks(0.0, 0.0175)
+            .iter()
+            .map(|x| format!("{x:.4}"))
+            .collect();
+        assert_eq!(
+            t,
+            ["0.0000", "0.0030", "0.0060", "0.0090", "0.0120", "0.0150"]
+        );
+    }
 
     #[test]
     fn a_histogram_has_its_bars_and_text() {

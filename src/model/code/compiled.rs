@@ -1,6 +1,7 @@
 //! A population's neuron model compiled from its code strings: checked declaration,
 //! derived parameters, initial values, the assembled WGSL, and the CPU's program of it.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::assemble::{
@@ -11,7 +12,7 @@ use super::program::{self, Prelude};
 use super::rng::{self, Stream};
 use super::synapse::SideInput;
 use super::{CodeCurrentSource, CodeError, CodeNeuron, CodePostsynaptic, DerivedParam};
-use super::{ParamValues, Var};
+use super::{ParamValues, Var, VarInit};
 use crate::interpret::LaneProgram;
 
 /// Functions code strings can call that each backend provides natively.
@@ -200,17 +201,7 @@ impl PostsynapticInput<'_> {
         let m = &self.model.model;
         let label = format!("postsynaptic model '{}'", m.name);
         let fail = |e: String| declaration_error(&self.owner, &label, e);
-        for var in &m.vars {
-            let values = self.model.var_init[&var.name]
-                .values(var.ty, at.size, at.seed, at.population, init.len())
-                .map_err(|e| fail(format!("variable {}: {e}", var.name)))?;
-            init.push(values);
-            let name = format!("{}.{}", self.name, var.name);
-            vars.push(Var {
-                name,
-                ..var.clone()
-            });
-        }
+        append_vars(at, &self.name, &m.vars, &self.model.var_init, vars, init).map_err(fail)?;
         constants(&m.params, &m.derived_params, &self.model.params, at.dt).map_err(fail)
     }
 }
@@ -227,19 +218,34 @@ impl SourceInput<'_> {
         let m = &self.model.model;
         let label = format!("current source model '{}'", m.name);
         let fail = |e: String| declaration_error(&self.owner, &label, e);
-        for var in &m.vars {
-            let values = self.model.var_init[&var.name]
-                .values(var.ty, at.size, at.seed, at.population, init.len())
-                .map_err(|e| fail(format!("variable {}: {e}", var.name)))?;
-            init.push(values);
-            let name = format!("{}.{}", self.name, var.name);
-            vars.push(Var {
-                name,
-                ..var.clone()
-            });
-        }
+        append_vars(at, &self.name, &m.vars, &self.model.var_init, vars, init).map_err(fail)?;
         constants(&m.params, &m.derived_params, &self.model.params, at.dt).map_err(fail)
     }
+}
+
+/// Appends the variables `declared` by a part of a population's step function (a
+/// postsynaptic model, current source or weight update model's side) to the
+/// population's `vars`, named `"{prefix}.{variable}"`, and their initial values, drawn as
+/// `inits` says, to `init`.
+pub(crate) fn append_vars(
+    at: &Target<'_>,
+    prefix: &str,
+    declared: &[Var],
+    inits: &BTreeMap<String, VarInit>,
+    vars: &mut Vec<Var>,
+    init: &mut Vec<Vec<u32>>,
+) -> Result<(), String> {
+    for var in declared {
+        let values = inits[&var.name]
+            .values(var.ty, at.size, at.seed, at.population, init.len())
+            .map_err(|e| format!("variable {}: {e}", var.name))?;
+        init.push(values);
+        vars.push(Var {
+            name: format!("{prefix}.{}", var.name),
+            ..var.clone()
+        });
+    }
+    Ok(())
 }
 
 /// Where a population's model is compiled: its name in errors, size, and place in the

@@ -22,7 +22,7 @@ use std::sync::Arc;
 use super::assemble::{Assembled, CodeString, Constant, Constants, Placed, opaque_f32};
 use super::assemble::{SynapseSide, f32_literal};
 use super::check::declaration_error;
-use super::compiled::{Target, constants, named, state_var};
+use super::compiled::{Target, append_vars, constants, named, state_var};
 use super::program::{self, Prelude};
 use super::rng::{self, Stream};
 use super::{CodeError, CodeWeightUpdate, Var, VarAccess, VarInit};
@@ -357,16 +357,7 @@ impl SideInput<'_> {
             true => &self.model.pre_var_init,
             false => &self.model.post_var_init,
         };
-        for var in side_vars {
-            let values = inits[&var.name]
-                .values(var.ty, at.size, at.seed, at.population, init.len())
-                .map_err(|e| fail(format!("variable {}: {e}", var.name)))?;
-            init.push(values);
-            vars.push(Var {
-                name: format!("{}.{}", self.group, var.name),
-                ..var.clone()
-            });
-        }
+        append_vars(at, &self.group, side_vars, inits, vars, init).map_err(fail)?;
         constants(&m.params, &m.derived_params, &self.model.params, at.dt).map_err(fail)
     }
 

@@ -1,0 +1,214 @@
+//! What the CPU draws of a frame: the text (the bundled DejaVu Sans, through the PNG
+//! plots' `plot::text`), the axes and their ticks, and the digit. The raster panels'
+//! insides are left blank for the GPU to fill.
+
+use image::{Rgb, RgbImage};
+
+use super::layout::{DIGIT_SIDE, LINE, Layout, Rect};
+use crate::plot::text::{draw_text, draw_y_label, hline, text_width, vline, y_tick};
+use crate::plot::{BACKGROUND, INK, TEXT_SCALE, TICK_LEN};
+
+/// The words of a frame.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Words {
+    /// The line at the top.
+    pub title: String,
+    /// The lines under the digit.
+    pub info: Vec<String>,
+    /// The line at the bottom.
+    pub status: String,
+}
+
+/// One raster panel's axis: its label and population size.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Axis<'a> {
+    pub label: &'a str,
+    pub n_neurons: u32,
+}
+
+/// Time axis ticks, in ms.
+const TIME_TICK_MS: f64 = 2.5;
+
+/// The overlay of a frame: `digit` is the image's 28 x 28 pixels (0 white, 255 ink),
+/// `duration_ms` the time axis's length.
+pub(crate) fn draw(
+    layout: &Layout,
+    axes: &[Axis<'_>],
+    digit: &[u8],
+    duration_ms: f64,
+    words: &Words,
+) -> RgbImage {
+    let mut img = RgbImage::from_pixel(layout.width, layout.height, BACKGROUND);
+    draw_text(
+        &mut img,
+        14,
+        i64::from(layout.title_y),
+        &words.title,
+        TEXT_SCALE,
+        INK,
+    );
+    draw_digit(&mut img, layout.digit, digit);
+    for (k, line) in words.info.iter().enumerate() {
+        let y = layout.info_y + k as u32 * LINE;
+        draw_text(
+            &mut img,
+            i64::from(layout.digit.x),
+            i64::from(y),
+            line,
+            TEXT_SCALE,
+            INK,
+        );
+    }
+    for (rect, axis) in layout.panels.iter().zip(axes) {
+        draw_panel_axes(&mut img, rect, axis);
+    }
+    draw_time_axis(&mut img, layout, duration_ms);
+    draw_text(
+        &mut img,
+        14,
+        i64::from(layout.status_y),
+        &words.status,
+        TEXT_SCALE,
+        INK,
+    );
+    img
+}
+
+/// The digit scaled by whole pixels into `rect`, dark ink on white, in a frame.
+fn draw_digit(img: &mut RgbImage, rect: Rect, digit: &[u8]) {
+    let zoom = rect.w / DIGIT_SIDE;
+    for (i, &v) in digit
+        .iter()
+        .enumerate()
+        .take((DIGIT_SIDE * DIGIT_SIDE) as usize)
+    {
+        let (col, row) = (i as u32 % DIGIT_SIDE, i as u32 / DIGIT_SIDE);
+        let shade = 255 - v;
+        for dy in 0..zoom {
+            for dx in 0..zoom {
+                let (x, y) = (rect.x + col * zoom + dx, rect.y + row * zoom + dy);
+                if x < img.width() && y < img.height() {
+                    img.put_pixel(x, y, Rgb([shade, shade, shade]));
+                }
+            }
+        }
+    }
+    frame(img, rect);
+}
+
+/// A one-pixel box just outside `rect`.
+fn frame(img: &mut RgbImage, rect: Rect) {
+    let (x0, y0) = (rect.x.saturating_sub(1), rect.y.saturating_sub(1));
+    hline(img, x0, rect.right(), y0, INK);
+    hline(img, x0, rect.right(), rect.bottom(), INK);
+    vline(img, x0, y0, rect.bottom(), INK);
+    vline(img, rect.right(), y0, rect.bottom(), INK);
+}
+
+/// A panel's box, its neuron ticks (0 and the size, at the bands' edges) and its
+/// label, rotated, left of them.
+fn draw_panel_axes(img: &mut RgbImage, rect: &Rect, axis: &Axis<'_>) {
+    frame(img, *rect);
+    let top = rect.y;
+    let bottom = rect.bottom() - 1;
+    y_tick(img, rect.x, bottom, "0");
+    if rect.h >= 2 * LINE {
+        y_tick(img, rect.x, top, &axis.n_neurons.to_string());
+    }
+    let widest = text_width(&axis.n_neurons.to_string(), TEXT_SCALE);
+    let label_x = rect.x.saturating_sub(1 + TICK_LEN + 4 + widest + 8 + LINE);
+    draw_y_label(img, label_x, rect.y + rect.h / 2, axis.label, TEXT_SCALE);
+}
+
+/// Ticks every [`TIME_TICK_MS`] under the bottom panel, numbered, and the axis label.
+fn draw_time_axis(img: &mut RgbImage, layout: &Layout, duration_ms: f64) {
+    let (Some(first), Some(last)) = (layout.panels.first(), layout.panels.last()) else {
+        return;
+    };
+    let y = last.bottom();
+    let steps = (duration_ms / TIME_TICK_MS).floor() as u32;
+    for k in 0..=steps {
+        let t = f64::from(k) * TIME_TICK_MS;
+        let x = layout.x_of_time(t, duration_ms).min(last.right());
+        vline(img, x, y, y + TICK_LEN, INK);
+        // Faint gridlines help read a spike's time off a tall panel.
+        for rect in &layout.panels {
+            if x > rect.x && x < rect.right() {
+                for gy in (rect.y..rect.bottom()).step_by(4) {
+                    img.put_pixel(x, gy, Rgb([215, 215, 215]));
+                }
+            }
+        }
+        let text = format_ms(t);
+        let w = text_width(&text, TEXT_SCALE);
+        let tx = i64::from(x) - i64::from(w / 2);
+        draw_text(img, tx, i64::from(y + TICK_LEN + 4), &text, TEXT_SCALE, INK);
+    }
+    let label = "time (ms)";
+    let w = text_width(label, TEXT_SCALE);
+    let x = first.x + first.w.saturating_sub(w) / 2;
+    draw_text(
+        img,
+        i64::from(x),
+        i64::from(y + TICK_LEN + 4 + LINE),
+        label,
+        TEXT_SCALE,
+        INK,
+    );
+}
+
+/// `t` ms with as few decimals as it needs ("5", "2.5").
+fn format_ms(t: f64) -> String {
+    if t.fract() == 0.0 {
+        format!("{t:.0}")
+    } else {
+        format!("{t:.1}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn panel_insides_are_left_blank_for_the_gpu() {
+        let layout = Layout::new(800, 600, &[784, 20_000, 1]).expect("fits");
+        let axes = [
+            Axis {
+                label: "PN",
+                n_neurons: 784,
+            },
+            Axis {
+                label: "KC",
+                n_neurons: 20_000,
+            },
+            Axis {
+                label: "GGN",
+                n_neurons: 1,
+            },
+        ];
+        let words = Words {
+            title: "title".into(),
+            info: vec!["image 0".into()],
+            status: "status".into(),
+        };
+        let img = draw(&layout, &axes, &[255; 784], 20.0, &words);
+        for rect in &layout.panels {
+            for y in rect.y..rect.bottom() {
+                for x in rect.x..rect.right() {
+                    let p = *img.get_pixel(x, y);
+                    assert!(
+                        p == BACKGROUND || p == Rgb([215, 215, 215]),
+                        "({x}, {y}): {p:?}"
+                    );
+                }
+            }
+        }
+        // The digit is ink where the image is, and the text is drawn somewhere.
+        let d = layout.digit;
+        assert_eq!(*img.get_pixel(d.x + 3, d.y + 3), Rgb([0, 0, 0]));
+        assert!(img.pixels().filter(|p| **p == INK).count() > 1000);
+        assert_eq!(format_ms(2.5), "2.5");
+        assert_eq!(format_ms(20.0), "20");
+    }
+}

@@ -8,7 +8,8 @@ use image::{Rgb, RgbImage};
 
 use super::ViewError;
 use super::layout::Rect;
-use crate::gpu::GpuContext;
+use crate::gpu::{GpuContext, GpuSimulation};
+use crate::model::PopulationId;
 use crate::sim::SpikeRecording;
 
 /// The frame texture's format: plain 8-bit RGBA, so a screenshot's bytes are the
@@ -29,6 +30,25 @@ pub enum SpikeSource<'a> {
         /// Word of neuron 0 in step 0.
         first_word: u32,
     },
+}
+
+impl SpikeSource<'static> {
+    /// The recording buffer of `population` in `sim`, batch entry 0, on the device, and
+    /// the timesteps it holds since the last reset or take: drawn with no read-back, by
+    /// a renderer on `sim`'s device ([`Renderer::new`] of
+    /// [`sim.context()`](GpuSimulation::context)).
+    pub fn device(
+        sim: &GpuSimulation,
+        population: PopulationId,
+    ) -> Result<(SpikeSource<'static>, u32), ViewError> {
+        let (buffer, row_stride, steps) = sim.recording_rows(population)?;
+        let source = SpikeSource::Device {
+            buffer,
+            row_stride,
+            first_word: 0,
+        };
+        Ok((source, steps))
+    }
 }
 
 /// One raster panel to draw: `n_neurons` rows of `n_steps` timesteps in `rect`.

@@ -191,15 +191,7 @@ impl Session {
             let n_neurons = self.mb.network.populations[p.index()].size;
             let color = PANEL_COLORS[k % PANEL_COLORS.len()];
             let (spikes, n_steps) = match &self.backend {
-                Backend::Gpu(sim) => {
-                    let (buffer, row_stride, steps) = sim.recording_rows(p)?;
-                    let spikes = SpikeSource::Device {
-                        buffer,
-                        row_stride,
-                        first_word: 0,
-                    };
-                    (spikes, steps)
-                }
+                Backend::Gpu(sim) => SpikeSource::device(sim, p)?,
                 Backend::Cpu(_, None) => continue,
                 Backend::Cpu(_, Some(r)) => {
                     let Some(rec) = recording_of(r, k) else {

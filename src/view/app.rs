@@ -286,7 +286,12 @@ impl Running {
         let frame_size = (texture.texture.width(), texture.texture.height());
         let controls = Controls {
             paused: self.paused,
-            pace: self.pace,
+            // Frames for a screenshot go one image each, whatever the pace.
+            pace: if limit.is_some() {
+                Pace::FASTEST
+            } else {
+                self.pace
+            },
             interactive: limit.is_none(),
         };
         frame::draw(&mut self.renderer, &self.session, frame_size, controls)?;

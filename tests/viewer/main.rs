@@ -5,5 +5,5 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod command;
 mod raster_pixels;
-mod window;

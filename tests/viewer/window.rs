@@ -1,1 +1,0 @@
-//! The real window, under Xvfb on whatever adapter presents to it (lavapipe in CI).

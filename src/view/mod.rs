@@ -61,9 +61,9 @@ pub enum ViewError {
     /// The simulation refused a call.
     #[error(transparent)]
     Sim(#[from] SimError),
-    /// The network could not be built.
+    /// The network could not be built (boxed: it is the largest error by far).
     #[error(transparent)]
-    Model(#[from] ModelError),
+    Model(Box<ModelError>),
     /// Presenting an image failed.
     #[error(transparent)]
     Tutorial(#[from] TutorialError),
@@ -100,6 +100,12 @@ pub enum ViewError {
     /// The window or its surface failed.
     #[error("the window failed: {0}")]
     Window(String),
+}
+
+impl From<ModelError> for ViewError {
+    fn from(e: ModelError) -> Self {
+        ViewError::Model(Box::new(e))
+    }
 }
 
 /// How fast images go by: wall time per image, from slow motion to as fast as the

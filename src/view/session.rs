@@ -27,7 +27,7 @@ enum Backend {
     /// Spikes read from the device's recording buffers.
     Gpu(Box<GpuSimulation>),
     /// Spikes read back as recordings.
-    Cpu(Box<CpuSimulation>, Option<StimulusResponse>),
+    Cpu(Box<CpuSimulation>, Option<Box<StimulusResponse>>),
 }
 
 /// The tutorial network presenting MNIST images, one at a time.
@@ -119,7 +119,11 @@ impl Session {
                 sim.step_time(tutorial::PRESENT_STEPS)?;
             }
             Backend::Cpu(sim, response) => {
-                *response = Some(tutorial::present(sim.as_mut(), &self.mb, &currents)?);
+                *response = Some(Box::new(tutorial::present(
+                    sim.as_mut(),
+                    &self.mb,
+                    &currents,
+                )?));
             }
         }
         let now = Instant::now();

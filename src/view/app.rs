@@ -16,7 +16,7 @@ use winit::event_loop::{ActiveEventLoop, ControlFlow, EventLoop};
 use winit::keyboard::{Key, NamedKey};
 use winit::window::{Window, WindowId};
 
-use super::frame::{self, Controls};
+use super::frame::{Controls, Painter};
 use super::render::Renderer;
 use super::session::Session;
 use super::{MIN_SIZE, Pace, ViewError, ViewOptions};
@@ -89,6 +89,7 @@ struct Running {
     config: wgpu::SurfaceConfiguration,
     ctx: GpuContext,
     renderer: Renderer,
+    painter: Painter,
     session: Session,
     paused: bool,
     pace: Pace,
@@ -192,6 +193,7 @@ impl App {
             config,
             ctx,
             renderer,
+            painter: Painter::default(),
             session,
             paused: false,
             pace: Pace::default(),
@@ -294,7 +296,8 @@ impl Running {
             },
             interactive: limit.is_none(),
         };
-        frame::draw(&mut self.renderer, &self.session, frame_size, controls)?;
+        self.painter
+            .draw(&mut self.renderer, &self.session, frame_size, controls)?;
         let view = texture.texture.create_view(&Default::default());
         self.renderer.present_to(&view, self.config.format)?;
         self.window.pre_present_notify();

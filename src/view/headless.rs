@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use super::frame::{self, Controls};
+use super::frame::{Controls, Painter};
 use super::render::Renderer;
 use super::session::Session;
 use super::{Pace, ViewError, ViewOptions};
@@ -37,16 +37,17 @@ pub fn run_headless(
         pace: Pace::FASTEST,
         interactive: false,
     };
+    let mut painter = Painter::default();
     let t0 = std::time::Instant::now();
     for k in 0..frames.max(1) {
         if k > 0 {
             session.step(1);
         }
         session.present()?;
-        frame::draw(&mut renderer, &session, options.size, controls)?;
+        painter.draw(&mut renderer, &session, options.size, controls)?;
     }
-    let img = renderer.read_frame()?;
     let seconds = t0.elapsed().as_secs_f64();
+    let img = renderer.read_frame()?;
     crate::plot::write_png(screenshot, &img)?;
     Ok(Headless {
         description: session.description(),

@@ -9,7 +9,7 @@ use crate::plot::text::{draw_text, draw_y_label, hline, text_width, vline, y_tic
 use crate::plot::{BACKGROUND, INK, TEXT_SCALE, TICK_LEN};
 
 /// The words of a frame.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct Words {
     /// The line at the top.
     pub title: String,

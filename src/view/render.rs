@@ -121,15 +121,26 @@ impl Renderer {
         })
     }
 
-    /// Draws a frame of the overlay's size: the overlay, then the panels over it.
-    pub fn draw(&mut self, overlay: &RgbImage, panels: &[PanelDraw<'_>]) -> Result<(), ViewError> {
-        let (width, height) = overlay.dimensions();
-        if width == 0 || height == 0 {
-            return Err(ViewError::EmptyFrame);
+    /// Draws a frame of the overlay's size: the overlay, then the panels over it. With
+    /// no overlay, the last one is drawn again (its text is rasterised and uploaded
+    /// only when it changes).
+    pub fn draw(
+        &mut self,
+        overlay: Option<&RgbImage>,
+        panels: &[PanelDraw<'_>],
+    ) -> Result<(), ViewError> {
+        if let Some(overlay) = overlay {
+            let (width, height) = overlay.dimensions();
+            if width == 0 || height == 0 {
+                return Err(ViewError::EmptyFrame);
+            }
+            self.resize(width, height);
         }
-        self.resize(width, height);
         let frame = self.frame.as_ref().ok_or(ViewError::EmptyFrame)?;
-        upload_overlay(&self.ctx, &frame.overlay, overlay);
+        let (width, height) = (frame.width, frame.height);
+        if let Some(overlay) = overlay {
+            upload_overlay(&self.ctx, &frame.overlay, overlay);
+        }
         let image_group = self.image_bind_group(&self.image_pipeline, &frame.overlay_view);
         let panel_groups = panels
             .iter()

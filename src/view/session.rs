@@ -41,6 +41,8 @@ pub(crate) struct Session {
     pub index: usize,
     /// When recent images were presented, for the rate.
     recent: VecDeque<Instant>,
+    /// Images presented so far.
+    presented: u64,
 }
 
 impl Session {
@@ -67,6 +69,7 @@ impl Session {
             backend,
             index,
             recent: VecDeque::new(),
+            presented: 0,
         })
     }
 
@@ -126,6 +129,7 @@ impl Session {
                 )?));
             }
         }
+        self.presented += 1;
         let now = Instant::now();
         self.recent.push_back(now);
         while self
@@ -136,6 +140,11 @@ impl Session {
             self.recent.pop_front();
         }
         Ok(())
+    }
+
+    /// Images presented so far: a new number means new spikes to draw.
+    pub fn presented(&self) -> u64 {
+        self.presented
     }
 
     /// Images presented per second of wall time, over the last two seconds.

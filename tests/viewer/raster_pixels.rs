@@ -130,7 +130,7 @@ fn draw(
             color: COLORS[k],
         })
         .collect();
-    renderer.draw(&overlay, &panels).unwrap();
+    renderer.draw(Some(&overlay), &panels).unwrap();
     renderer.read_frame().unwrap()
 }
 
@@ -194,7 +194,7 @@ fn more_neurons_than_rows_light_a_row_if_any_of_its_neurons_spiked() {
         spikes: SpikeSource::Host(&rec),
         color: COLORS[0],
     };
-    renderer.draw(&overlay, &[panel]).unwrap();
+    renderer.draw(Some(&overlay), &[panel]).unwrap();
     let frame = renderer.read_frame().unwrap();
     let lit: Vec<(u32, u32)> = frame
         .enumerate_pixels()

@@ -10,13 +10,14 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use winit::application::ApplicationHandler;
-use winit::dpi::PhysicalSize;
+use winit::dpi::{LogicalSize, PhysicalSize};
 use winit::event::{ElementState, KeyEvent, WindowEvent};
 use winit::event_loop::{ActiveEventLoop, ControlFlow, EventLoop};
 use winit::keyboard::{Key, NamedKey};
 use winit::window::{Window, WindowId};
 
 use super::frame::{Controls, Painter};
+use super::layout::MAX_SCALE;
 use super::render::Renderer;
 use super::session::Session;
 use super::{MIN_SIZE, Pace, ViewError, ViewOptions};
@@ -91,6 +92,8 @@ struct Running {
     renderer: Renderer,
     painter: Painter,
     session: Session,
+    /// `ViewOptions::text_scale`.
+    text_scale: Option<u32>,
     paused: bool,
     pace: Pace,
     /// When the image shown was presented; `None` before the first.
@@ -163,8 +166,10 @@ impl App {
         let (w, h) = self.options.size;
         let attributes = Window::default_attributes()
             .with_title("kenyon view")
-            .with_inner_size(PhysicalSize::new(w, h))
-            .with_min_inner_size(PhysicalSize::new(MIN_SIZE.0, MIN_SIZE.1));
+            // Logical pixels: on a HiDPI display the window is as large to the eye, with
+            // more pixels, and the text is scaled to match.
+            .with_inner_size(LogicalSize::new(w, h))
+            .with_min_inner_size(LogicalSize::new(MIN_SIZE.0, MIN_SIZE.1));
         let window = Arc::new(
             event_loop
                 .create_window(attributes)
@@ -195,6 +200,7 @@ impl App {
             renderer,
             painter: Painter::default(),
             session,
+            text_scale: self.options.text_scale,
             paused: false,
             pace: Pace::default(),
             presented_at: None,
@@ -265,6 +271,7 @@ impl Running {
         if size.width < MIN_SIZE.0 || size.height < MIN_SIZE.1 || self.presented_at.is_none() {
             return Ok(());
         }
+        let scale = self.scale(size);
         let texture = match self.surface.get_current_texture() {
             wgpu::CurrentSurfaceTexture::Success(t) => t,
             wgpu::CurrentSurfaceTexture::Suboptimal(t) => {
@@ -295,6 +302,7 @@ impl Running {
                 self.pace
             },
             interactive: limit.is_none(),
+            scale,
         };
         self.painter
             .draw(&mut self.renderer, &self.session, frame_size, controls)?;
@@ -311,6 +319,16 @@ impl Running {
             event_loop.exit();
         }
         Ok(())
+    }
+
+    /// The scale of text and spacing: `--text-scale`, or the display's scale factor
+    /// rounded; smaller where the window is below the minimum size at that scale.
+    fn scale(&self, size: PhysicalSize<u32>) -> u32 {
+        let display = self.window.scale_factor().round();
+        let display = display.clamp(1.0, f64::from(MAX_SCALE)) as u32;
+        let wanted = self.text_scale.unwrap_or(display);
+        let fits = |k: &u32| size.width >= MIN_SIZE.0 * k && size.height >= MIN_SIZE.1 * k;
+        (1..=wanted).rev().find(fits).unwrap_or(1)
     }
 
     /// A new surface for the window, after the old one was lost.

@@ -18,6 +18,9 @@ pub(crate) struct Controls {
     pub pace: Pace,
     /// Whether to list the keys.
     pub interactive: bool,
+    /// Text and spacing in multiples of their size at scale factor 1 (a HiDPI
+    /// display's scale factor, rounded).
+    pub scale: u32,
 }
 
 /// Draws a session's frames, redoing only what changed: the overlay when its words,
@@ -46,8 +49,8 @@ impl Painter {
     ) -> Result<bool, ViewError> {
         let axes = session.axes();
         let sizes: Vec<u32> = axes.iter().map(|a| a.n_neurons).collect();
-        let layout =
-            Layout::new(width, height, &sizes).ok_or(ViewError::TooSmall(width, height))?;
+        let layout = Layout::new(width, height, controls.scale, &sizes)
+            .ok_or(ViewError::TooSmall(width, height))?;
         let (pixels, label) = session.digit();
         let rate = self.rate_text(session);
         let words = words(session, label, controls, rate);

@@ -36,6 +36,7 @@ pub fn run_headless(
         paused: false,
         pace: Pace::FASTEST,
         interactive: false,
+        scale: options.text_scale.unwrap_or(1),
     };
     let mut painter = Painter::default();
     let t0 = std::time::Instant::now();

@@ -47,8 +47,10 @@ const MIN_PANEL: u32 = 24;
 const MAX_DIGIT_ZOOM: u32 = 8;
 /// The MNIST image's side.
 pub(crate) const DIGIT_SIDE: u32 = 28;
-/// The smallest frame drawn: below it (a minimised window) nothing is.
+/// The smallest frame drawn at scale 1: below it (a minimised window) nothing is.
 pub const MIN_SIZE: (u32, u32) = (320, 240);
+/// The largest scale of text and spacing (for a HiDPI display's scale factor).
+pub const MAX_SCALE: u32 = 4;
 
 /// Where things go in a frame.
 #[derive(Clone, Debug, PartialEq)]
@@ -57,6 +59,8 @@ pub struct Layout {
     pub width: u32,
     /// The frame's height in pixels.
     pub height: u32,
+    /// Text and spacing in multiples of their size on a display of scale factor 1.
+    pub scale: u32,
     /// The title line's top row.
     pub title_y: u32,
     /// The digit, scaled by a whole factor.
@@ -71,29 +75,32 @@ pub struct Layout {
 
 impl Layout {
     /// The layout of a `width` x `height` frame with one panel per population of
-    /// `n_neurons` (top to bottom), or `None` for a frame below [`MIN_SIZE`] or no panels.
-    pub fn new(width: u32, height: u32, n_neurons: &[u32]) -> Option<Layout> {
-        if width < MIN_SIZE.0 || height < MIN_SIZE.1 || n_neurons.is_empty() {
+    /// `n_neurons` (top to bottom), text and spacing `scale` times their size at scale
+    /// factor 1 (clamped to 1..=[`MAX_SCALE`]), or `None` for a frame below
+    /// [`MIN_SIZE`] times the scale or no panels.
+    pub fn new(width: u32, height: u32, scale: u32, n_neurons: &[u32]) -> Option<Layout> {
+        let k = scale.clamp(1, MAX_SCALE);
+        if width < MIN_SIZE.0 * k || height < MIN_SIZE.1 * k || n_neurons.is_empty() {
             return None;
         }
-        let title_y = MARGIN;
-        let top = title_y + LINE + 8;
-        let status_y = height - MARGIN - LINE;
+        let title_y = MARGIN * k;
+        let top = title_y + (LINE + 8) * k;
+        let status_y = height - (MARGIN + LINE) * k;
         // The digit takes about a fifth of the width, in whole zoom steps.
-        let zoom = (width / 5 / DIGIT_SIDE).clamp(1, MAX_DIGIT_ZOOM);
+        let zoom = (width / 5 / DIGIT_SIDE).clamp(1, MAX_DIGIT_ZOOM * k);
         let side = DIGIT_SIDE * zoom;
         let digit = Rect {
-            x: MARGIN,
+            x: MARGIN * k,
             y: top,
             w: side,
             h: side,
         };
-        let left = digit.right() + 16 + Y_AXIS_ROOM;
-        let right = width - MARGIN - 8;
-        let bottom = status_y.checked_sub(X_AXIS_ROOM)?;
-        let gaps = PANEL_GAP * (n_neurons.len() as u32 - 1);
+        let left = digit.right() + (16 + Y_AXIS_ROOM) * k;
+        let right = width - (MARGIN + 8) * k;
+        let bottom = status_y.checked_sub(X_AXIS_ROOM * k)?;
+        let gaps = PANEL_GAP * k * (n_neurons.len() as u32 - 1);
         let room = bottom.checked_sub(top + gaps)?;
-        let heights = panel_heights(room, n_neurons)?;
+        let heights = panel_heights(room, MIN_PANEL * k, n_neurons)?;
         let mut panels = Vec::with_capacity(heights.len());
         let mut y = top;
         for h in heights {
@@ -103,17 +110,23 @@ impl Layout {
                 w: right.checked_sub(left).filter(|w| *w > 0)?,
                 h,
             });
-            y += h + PANEL_GAP;
+            y += h + PANEL_GAP * k;
         }
         Some(Layout {
             width,
             height,
+            scale: k,
             title_y,
             digit,
-            info_y: digit.bottom() + 12,
+            info_y: digit.bottom() + 12 * k,
             panels,
             status_y,
         })
+    }
+
+    /// A line of text's height at this layout's scale.
+    pub fn line(&self) -> u32 {
+        LINE * self.scale
     }
 
     /// The column of time `t_ms` on an axis from 0 to `duration_ms`: the left edge of
@@ -127,9 +140,9 @@ impl Layout {
 
 /// Splits `room` rows between panels in proportion to the square roots of their sizes
 /// (a 20 000-KC layer gets more than 784 PNs without crushing them), each at least
-/// [`MIN_PANEL`]; `None` if they don't fit.
-fn panel_heights(room: u32, n_neurons: &[u32]) -> Option<Vec<u32>> {
-    let floor = MIN_PANEL * n_neurons.len() as u32;
+/// `min`; `None` if they don't fit.
+fn panel_heights(room: u32, min: u32, n_neurons: &[u32]) -> Option<Vec<u32>> {
+    let floor = min * n_neurons.len() as u32;
     let spare = room.checked_sub(floor)?;
     let weights: Vec<f64> = n_neurons
         .iter()
@@ -141,7 +154,7 @@ fn panel_heights(room: u32, n_neurons: &[u32]) -> Option<Vec<u32>> {
         .iter()
         .map(|&w| {
             let share = if w > 1.0 { w / total } else { 0.0 };
-            MIN_PANEL + (f64::from(spare) * share).floor() as u32
+            min + (f64::from(spare) * share).floor() as u32
         })
         .collect();
     Some(heights)
@@ -153,7 +166,7 @@ mod tests {
 
     #[test]
     fn panels_fill_the_room_between_the_title_and_the_time_axis() {
-        let layout = Layout::new(1280, 800, &[784, 20_000, 1]).expect("fits");
+        let layout = Layout::new(1280, 800, 1, &[784, 20_000, 1]).expect("fits");
         assert_eq!(layout.panels.len(), 3);
         let (pn, kc, ggn) = (layout.panels[0], layout.panels[1], layout.panels[2]);
         assert!(kc.h > pn.h && pn.h > ggn.h, "{layout:?}");
@@ -170,7 +183,7 @@ mod tests {
     #[test]
     fn the_digit_is_scaled_by_a_whole_factor() {
         for (w, h) in [(320, 240), (1280, 800), (3840, 2160)] {
-            let layout = Layout::new(w, h, &[784, 20_000]).expect("fits");
+            let layout = Layout::new(w, h, 1, &[784, 20_000]).expect("fits");
             assert_eq!(layout.digit.w % DIGIT_SIDE, 0);
             assert_eq!(layout.digit.w, layout.digit.h);
             assert!(layout.digit.w <= DIGIT_SIDE * MAX_DIGIT_ZOOM);
@@ -179,16 +192,38 @@ mod tests {
 
     #[test]
     fn a_frame_too_small_to_draw_has_no_layout() {
-        assert_eq!(Layout::new(0, 0, &[784]), None, "a minimised window");
-        assert_eq!(Layout::new(319, 800, &[784]), None);
-        assert_eq!(Layout::new(1280, 800, &[]), None);
+        assert_eq!(Layout::new(0, 0, 1, &[784]), None, "a minimised window");
+        assert_eq!(Layout::new(319, 800, 1, &[784]), None);
+        assert_eq!(Layout::new(1280, 800, 1, &[]), None);
         // Too many panels for the rows there are.
-        assert_eq!(Layout::new(320, 240, &[10; 12]), None);
+        assert_eq!(Layout::new(320, 240, 1, &[10; 12]), None);
+    }
+
+    #[test]
+    fn a_hidpi_scale_multiplies_text_and_spacing() {
+        let one = Layout::new(1280, 800, 1, &[784, 20_000]).expect("fits");
+        let two = Layout::new(2560, 1600, 2, &[784, 20_000]).expect("fits");
+        assert_eq!(two.line(), 2 * one.line());
+        assert_eq!(two.title_y, 2 * one.title_y);
+        assert_eq!(two.panels[0].x, 2 * one.panels[0].x);
+        assert_eq!(two.status_y, 2 * one.status_y);
+        assert_eq!(two.digit.w, 2 * one.digit.w);
+        assert_eq!(
+            Layout::new(639, 800, 2, &[784]),
+            None,
+            "below twice the minimum"
+        );
+        assert_eq!(Layout::new(1280, 800, 9, &[784]).map(|l| l.scale), None);
+        assert_eq!(
+            Layout::new(1280, 960, 9, &[784]).map(|l| l.scale),
+            Some(MAX_SCALE)
+        );
+        assert_eq!(Layout::new(1280, 800, 0, &[784]).map(|l| l.scale), Some(1));
     }
 
     #[test]
     fn times_map_onto_the_panels_columns() {
-        let layout = Layout::new(1280, 800, &[784, 20_000]).expect("fits");
+        let layout = Layout::new(1280, 800, 1, &[784, 20_000]).expect("fits");
         let p = layout.panels[0];
         assert_eq!(layout.x_of_time(0.0, 20.0), p.x);
         assert_eq!(layout.x_of_time(20.0, 20.0), p.right());

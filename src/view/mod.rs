@@ -48,8 +48,12 @@ pub struct ViewOptions {
     pub gain_control: bool,
     /// Host threads of the CPU backend (0: one per core).
     pub threads: usize,
-    /// Frame size in pixels: the offscreen frame's, or the window's to begin with.
+    /// Frame size in pixels: the offscreen frame's, or the window's to begin with (in
+    /// logical pixels: the display's scale factor times as many on a HiDPI one).
     pub size: (u32, u32),
+    /// Text and spacing this many times their size on a display of scale factor 1;
+    /// `None`: the display's scale factor, rounded (1 offscreen).
+    pub text_scale: Option<u32>,
 }
 
 /// Why the viewer stopped.

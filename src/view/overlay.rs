@@ -4,9 +4,9 @@
 
 use image::{Rgb, RgbImage};
 
-use super::layout::{DIGIT_SIDE, LINE, Layout, Rect};
-use crate::plot::text::{draw_text, draw_y_label, hline, text_width, vline, y_tick};
-use crate::plot::{BACKGROUND, INK, TEXT_SCALE, TICK_LEN};
+use super::layout::{DIGIT_SIDE, Layout, Rect};
+use crate::plot::text::{draw_text, draw_y_label, hline, text_width, vline};
+use crate::plot::{BACKGROUND, GLYPH, INK, TEXT_SCALE, TICK_LEN};
 
 /// The words of a frame.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -26,6 +26,9 @@ pub(crate) struct Axis<'a> {
     pub n_neurons: u32,
 }
 
+/// The gridlines' colour.
+const GRID: Rgb<u8> = Rgb([215, 215, 215]);
+
 /// Time axis ticks, in ms.
 const TIME_TICK_MS: f64 = 2.5;
 
@@ -39,36 +42,31 @@ pub(crate) fn draw(
     words: &Words,
 ) -> RgbImage {
     let mut img = RgbImage::from_pixel(layout.width, layout.height, BACKGROUND);
+    let text = TEXT_SCALE * layout.scale;
+    let left = i64::from(layout.digit.x);
     draw_text(
         &mut img,
-        14,
+        left,
         i64::from(layout.title_y),
         &words.title,
-        TEXT_SCALE,
+        text,
         INK,
     );
     draw_digit(&mut img, layout.digit, digit);
     for (k, line) in words.info.iter().enumerate() {
-        let y = layout.info_y + k as u32 * LINE;
-        draw_text(
-            &mut img,
-            i64::from(layout.digit.x),
-            i64::from(y),
-            line,
-            TEXT_SCALE,
-            INK,
-        );
+        let y = layout.info_y + k as u32 * layout.line();
+        draw_text(&mut img, left, i64::from(y), line, text, INK);
     }
     for (rect, axis) in layout.panels.iter().zip(axes) {
-        draw_panel_axes(&mut img, rect, axis);
+        draw_panel_axes(&mut img, layout, rect, axis);
     }
     draw_time_axis(&mut img, layout, duration_ms);
     draw_text(
         &mut img,
-        14,
+        left,
         i64::from(layout.status_y),
         &words.status,
-        TEXT_SCALE,
+        text,
         INK,
     );
     img
@@ -107,17 +105,49 @@ fn frame(img: &mut RgbImage, rect: Rect) {
 
 /// A panel's box, its neuron ticks (0 and the size, at the bands' edges) and its
 /// label, rotated, left of them.
-fn draw_panel_axes(img: &mut RgbImage, rect: &Rect, axis: &Axis<'_>) {
+fn draw_panel_axes(img: &mut RgbImage, layout: &Layout, rect: &Rect, axis: &Axis<'_>) {
     frame(img, *rect);
-    let top = rect.y;
-    let bottom = rect.bottom() - 1;
-    y_tick(img, rect.x, bottom, "0");
-    if rect.h >= 2 * LINE {
-        y_tick(img, rect.x, top, &axis.n_neurons.to_string());
+    let size = axis.n_neurons.to_string();
+    // The labels stay inside the panel's rows, clear of the next panel's.
+    y_tick(img, layout, rect, rect.bottom() - 1, "0", Align::Above);
+    if rect.h >= 2 * layout.line() {
+        y_tick(img, layout, rect, rect.y, &size, Align::Below);
     }
-    let widest = text_width(&axis.n_neurons.to_string(), TEXT_SCALE);
-    let label_x = rect.x.saturating_sub(1 + TICK_LEN + 4 + widest + 8 + LINE);
-    draw_y_label(img, label_x, rect.y + rect.h / 2, axis.label, TEXT_SCALE);
+    let k = layout.scale;
+    let widest = text_width(&size, TEXT_SCALE * k);
+    let room = 1 + (TICK_LEN + 4 + 8) * k + widest + layout.line();
+    let label_x = rect.x.saturating_sub(room);
+    draw_y_label(
+        img,
+        label_x,
+        rect.y + rect.h / 2,
+        axis.label,
+        TEXT_SCALE * k,
+    );
+}
+
+/// Where a tick's label sits: its digits' bottoms or tops on the tick's row.
+#[derive(Clone, Copy)]
+enum Align {
+    Above,
+    Below,
+}
+
+/// A tick at row `y` left of `rect`, labelled `text` to its left.
+fn y_tick(img: &mut RgbImage, layout: &Layout, rect: &Rect, y: u32, text: &str, align: Align) {
+    let k = layout.scale;
+    let x0 = rect.x.saturating_sub(1 + TICK_LEN * k);
+    for t in 0..k {
+        hline(img, x0, rect.x.saturating_sub(1), y.saturating_sub(t), INK);
+    }
+    let w = text_width(text, TEXT_SCALE * k);
+    let x = i64::from(x0) - i64::from(4 * k) - i64::from(w);
+    // Digits are about a glyph (8 px at scale 1 of the text) times the text scale tall.
+    let top = match align {
+        Align::Above => i64::from(y) + 1 - i64::from(GLYPH * TEXT_SCALE * k * 3 / 4),
+        Align::Below => i64::from(y),
+    };
+    draw_text(img, x, top, text, TEXT_SCALE * k, INK);
 }
 
 /// Ticks every [`TIME_TICK_MS`] under the bottom panel, numbered, and the axis label.
@@ -125,36 +155,38 @@ fn draw_time_axis(img: &mut RgbImage, layout: &Layout, duration_ms: f64) {
     let (Some(first), Some(last)) = (layout.panels.first(), layout.panels.last()) else {
         return;
     };
-    let y = last.bottom();
+    let (k, y) = (layout.scale, last.bottom());
+    let text = TEXT_SCALE * k;
     let steps = (duration_ms / TIME_TICK_MS).floor() as u32;
-    for k in 0..=steps {
-        let t = f64::from(k) * TIME_TICK_MS;
+    for i in 0..=steps {
+        let t = f64::from(i) * TIME_TICK_MS;
         let x = layout.x_of_time(t, duration_ms).min(last.right());
-        vline(img, x, y, y + TICK_LEN, INK);
+        for dx in 0..k {
+            vline(img, x + dx, y, y + TICK_LEN * k, INK);
+        }
         // Faint gridlines help read a spike's time off a tall panel.
         for rect in &layout.panels {
             if x > rect.x && x < rect.right() {
                 for gy in (rect.y..rect.bottom()).step_by(4) {
-                    img.put_pixel(x, gy, Rgb([215, 215, 215]));
+                    img.put_pixel(x, gy, GRID);
                 }
             }
         }
-        let text = format_ms(t);
-        let w = text_width(&text, TEXT_SCALE);
-        let tx = i64::from(x) - i64::from(w / 2);
-        draw_text(img, tx, i64::from(y + TICK_LEN + 4), &text, TEXT_SCALE, INK);
+        let label = format_ms(t);
+        let tx = i64::from(x) - i64::from(text_width(&label, text) / 2);
+        draw_text(
+            img,
+            tx,
+            i64::from(y + (TICK_LEN + 4) * k),
+            &label,
+            text,
+            INK,
+        );
     }
     let label = "time (ms)";
-    let w = text_width(label, TEXT_SCALE);
-    let x = first.x + first.w.saturating_sub(w) / 2;
-    draw_text(
-        img,
-        i64::from(x),
-        i64::from(y + TICK_LEN + 4 + LINE),
-        label,
-        TEXT_SCALE,
-        INK,
-    );
+    let x = first.x + first.w.saturating_sub(text_width(label, text)) / 2;
+    let label_y = y + (TICK_LEN + 4) * k + layout.line();
+    draw_text(img, i64::from(x), i64::from(label_y), label, text, INK);
 }
 
 /// `t` ms with as few decimals as it needs ("5", "2.5").
@@ -172,7 +204,7 @@ mod tests {
 
     #[test]
     fn panel_insides_are_left_blank_for_the_gpu() {
-        let layout = Layout::new(800, 600, &[784, 20_000, 1]).expect("fits");
+        let layout = Layout::new(800, 600, 1, &[784, 20_000, 1]).expect("fits");
         let axes = [
             Axis {
                 label: "PN",
@@ -197,10 +229,7 @@ mod tests {
             for y in rect.y..rect.bottom() {
                 for x in rect.x..rect.right() {
                     let p = *img.get_pixel(x, y);
-                    assert!(
-                        p == BACKGROUND || p == Rgb([215, 215, 215]),
-                        "({x}, {y}): {p:?}"
-                    );
+                    assert!(p == BACKGROUND || p == GRID, "({x}, {y}): {p:?}");
                 }
             }
         }

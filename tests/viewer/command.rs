@@ -18,7 +18,7 @@ fn lit_pixels(path: &Path) -> (usize, usize) {
     let img = image::open(path)
         .expect("the screenshot is a PNG")
         .to_rgb8();
-    let layout = Layout::new(img.width(), img.height(), &[784, 20_000]).expect("a layout");
+    let layout = Layout::new(img.width(), img.height(), 1, &[784, 20_000]).expect("a layout");
     let count = |k: usize, color: Rgb<u8>| {
         let r = layout.panels[k];
         img.enumerate_pixels()

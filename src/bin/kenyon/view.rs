@@ -25,6 +25,10 @@ pub(crate) struct ViewArgs {
     /// begin with.
     #[arg(long, default_value = "1280x800", value_parser = parse_size)]
     size: (u32, u32),
+    /// Text and spacing N times their normal size [default: the display's scale
+    /// factor; 1 offscreen].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=4))]
+    text_scale: Option<u32>,
     /// Index of the first image.
     #[arg(long, default_value_t = 0)]
     start: u32,
@@ -84,6 +88,7 @@ pub(crate) fn view(args: &ViewArgs) -> Result<()> {
         gain_control: args.gain_control,
         threads: args.source.threads,
         size: args.size,
+        text_scale: args.text_scale,
     };
     let limit = match (args.frames, &args.screenshot) {
         (Some(frames), Some(path)) => {

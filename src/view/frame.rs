@@ -106,6 +106,17 @@ fn words(session: &Session, label: u8, controls: Controls, rate: String) -> Word
         ),
         controls.pace.describe(),
     ];
+    if let Some((answer, answered, correct)) = session.score() {
+        info.push(match answer {
+            Some(a) if a == u32::from(label) => format!("answer {a}: right"),
+            Some(a) => format!("answer {a}: wrong"),
+            None => "answer: none".to_owned(),
+        });
+        info.push(format!(
+            "accuracy {correct}/{answered} ({:.1} %)",
+            100.0 * correct as f64 / answered.max(1) as f64
+        ));
+    }
     if controls.paused {
         info.push("paused".to_owned());
     }

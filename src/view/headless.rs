@@ -18,6 +18,8 @@ pub struct Headless {
     pub frames: u32,
     /// Images presented per second of wall time, frames included.
     pub images_per_second: f64,
+    /// With a trained model: the images answered right, of those presented.
+    pub correct: Option<(u64, u64)>,
 }
 
 /// Presents `frames` images from `options.start` on, one per frame (the fastest pace,
@@ -54,5 +56,8 @@ pub fn run_headless(
         description: session.description(),
         frames: frames.max(1),
         images_per_second: f64::from(frames.max(1)) / seconds.max(1e-9),
+        correct: session
+            .score()
+            .map(|(_, answered, right)| (right, answered)),
     })
 }

@@ -29,7 +29,7 @@ use crate::io::mnist::Split;
 use crate::model::ModelError;
 use crate::plot::PlotError;
 use crate::sim::SimError;
-use crate::tutorial::TutorialError;
+use crate::tutorial::{TrainedModel, TutorialError};
 
 /// What a viewer shows and how.
 #[derive(Clone, Debug)]
@@ -46,6 +46,9 @@ pub struct ViewOptions {
     pub split: Split,
     /// Starts with the tutorial's part 3 gain control (a GGN).
     pub gain_control: bool,
+    /// A trained model (`kenyon train`'s): its network, with its ten output neurons
+    /// (MBONs), is shown instead, with its answers and their running accuracy.
+    pub model: Option<TrainedModel>,
     /// Host threads of the CPU backend (0: one per core).
     pub threads: usize,
     /// Frame size in pixels: the offscreen frame's, or the window's to begin with (in

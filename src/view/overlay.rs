@@ -117,13 +117,16 @@ fn draw_panel_axes(img: &mut RgbImage, layout: &Layout, rect: &Rect, axis: &Axis
     let widest = text_width(&size, TEXT_SCALE * k);
     let room = 1 + (TICK_LEN + 4 + 8) * k + widest + layout.line();
     let label_x = rect.x.saturating_sub(room);
-    draw_y_label(
-        img,
-        label_x,
-        rect.y + rect.h / 2,
-        axis.label,
-        TEXT_SCALE * k,
-    );
+    let text = TEXT_SCALE * k;
+    let width = text_width(axis.label, text);
+    if width + 4 * k <= rect.h {
+        draw_y_label(img, label_x, rect.y + rect.h / 2, axis.label, text);
+    } else {
+        // Too long to stand up beside a short panel: across, ending where it would.
+        let x = i64::from(label_x + layout.line()) - i64::from(width);
+        let y = i64::from(rect.y + rect.h / 2) - i64::from(GLYPH * text / 2);
+        draw_text(img, x, y, axis.label, text, INK);
+    }
 }
 
 /// Where a tick's label sits: its digits' bottoms or tops on the tick's row.

@@ -18,14 +18,21 @@ use crate::sim::{SimConfig, Simulator, SpikeRecording};
 use crate::tutorial::{self, MushroomBody, StimulusResponse};
 use crate::{BackendChoice, CpuSimulation};
 
-/// Lit pixels of each panel, top to bottom: PN, KC, GGN.
-pub(crate) const PANEL_COLORS: [Rgb<u8>; 3] =
-    [Rgb([10, 20, 80]), Rgb([150, 30, 30]), Rgb([20, 110, 40])];
+/// Lit pixels of each panel, top to bottom: PN, KC, GGN, MBON.
+pub(crate) const PANEL_COLORS: [Rgb<u8>; 4] = [
+    Rgb([10, 20, 80]),
+    Rgb([150, 30, 30]),
+    Rgb([20, 110, 40]),
+    Rgb([120, 40, 140]),
+];
 
 /// A simulation on one of the backends.
 enum Backend {
-    /// Spikes read from the device's recording buffers.
-    Gpu(Box<GpuSimulation>),
+    /// Spikes read from the device's recording buffers: each population's buffer, the
+    /// words between its rows and the timesteps of the last image, taken before a
+    /// trained model's answer is read back (which empties the recording but leaves the
+    /// buffer alone until the next image).
+    Gpu(Box<GpuSimulation>, Vec<(wgpu::Buffer, u32, u32)>),
     /// Spikes read back as recordings.
     Cpu(Box<CpuSimulation>, Option<Box<StimulusResponse>>),
 }
@@ -43,6 +50,9 @@ pub(crate) struct Session {
     recent: VecDeque<Instant>,
     /// Images presented so far.
     presented: u64,
+    /// With a trained model: the last image's answer (`None`: no MBON spiked), and
+    /// the images answered and answered right so far.
+    score: Option<(Option<u32>, u64, u64)>,
 }
 
 impl Session {
@@ -59,7 +69,7 @@ impl Session {
                 len: data.images.len(),
             });
         }
-        let mb = network(options.gain_control);
+        let mb = network(options, options.gain_control);
         let backend = load(ctx, options, &mb)?;
         Ok(Session {
             ctx: ctx.clone(),
@@ -70,13 +80,18 @@ impl Session {
             index,
             recent: VecDeque::new(),
             presented: 0,
+            score: None,
         })
     }
 
-    /// Switches gain control on or off, keeping the image.
+    /// Switches gain control on or off, keeping the image; a trained model's network
+    /// keeps the gain control it learned with.
     pub fn toggle_gain_control(&mut self) -> Result<(), ViewError> {
+        if self.options.model.is_some() {
+            return Ok(());
+        }
         let gain_control = !self.options.gain_control;
-        let mb = network(gain_control);
+        let mb = network(&self.options, gain_control);
         self.backend = load(&self.ctx, &self.options, &mb)?;
         self.mb = mb;
         self.options.gain_control = gain_control;
@@ -93,7 +108,7 @@ impl Session {
 
     /// Whether the network has gain control.
     pub fn gain_control(&self) -> bool {
-        self.options.gain_control
+        self.mb.gain_control.is_some()
     }
 
     /// Moves `by` images on (back, if negative), wrapping around the set.
@@ -113,21 +128,35 @@ impl Session {
                 len: self.data.images.len(),
             })?;
         let currents = mnist::input_currents(pixels, mnist::INPUT_SCALE);
-        match &mut self.backend {
-            Backend::Gpu(sim) => {
-                // Submitted now; the frame's draw is queued behind it and reads its
+        let mbon = match &mut self.backend {
+            Backend::Gpu(sim, rows) => {
+                // Submitted now; the frame's draw is queued behind it and reads the
                 // recording on the device.
                 sim.reset()?;
                 sim.set_magnitude(self.mb.pn_input, &currents)?;
                 sim.step_time(tutorial::PRESENT_STEPS)?;
+                *rows = populations(&self.mb)
+                    .into_iter()
+                    .map(|(_, p)| sim.recording_rows(p))
+                    .collect::<Result<_, _>>()?;
+                match self.mb.output {
+                    // The answer alone needs the host: the whole recording comes back.
+                    Some(o) => sim.take_recording()?.take_one(o.mbon, 0),
+                    None => None,
+                }
             }
             Backend::Cpu(sim, response) => {
-                *response = Some(Box::new(tutorial::present(
-                    sim.as_mut(),
-                    &self.mb,
-                    &currents,
-                )?));
+                let r = tutorial::present(sim.as_mut(), &self.mb, &currents)?;
+                let mbon = r.mbon.clone();
+                *response = Some(Box::new(r));
+                mbon
             }
+        };
+        if let Some(mbon) = mbon {
+            let answer = tutorial::classify(&mbon);
+            let right = answer.is_some_and(|a| Some(a) == self.label().map(u32::from));
+            let (_, answered, correct) = self.score.unwrap_or((None, 0, 0));
+            self.score = Some((answer, answered + 1, correct + u64::from(right)));
         }
         self.presented += 1;
         let now = Instant::now();
@@ -140,6 +169,17 @@ impl Session {
             self.recent.pop_front();
         }
         Ok(())
+    }
+
+    /// The current image's label.
+    fn label(&self) -> Option<u8> {
+        self.data.labels.get(self.index).copied()
+    }
+
+    /// With a trained model: the last image's answer (`None`: no MBON spiked), and the
+    /// images answered and answered right since the viewer started.
+    pub fn score(&self) -> Option<(Option<u32>, u64, u64)> {
+        self.score
     }
 
     /// Images presented so far: a new number means new spikes to draw.
@@ -157,7 +197,7 @@ impl Session {
     /// "gpu: NAME (Vulkan, Cpu)" or "cpu (2 threads)".
     pub fn description(&self) -> String {
         match &self.backend {
-            Backend::Gpu(sim) => sim.description(),
+            Backend::Gpu(sim, _) => sim.description(),
             Backend::Cpu(sim, _) => sim.description(),
         }
     }
@@ -171,19 +211,10 @@ impl Session {
         )
     }
 
-    /// The populations drawn, top to bottom.
-    fn populations(&self) -> Vec<(&'static str, PopulationId)> {
-        let mut pops = vec![("PN", self.mb.pn), ("KC", self.mb.kc)];
-        if let Some(g) = self.mb.gain_control {
-            pops.push(("GGN", g.ggn));
-        }
-        pops
-    }
-
     /// The panels' axes, top to bottom.
     pub fn axes(&self) -> Vec<Axis<'static>> {
         let net = &self.mb.network;
-        self.populations()
+        populations(&self.mb)
             .into_iter()
             .map(|(label, p)| Axis {
                 label,
@@ -195,8 +226,7 @@ impl Session {
     /// The panels to draw in `layout`'s places, with the last presented image's spikes.
     pub fn panels(&self, layout: &Layout) -> Result<Vec<PanelDraw<'_>>, ViewError> {
         let mut panels = Vec::new();
-        for (k, ((_, p), rect)) in self
-            .populations()
+        for (k, ((_, p), rect)) in populations(&self.mb)
             .into_iter()
             .zip(&layout.panels)
             .enumerate()
@@ -204,7 +234,17 @@ impl Session {
             let n_neurons = self.mb.network.populations[p.index()].size;
             let color = PANEL_COLORS[k % PANEL_COLORS.len()];
             let (spikes, n_steps) = match &self.backend {
-                Backend::Gpu(sim) => SpikeSource::device(sim, p)?,
+                Backend::Gpu(_, rows) => match rows.get(k) {
+                    Some((buffer, row_stride, steps)) => {
+                        let source = SpikeSource::Device {
+                            buffer: buffer.clone(),
+                            row_stride: *row_stride,
+                            first_word: 0,
+                        };
+                        (source, *steps)
+                    }
+                    None => continue,
+                },
                 Backend::Cpu(_, None) => continue,
                 Backend::Cpu(_, Some(r)) => {
                     let Some(rec) = recording_of(r, k) else {
@@ -225,18 +265,33 @@ impl Session {
     }
 }
 
-/// Panel `k`'s recording in a response: PN, KC, GGN.
-fn recording_of(r: &StimulusResponse, k: usize) -> Option<&SpikeRecording> {
-    match k {
-        0 => Some(&r.pn),
-        1 => Some(&r.kc),
-        _ => r.ggn.as_ref(),
+/// The populations drawn, top to bottom: PN, KC, and the GGN and MBONs where the
+/// network has them.
+fn populations(mb: &MushroomBody) -> Vec<(&'static str, PopulationId)> {
+    let mut pops = vec![("PN", mb.pn), ("KC", mb.kc)];
+    if let Some(g) = mb.gain_control {
+        pops.push(("GGN", g.ggn));
     }
+    if let Some(o) = mb.output {
+        pops.push(("MBON", o.mbon));
+    }
+    pops
 }
 
-/// The tutorial network of part 3 (with gain control) or part 2.
-fn network(gain_control: bool) -> MushroomBody {
-    if gain_control {
+/// Panel `k`'s recording in a response, the panels as [`populations`] lists them.
+fn recording_of(r: &StimulusResponse, k: usize) -> Option<&SpikeRecording> {
+    let mut all = vec![&r.pn, &r.kc];
+    all.extend(r.ggn.as_ref());
+    all.extend(r.mbon.as_ref());
+    all.get(k).copied()
+}
+
+/// The trained model's network (part 5), or the tutorial network of part 3 (with gain
+/// control) or part 2.
+fn network(options: &ViewOptions, gain_control: bool) -> MushroomBody {
+    if let Some(model) = &options.model {
+        model.clone().network()
+    } else if gain_control {
         tutorial::mushroom_body_with_gain_control()
     } else {
         tutorial::mushroom_body()
@@ -254,7 +309,7 @@ fn load(ctx: &GpuContext, options: &ViewOptions, mb: &MushroomBody) -> Result<Ba
     if gpu {
         let built = mb.network.build(options.seed)?;
         let sim = GpuSimulation::new(ctx.clone(), &built, config(options))?;
-        Ok(Backend::Gpu(Box::new(sim)))
+        Ok(Backend::Gpu(Box::new(sim), Vec::new()))
     } else {
         Ok(Backend::Cpu(Box::new(cpu(options, mb)?), None))
     }

@@ -49,7 +49,7 @@ fn headless_frames_are_drawn_offscreen_and_the_last_one_saved() {
     let (stdout, stderr) = common::text(&out);
     assert!(out.status.success(), "{stdout}\n{stderr}");
     assert!(
-        stdout.contains("2 frames drawn offscreen on cpu"),
+        stdout.contains("2 frame(s) drawn offscreen on cpu"),
         "{stdout}"
     );
     let img = image::open(dir.path().join("out.png")).unwrap();
@@ -115,4 +115,71 @@ fn the_window_opens_under_xvfb_draws_30_frames_and_saves_the_last() {
     );
     let (pn, kc) = lit_pixels(&dir.path().join("out.png"));
     assert!(pn > 0 && kc > 0, "{pn} PN and {kc} KC pixels lit");
+}
+
+#[test]
+fn a_trained_model_s_answers_are_kenyon_test_s() {
+    if !common::gpu_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    write_model(&dir.path().join("model"));
+    let test = [
+        "test",
+        "--model",
+        "model",
+        "--images",
+        "10",
+        "--backend",
+        "cpu",
+    ];
+    let out = common::run_kenyon(dir.path(), &test);
+    let (stdout, stderr) = common::text(&out);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let correct = stdout
+        .lines()
+        .find_map(|l| l.split_once(" correct").map(|(n, _)| n.to_owned()))
+        .expect("kenyon test prints N/M correct");
+    assert!(
+        !correct.starts_with("0/"),
+        "a model that answers some right: {stdout}"
+    );
+    for backend in ["cpu", "gpu"] {
+        let view = [
+            "view",
+            "--headless",
+            "--frames",
+            "10",
+            "--screenshot",
+            "out.png",
+        ];
+        let more = ["--model", "model", "--split", "test", "--backend", backend];
+        let out = common::run_kenyon(dir.path(), &[&view[..], &more[..]].concat());
+        let (stdout, stderr) = common::text(&out);
+        assert!(out.status.success(), "{stdout}\n{stderr}");
+        assert!(
+            stdout.contains(&format!("{correct} answered right")),
+            "{backend}: kenyon test says {correct}, kenyon view:\n{stdout}"
+        );
+    }
+}
+
+/// A model whose MBONs spike (learning enough takes thousands of images): the seed-1
+/// synapses, and each KC driving three MBONs at the largest weight STDP allows.
+fn write_model(dir: &Path) {
+    let mb = kenyon::tutorial::mushroom_body();
+    let built = mb.network.build(1).unwrap();
+    let pn_kc = &built.synapse_groups[mb.pn_kc.index()].connectivity;
+    let g: Vec<f32> = (0..20_000 * 10)
+        .map(|i| {
+            if (i / 10 * 7 + i % 10 * 13) % 10 < 3 {
+                0.0233
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    kenyon::tutorial::TrainedModel::new(pn_kc, g)
+        .save(dir)
+        .unwrap();
 }

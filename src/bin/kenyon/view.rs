@@ -7,6 +7,7 @@ use clap::Args;
 
 use crate::args::{Backend, SourceArgs, SplitArg};
 use kenyon::io::atomic_file;
+use kenyon::tutorial::TrainedModel;
 use kenyon::view::{self, FrameLimit, ViewOptions};
 
 #[derive(Args, Clone)]
@@ -45,6 +46,12 @@ pub(crate) struct ViewArgs {
     /// Seed of the PN -> KC connectivity.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// A trained model (a folder from `kenyon train`): show its network, with gain
+    /// control and the ten output neurons (MBONs), its answer for each image (the first
+    /// MBON to spike) and the running accuracy; `--split test` shows the images it was
+    /// not trained on.
+    #[arg(long, value_name = "DIR")]
+    model: Option<PathBuf>,
     #[command(flatten)]
     source: SourceArgs,
 }
@@ -79,6 +86,10 @@ pub(crate) fn view(args: &ViewArgs) -> Result<()> {
             data.images.len()
         );
     }
+    let model = match &args.model {
+        Some(dir) => Some(TrainedModel::load(dir)?),
+        None => None,
+    };
     let options = ViewOptions {
         backend: args.backend.into(),
         adapter: args.source.adapter.clone(),
@@ -86,6 +97,7 @@ pub(crate) fn view(args: &ViewArgs) -> Result<()> {
         start: args.start as usize,
         split,
         gain_control: args.gain_control,
+        model,
         threads: args.source.threads,
         size: args.size,
         text_scale: args.text_scale,
@@ -108,12 +120,15 @@ pub(crate) fn view(args: &ViewArgs) -> Result<()> {
             let done = view::run_headless(&options, data, limit.frames, &limit.screenshot)?;
             if !args.source.quiet {
                 println!(
-                    "{} frames drawn offscreen on {} ({:.1} images/s); the last written to {}",
+                    "{} frame(s) drawn offscreen on {} ({:.1} images/s); the last written to {}",
                     done.frames,
                     done.description,
                     done.images_per_second,
                     limit.screenshot.display()
                 );
+            }
+            if let Some((right, answered)) = done.correct {
+                println!("{right}/{answered} answered right");
             }
         }
         limit => {

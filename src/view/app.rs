@@ -100,6 +100,8 @@ struct Running {
     presented_at: Option<Instant>,
     frames: u32,
     screenshots: u32,
+    /// The image of the frame drawn last (images can move on before it is redrawn).
+    shown: usize,
 }
 
 impl ApplicationHandler for App {
@@ -206,6 +208,7 @@ impl App {
             presented_at: None,
             frames: 0,
             screenshots: 0,
+            shown: 0,
         })
     }
 
@@ -306,6 +309,7 @@ impl Running {
         };
         self.painter
             .draw(&mut self.renderer, &self.session, frame_size, controls)?;
+        self.shown = self.session.index;
         let view = texture.texture.create_view(&Default::default());
         self.renderer.present_to(&view, self.config.format)?;
         self.window.pre_present_notify();
@@ -371,13 +375,13 @@ impl Running {
         Ok(())
     }
 
-    /// Saves the frame shown as `kenyon-view-N.png` in the current folder.
+    /// Saves the frame shown as `kenyon-view-SPLIT-INDEX-N.png` in the current folder.
     fn screenshot(&mut self) -> Result<(), ViewError> {
         self.screenshots += 1;
         let name = format!(
             "kenyon-view-{}-{:05}-{}.png",
             self.session.split_name(),
-            self.session.index,
+            self.shown,
             self.screenshots
         );
         let img = self.renderer.read_frame()?;

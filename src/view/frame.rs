@@ -52,7 +52,10 @@ impl Painter {
         let layout = Layout::new(width, height, controls.scale, &sizes)
             .ok_or(ViewError::TooSmall(width, height))?;
         let (pixels, label) = session.digit();
-        let rate = self.rate_text(session);
+        let rate = match controls.paused {
+            true => "paused".to_owned(),
+            false => self.rate_text(session),
+        };
         let words = words(session, label, controls, rate);
         let presented = session.presented();
         let same_overlay = self

@@ -150,12 +150,13 @@ impl Pace {
         Duration::from_millis(PACES_MS[self.0])
     }
 
-    /// For people: "real time", "fastest", "10 ms per image".
+    /// For people, short enough for the column under the digit: "pace: real time",
+    /// "pace: fastest", "pace: 200 ms/image".
     pub fn describe(self) -> String {
         match PACES_MS[self.0] {
-            0 => "fastest".to_owned(),
-            20 => "real time (20 ms per image)".to_owned(),
-            ms => format!("{ms} ms per image"),
+            0 => "pace: fastest".to_owned(),
+            20 => "pace: real time".to_owned(),
+            ms => format!("pace: {ms} ms/image"),
         }
     }
 }
@@ -176,6 +177,7 @@ mod tests {
         }
         assert_eq!(slow.period(), Duration::from_secs(2));
         assert_eq!(slow.slower(), slow);
-        assert_eq!(Pace::FASTEST.describe(), "fastest");
+        assert_eq!(Pace::FASTEST.describe(), "pace: fastest");
+        assert_eq!(p.describe(), "pace: real time");
     }
 }

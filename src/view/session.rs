@@ -26,6 +26,9 @@ pub(crate) const PANEL_COLORS: [Rgb<u8>; 4] = [
     Rgb([120, 40, 140]),
 ];
 
+/// How far back the rate looks.
+const RATE_WINDOW: Duration = Duration::from_secs(2);
+
 /// A simulation on one of the backends.
 enum Backend {
     /// Spikes read from the device's recording buffers: each population's buffer, the
@@ -164,7 +167,7 @@ impl Session {
         while self
             .recent
             .front()
-            .is_some_and(|t| now.duration_since(*t) > Duration::from_secs(2))
+            .is_some_and(|t| now.duration_since(*t) > RATE_WINDOW)
         {
             self.recent.pop_front();
         }
@@ -187,11 +190,18 @@ impl Session {
         self.presented
     }
 
-    /// Images presented per second of wall time, over the last two seconds.
+    /// Images presented per second of wall time, over the last two seconds; `None`
+    /// where fewer than two were (paused, or slower than that).
     pub fn rate(&self) -> Option<f64> {
-        let (first, last) = (self.recent.front()?, self.recent.back()?);
+        let now = Instant::now();
+        let mut recent = self
+            .recent
+            .iter()
+            .filter(|t| now.duration_since(**t) <= RATE_WINDOW);
+        let first = recent.next()?;
+        let (n, last) = recent.fold((1, first), |(n, _), t| (n + 1, t));
         let span = last.duration_since(*first).as_secs_f64();
-        (self.recent.len() > 1 && span > 0.0).then(|| (self.recent.len() - 1) as f64 / span)
+        (n > 1 && span > 0.0).then(|| (n - 1) as f64 / span)
     }
 
     /// "gpu: NAME (Vulkan, Cpu)" or "cpu (2 threads)".

@@ -18,7 +18,7 @@ mod session;
 
 pub use app::{FrameLimit, run_window};
 pub use headless::{Headless, run_headless};
-pub use layout::{Layout, MIN_SIZE, Rect};
+pub use layout::{Layout, MAX_SCALE, MIN_SIZE, Rect};
 pub use render::{PanelDraw, Renderer, SpikeSource};
 
 use std::time::Duration;

@@ -255,6 +255,18 @@ impl GpuContext {
         }
     }
 
+    /// Waits for everything submitted so far.
+    #[cfg(feature = "view")]
+    pub(crate) fn wait_idle(&self) -> Result<(), GpuError> {
+        self.device
+            .poll(wgpu::PollType::Wait {
+                submission_index: None,
+                timeout: None,
+            })
+            .map_err(|e| GpuError::Wgpu(e.to_string()))?;
+        self.check_errors()
+    }
+
     /// Waits for one submission (and those before it), not for later ones.
     pub(crate) fn wait_for(&self, submission: wgpu::SubmissionIndex) -> Result<(), GpuError> {
         self.device

@@ -24,6 +24,10 @@ use super::{MIN_SIZE, Pace, ViewError, ViewOptions};
 use crate::gpu::GpuContext;
 use crate::io::mnist::Dataset;
 
+/// At the fastest pace, images are simulated for this long between frames: a 60 Hz
+/// display's frame.
+const FRAME_TIME: std::time::Duration = std::time::Duration::from_micros(16_667);
+
 /// What `--frames N --screenshot FILE` asks of a window: draw N frames, one image each,
 /// save the last, and close.
 #[derive(Clone, Debug)]
@@ -102,6 +106,8 @@ struct Running {
     screenshots: u32,
     /// The image of the frame drawn last (images can move on before it is redrawn).
     shown: usize,
+    /// How long the last frame took to draw and show.
+    draw_time: std::time::Duration,
 }
 
 impl ApplicationHandler for App {
@@ -150,7 +156,8 @@ impl ApplicationHandler for App {
         match due {
             None => event_loop.set_control_flow(ControlFlow::Wait),
             Some(due) if due <= Instant::now() => {
-                if let Err(e) = state.next_image() {
+                let fastest = state.pace == Pace::FASTEST && self.limit.is_none();
+                if let Err(e) = state.next_images(fastest) {
                     self.fail(event_loop, e);
                     return;
                 }
@@ -209,6 +216,7 @@ impl App {
             frames: 0,
             screenshots: 0,
             shown: 0,
+            draw_time: std::time::Duration::ZERO,
         })
     }
 
@@ -237,12 +245,22 @@ fn surface_config(
 }
 
 impl Running {
-    /// Presents the image due (the next one, after the first) and asks for a redraw.
-    fn next_image(&mut self) -> Result<(), ViewError> {
-        if self.presented_at.is_some() {
-            self.session.step(1);
+    /// Presents the image due (the next one, after the first) and asks for a redraw;
+    /// at the fastest pace, images for a display's frame time, or for nine times as
+    /// long as a frame takes to draw where that is longer (a software adapter), so
+    /// that drawing takes at most a tenth of the simulation's time (the last is drawn).
+    fn next_images(&mut self, fastest: bool) -> Result<(), ViewError> {
+        let start = Instant::now();
+        let budget = FRAME_TIME.max(self.draw_time * 9);
+        loop {
+            if self.presented_at.is_some() {
+                self.session.step(1);
+            }
+            self.present()?;
+            if !fastest || start.elapsed() >= budget {
+                return Ok(());
+            }
         }
-        self.present()
     }
 
     fn present(&mut self) -> Result<(), ViewError> {
@@ -295,6 +313,7 @@ impl Running {
                 return Err(ViewError::Window("acquiring the surface failed".into()));
             }
         };
+        let drawing = Instant::now();
         let frame_size = (texture.texture.width(), texture.texture.height());
         let controls = Controls {
             paused: self.paused,
@@ -314,6 +333,7 @@ impl Running {
         self.renderer.present_to(&view, self.config.format)?;
         self.window.pre_present_notify();
         self.ctx.queue().present(texture);
+        self.draw_time = drawing.elapsed();
         self.frames += 1;
         if let Some(limit) = limit
             && self.frames >= limit.frames

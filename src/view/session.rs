@@ -134,7 +134,10 @@ impl Session {
         let mbon = match &mut self.backend {
             Backend::Gpu(sim, rows) => {
                 // Submitted now; the frame's draw is queued behind it and reads the
-                // recording on the device.
+                // recording on the device. The image before is waited for first, so
+                // that images presented faster than the device runs them don't queue
+                // up without end.
+                sim.context().wait_idle()?;
                 sim.reset()?;
                 sim.set_magnitude(self.mb.pn_input, &currents)?;
                 sim.step_time(tutorial::PRESENT_STEPS)?;

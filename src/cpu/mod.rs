@@ -392,6 +392,38 @@ impl Simulator for CpuSimulation {
             .map(|b| b.load(std::sync::atomic::Ordering::Relaxed))
             .collect())
     }
+
+    fn write_weights(&mut self, group: SynapseGroupId, values: &[f32]) -> Result<(), SimError> {
+        let g = group_index(&self.net, group)?;
+        let s = &self.net.synapse_groups[g];
+        if s.code.is_some() {
+            let bits: Vec<u32> = values.iter().map(|x| x.to_bits()).collect();
+            return self.write_synapse_var_bits(group, "g", &bits);
+        }
+        let no_weights = || SimError::NoSynapseWeights {
+            group: s.name.clone(),
+        };
+        let weights = self.synapses[g].g.as_mut().ok_or_else(no_weights)?;
+        crate::sim::check_synapse_values(&self.net, g, "g", values)?;
+        for (w, x) in weights.iter_mut().zip(values) {
+            *w.get_mut() = x.to_bits();
+        }
+        Ok(())
+    }
+
+    fn write_synapse_var_bits(
+        &mut self,
+        group: SynapseGroupId,
+        name: &str,
+        bits: &[u32],
+    ) -> Result<(), SimError> {
+        let g = group_index(&self.net, group)?;
+        let i = crate::sim::check_synapse_bits(&self.net, g, name, bits)?;
+        for (var, &b) in self.synapses[g].vars[i].iter_mut().zip(bits) {
+            *var.get_mut() = b;
+        }
+        Ok(())
+    }
 }
 
 /// Every code population's step function as machine code where it compiles, and why not

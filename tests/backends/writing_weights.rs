@@ -148,3 +148,24 @@ fn weights_the_fixed_point_input_cannot_sum_as_built_are_refused() {
         assert!(matches!(err, SimError::NoSynapseWeights { .. }), "{err:?}");
     });
 }
+
+#[test]
+fn stdp_weights_are_written_within_the_rules_bounds_only() {
+    let mb = kenyon::tutorial::mushroom_body_for_training();
+    let kc_mbon = mb.output.expect("a training network").kc_mbon;
+    common::on_every_backend(&mb.network.build(1).unwrap(), SimConfig::DEFAULT, |sim| {
+        let n = sim.read_weights(kc_mbon).unwrap().len();
+        let inside: Vec<f32> = (0..n).map(|i| (i % 7) as f32 * 0.003).collect();
+        sim.write_weights(kc_mbon, &inside).unwrap();
+        assert_eq!(sim.read_weights(kc_mbon).unwrap(), inside);
+        let mut outside = inside.clone();
+        outside[3] = 0.5;
+        match sim.write_weights(kc_mbon, &outside).unwrap_err() {
+            SimError::InvalidSynapseValues { reason, .. } => {
+                assert!(reason.contains("outside the STDP rule's"), "{reason}")
+            }
+            other => panic!("refused as invalid synapse values, not {other:?}"),
+        }
+        assert_eq!(sim.read_weights(kc_mbon).unwrap(), inside);
+    });
+}

@@ -12,10 +12,7 @@ typedef struct {
 
 static inline float F(u32 x) { float f; memcpy(&f, &x, 4); return f; }
 static inline u32 U(float f) { u32 x; memcpy(&x, &f, 4); return x; }
-static inline u32 sel(u32 c, u32 t, u32 e) {
-  u32 all = 0u - (u32)(c != 0u);
-  return (t & all) | (e & ~all);
-}
+static inline u32 sel(u32 c, u32 t, u32 e) { return c != 0u ? t : e; }
 static inline float kmax(float x, float y) { return (x != x || y > x) ? y : x; }
 static inline float kmin(float x, float y) { return (x != x || y < x) ? y : x; }
 static inline float kclamp(float x, float lo, float hi) { return kmin(kmax(x, lo), hi); }

@@ -269,6 +269,16 @@ pub fn fixed_number_pre_with_replacement(
     SparseConnectivity::from_pairs(n_pre, n_post, &pairs)
 }
 
+/// A count a Binomial(`pairs`, `p`) draw exceeds with odds below 10^-20: the mean plus
+/// ten standard deviations, plus ten (for tiny means), at most `pairs`.
+pub(crate) fn binomial_bound(pairs: u64, p: f64) -> u64 {
+    let n = pairs as f64;
+    let mean = n * p;
+    let sd = (n * p * (1.0 - p)).max(0.0).sqrt();
+    let bound = (mean + 10.0 * sd + 10.0).ceil();
+    if bound >= n { pairs } else { bound as u64 }
+}
+
 /// `p` as a threshold on 32-bit draws: a draw below it is a synapse. `p` is rounded to
 /// the nearest multiple of 2^-32; 1 (and above) connects every pair.
 fn probability_threshold(p: f64) -> u64 {
@@ -279,7 +289,7 @@ fn probability_threshold(p: f64) -> u64 {
 /// [`Connectivity::FixedProbabilityNoAutapse`]: rows in order, each pair's draw the next
 /// 32 bits of the stream (the low half of each 64-bit output, then the high half); no
 /// draw for a skipped autapse.
-pub fn fixed_probability(
+pub(crate) fn fixed_probability(
     n_pre: u32,
     n_post: u32,
     p: f64,
@@ -289,7 +299,9 @@ pub fn fixed_probability(
     let threshold = probability_threshold(p);
     let mut row_start = Vec::with_capacity(n_pre as usize + 1);
     row_start.push(0u32);
-    let mut targets = Vec::new();
+    // The count validation reserved memory for, so the list is not grown past it.
+    let pairs = u64::from(n_pre) * u64::from(n_post);
+    let mut targets = Vec::with_capacity(binomial_bound(pairs, p) as usize);
     let mut bits = Bits::default();
     for pre in 0..n_pre {
         for post in (0..n_post).filter(|&post| autapses || post != pre) {
@@ -297,7 +309,8 @@ pub fn fixed_probability(
                 targets.push(post);
             }
         }
-        row_start.push(targets.len() as u32);
+        // Validation keeps the count within u32 but for odds below 10^-20.
+        row_start.push(u32::try_from(targets.len()).unwrap_or(u32::MAX));
     }
     SparseConnectivity {
         n_pre,
@@ -327,7 +340,7 @@ impl Bits {
 }
 
 /// Neuron `i` to neuron `i`, for `i` in `0..n`.
-pub fn one_to_one(n: u32) -> SparseConnectivity {
+pub(crate) fn one_to_one(n: u32) -> SparseConnectivity {
     SparseConnectivity {
         n_pre: n,
         n_post: n,
@@ -338,12 +351,15 @@ pub fn one_to_one(n: u32) -> SparseConnectivity {
 
 /// [`Connectivity::FixedNumberTotalWithReplacement`]: `num` synapses, each a presynaptic
 /// then a postsynaptic index drawn uniformly; within a row, in the order drawn.
-pub fn fixed_number_total_with_replacement(
+pub(crate) fn fixed_number_total_with_replacement(
     n_pre: u32,
     n_post: u32,
     num: u64,
     rng: &mut Pcg64,
 ) -> SparseConnectivity {
+    if n_pre == 0 || n_post == 0 {
+        return SparseConnectivity::from_pairs(n_pre, n_post, &[]);
+    }
     let pairs: Vec<(u32, u32)> = (0..num)
         .map(|_| (uniform_below(rng, n_pre), uniform_below(rng, n_post)))
         .collect();

@@ -1,7 +1,7 @@
 //! Checking a network description before anything is drawn or allocated. Each model
 //! checks its own parameters; this file checks how the parts fit together.
 
-use super::connectivity::SparseConnectivity;
+use super::connectivity::{SparseConnectivity, binomial_bound};
 use super::fixed_point::FixedPointWeight;
 use super::network::{CurrentSource, NeuronPopulation, SynapseGroup};
 use super::{Connectivity, ModelError, Network, WeightUpdateModel};
@@ -124,6 +124,12 @@ impl Network {
                     "connection probability {p} is not between 0 and 1"
                 )))
             }
+            _ if self.exact_synapse_count(s).is_none() && lists_synapse_values(s) => Err(invalid(
+                "a synapse variable is given as a list of values, but the connectivity \
+                     draws how many synapses there are (and which): give a constant or a \
+                     distribution (VarInit)"
+                    .to_owned(),
+            )),
             Connectivity::OneToOne if n_pre != n_post => Err(invalid(format!(
                 "one-to-one connectivity joins populations of the same size, not {n_pre} \
                  and {n_post} neurons"
@@ -181,16 +187,21 @@ impl Network {
             .iter()
             .map(|s| {
                 let rows = u128::from(self.populations[s.pre.index()].size) + 1;
-                let per_synapse = 4 + 4 * s.weight_update.words_per_synapse();
+                // Drawn with replacement in total, the synapses are listed as pairs first.
+                let listed = match s.connectivity {
+                    Connectivity::FixedNumberTotalWithReplacement { .. } => 8,
+                    _ => 0,
+                };
+                let per_synapse = 4 + listed + 4 * s.weight_update.words_per_synapse();
                 per_synapse * u128::from(self.synapse_count(s)) + 4 * rows
             })
             .sum()
     }
 
     /// The most synapses any postsynaptic neuron of `s` has: the most input it can get in
-    /// one timestep is this many weights. Where the count is drawn, the most any neuron
-    /// could get (every presynaptic neuron, or all the group's synapses): a weight's
-    /// fixed-point scale then holds any draw.
+    /// one timestep is this many weights. Where the count is drawn, a count a neuron's
+    /// draw exceeds with odds below 10^-20 ([`binomial_bound`]), for validation; the
+    /// build fits the scale to what was drawn.
     ///
     /// Once drawn (`drawn`), the most any neuron has.
     fn fan_in(&self, s: &SynapseGroup, drawn: Option<&SparseConnectivity>) -> u64 {
@@ -200,11 +211,14 @@ impl Network {
         let (n_pre, _) = self.sizes(s);
         match &s.connectivity {
             Connectivity::FixedNumberPreWithReplacement { num } => u64::from(*num),
-            Connectivity::Dense
-            | Connectivity::FixedProbability { .. }
-            | Connectivity::FixedProbabilityNoAutapse { .. } => n_pre,
+            Connectivity::Dense => n_pre,
+            Connectivity::FixedProbability { p }
+            | Connectivity::FixedProbabilityNoAutapse { p } => binomial_bound(n_pre, *p),
             Connectivity::OneToOne => 1,
-            Connectivity::FixedNumberTotalWithReplacement { num } => *num,
+            Connectivity::FixedNumberTotalWithReplacement { num } => {
+                let (_, n_post) = self.sizes(s);
+                binomial_bound(*num, 1.0 / n_post as f64)
+            }
             Connectivity::FromList { post, .. } => {
                 let mut degree = vec![0u64; self.populations[s.post.index()].size as usize];
                 for &p in post {
@@ -310,12 +324,14 @@ fn validate_population(p: &NeuronPopulation, dt: f64) -> Result<(), ModelError> 
     Ok(())
 }
 
-/// A count a Binomial(`pairs`, `p`) draw exceeds with odds below 10^-20: the mean plus
-/// ten standard deviations, plus ten (for tiny means), at most `pairs`.
-pub(super) fn binomial_bound(pairs: u64, p: f64) -> u64 {
-    let n = pairs as f64;
-    let mean = n * p;
-    let sd = (n * p * (1.0 - p)).max(0.0).sqrt();
-    let bound = (mean + 10.0 * sd + 10.0).ceil();
-    if bound >= n { pairs } else { bound as u64 }
+/// Whether `s`'s weight update model is written as code strings and starts a synapse
+/// variable from a list of values, one per synapse.
+fn lists_synapse_values(s: &SynapseGroup) -> bool {
+    match &s.weight_update {
+        WeightUpdateModel::Code(code) => code
+            .var_init
+            .values()
+            .any(|init| matches!(init, super::code::VarInit::Values(_))),
+        _ => false,
+    }
 }

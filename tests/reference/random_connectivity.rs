@@ -193,4 +193,21 @@ fn impossible_connectivity_is_refused_naming_the_group() {
     net.synapse_groups[0].weight_update = WeightUpdateModel::StaticPulse { g: vec![0.1; 50] };
     let reason = refused(net);
     assert!(reason.contains("constant weight"), "{reason}");
+    let mut net = network(10, Some(10), Connectivity::FixedProbability { p: 0.5 });
+    let listed = kenyon::model::library::static_pulse_from(&[0.1; 50]);
+    net.synapse_groups[0].weight_update = WeightUpdateModel::Code(listed);
+    let reason = refused(net);
+    assert!(reason.contains("list of values"), "{reason}");
+}
+
+#[test]
+fn a_drawn_count_validates_where_its_mean_fan_in_is_modest() {
+    // An average in-degree of 200 from 10 000 neurons: the fixed-point scale is fitted
+    // to a bound on what a neuron draws, not to every presynaptic neuron.
+    let total = Connectivity::FixedNumberTotalWithReplacement { num: 2_000_000 };
+    network(10_000, Some(10_000), total).validate().unwrap();
+    let sparse = Connectivity::FixedProbability { p: 1e-4 };
+    network(2_000_000, Some(2_000_000), sparse)
+        .validate()
+        .unwrap();
 }

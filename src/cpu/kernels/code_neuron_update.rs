@@ -1,7 +1,8 @@
 //! The neuron update of a population whose model is written as code strings: the twin of
 //! `shaders/neuron_update.wgsl` with the model's step function spliced in. Inputs are
-//! gathered word by word exactly as for the built-in models; the step function runs
-//! through the interpreter over chunks of up to [`MAX_LANES`] neurons.
+//! gathered word by word exactly as for the built-in models; the step function runs as
+//! machine code over chunks of `COMPILED_LANES` neurons where it was compiled
+//! (`interpret::native`), else through the interpreter over chunks of [`MAX_LANES`].
 
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -9,6 +9,11 @@
 //! loop or calls a native other than a lane sum, nothing is compiled and the caller keeps
 //! the interpreter: the spikes are the same either way.
 //!
+//! Every result agrees bit for bit with the interpreter's, except which NaN comes out
+//! of an operation given two NaNs with different payloads (or a signalling NaN), which
+//! each compiler leaves to the order it puts the operands in: a NaN either way. (A GPU
+//! leaves NaN payloads to its driver too.)
+//!
 //! `emit.rs` writes the C (one C statement per instruction, the operations of `math.rs`
 //! in `prelude.c`), `cc.rs` builds and loads it. Functions whose precision WGSL leaves
 //! to the driver (`exp`, `sin`, `pow`, ...) are Rust's, called through a table, so the
@@ -112,6 +117,8 @@ pub struct NativeLanes {
     _library: Arc<cc::Loaded>,
     function: LanesFn,
     kinds: Vec<ParamKind>,
+    /// Which parameters are `ptr`s: the C writes their lanes back.
+    pointers: Vec<bool>,
     sums: usize,
     returns: bool,
 }
@@ -143,6 +150,7 @@ impl NativeLanes {
             _library: loaded,
             function,
             kinds: kinds.to_vec(),
+            pointers: program.program.params.iter().map(|p| p.pointer).collect(),
             sums: emit::sum_count(natives),
             returns: program.program.result.is_some(),
         })
@@ -154,8 +162,9 @@ impl NativeLanes {
     ///
     /// # Panics
     ///
-    /// If the arguments don't match the kinds compiled for, if a slice is shorter than
-    /// `lanes`, or if a result is wanted and `result` is `None` (or short).
+    /// If the arguments don't match the kinds compiled for (a `ptr` parameter takes an
+    /// [`Arg::Pointer`]), or if a slice (or `result`) is shorter than `lanes`. Without a
+    /// `result` the return value is computed and dropped.
     pub fn run(
         &self,
         args: &mut [Arg<'_>],
@@ -184,12 +193,15 @@ impl NativeLanes {
             &mut heap_pointers[..]
         };
         let params = args.iter_mut().zip(&self.kinds).zip(uniforms.iter_mut());
-        for (((arg, kind), uniform), pointer) in params.zip(pointers.iter_mut()) {
+        let params = params.zip(&self.pointers);
+        for ((((arg, kind), uniform), &is_ptr), pointer) in params.zip(pointers.iter_mut()) {
             *pointer = match (arg, kind) {
                 (Arg::Uniform(v), ParamKind::Uniform) => {
                     *uniform = *v;
                     uniform as *mut u32
                 }
+                // The C writes a `ptr` parameter's lanes: never through a shared slice.
+                (Arg::Lanes(_), _) if is_ptr => panic!("a ptr parameter takes Arg::Pointer"),
                 (Arg::Lanes(v), ParamKind::Lanes) => v[..lanes].as_ptr().cast_mut(),
                 (Arg::Pointer(v), ParamKind::Lanes) => v[..lanes].as_mut_ptr(),
                 _ => panic!("an argument of another kind than compiled for"),

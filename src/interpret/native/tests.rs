@@ -139,8 +139,25 @@ fn the_compiler_is_kenyon_cc_then_cc_then_cc_and_off_turns_it_off() {
     let named = |k: Option<&str>, c: Option<&str>| cc::compiler_from(k, c);
     assert_eq!(named(None, None), Ok("cc".into()));
     assert_eq!(named(None, Some("clang")), Ok("clang".into()));
+    assert_eq!(named(None, Some(" ")), Ok("cc".into()));
     assert_eq!(named(Some("gcc-12"), Some("clang")), Ok("gcc-12".into()));
     for off in ["off", "none", "", " off "] {
         assert!(named(Some(off), Some("clang")).is_err(), "{off:?}");
     }
+}
+
+#[test]
+#[should_panic(expected = "a ptr parameter takes Arg::Pointer")]
+fn a_ptr_parameter_is_never_written_through_shared_lanes() {
+    let prog = program("fn f(p: ptr<function, f32>) { *p = 7.0; }", "f", &[]);
+    let compiled = match NativeLanes::compile(&prog, &[ParamKind::Lanes], &[]) {
+        Ok(compiled) => compiled,
+        // No compiler here (never on CI): nothing to check.
+        Err(NotCompiled::Compiler(_)) if std::env::var("CI").as_deref() != Ok("true") => {
+            panic!("a ptr parameter takes Arg::Pointer (no compiler here to check it)")
+        }
+        Err(why) => panic!("the function compiles: {why}"),
+    };
+    let shared = vec![0u32; 8];
+    compiled.run(&mut [Arg::Lanes(&shared)], 8, None, &mut []);
 }

@@ -16,7 +16,8 @@ mod state;
 
 use std::sync::atomic::AtomicU64;
 
-use crate::model::{BuiltNetwork, CurrentSourceId, PopulationId, SynapseGroupId};
+use crate::interpret::native::{NativeLanes, NotCompiled};
+use crate::model::{BuiltNetwork, CurrentSourceId, PopulationId, PopulationModel, SynapseGroupId};
 use crate::sim::recording::{RowOrder, TakenRun, unpack};
 use crate::sim::{
     PendingRecordings, Readback, Recordings, SimConfig, SimError, SimulationId, Simulator,
@@ -50,6 +51,10 @@ pub struct CpuSimulation {
     /// Per synapse group, the first `addToPost` input of the last run beyond its range:
     /// its bits with bit 32 set (0: none).
     add_to_post_overflow: Vec<AtomicU64>,
+    /// Per population, its code strings' step function compiled to machine code, or
+    /// why it runs through the interpreter (`None` for built-in models).
+    compiled: Vec<Option<NativeLanes>>,
+    not_compiled: Vec<Option<NotCompiled>>,
 }
 
 impl CpuSimulation {
@@ -91,6 +96,7 @@ impl CpuSimulation {
             })
             .collect();
         let n_populations = net.populations.len();
+        let (compiled, not_compiled) = compile_step_functions(net);
         Ok(CpuSimulation {
             net: net.clone(),
             id: SimulationId::unique(),
@@ -114,7 +120,53 @@ impl CpuSimulation {
                 .iter()
                 .map(|_| AtomicU64::new(0))
                 .collect(),
+            compiled,
+            not_compiled,
         })
+    }
+
+    /// Each population whose model is written as code strings, with why its step
+    /// function runs through the interpreter rather than as machine code built by the
+    /// system's C compiler (`None`: it runs as machine code). The spikes are the same.
+    pub fn code_compiled(&self) -> impl Iterator<Item = (&str, Option<&NotCompiled>)> {
+        let pops = self.net.populations.iter().zip(&self.not_compiled);
+        pops.filter(|(p, _)| matches!(p.model, PopulationModel::Code(_)))
+            .map(|(p, why)| (p.name.as_str(), why.as_ref()))
+    }
+
+    /// The threads a run of one recording's length uses (not the threads asked for: a
+    /// small network or batch uses fewer), and how many it uses while other processes
+    /// keep them waiting for each other.
+    fn describe_threads(&self) -> String {
+        if self.net.plastic_group().is_some() {
+            return "cpu (1 thread: learning)".to_owned();
+        }
+        let steps = self.recording_steps.try_into().unwrap_or(u32::MAX).max(1);
+        let free = self.threads_for_free_cores(steps);
+        let plural = if free == 1 { "" } else { "s" };
+        let held = self
+            .backoff
+            .held_cap()
+            .map(|cap| schedule::plan(&self.net, self.batch, self.threads, steps, cap).workers());
+        match held {
+            Some(busy) if busy < free => {
+                format!("cpu ({free} thread{plural}, {busy} while cores are busy)")
+            }
+            _ => format!("cpu ({free} thread{plural})"),
+        }
+    }
+
+    /// Runs every population's code strings through the interpreter from now on, as
+    /// where no C compiler is. The spikes are the same; this is for checking that, and
+    /// for timing the two.
+    pub fn interpret_code_strings(&mut self) {
+        for (compiled, why) in self.compiled.iter_mut().zip(&mut self.not_compiled) {
+            if compiled.take().is_some() {
+                *why = Some(NotCompiled::Compiler(
+                    "interpret_code_strings was called".into(),
+                ));
+            }
+        }
     }
 
     /// The error of the first group whose `addToPost` got an input beyond its range in
@@ -192,25 +244,19 @@ impl CpuSimulation {
 }
 
 impl Simulator for CpuSimulation {
-    /// The threads a run of one recording's length uses (not the threads asked for: a
-    /// small network or batch uses fewer), and how many it uses while other processes
-    /// keep them waiting for each other.
+    /// The threads a run uses (see `describe_threads`) and, for models written as code
+    /// strings, whether they run as machine code or through the interpreter.
     fn description(&self) -> String {
-        if self.net.plastic_group().is_some() {
-            return "cpu (1 thread: learning)".to_owned();
-        }
-        let steps = self.recording_steps.try_into().unwrap_or(u32::MAX).max(1);
-        let free = self.threads_for_free_cores(steps);
-        let plural = if free == 1 { "" } else { "s" };
-        let held = self
-            .backoff
-            .held_cap()
-            .map(|cap| schedule::plan(&self.net, self.batch, self.threads, steps, cap).workers());
-        match held {
-            Some(busy) if busy < free => {
-                format!("cpu ({free} thread{plural}, {busy} while cores are busy)")
-            }
-            _ => format!("cpu ({free} thread{plural})"),
+        let threads = self.describe_threads();
+        let compiled: Vec<bool> = self.code_compiled().map(|(_, why)| why.is_none()).collect();
+        if compiled.is_empty() {
+            threads
+        } else if compiled.iter().all(|&c| c) {
+            format!("{threads}, code strings compiled")
+        } else if compiled.iter().any(|&c| c) {
+            format!("{threads}, code strings partly interpreted")
+        } else {
+            format!("{threads}, code strings interpreted")
         }
     }
 
@@ -346,6 +392,55 @@ impl Simulator for CpuSimulation {
             .map(|b| b.load(std::sync::atomic::Ordering::Relaxed))
             .collect())
     }
+
+    fn write_weights(&mut self, group: SynapseGroupId, values: &[f32]) -> Result<(), SimError> {
+        let g = group_index(&self.net, group)?;
+        let s = &self.net.synapse_groups[g];
+        if s.code.is_some() {
+            let bits: Vec<u32> = values.iter().map(|x| x.to_bits()).collect();
+            return self.write_synapse_var_bits(group, "g", &bits);
+        }
+        let no_weights = || SimError::NoSynapseWeights {
+            group: s.name.clone(),
+        };
+        let weights = self.synapses[g].g.as_mut().ok_or_else(no_weights)?;
+        crate::sim::check_synapse_values(&self.net, g, "g", values)?;
+        for (w, x) in weights.iter_mut().zip(values) {
+            *w.get_mut() = x.to_bits();
+        }
+        Ok(())
+    }
+
+    fn write_synapse_var_bits(
+        &mut self,
+        group: SynapseGroupId,
+        name: &str,
+        bits: &[u32],
+    ) -> Result<(), SimError> {
+        let g = group_index(&self.net, group)?;
+        let i = crate::sim::check_synapse_bits(&self.net, g, name, bits)?;
+        for (var, &b) in self.synapses[g].vars[i].iter_mut().zip(bits) {
+            *var.get_mut() = b;
+        }
+        Ok(())
+    }
+}
+
+/// Every code population's step function as machine code where it compiles, and why not
+/// where it doesn't.
+fn compile_step_functions(
+    net: &BuiltNetwork,
+) -> (Vec<Option<NativeLanes>>, Vec<Option<NotCompiled>>) {
+    net.populations
+        .iter()
+        .map(|pop| match &pop.model {
+            PopulationModel::Code(code) => match kernels::compile_step_function(code) {
+                Ok(compiled) => (Some(compiled), None),
+                Err(why) => (None, Some(why)),
+            },
+            PopulationModel::Builtin(_) => (None, None),
+        })
+        .unzip()
 }
 
 #[cfg(test)]

@@ -155,6 +155,17 @@ impl GpuSimulation {
         self.tuning
     }
 
+    /// Writes `words` at the start of a buffer, after anything queued (a queued reset
+    /// runs before, not after, the write).
+    fn write_words(&mut self, id: BufferId, words: &[u32]) -> Result<(), SimError> {
+        self.flush_queued()?;
+        let buffer = self.buffers.get(id)?;
+        self.ctx
+            .queue()
+            .write_buffer(buffer, 0, bytemuck::cast_slice(words));
+        Ok(())
+    }
+
     /// Every neuron's value of a state buffer of a population of `n`, without padding.
     fn read_padded(&mut self, id: BufferId, n: u32) -> Result<Vec<f32>, SimError> {
         let values = self.read_f32(id, u64::from(padded(n)) * u64::from(self.shape.batch))?;
@@ -290,5 +301,32 @@ impl Simulator for GpuSimulation {
         let i = crate::sim::synapse_var_index(&self.net, g, name)?;
         let n = self.net.synapse_groups[g].connectivity.len() as u64;
         self.read_u32(BufferId::SynapseVar(g, i), n)
+    }
+
+    fn write_weights(&mut self, group: SynapseGroupId, values: &[f32]) -> Result<(), SimError> {
+        let g = group_index(&self.net, group)?;
+        let s = &self.net.synapse_groups[g];
+        if s.code.is_some() {
+            let bits: Vec<u32> = values.iter().map(|x| x.to_bits()).collect();
+            return self.write_synapse_var_bits(group, "g", &bits);
+        }
+        if s.synapse_g.is_none() {
+            return Err(SimError::NoSynapseWeights {
+                group: s.name.clone(),
+            });
+        }
+        crate::sim::check_synapse_values(&self.net, g, "g", values)?;
+        self.write_words(BufferId::Weights(g), bytemuck::cast_slice(values))
+    }
+
+    fn write_synapse_var_bits(
+        &mut self,
+        group: SynapseGroupId,
+        name: &str,
+        bits: &[u32],
+    ) -> Result<(), SimError> {
+        let g = group_index(&self.net, group)?;
+        let i = crate::sim::check_synapse_bits(&self.net, g, name, bits)?;
+        self.write_words(BufferId::SynapseVar(g, i), bits)
     }
 }

@@ -95,11 +95,25 @@ pub(super) fn fsign(x: f32) -> f32 {
     }
 }
 
-/// GLSL's `FMin`/`FMax`/`FClamp` leave NaN operands to the driver; Rust's return the
-/// other operand.
+/// GLSL's `FMax` leaves NaN operands and the order of zeros to the driver. This is the
+/// other operand for a NaN and `x` for equal ones (`-0.0` and `0.0` too), written out
+/// rather than Rust's `f32::max`, whose zeros differ between CPUs, so the compiled
+/// lanes (`native/`) compute it alike everywhere. x86's lowering of Rust's `max` agrees.
+#[inline(always)]
+pub(super) fn fmax(x: f32, y: f32) -> f32 {
+    if x.is_nan() || y > x { y } else { x }
+}
+
+/// As [`fmax`]: the other operand for a NaN, `x` for equal ones.
+#[inline(always)]
+pub(super) fn fmin(x: f32, y: f32) -> f32 {
+    if x.is_nan() || y < x { y } else { x }
+}
+
+/// `max` then `min`, as GLSL's `FClamp` (whose NaN the driver decides): `lo` for NaN.
 #[inline(always)]
 pub(super) fn fclamp(x: f32, lo: f32, hi: f32) -> f32 {
-    x.max(lo).min(hi)
+    fmin(fmax(x, lo), hi)
 }
 
 #[inline(always)]

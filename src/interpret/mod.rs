@@ -46,6 +46,7 @@ mod flow;
 #[cfg(all(test, feature = "gpu"))]
 mod gpu_twin;
 mod math;
+pub mod native;
 mod ops;
 mod optimize;
 mod program;
@@ -127,6 +128,15 @@ impl LaneProgram {
     /// Whether parameter `index` is a `ptr<function, T>`.
     pub fn is_pointer(&self, index: usize) -> bool {
         self.program.params.get(index).is_some_and(|p| p.pointer)
+    }
+
+    /// Whether the code reads parameter `index` (an unread value parameter's lanes
+    /// need not be filled).
+    pub fn reads(&self, index: usize) -> bool {
+        self.program
+            .params
+            .get(index)
+            .is_some_and(|p| p.read || p.pointer)
     }
 
     /// Whether the function returns a value.

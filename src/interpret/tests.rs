@@ -33,7 +33,38 @@ pub(super) fn run_values(prog: &LaneProgram, inputs: &[Vec<u32>], chunk: usize) 
         let result = Some(&mut out[start..start + lanes]);
         prog.run(&mut args, lanes, result, &mut NoNatives, &mut scratch);
     }
+    compiled_agrees(prog, inputs, &out);
     out
+}
+
+/// Checks the program compiled to machine code gives `want` too, where it compiles.
+/// With `CI=true` a missing or failing C compiler fails the test rather than passing
+/// untried.
+pub(super) fn compiled_agrees(prog: &LaneProgram, inputs: &[Vec<u32>], want: &[u32]) {
+    use native::{NativeLanes, NotCompiled, ParamKind};
+    let kinds = vec![ParamKind::Lanes; inputs.len()];
+    let compiled = match NativeLanes::compile(prog, &kinds, &[]) {
+        Ok(compiled) => compiled,
+        Err(NotCompiled::Program(_)) => return,
+        Err(NotCompiled::Compiler(why)) => {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "no compiled lanes on CI: {why}"
+            );
+            return;
+        }
+    };
+    let mut args: Vec<Arg<'_>> = inputs.iter().map(|v| Arg::Lanes(v)).collect();
+    let mut got = vec![0; want.len()];
+    compiled.run(&mut args, want.len(), Some(&mut got), &mut []);
+    for (i, (got, want)) in got.iter().zip(want).enumerate() {
+        assert_eq!(
+            got,
+            want,
+            "compiled lane {i}: {got:#x} against the interpreter's {want:#x}, inputs {:x?}",
+            inputs.iter().map(|v| v[i]).collect::<Vec<_>>()
+        );
+    }
 }
 
 /// Deterministic varied words (splitmix32-like).

@@ -417,7 +417,7 @@ fn build_synapse_group(
     };
     let weight = match &code {
         Some(c) => {
-            let weight = net.fixed_point_for_largest(s, c.max_add_to_post)?;
+            let weight = net.fixed_point_for_largest(s, c.max_add_to_post, Some(&connectivity))?;
             if let WeightUpdateModel::Code(model) = &s.weight_update
                 && model.max_add_to_post.is_none()
             {
@@ -425,7 +425,7 @@ fn build_synapse_group(
             }
             weight
         }
-        None => net.fixed_point_weight(s)?,
+        None => net.fixed_point_weight(s, Some(&connectivity))?,
     };
     Ok(BuiltSynapseGroup {
         name: s.name.clone(),

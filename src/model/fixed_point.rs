@@ -149,6 +149,12 @@ impl FixedPointWeight {
         (g * (1.0 / self.inv_scale)).round_ties_even() as i64
     }
 
+    /// The most input one neuron may get in a timestep that a 64-bit accumulator holds
+    /// at this scale.
+    pub fn largest_input(&self) -> f64 {
+        WIDE_HEADROOM * f64::from(self.inv_scale)
+    }
+
     /// Whether `g` is a whole number of units, so that it is summed exactly.
     pub fn holds_exactly(&self, g: f32) -> bool {
         let units = g * (1.0 / self.inv_scale);

@@ -1,6 +1,7 @@
 //! Checking a network description before anything is drawn or allocated. Each model
 //! checks its own parameters; this file checks how the parts fit together.
 
+use super::connectivity::{SparseConnectivity, binomial_bound};
 use super::fixed_point::FixedPointWeight;
 use super::network::{CurrentSource, NeuronPopulation, SynapseGroup};
 use super::{Connectivity, ModelError, Network, WeightUpdateModel};
@@ -53,17 +54,15 @@ impl Network {
         self.population_index(&owner, s.pre)?;
         self.population_index(&owner, s.post)?;
         self.validate_synapse_list(s)?;
+        self.validate_connectivity(s)?;
         let synapses = self.synapse_count(s);
         s.weight_update
-            .validate(&s.name, synapses, s.pre == s.post)?;
+            .validate(&s.name, self.exact_synapse_count(s), s.pre == s.post)?;
         s.postsynaptic.validate(&owner)?;
         let postsynaptic = s.postsynaptic.derive(self.dt);
         ModelError::check_constants(&owner, &postsynaptic.wgsl_constants(0))?;
         if let super::WeightUpdateModel::StdpSymmetric(stdp) = &s.weight_update {
             ModelError::check_constants(&owner, &stdp.derive().wgsl_constants())?;
-        }
-        if let Connectivity::FixedNumberPreWithReplacement { num: 0 } = s.connectivity {
-            return Err(ModelError::ZeroFanIn(s.name.clone()));
         }
         if synapses > u64::from(u32::MAX) {
             return Err(ModelError::TooManySynapses {
@@ -72,7 +71,7 @@ impl Network {
                 max: u64::from(u32::MAX),
             });
         }
-        self.fixed_point_weight(s)?;
+        self.fixed_point_weight(s, None)?;
         Ok(())
     }
 
@@ -106,14 +105,70 @@ impl Network {
         Ok(())
     }
 
-    /// Number of synapses `s` will have.
+    /// Checks the connectivity's own parameters against the populations it connects.
+    fn validate_connectivity(&self, s: &SynapseGroup) -> Result<(), ModelError> {
+        let invalid = |reason: String| ModelError::InvalidSynapses {
+            group: s.name.clone(),
+            reason,
+        };
+        let (n_pre, n_post) = self.sizes(s);
+        match s.connectivity {
+            Connectivity::FixedNumberPreWithReplacement { num: 0 } => {
+                Err(ModelError::ZeroFanIn(s.name.clone()))
+            }
+            Connectivity::FixedProbability { p }
+            | Connectivity::FixedProbabilityNoAutapse { p }
+                if !(0.0..=1.0).contains(&p) =>
+            {
+                Err(invalid(format!(
+                    "connection probability {p} is not between 0 and 1"
+                )))
+            }
+            _ if self.exact_synapse_count(s).is_none() && lists_synapse_values(s) => Err(invalid(
+                "a synapse variable is given as a list of values, but the connectivity \
+                     draws how many synapses there are (and which): give a constant or a \
+                     distribution (VarInit)"
+                    .to_owned(),
+            )),
+            Connectivity::OneToOne if n_pre != n_post => Err(invalid(format!(
+                "one-to-one connectivity joins populations of the same size, not {n_pre} \
+                 and {n_post} neurons"
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// The sizes of `s`'s pre- and postsynaptic populations.
+    fn sizes(&self, s: &SynapseGroup) -> (u64, u64) {
+        let size = |p: super::PopulationId| u64::from(self.populations[p.index()].size);
+        (size(s.pre), size(s.post))
+    }
+
+    /// Number of synapses `s` will have; for connectivity drawn with a random count, a
+    /// number it stays under but for odds below 10^-20 (see [`binomial_bound`]), which
+    /// memory is reserved for.
     pub(super) fn synapse_count(&self, s: &SynapseGroup) -> u64 {
-        let n_pre = u64::from(self.populations[s.pre.index()].size);
-        let n_post = u64::from(self.populations[s.post.index()].size);
+        let (n_pre, n_post) = self.sizes(s);
         match &s.connectivity {
-            Connectivity::FixedNumberPreWithReplacement { num } => u64::from(*num) * n_post,
-            Connectivity::Dense => n_pre * n_post,
-            Connectivity::FromList { pre, .. } => pre.len() as u64,
+            Connectivity::FixedProbability { p } => binomial_bound(n_pre * n_post, *p),
+            Connectivity::FixedProbabilityNoAutapse { p } => {
+                binomial_bound(n_pre * n_post - n_pre.min(n_post), *p)
+            }
+            _ => self.exact_synapse_count(s).unwrap_or(u64::MAX),
+        }
+    }
+
+    /// Number of synapses `s` will have, where the description fixes it.
+    pub(super) fn exact_synapse_count(&self, s: &SynapseGroup) -> Option<u64> {
+        let (n_pre, n_post) = self.sizes(s);
+        match &s.connectivity {
+            Connectivity::FixedNumberPreWithReplacement { num } => Some(u64::from(*num) * n_post),
+            Connectivity::Dense => Some(n_pre * n_post),
+            Connectivity::FromList { pre, .. } => Some(pre.len() as u64),
+            Connectivity::OneToOne => Some(n_pre.min(n_post)),
+            Connectivity::FixedNumberTotalWithReplacement { num } => Some(*num),
+            Connectivity::FixedProbability { .. }
+            | Connectivity::FixedProbabilityNoAutapse { .. } => None,
         }
     }
 
@@ -132,18 +187,38 @@ impl Network {
             .iter()
             .map(|s| {
                 let rows = u128::from(self.populations[s.pre.index()].size) + 1;
-                let per_synapse = 4 + 4 * s.weight_update.words_per_synapse();
+                // Drawn with replacement in total, the synapses are listed as pairs first.
+                let listed = match s.connectivity {
+                    Connectivity::FixedNumberTotalWithReplacement { .. } => 8,
+                    _ => 0,
+                };
+                let per_synapse = 4 + listed + 4 * s.weight_update.words_per_synapse();
                 per_synapse * u128::from(self.synapse_count(s)) + 4 * rows
             })
             .sum()
     }
 
     /// The most synapses any postsynaptic neuron of `s` has: the most input it can get in
-    /// one timestep is this many weights.
-    fn fan_in(&self, s: &SynapseGroup) -> u64 {
+    /// one timestep is this many weights. Where the count is drawn, a count a neuron's
+    /// draw exceeds with odds below 10^-20 ([`binomial_bound`]), for validation; the
+    /// build fits the scale to what was drawn.
+    ///
+    /// Once drawn (`drawn`), the most any neuron has.
+    fn fan_in(&self, s: &SynapseGroup, drawn: Option<&SparseConnectivity>) -> u64 {
+        if let Some(drawn) = drawn {
+            return drawn.in_degrees().into_iter().max().map_or(0, u64::from);
+        }
+        let (n_pre, _) = self.sizes(s);
         match &s.connectivity {
             Connectivity::FixedNumberPreWithReplacement { num } => u64::from(*num),
-            Connectivity::Dense => u64::from(self.populations[s.pre.index()].size),
+            Connectivity::Dense => n_pre,
+            Connectivity::FixedProbability { p }
+            | Connectivity::FixedProbabilityNoAutapse { p } => binomial_bound(n_pre, *p),
+            Connectivity::OneToOne => 1,
+            Connectivity::FixedNumberTotalWithReplacement { num } => {
+                let (_, n_post) = self.sizes(s);
+                binomial_bound(*num, 1.0 / n_post as f64)
+            }
             Connectivity::FromList { post, .. } => {
                 let mut degree = vec![0u64; self.populations[s.post.index()].size as usize];
                 for &p in post {
@@ -163,22 +238,26 @@ impl Network {
     pub(super) fn fixed_point_weight(
         &self,
         s: &SynapseGroup,
+        drawn: Option<&SparseConnectivity>,
     ) -> Result<FixedPointWeight, ModelError> {
         let largest = s.weight_update.largest_weight();
         match &s.weight_update {
             WeightUpdateModel::StaticPulseConstantWeight { g } => {
-                FixedPointWeight::fit(&s.name, *g, self.fan_in(s))
+                FixedPointWeight::fit(&s.name, *g, self.fan_in(s, drawn))
             }
             WeightUpdateModel::StaticPulse { g } => {
-                let weight =
-                    FixedPointWeight::fit_per_synapse(&s.name, largest, self.largest_input(s, g))?;
+                let weight = FixedPointWeight::fit_per_synapse(
+                    &s.name,
+                    largest,
+                    self.largest_input(s, g, drawn),
+                )?;
                 weight.check_exact(&s.name, g)?;
                 Ok(weight)
             }
             // Learning may take any synapse to the largest weight the rule allows; code
             // to the largest addToPost input it declares.
             WeightUpdateModel::StdpSymmetric(_) | WeightUpdateModel::Code(_) => {
-                self.fixed_point_for_largest(s, largest)
+                self.fixed_point_for_largest(s, largest, drawn)
             }
         }
     }
@@ -189,15 +268,22 @@ impl Network {
         &self,
         s: &SynapseGroup,
         largest: f64,
+        drawn: Option<&SparseConnectivity>,
     ) -> Result<FixedPointWeight, ModelError> {
-        FixedPointWeight::fit_per_synapse(&s.name, largest, largest * self.fan_in(s) as f64)
+        let fan_in = self.fan_in(s, drawn) as f64;
+        FixedPointWeight::fit_per_synapse(&s.name, largest, largest * fan_in)
     }
 
     /// The most input one neuron can get from `s`'s static weights `g` in a timestep (each
     /// presynaptic neuron spikes at most once): the largest sum of a neuron's incoming
     /// weight magnitudes where the description lists each neuron's synapses, else the
     /// fan-in times the largest magnitude.
-    fn largest_input(&self, s: &SynapseGroup, g: &[f32]) -> f64 {
+    fn largest_input(
+        &self,
+        s: &SynapseGroup,
+        g: &[f32],
+        drawn: Option<&SparseConnectivity>,
+    ) -> f64 {
         let n_post = self.populations[s.post.index()].size as usize;
         let mut sums = vec![0.0f64; n_post];
         match &s.connectivity {
@@ -215,9 +301,7 @@ impl Network {
                     }
                 }
             }
-            Connectivity::FixedNumberPreWithReplacement { .. } => {
-                return s.weight_update.largest_weight() * self.fan_in(s) as f64;
-            }
+            _ => return s.weight_update.largest_weight() * self.fan_in(s, drawn) as f64,
         }
         sums.into_iter().fold(0.0, f64::max)
     }
@@ -238,4 +322,16 @@ fn validate_population(p: &NeuronPopulation, dt: f64) -> Result<(), ModelError> 
         return Err(ModelError::not_finite(&owner, "initial V", v));
     }
     Ok(())
+}
+
+/// Whether `s`'s weight update model is written as code strings and starts a synapse
+/// variable from a list of values, one per synapse.
+fn lists_synapse_values(s: &SynapseGroup) -> bool {
+    match &s.weight_update {
+        WeightUpdateModel::Code(code) => code
+            .var_init
+            .values()
+            .any(|init| matches!(init, super::code::VarInit::Values(_))),
+        _ => false,
+    }
 }

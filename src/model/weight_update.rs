@@ -35,7 +35,7 @@ impl WeightUpdateModel {
     pub(crate) fn validate(
         &self,
         group: &str,
-        synapses: u64,
+        synapses: Option<u64>,
         within_one_population: bool,
     ) -> Result<(), ModelError> {
         let owner = format!("synapse group '{group}'");
@@ -48,6 +48,14 @@ impl WeightUpdateModel {
                 ModelError::check_finite(&owner, &[("g", *g)])
             }
             WeightUpdateModel::StaticPulse { g } => {
+                let Some(synapses) = synapses else {
+                    return Err(invalid(format!(
+                        "{} weights were given, but the connectivity draws how many synapses \
+                         there are: give a constant weight (StaticPulseConstantWeight), or a \
+                         weight update model with a per-synapse variable and its initial value",
+                        g.len()
+                    )));
+                };
                 if g.len() as u64 != synapses {
                     return Err(invalid(format!(
                         "{} weights were given for {synapses} synapses",

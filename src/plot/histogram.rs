@@ -73,28 +73,33 @@ pub fn histogram_png(
             }))
             .map_err(text)?;
         let ticks = round_ticks(axis_lo, lo + span);
-        let step = match ticks.as_slice() {
-            [a, b, ..] => b - a,
-            _ => span,
-        };
-        // Enough decimals to tell neighbouring ticks apart (2.5e-3 needs 4).
-        let decimals = (-step.log10()).ceil().clamp(0.0, 12.0) as usize + 1;
-        let style =
-            TextStyle::from((FAMILY, TICK_SIZE).into_font()).pos(Pos::new(HPos::Center, VPos::Top));
-        for t in ticks {
-            let (x, y) = chart.backend_coord(&(t, 0));
-            root.draw(&PathElement::new(vec![(x, y), (x, y + 6)], BLACK))
-                .map_err(text)?;
-            root.draw(&Text::new(
-                format!("{t:.decimals$}"),
-                (x, y + 9),
-                style.clone(),
-            ))
-            .map_err(text)?;
-        }
-        Ok(())
+        let at = ticks.iter().map(|&t| (t, chart.backend_coord(&(t, 0))));
+        draw_x_ticks(root, at.collect(), span)
     })?;
     write_png(path, &img)
+}
+
+/// Tick marks and their values below the x axis, at `(value, place)`.
+fn draw_x_ticks<DB: DrawingBackend>(
+    root: &DrawingArea<DB, plotters::coord::Shift>,
+    ticks: Vec<(f64, (i32, i32))>,
+    span: f64,
+) -> Result<(), String> {
+    let step = match ticks.as_slice() {
+        [(a, _), (b, _), ..] => b - a,
+        _ => span,
+    };
+    // Enough decimals to tell neighbouring ticks apart (2.5e-3 needs 4).
+    let decimals = (-step.log10()).ceil().clamp(0.0, 12.0) as usize + 1;
+    let style =
+        TextStyle::from((FAMILY, TICK_SIZE).into_font()).pos(Pos::new(HPos::Center, VPos::Top));
+    for (t, (x, y)) in ticks {
+        root.draw(&PathElement::new(vec![(x, y), (x, y + 6)], BLACK))
+            .map_err(text)?;
+        let label = Text::new(format!("{t:.decimals$}"), (x, y + 9), style.clone());
+        root.draw(&label).map_err(text)?;
+    }
+    Ok(())
 }
 
 /// Round ticks in `[lo, hi]`: multiples of 1, 2, 2.5, 3, 4 or 5 times a power of ten,

@@ -77,6 +77,16 @@ pub enum SimError {
         /// The group.
         group: String,
     },
+    /// Values that can't be written into a synapse group's weights or synapse variable.
+    #[error("synapse group '{group}', {var}: {reason}")]
+    InvalidSynapseValues {
+        /// The synapse group.
+        group: String,
+        /// The variable (`g` for weights).
+        var: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// Values that can't be written into a state variable.
     #[error("population '{population}', variable {var}: {reason}")]
     InvalidState {

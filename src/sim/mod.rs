@@ -11,6 +11,7 @@ mod clock;
 mod error;
 mod pending;
 pub mod recording;
+mod synapse_writes;
 
 pub use error::SimError;
 pub use pending::PendingRecordings;
@@ -21,6 +22,7 @@ pub(crate) use checks::{
 };
 pub(crate) use clock::{StepClock, time_of};
 pub(crate) use pending::{Readback, SimulationId};
+pub(crate) use synapse_writes::{check_synapse_bits, check_synapse_values};
 
 use crate::model::{BuiltNetwork, CurrentSourceId, PopulationId, SynapseGroupId};
 
@@ -270,6 +272,53 @@ pub trait Simulator: Send {
             .and_then(|c| c.var_index(name).map(|i| c.vars[i].ty));
         let bits = self.read_synapse_var_bits(group, name)?;
         Ok(bits.into_iter().map(|b| bits_to_f32(ty, b)).collect())
+    }
+    /// Sets the per-synapse weights `g` of a synapse group, in the order
+    /// [`read_weights`](Simulator::read_weights) gives them (GeNN's push, Brian2's
+    /// `S.w = ...`); the batch shares them. Takes effect from the next timestep, and a
+    /// reset keeps them, as it keeps learned weights. Refuses the wrong count, values
+    /// that aren't finite, and values the group's fixed-point input can't sum as it sums
+    /// those it was built with (see `sim::synapse_writes`).
+    fn write_weights(&mut self, group: SynapseGroupId, values: &[f32]) -> Result<(), SimError>;
+    /// Sets synapse variable `name` of a group whose weight-update model is written as
+    /// code strings, from its bits as
+    /// [`read_synapse_var_bits`](Simulator::read_synapse_var_bits) gives them, with the
+    /// checks of [`write_weights`](Simulator::write_weights) for an f32 variable.
+    fn write_synapse_var_bits(
+        &mut self,
+        group: SynapseGroupId,
+        name: &str,
+        bits: &[u32],
+    ) -> Result<(), SimError>;
+    /// [`write_synapse_var_bits`](Simulator::write_synapse_var_bits) from f32 values: an
+    /// integer variable takes each value truncated toward zero; values that don't fit
+    /// it are refused.
+    fn write_synapse_var(
+        &mut self,
+        group: SynapseGroupId,
+        name: &str,
+        values: &[f32],
+    ) -> Result<(), SimError> {
+        let g = crate::sim::group_index(self.network(), group)?;
+        let i = crate::sim::synapse_var_index(self.network(), g, name)?;
+        let s = &self.network().synapse_groups[g];
+        let ty = s
+            .code
+            .as_ref()
+            .map_or(crate::model::code::VarType::F32, |c| c.vars[i].ty);
+        let bits = values
+            .iter()
+            .enumerate()
+            .map(|(k, &x)| {
+                ty.bits_of(f64::from(x))
+                    .ok_or_else(|| SimError::InvalidSynapseValues {
+                        group: s.name.clone(),
+                        var: name.to_owned(),
+                        reason: format!("value #{k}, {x}, does not fit its type {}", ty.wgsl()),
+                    })
+            })
+            .collect::<Result<Vec<u32>, _>>()?;
+        self.write_synapse_var_bits(group, name, &bits)
     }
 }
 

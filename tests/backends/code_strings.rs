@@ -31,10 +31,28 @@ fn responses(sim: &mut dyn Simulator, mb: &MushroomBody, images: usize) -> Vec<S
         .collect()
 }
 
-/// Every backend's responses to a few images of `mb`'s network.
+/// The CPU running `built`'s code strings as machine code (checked to, on CI, where a C
+/// compiler must be), and through the interpreter.
+fn cpu_both_ways(built: &BuiltNetwork) -> [CpuSimulation; 2] {
+    let compiled = CpuSimulation::new(built, SimConfig::default()).unwrap();
+    if std::env::var("CI").as_deref() == Ok("true") {
+        for (population, why) in compiled.code_compiled() {
+            assert!(why.is_none(), "{population} is interpreted: {why:?}");
+        }
+    }
+    let mut interpreted = CpuSimulation::new(built, SimConfig::default()).unwrap();
+    interpreted.interpret_code_strings();
+    assert!(interpreted.code_compiled().all(|(_, why)| why.is_some()));
+    [compiled, interpreted]
+}
+
+/// Every backend's responses to a few images of `mb`'s network (the CPU's twice: its
+/// code strings compiled and interpreted).
 fn every_backend(built: &BuiltNetwork, mb: &MushroomBody) -> Vec<Vec<Spikes>> {
-    let cpu = CpuSimulation::new(built, SimConfig::default()).unwrap();
-    let mut sims: Vec<Box<dyn Simulator>> = vec![Box::new(cpu)];
+    let mut sims: Vec<Box<dyn Simulator>> = cpu_both_ways(built)
+        .into_iter()
+        .map(|cpu| Box::new(cpu) as Box<dyn Simulator>)
+        .collect();
     #[cfg(feature = "gpu")]
     for strategy in common::gpu::strategies() {
         sims.push(Box::new(common::gpu::simulation(

@@ -59,16 +59,18 @@ fn random_network(seed: u64) -> (Network, Vec<(CurrentSourceId, Vec<f32>)>) {
         postsynaptic: p,
         connectivity: k,
     });
-    let (w, p, k) = syn(0.4, 3.0, 25);
+    // Each kind of random connectivity once: the backends load what the build drew.
+    let (w, p, _) = syn(0.4, 3.0, 25);
     net.add_synapse_group(SynapseGroup {
         name: "hidden_out".into(),
         pre: b,
         post: c,
         weight_update: w,
         postsynaptic: p,
-        connectivity: k,
+        connectivity: Connectivity::FixedProbability { p: 25.0 / 300.0 },
     });
-    let (w, p, k) = syn(-0.5 * next(), 5.0, 7);
+    let (w, p, _) = syn(-0.5 * next(), 5.0, 7);
+    let k = Connectivity::FixedNumberTotalWithReplacement { num: 7 * 45 };
     net.add_synapse_group(SynapseGroup {
         name: "input_out".into(),
         pre: a,

@@ -26,3 +26,4 @@ mod reset;
 mod weight_update_code;
 mod weight_update_code_gpu;
 mod weights_spanning_orders_of_magnitude;
+mod writing_weights;

@@ -11,4 +11,5 @@ mod connectivity_statistics;
 mod if_delta_curr_traces;
 mod lif_closed_form;
 mod published_figures;
+mod random_connectivity;
 mod stdp_formula;

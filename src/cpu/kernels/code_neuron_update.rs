@@ -1,13 +1,15 @@
 //! The neuron update of a population whose model is written as code strings: the twin of
 //! `shaders/neuron_update.wgsl` with the model's step function spliced in. Inputs are
-//! gathered word by word exactly as for the built-in models; the step function runs
-//! through the interpreter over chunks of up to [`MAX_LANES`] neurons.
+//! gathered word by word exactly as for the built-in models; the step function runs as
+//! machine code over chunks of `COMPILED_LANES` neurons where it was compiled
+//! (`interpret::native`), else through the interpreter over chunks of [`MAX_LANES`].
 
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use super::neuron_update::{NeuronInputs, gather_isyn, take_input, word_mask};
 use super::pack::{self, PackSpikes};
+use crate::interpret::native::{LaneNative, NativeLanes, NotCompiled, ParamKind};
 use crate::interpret::{Arg, MAX_LANES, Natives, Scratch};
 use crate::model::code::{CompiledNeuron, NativeFn};
 use crate::model::random::philox4x32_10;
@@ -42,7 +44,7 @@ thread_local! {
 /// when recording, `record_words`. The gathering and packing around the interpreter run
 /// with the widest vectors this CPU has (the interpreter picks its own).
 pub(crate) fn code_neuron_update(
-    code: &CompiledNeuron,
+    (code, compiled): (&CompiledNeuron, Option<&NativeLanes>),
     vars: &mut [&mut [u32]],
     inputs: &mut NeuronInputs<'_, '_>,
     at: &CodeSlice,
@@ -54,17 +56,19 @@ pub(crate) fn code_neuron_update(
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx512f") {
             // SAFETY: the CPU supports AVX-512F, checked just above.
-            unsafe { update_avx512(code, vars, inputs, at, words, scratch) };
+            unsafe { update_avx512((code, compiled), vars, inputs, at, words, scratch) };
             return;
         }
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU supports AVX2, checked just above.
-            unsafe { update_avx2(code, vars, inputs, at, words, scratch) };
+            unsafe { update_avx2((code, compiled), vars, inputs, at, words, scratch) };
             return;
         }
         // SAFETY: the portable packer needs no CPU extension.
-        unsafe { update::<pack::Portable>(code, vars, inputs, at, words, scratch) };
+        unsafe {
+            update_chunks::<pack::Portable>((code, compiled), vars, inputs, at, words, scratch)
+        };
     });
 }
 
@@ -72,7 +76,7 @@ pub(crate) fn code_neuron_update(
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 fn update_avx2(
-    code: &CompiledNeuron,
+    code: (&CompiledNeuron, Option<&NativeLanes>),
     vars: &mut [&mut [u32]],
     inputs: &mut NeuronInputs<'_, '_>,
     at: &CodeSlice,
@@ -80,13 +84,13 @@ fn update_avx2(
     scratch: &mut Scratch,
 ) {
     // SAFETY: AVX2 is enabled here, and this runs only where it was detected.
-    unsafe { update::<pack::Avx2>(code, vars, inputs, at, words, scratch) };
+    unsafe { update_chunks::<pack::Avx2>(code, vars, inputs, at, words, scratch) };
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 fn update_avx512(
-    code: &CompiledNeuron,
+    code: (&CompiledNeuron, Option<&NativeLanes>),
     vars: &mut [&mut [u32]],
     inputs: &mut NeuronInputs<'_, '_>,
     at: &CodeSlice,
@@ -94,7 +98,82 @@ fn update_avx512(
     scratch: &mut Scratch,
 ) {
     // SAFETY: AVX-512F is enabled here, and this runs only where it was detected.
-    unsafe { update::<pack::Avx512>(code, vars, inputs, at, words, scratch) };
+    unsafe { update_chunks::<pack::Avx512>(code, vars, inputs, at, words, scratch) };
+}
+
+/// Neurons per run of a compiled step function: more than the interpreter's
+/// [`MAX_LANES`], so the per-run costs (the arguments, the call) are spread thinner.
+const COMPILED_LANES: usize = 1024;
+
+/// [`update`] in chunks of [`COMPILED_LANES`] neurons for compiled code, of
+/// [`MAX_LANES`] for the interpreter.
+///
+/// # Safety
+/// `P`'s CPU extension must be present (see [`PackSpikes`]).
+#[inline(always)]
+unsafe fn update_chunks<P: PackSpikes>(
+    code: (&CompiledNeuron, Option<&NativeLanes>),
+    vars: &mut [&mut [u32]],
+    inputs: &mut NeuronInputs<'_, '_>,
+    at: &CodeSlice,
+    words: (&[AtomicU32], Option<&[AtomicU32]>),
+    scratch: &mut Scratch,
+) {
+    // SAFETY: passed on from the caller.
+    unsafe {
+        match code.1 {
+            Some(_) => update::<P, COMPILED_LANES>(code, vars, inputs, at, words, scratch),
+            None => update::<P, MAX_LANES>(code, vars, inputs, at, words, scratch),
+        }
+    }
+}
+
+/// One word per lane, aligned to a cache line: the compiled code's vector loads and
+/// stores, and the gathering's, then never straddle two.
+#[derive(Clone, Copy)]
+#[repr(C, align(64))]
+pub(crate) struct LaneWords<const N: usize>(pub [u32; N]);
+
+impl<const N: usize> LaneWords<N> {
+    const ZERO: Self = LaneWords([0; N]);
+}
+
+impl<const N: usize> std::ops::Deref for LaneWords<N> {
+    type Target = [u32; N];
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl<const N: usize> std::ops::DerefMut for LaneWords<N> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
+/// The step function compiled to machine code, where it can be (see
+/// `interpret::native`): its arguments as [`update`] passes them, `Isyn` and
+/// `injectCurrent` as the one lane sum, `CodeNatives::isyn`. Draws, additional input
+/// variables and extra global parameters stay with the interpreter.
+pub(crate) fn compile_step_function(code: &CompiledNeuron) -> Result<NativeLanes, NotCompiled> {
+    use ParamKind::{Lanes, Uniform};
+    let groups = code.postsynaptic_groups.len();
+    let mut kinds = vec![Lanes; code.vars.len() + 2 * groups];
+    kinds.extend([Uniform, Lanes, Uniform]);
+    let natives: Vec<LaneNative> = NativeFn::ALL
+        .iter()
+        .map(|native| match native {
+            NativeFn::Isyn => LaneNative::ReadSum(0),
+            NativeFn::InjectCurrent if code.additional_inputs.is_empty() => LaneNative::AddToSum(0),
+            _ => LaneNative::Unsupported,
+        })
+        .chain(
+            code.extra_global_params
+                .iter()
+                .map(|_| LaneNative::Unsupported),
+        )
+        .collect();
+    NativeLanes::compile(&code.program, &kinds, &natives)
 }
 
 /// A step function's arguments live on the stack when there are at most this many.
@@ -103,8 +182,8 @@ const STACK_ARGS: usize = 16;
 /// # Safety
 /// `P`'s CPU extension must be present (see [`PackSpikes`]).
 #[inline(always)]
-unsafe fn update<P: PackSpikes>(
-    code: &CompiledNeuron,
+unsafe fn update<P: PackSpikes, const N: usize>(
+    (code, compiled): (&CompiledNeuron, Option<&NativeLanes>),
     vars: &mut [&mut [u32]],
     inputs: &mut NeuronInputs<'_, '_>,
     at: &CodeSlice,
@@ -113,19 +192,22 @@ unsafe fn update<P: PackSpikes>(
 ) {
     let n = at.len;
     let t = code_time(at.timestep, at.dt).to_bits();
-    let mut ids = [0u32; MAX_LANES];
-    let mut spiked = [0u32; MAX_LANES];
-    let mut natives = CodeNatives::new(code, at);
+    let mut ids = LaneWords::<N>::ZERO;
+    let mut spiked = LaneWords::<N>::ZERO;
+    let mut natives = CodeNatives::<N>::new(code, at);
     // This chunk's input of each group with a code postsynaptic model.
     let code_groups = inputs.exp_curr.iter().filter(|i| i.code).count();
-    let mut psm_inputs = vec![[0u32; MAX_LANES]; code_groups];
+    let mut psm_inputs = vec![LaneWords::<N>::ZERO; code_groups];
     let count = vars.len() + 2 * code_groups + 3;
-    for start in (0..n).step_by(MAX_LANES) {
-        let lanes = MAX_LANES.min(n - start);
+    let reads_id = code.program.reads(count - 2);
+    for start in (0..n).step_by(N) {
+        let lanes = N.min(n - start);
         gather(inputs, &mut natives.isyn, &mut psm_inputs, start, n);
         let first = (at.lo + start) as u32;
-        for (lane, id) in ids.iter_mut().enumerate() {
-            *id = first.wrapping_add(lane as u32);
+        if reads_id {
+            for (lane, id) in ids.iter_mut().enumerate() {
+                *id = first.wrapping_add(lane as u32);
+            }
         }
         natives.begin(first);
         let pointers = vars
@@ -148,60 +230,71 @@ unsafe fn update<P: PackSpikes>(
         ];
         let out = Some(&mut spiked[..lanes]);
         let given = pointers.chain(in_syn).chain(rest);
-        if count <= STACK_ARGS {
-            // Unused places hold uniforms; only the first `count` are passed.
-            let mut args = [const { Arg::Uniform(0) }; STACK_ARGS];
-            for (arg, given) in args.iter_mut().zip(given) {
+        // Unused places hold uniforms; only the first `count` are passed.
+        let mut stack = [const { Arg::Uniform(0) }; STACK_ARGS];
+        let mut heap = Vec::new();
+        let args = if count <= STACK_ARGS {
+            for (arg, given) in stack.iter_mut().zip(given) {
                 *arg = given;
             }
-            let program = &code.program;
-            program.run(&mut args[..count], lanes, out, &mut natives, scratch);
+            &mut stack[..count]
         } else {
-            let mut args: Vec<Arg<'_>> = given.collect();
-            code.program
-                .run(&mut args, lanes, out, &mut natives, scratch);
+            heap.extend(given);
+            &mut heap[..]
+        };
+        match compiled {
+            Some(compiled) => compiled.run(args, lanes, out, &mut [&mut natives.isyn[..lanes]]),
+            None => code.program.run(args, lanes, out, &mut natives, scratch),
         }
         // SAFETY: passed on from the caller.
-        unsafe { store_words::<P>(&mut spiked, start, lanes, words) };
+        unsafe { store_words::<P, N>(&spiked, start, lanes, words) };
     }
 }
 
-/// The built-in inputs of neurons `start..` (up to [`MAX_LANES`] of the slice's `n`)
+/// The built-in inputs of neurons `start..` (up to `N` of the slice's `n`)
 /// summed into `isyn`, and the input of each group with a code postsynaptic model in
 /// `psm_inputs` (which its code adds to `inSyn`), as f32 bits.
 #[inline(always)]
-fn gather(
+fn gather<const N: usize>(
     inputs: &mut NeuronInputs<'_, '_>,
-    isyn: &mut [u32; MAX_LANES],
-    psm_inputs: &mut [[u32; MAX_LANES]],
+    isyn: &mut LaneWords<N>,
+    psm_inputs: &mut [LaneWords<N>],
     start: usize,
     n: usize,
 ) {
-    let lanes = MAX_LANES.min(n - start);
+    let lanes = N.min(n - start);
+    // No built-in input at all: `Isyn` starts at 0.0 (what summing none gives).
+    let none_built_in = inputs.magnitudes.is_empty() && inputs.exp_curr.iter().all(|i| i.code);
     for w in (0..lanes).step_by(32) {
         let lo = start + w;
-        // A whole word with a length the compiler knows (its copies inlined), as in
-        // the built-in update, or the partial last word.
-        let word = if lo + 32 <= n {
-            gather_isyn(inputs, lo, lo + 32)
-        } else {
-            gather_isyn(inputs, lo, n)
-        };
         // All 32 places (those past `n` are lanes not run): a length the compiler knows.
-        for (out, x) in isyn[w..w + 32].iter_mut().zip(word) {
-            *out = x.to_bits();
+        let out: &mut [u32; 32] = (&mut isyn[w..w + 32]).try_into().expect("32 lanes");
+        if none_built_in {
+            *out = [0; 32];
+        } else {
+            // A whole word with a length the compiler knows (its copies inlined), as in
+            // the built-in update, or the partial last word.
+            let word = if lo + 32 <= n {
+                gather_isyn(inputs, lo, lo + 32)
+            } else {
+                gather_isyn(inputs, lo, n)
+            };
+            *out = word.map(f32::to_bits);
         }
         let hi = (lo + 32).min(n);
         let code = inputs.exp_curr.iter_mut().filter(|i| i.code);
         for (input, out) in code.zip(psm_inputs.iter_mut()) {
+            let out: &mut [u32; 32] = (&mut out[w..w + 32]).try_into().expect("32 lanes");
             // As the built-in update: no stamp, no input (0.0), and the sums untouched.
-            let word = if std::mem::take(&mut input.stamps[lo / 32]) == 0 {
-                [0.0; 32]
+            // Stored in place, not chosen as a value first: a word built on the stack
+            // and copied stalls the copy's load.
+            if std::mem::take(&mut input.stamps[lo / 32]) == 0 {
+                *out = [0; 32];
             } else {
-                take_input(&mut input.in_syn_acc, lo, hi, input.inv_scale)
-            };
-            for (out, x) in out[w..w + 32].iter_mut().zip(word) {
-                *out = x.to_bits();
+                let word = take_input(&mut input.in_syn_acc, lo, hi, input.inv_scale);
+                for (out, x) in out.iter_mut().zip(word) {
+                    *out = x.to_bits();
+                }
             }
         }
     }
@@ -213,17 +306,14 @@ fn gather(
 /// # Safety
 /// `P`'s CPU extension must be present (see [`PackSpikes`]).
 #[inline(always)]
-unsafe fn store_words<P: PackSpikes>(
-    flags: &mut [u32; MAX_LANES],
+unsafe fn store_words<P: PackSpikes, const N: usize>(
+    flags: &[u32; N],
     start: usize,
     lanes: usize,
     (spike_words, record_words): (&[AtomicU32], Option<&[AtomicU32]>),
 ) {
-    // All ones where a flag is set, as every packer takes them (all places: a length the
-    // compiler knows; the words' masks drop those past `lanes`).
-    for f in flags.iter_mut() {
-        *f = 0u32.wrapping_sub(u32::from(*f != 0));
-    }
+    // Flags are 0 or 1 (a WGSL `bool`), as every packer takes them; the words' masks
+    // drop the places past `lanes`.
     for (k, word) in flags.as_chunks::<32>().0.iter().enumerate() {
         let len = lanes.saturating_sub(32 * k).min(32);
         if len == 0 {
@@ -241,7 +331,7 @@ unsafe fn store_words<P: PackSpikes>(
 
 /// The native functions of code strings on the CPU: draws keyed on the population, the
 /// neuron, the batch entry, the timestep and the draw's number within the timestep.
-struct CodeNatives<'a> {
+struct CodeNatives<'a, const N: usize> {
     key: [u32; 2],
     /// The model's extra global parameters, natives after [`NativeFn::ALL`].
     extra_global_params: &'a [(String, Vec<f32>)],
@@ -250,21 +340,21 @@ struct CodeNatives<'a> {
     /// The id of the chunk's first neuron (the others follow).
     first: u32,
     /// Draws each lane has made in this timestep.
-    draws: [u32; MAX_LANES],
+    draws: [u32; N],
     /// Whether some lane has drawn since `draws` was cleared.
     drawn: bool,
     /// Each lane's input `Isyn` (f32 bits): its built-in inputs, then what code
     /// postsynaptic models inject.
-    isyn: [u32; MAX_LANES],
+    isyn: LaneWords<N>,
     /// The model's additional input variables' starting values (f32 bits).
     input_starts: Vec<u32>,
     /// Each lane's additional input variables (f32 bits), `[variable][lane]`.
-    inputs: Vec<[u32; MAX_LANES]>,
+    inputs: Vec<[u32; N]>,
     /// Where each lane's `injectCurrent` adds: 0 for `Isyn`, `k + 1` for input `k`.
-    target: [u32; MAX_LANES],
+    target: [u32; N],
 }
 
-impl<'a> CodeNatives<'a> {
+impl<'a, const N: usize> CodeNatives<'a, N> {
     fn new(code: &'a CompiledNeuron, at: &CodeSlice) -> Self {
         CodeNatives {
             key: code.key,
@@ -272,16 +362,16 @@ impl<'a> CodeNatives<'a> {
             entry: at.entry as u32,
             timestep: at.timestep as u32,
             first: 0,
-            draws: [0; MAX_LANES],
+            draws: [0; N],
             drawn: false,
-            isyn: [0; MAX_LANES],
+            isyn: LaneWords::ZERO,
             input_starts: code
                 .additional_inputs
                 .iter()
                 .map(|(_, x)| x.to_bits())
                 .collect(),
-            inputs: vec![[0; MAX_LANES]; code.additional_inputs.len()],
-            target: [0; MAX_LANES],
+            inputs: vec![[0; N]; code.additional_inputs.len()],
+            target: [0; N],
         }
     }
 
@@ -311,7 +401,7 @@ impl<'a> CodeNatives<'a> {
     }
 }
 
-impl Natives for CodeNatives<'_> {
+impl<const N: usize> Natives for CodeNatives<'_, N> {
     fn call(&mut self, index: usize, args: &[&[u32]], active: &[u32], out: &mut [u32]) {
         let Some(&native) = NativeFn::ALL.get(index) else {
             // An extra global parameter: its value at the index, 0 past its end.

@@ -13,7 +13,7 @@ mod propagate_spikes;
 mod spike_times;
 mod synapse_lanes;
 
-pub(crate) use code_neuron_update::{CodeSlice, code_neuron_update};
+pub(crate) use code_neuron_update::{CodeSlice, code_neuron_update, compile_step_function};
 pub(crate) use learn_post::learn_post;
 pub(crate) use learn_pre::learn_pre;
 pub(crate) use neuron_update::{ExpCurrSlice, NeuronInputs, neuron_update};

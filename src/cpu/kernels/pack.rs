@@ -2,7 +2,7 @@
 //! word with a chain of vector shuffles and ORs, a good part of the neuron update's time
 //! (`docs/performance.md` has the measurement); one mask instruction per vector does it.
 
-/// Packs spike flags (each 0 or all ones) into a word: bit `j` from `flags[j]`.
+/// Packs spike flags (each 0, or 1 or all ones) into a word: bit `j` from `flags[j]`.
 pub(crate) trait PackSpikes {
     /// # Safety
     /// The implementation's CPU extension must be present: callers use the AVX2 and
@@ -32,7 +32,7 @@ impl PackSpikes for Avx2 {
     #[inline(always)]
     unsafe fn pack(flags: &[u32; 32]) -> u32 {
         use std::arch::x86_64::{
-            __m256i, _mm256_castsi256_ps, _mm256_loadu_si256, _mm256_movemask_ps,
+            __m256i, _mm256_castsi256_ps, _mm256_loadu_si256, _mm256_movemask_ps, _mm256_slli_epi32,
         };
         let mut bits = 0u32;
         for k in 0..4 {
@@ -40,9 +40,9 @@ impl PackSpikes for Avx2 {
             // `flags`, and the load is unaligned.
             let eight = unsafe {
                 let x = _mm256_loadu_si256(flags.as_ptr().add(8 * k).cast::<__m256i>());
-                _mm256_movemask_ps(_mm256_castsi256_ps(x))
+                _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_slli_epi32::<31>(x)))
             };
-            // The sign bits: one per flag.
+            // The lowest bits, moved to the sign bits: one per flag.
             bits |= (eight as u32) << (8 * k);
         }
         bits
@@ -81,7 +81,7 @@ mod tests {
     }
 
     #[test]
-    fn every_packer_gives_the_portable_word() {
+    fn every_packer_gives_the_word_from_all_ones_or_one_flags() {
         let mut x = 0x9E37_79B9u32;
         let words: Vec<u32> = [0, u32::MAX, 1, 1 << 31, 0x8000_0001, 0x0001_8000]
             .into_iter()
@@ -92,8 +92,13 @@ mod tests {
                 x
             }))
             .collect();
-        for &word in &words {
-            let flags = flags_of(word);
+        // The built-in update's flags are all ones, code strings' are 1 (a `bool`).
+        let ones = |word| flags_of(word).map(|f| f & 1);
+        for flags in words.iter().flat_map(|&w| [flags_of(w), ones(w)]) {
+            let word = flags
+                .iter()
+                .rev()
+                .fold(0, |bits, &f| bits << 1 | u32::from(f != 0));
             // SAFETY: the portable packer needs no CPU extension.
             assert_eq!(unsafe { Portable::pack(&flags) }, word);
             #[cfg(target_arch = "x86_64")]

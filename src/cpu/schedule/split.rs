@@ -234,6 +234,7 @@ pub(super) fn split(
         incoming,
         sources,
         add_to_post_overflow,
+        compiled,
         ..
     } = sim;
     let batch = *batch;
@@ -284,6 +285,7 @@ pub(super) fn split(
             .map(|g| net.synapse_side_vars(g))
             .collect(),
         add_to_post_overflow,
+        compiled,
     };
     (shared, workers)
 }

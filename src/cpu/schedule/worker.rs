@@ -11,6 +11,7 @@ use crate::cpu::kernels::{
     code_neuron_update, learn_post, learn_pre, neuron_update, post_spike_syn, pre_spike_syn,
     propagate_spikes, spike_times,
 };
+use crate::interpret::native::NativeLanes;
 use crate::model::{BuiltNetwork, BuiltSynapseGroup, Columns, PopulationModel};
 use crate::sim::{time_of, words_per_step};
 
@@ -50,6 +51,8 @@ pub(super) struct Shared<'a> {
     pub side_vars: Vec<(Vec<usize>, Vec<usize>)>,
     /// Per synapse group, the first `addToPost` input beyond its range.
     pub add_to_post_overflow: &'a [AtomicU64],
+    /// Per population written as code strings, its step function as machine code.
+    pub compiled: &'a [Option<NativeLanes>],
 }
 
 impl Shared<'_> {
@@ -190,6 +193,7 @@ impl Worker<'_> {
                             dt: shared.net.dt,
                         };
                         let out = (spike_words, record_words);
+                        let code = (&**code, shared.compiled[p].as_ref());
                         code_neuron_update(code, &mut slice.vars, &mut inputs, &at, out);
                     }
                 }

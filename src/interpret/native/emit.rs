@@ -1,0 +1,352 @@
+//! A compiled program as C: one loop over the lanes whose body is the program for one
+//! lane, every register a local, so the C compiler keeps them in vector registers.
+//!
+//! Forward jumps are dropped: every instruction runs in every lane, and the masks the
+//! interpreter keeps decide which results are kept, as they already do in its lanes.
+//! That is sound because an instruction writes all lanes only of a register that holds
+//! nothing live where the jump would have skipped it (the interpreter relies on the same
+//! when some lanes take a branch and others don't), and because every operation here is
+//! total: integer division is guarded, nothing traps. Loops (backward jumps) and natives
+//! other than the lane sums are not compiled.
+
+use std::fmt::Write;
+
+use super::super::program::{Bin, Instr, Program, Reg, Tern, Un};
+use super::{LaneNative, ParamKind};
+
+/// Why a program was not turned into C.
+pub(super) type Refusal = String;
+
+/// The C source of `program`'s lane loop, `kenyon_lanes`.
+pub(super) fn emit(
+    program: &Program,
+    kinds: &[ParamKind],
+    natives: &[LaneNative],
+) -> Result<String, Refusal> {
+    if kinds.len() != program.params.len() {
+        return Err("one kind per parameter".into());
+    }
+    let mut body = String::new();
+    for (pc, instr) in program.code.iter().enumerate() {
+        instruction(&mut body, pc, instr, natives)?;
+    }
+    let mut c = String::from(PRELUDE);
+    c.push_str(
+        "void kenyon_lanes(u32 n, u32 *const *args, u32 *restrict result, \
+         u32 *const *sums, const kfns *fns) {\n",
+    );
+    c.push_str("  (void)fns; (void)sums; (void)result;\n");
+    for (k, (param, kind)) in program.params.iter().zip(kinds).enumerate() {
+        match kind {
+            ParamKind::Uniform if !param.pointer => {
+                let _ = writeln!(c, "  const u32 u{k} = args[{k}][0];");
+            }
+            ParamKind::Uniform => return Err("a pointer parameter is not uniform".into()),
+            ParamKind::Lanes => {
+                let _ = writeln!(c, "  u32 *restrict a{k} = args[{k}];");
+            }
+        }
+    }
+    for k in 0..sum_count(natives) {
+        let _ = writeln!(c, "  u32 *restrict s{k} = sums[{k}];");
+    }
+    c.push_str("  for (size_t i = 0; i < (size_t)n; i++) {\n");
+    declare(&mut c, program, kinds, natives);
+    c.push_str(&body);
+    finish(&mut c, program, natives);
+    c.push_str("  }\n}\n");
+    Ok(c)
+}
+
+pub(super) fn sum_count(natives: &[LaneNative]) -> usize {
+    natives
+        .iter()
+        .filter_map(|n| match n {
+            LaneNative::ReadSum(k) | LaneNative::AddToSum(k) => Some(k + 1),
+            LaneNative::Unsupported => None,
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// Every register's value at the start of a lane: constants, the entry mask, the
+/// parameters, and the sums.
+fn declare(c: &mut String, program: &Program, kinds: &[ParamKind], natives: &[LaneNative]) {
+    for r in 0..program.registers {
+        let _ = writeln!(c, "    u32 r{r} = 0;");
+    }
+    for &(reg, value) in &program.constants {
+        let _ = writeln!(c, "    r{reg} = {value}u;");
+    }
+    let _ = writeln!(c, "    r{} = 1u;", program.entry);
+    for (k, (param, kind)) in program.params.iter().zip(kinds).enumerate() {
+        let reg = param.reg;
+        match kind {
+            ParamKind::Uniform if param.read => {
+                let _ = writeln!(c, "    r{reg} = u{k};");
+            }
+            ParamKind::Lanes if param.read || param.pointer => {
+                let _ = writeln!(c, "    r{reg} = a{k}[i];");
+            }
+            _ => {}
+        }
+    }
+    for k in 0..sum_count(natives) {
+        let _ = writeln!(c, "    u32 sum{k} = s{k}[i];");
+    }
+}
+
+/// Writes back the pointer parameters, the sums and the result.
+fn finish(c: &mut String, program: &Program, natives: &[LaneNative]) {
+    for (k, param) in program.params.iter().enumerate() {
+        if param.pointer {
+            let _ = writeln!(c, "    a{k}[i] = r{};", param.reg);
+        }
+    }
+    for k in 0..sum_count(natives) {
+        let _ = writeln!(c, "    s{k}[i] = sum{k};");
+    }
+    if let Some(reg) = program.result {
+        let _ = writeln!(c, "    result[i] = r{reg};");
+    }
+}
+
+fn instruction(
+    c: &mut String,
+    pc: usize,
+    instr: &Instr,
+    natives: &[LaneNative],
+) -> Result<(), Refusal> {
+    let line = match *instr {
+        Instr::Un(op, d, a) => format!("r{d} = {};", unary(op, &reg(a))),
+        Instr::Bin(op, d, a, b) => format!("r{d} = {};", binary(op, &reg(a), &reg(b))),
+        Instr::BinStore {
+            op,
+            dst,
+            a,
+            b,
+            mask,
+        } => {
+            let value = binary(op, &reg(a), &reg(b));
+            format!("r{dst} = sel(r{mask}, {value}, r{dst});")
+        }
+        Instr::BinUpdate { op, dst, b, mask } => {
+            let value = binary(op, &reg(dst), &reg(b));
+            format!("r{dst} = sel(r{mask}, {value}, r{dst});")
+        }
+        Instr::Chain {
+            first,
+            then,
+            swap,
+            dst,
+            srcs: [a, b, x],
+        } => {
+            let inner = format!("F({})", binary(first, &reg(a), &reg(b)));
+            let (l, r) = if swap {
+                (format!("F(r{x})"), inner)
+            } else {
+                (inner, format!("F(r{x})"))
+            };
+            format!("r{dst} = U({l} {} {r});", float_operator(then)?)
+        }
+        Instr::Tern(op, d, [a, b, x]) => {
+            format!("r{d} = {};", ternary(op, &reg(a), &reg(b), &reg(x)))
+        }
+        Instr::InsertBits(d, [e, v, o, n]) => {
+            format!("r{d} = insert_bits(r{e}, r{v}, r{o}, r{n});")
+        }
+        Instr::Copy(d, s) => format!("r{d} = r{s};"),
+        Instr::Store { dst, src, mask } => format!("r{dst} = sel(r{mask}, r{src}, r{dst});"),
+        Instr::OrInto { dst, src } => format!("r{dst} |= r{src};"),
+        Instr::Fill(d, v) => format!("r{d} = {v}u;"),
+        Instr::JumpIfNone(_, target) if target > pc => return Ok(()),
+        Instr::JumpIfNone(..) | Instr::Jump(_) => return Err("a loop".into()),
+        Instr::Native {
+            index,
+            ref args,
+            out,
+            mask,
+        } => native(natives.get(index), args, out, mask)?,
+    };
+    c.push_str("    ");
+    c.push_str(&line);
+    c.push('\n');
+    Ok(())
+}
+
+fn native(
+    native: Option<&LaneNative>,
+    args: &[Reg],
+    out: Reg,
+    mask: Reg,
+) -> Result<String, Refusal> {
+    match (native, args) {
+        (Some(LaneNative::ReadSum(k)), []) => Ok(format!("r{out} = sum{k};")),
+        (Some(LaneNative::AddToSum(k)), [x]) => Ok(format!(
+            "sum{k} = sel(r{mask}, U(F(sum{k}) + F(r{x})), sum{k});"
+        )),
+        _ => Err("a native function other than a lane sum".into()),
+    }
+}
+
+fn reg(r: Reg) -> String {
+    format!("r{r}")
+}
+
+/// The bits of `f32` constant `x` as a C float.
+fn float(x: f32) -> String {
+    format!("F({}u)", x.to_bits())
+}
+
+fn float_operator(op: Bin) -> Result<&'static str, Refusal> {
+    match op {
+        Bin::FAdd => Ok("+"),
+        Bin::FSub => Ok("-"),
+        Bin::FMul => Ok("*"),
+        _ => Err("a chain of other than f32 + - *".into()),
+    }
+}
+
+/// `d = op(a)` as a C expression of type `u32`.
+fn unary(op: Un, a: &str) -> String {
+    use Un::*;
+    let f = |e: &str| format!("U({})", e.replace('#', &format!("F({a})")));
+    match op {
+        FNeg => format!("({a} ^ 0x80000000u)"),
+        INeg => format!("(0u - {a})"),
+        Not => format!("(~{a})"),
+        LNot => format!("({a} ^ 1u)"),
+        FAbs => format!("({a} & 0x7fffffffu)"),
+        SAbs => format!("((i32){a} < 0 ? 0u - {a} : {a})"),
+        Floor => f("floorf(#)"),
+        Ceil => f("ceilf(#)"),
+        Round => f("nearbyintf(#)"),
+        Trunc => f("truncf(#)"),
+        Fract => f("(# - floorf(#))"),
+        FSign => f("fsign(#)"),
+        SSign => format!("(u32)(((i32){a} > 0) - ((i32){a} < 0))"),
+        Saturate => f("kclamp(#, 0.0f, 1.0f)"),
+        Sqrt => f("sqrtf(#)"),
+        InverseSqrt => f("(1.0f / sqrtf(#))"),
+        Radians => f(&format!("(# * {})", float(std::f32::consts::PI / 180.0))),
+        Degrees => f(&format!("(# * {})", float(180.0 / std::f32::consts::PI))),
+        CountOneBits => format!("(u32)__builtin_popcount({a})"),
+        ReverseBits => format!("reverse_bits({a})"),
+        SFirstLeadingBit => format!("s_first_leading_bit({a})"),
+        UFirstLeadingBit => format!("u_first_leading_bit({a})"),
+        FirstTrailingBit => format!("({a} ? (u32)__builtin_ctz({a}) : 0xffffffffu)"),
+        CountLeadingZeros => format!("({a} ? (u32)__builtin_clz({a}) : 32u)"),
+        CountTrailingZeros => format!("({a} ? (u32)__builtin_ctz({a}) : 32u)"),
+        F2S => format!("(u32)(i32)kclamp(F({a}), -2147483648.0f, 2147483520.0f)"),
+        F2U => format!("(u32)kclamp(F({a}), 0.0f, 4294967040.0f)"),
+        S2F => format!("U((float)(i32){a})"),
+        U2F => format!("U((float){a})"),
+        B2F => format!("({a} ? 0x3f800000u : 0u)"),
+        F2B => format!("(u32)(F({a}) != 0.0f)"),
+        I2B => format!("(u32)({a} != 0u)"),
+        _ => match transcendental_index(op) {
+            Some(k) => format!("U(fns->f1[{k}](F({a})))"),
+            None => unreachable!("every unary operation is C or a host function"),
+        },
+    }
+}
+
+/// The one-argument host functions, in the order of [`super::MathFns`]'s table.
+pub(super) const TRANSCENDENTALS: [Un; 16] = [
+    Un::Exp,
+    Un::Exp2,
+    Un::Log,
+    Un::Log2,
+    Un::Sin,
+    Un::Cos,
+    Un::Tan,
+    Un::Sinh,
+    Un::Cosh,
+    Un::Tanh,
+    Un::Asin,
+    Un::Acos,
+    Un::Atan,
+    Un::Asinh,
+    Un::Acosh,
+    Un::Atanh,
+];
+
+fn transcendental_index(op: Un) -> Option<usize> {
+    TRANSCENDENTALS.iter().position(|&t| t == op)
+}
+
+/// `d = op(a, b)` as a C expression of type `u32`.
+fn binary(op: Bin, a: &str, b: &str) -> String {
+    use Bin::*;
+    let fl = |o: &str| format!("U(F({a}) {o} F({b}))");
+    let cmp = |o: &str| format!("(u32)(F({a}) {o} F({b}))");
+    let scmp = |o: &str| format!("(u32)((i32){a} {o} (i32){b})");
+    let call = |name: &str| format!("{name}({a}, {b})");
+    let fcall = |name: &str| format!("U({name}(F({a}), F({b})))");
+    match op {
+        FAdd => fl("+"),
+        FSub => fl("-"),
+        FMul => fl("*"),
+        FDiv => fl("/"),
+        FRem => fcall("fmodf"),
+        IAdd => format!("({a} + {b})"),
+        ISub => format!("({a} - {b})"),
+        IMul => format!("({a} * {b})"),
+        SDiv => call("sdiv"),
+        UDiv => format!("({a} / ({b} ? {b} : 1u))"),
+        SRem => call("srem"),
+        URem => format!("({a} % ({b} ? {b} : 1u))"),
+        And => format!("({a} & {b})"),
+        AndNot => format!("({a} & ~{b})"),
+        Or => format!("({a} | {b})"),
+        Xor => format!("({a} ^ {b})"),
+        Shl => format!("({a} << ({b} & 31u))"),
+        SShr => format!("(u32)((i32){a} >> ({b} & 31u))"),
+        UShr => format!("({a} >> ({b} & 31u))"),
+        FEq => cmp("=="),
+        FNe => format!("(u32)(F({a}) < F({b}) || F({a}) > F({b}))"),
+        FLt => cmp("<"),
+        FLe => cmp("<="),
+        FGt => cmp(">"),
+        FGe => cmp(">="),
+        IEq => format!("(u32)({a} == {b})"),
+        INe => format!("(u32)({a} != {b})"),
+        SLt => scmp("<"),
+        SLe => scmp("<="),
+        SGt => scmp(">"),
+        SGe => scmp(">="),
+        ULt => format!("(u32)({a} < {b})"),
+        ULe => format!("(u32)({a} <= {b})"),
+        UGt => format!("(u32)({a} > {b})"),
+        UGe => format!("(u32)({a} >= {b})"),
+        FMin => fcall("kmin"),
+        FMax => fcall("kmax"),
+        SMin => format!("((i32){a} < (i32){b} ? {a} : {b})"),
+        SMax => format!("((i32){a} > (i32){b} ? {a} : {b})"),
+        UMin => format!("({a} < {b} ? {a} : {b})"),
+        UMax => format!("({a} > {b} ? {a} : {b})"),
+        Pow => fcall("fns->f2[0]"),
+        Atan2 => fcall("fns->f2[1]"),
+        Step => format!("(F({b}) < F({a}) ? 0u : 0x3f800000u)"),
+    }
+}
+
+/// `d = op(a, b, c)` as a C expression of type `u32`.
+fn ternary(op: Tern, a: &str, b: &str, c: &str) -> String {
+    use Tern::*;
+    let fcall = |name: &str| format!("U({name}(F({a}), F({b}), F({c})))");
+    match op {
+        Select => format!("sel({a}, {b}, {c})"),
+        FClamp => fcall("kclamp"),
+        SClamp => format!("sclamp({a}, {b}, {c})"),
+        UClamp => format!("uclamp({a}, {b}, {c})"),
+        Mix => fcall("mix"),
+        SmoothStep => fcall("smoothstep"),
+        Fma => fcall("fmaf"),
+        SExtractBits => format!("s_extract_bits({a}, {b}, {c})"),
+        UExtractBits => format!("u_extract_bits({a}, {b}, {c})"),
+    }
+}
+
+/// The C twins of `math.rs`, one for one.
+const PRELUDE: &str = include_str!("prelude.c");

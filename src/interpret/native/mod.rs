@@ -1,0 +1,231 @@
+//! A [`LaneProgram`] compiled to machine code by the system's C
+//! compiler: the interpreter's arithmetic, bit for bit, at the speed of hand-written
+//! vector code.
+//!
+//! The interpreter runs each instruction as a loop over its lanes, so every instruction
+//! reads and writes memory; a compiled loop keeps a lane's whole program in vector
+//! registers. GeNN builds its CPU backend the same way, with the system's C++ compiler.
+//! Where there is no compiler (or [`COMPILER_VARIABLE`] is `off`), or the program has a
+//! loop or calls a native other than a lane sum, nothing is compiled and the caller keeps
+//! the interpreter: the spikes are the same either way.
+//!
+//! Every result agrees bit for bit with the interpreter's, except which NaN comes out
+//! of an operation given two NaNs with different payloads (or a signalling NaN), which
+//! each compiler leaves to the order it puts the operands in: a NaN either way. (A GPU
+//! leaves NaN payloads to its driver too.)
+//!
+//! `emit.rs` writes the C (one C statement per instruction, the operations of `math.rs`
+//! in `prelude.c`), `cc.rs` builds and loads it. Functions whose precision WGSL leaves
+//! to the driver (`exp`, `sin`, `pow`, ...) are Rust's, called through a table, so the
+//! two paths agree there too.
+
+mod cc;
+mod emit;
+#[cfg(test)]
+mod tests;
+
+use std::sync::Arc;
+
+pub use cc::COMPILER_VARIABLE;
+
+use super::{Arg, LaneProgram};
+
+/// How the caller passes a parameter, fixed when the program is compiled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamKind {
+    /// [`Arg::Uniform`]: one value for every lane.
+    Uniform,
+    /// [`Arg::Lanes`] or [`Arg::Pointer`]: a value per lane.
+    Lanes,
+}
+
+/// What a native function of the program does, where the compiled code can do it itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LaneNative {
+    /// Returns lane sum `k` (a per-lane `f32` the caller passes in and reads back).
+    ReadSum(usize),
+    /// Adds its one `f32` argument to lane sum `k` in the active lanes.
+    AddToSum(usize),
+    /// Something only the caller's [`Natives`](super::Natives) can do: the program is
+    /// not compiled.
+    Unsupported,
+}
+
+/// Why a program runs through the interpreter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotCompiled {
+    /// The program has something the compiled path leaves to the interpreter (a loop,
+    /// a native other than a lane sum).
+    Program(String),
+    /// No compiler ran, or it failed, or its library did not load.
+    Compiler(String),
+}
+
+impl std::fmt::Display for NotCompiled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NotCompiled::Program(why) => write!(f, "the code has {why}"),
+            NotCompiled::Compiler(why) => f.write_str(why),
+        }
+    }
+}
+
+/// The table of Rust's functions the C calls where WGSL leaves precision to the driver.
+#[repr(C)]
+struct MathFns {
+    f1: [extern "C" fn(f32) -> f32; 16],
+    f2: [extern "C" fn(f32, f32) -> f32; 2],
+}
+
+macro_rules! host_fns {
+    ($($name:ident),*) => {
+        [$({
+            extern "C" fn $name(x: f32) -> f32 {
+                x.$name()
+            }
+            $name
+        }),*]
+    };
+}
+
+extern "C" fn powf(x: f32, y: f32) -> f32 {
+    x.powf(y)
+}
+
+extern "C" fn atan2(y: f32, x: f32) -> f32 {
+    y.atan2(x)
+}
+
+/// In the order of `emit::TRANSCENDENTALS` (checked by a test).
+static MATH_FNS: MathFns = MathFns {
+    f1: host_fns!(
+        exp, exp2, ln, log2, sin, cos, tan, sinh, cosh, tanh, asin, acos, atan, asinh, acosh, atanh
+    ),
+    f2: [powf, atan2],
+};
+
+type LanesFn =
+    unsafe extern "C" fn(u32, *const *mut u32, *mut u32, *const *mut u32, *const MathFns);
+
+/// Arguments (and lane sums) a run passes without allocating.
+const STACK_ARGS: usize = 32;
+
+/// A program compiled to machine code.
+#[derive(Clone)]
+pub struct NativeLanes {
+    /// Keeps the library loaded while `function` may be called.
+    _library: Arc<cc::Loaded>,
+    function: LanesFn,
+    kinds: Vec<ParamKind>,
+    /// Which parameters are `ptr`s: the C writes their lanes back.
+    pointers: Vec<bool>,
+    sums: usize,
+    returns: bool,
+}
+
+impl std::fmt::Debug for NativeLanes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NativeLanes")
+            .field("kinds", &self.kinds)
+            .finish_non_exhaustive()
+    }
+}
+
+impl NativeLanes {
+    /// Compiles `program`, whose parameters the caller passes as `kinds` and whose
+    /// native function `k` does `natives[k]`. `Err` says why it is not compiled; the
+    /// interpreter then runs it.
+    pub fn compile(
+        program: &LaneProgram,
+        kinds: &[ParamKind],
+        natives: &[LaneNative],
+    ) -> Result<NativeLanes, NotCompiled> {
+        let source = emit::emit(&program.program, kinds, natives).map_err(NotCompiled::Program)?;
+        let loaded = cc::build(&source).map_err(NotCompiled::Compiler)?;
+        // SAFETY: the symbol is the function `emit` wrote, with this signature.
+        let function = unsafe { loaded.library.get::<LanesFn>(b"kenyon_lanes\0") }
+            .map(|f| *f)
+            .map_err(|e| NotCompiled::Compiler(format!("no kenyon_lanes in the library: {e}")))?;
+        Ok(NativeLanes {
+            _library: loaded,
+            function,
+            kinds: kinds.to_vec(),
+            pointers: program.program.params.iter().map(|p| p.pointer).collect(),
+            sums: emit::sum_count(natives),
+            returns: program.program.result.is_some(),
+        })
+    }
+
+    /// Runs the program over lanes `0..lanes`, as [`LaneProgram::run`] does, with lane
+    /// sum `k` in `sums[k]` (read and written). Unlike the interpreter, any number of
+    /// lanes at once.
+    ///
+    /// # Panics
+    ///
+    /// If the arguments don't match the kinds compiled for (a `ptr` parameter takes an
+    /// [`Arg::Pointer`]), or if a slice (or `result`) is shorter than `lanes`. Without a
+    /// `result` the return value is computed and dropped.
+    pub fn run(
+        &self,
+        args: &mut [Arg<'_>],
+        lanes: usize,
+        result: Option<&mut [u32]>,
+        sums: &mut [&mut [u32]],
+    ) {
+        assert_eq!(args.len(), self.kinds.len(), "one argument per parameter");
+        assert!(sums.len() >= self.sums, "a slice per lane sum");
+        // On the stack for the usual few parameters: this runs for every chunk of
+        // neurons in every timestep.
+        let mut uniforms = [0u32; STACK_ARGS];
+        let mut heap_uniforms = Vec::new();
+        let uniforms = if args.len() <= STACK_ARGS {
+            &mut uniforms[..args.len()]
+        } else {
+            heap_uniforms.resize(args.len(), 0);
+            &mut heap_uniforms[..]
+        };
+        let mut pointers = [std::ptr::null_mut(); STACK_ARGS];
+        let mut heap_pointers = Vec::new();
+        let pointers = if args.len() <= STACK_ARGS {
+            &mut pointers[..args.len()]
+        } else {
+            heap_pointers.resize(args.len(), std::ptr::null_mut());
+            &mut heap_pointers[..]
+        };
+        let params = args.iter_mut().zip(&self.kinds).zip(uniforms.iter_mut());
+        let params = params.zip(&self.pointers);
+        for ((((arg, kind), uniform), &is_ptr), pointer) in params.zip(pointers.iter_mut()) {
+            *pointer = match (arg, kind) {
+                (Arg::Uniform(v), ParamKind::Uniform) => {
+                    *uniform = *v;
+                    uniform as *mut u32
+                }
+                // The C writes a `ptr` parameter's lanes: never through a shared slice.
+                (Arg::Lanes(_), _) if is_ptr => panic!("a ptr parameter takes Arg::Pointer"),
+                (Arg::Lanes(v), ParamKind::Lanes) => v[..lanes].as_ptr().cast_mut(),
+                (Arg::Pointer(v), ParamKind::Lanes) => v[..lanes].as_mut_ptr(),
+                _ => panic!("an argument of another kind than compiled for"),
+            };
+        }
+        let mut sum_ptrs = [std::ptr::null_mut(); STACK_ARGS];
+        assert!(sums.len() <= STACK_ARGS, "at most {STACK_ARGS} lane sums");
+        for (ptr, sum) in sum_ptrs.iter_mut().zip(sums.iter_mut()) {
+            *ptr = sum[..lanes].as_mut_ptr();
+        }
+        let mut ignored = Vec::new();
+        let out = match result {
+            Some(out) => out[..lanes].as_mut_ptr(),
+            None if self.returns => {
+                ignored.resize(lanes, 0);
+                ignored.as_mut_ptr()
+            }
+            None => std::ptr::null_mut(),
+        };
+        let n = u32::try_from(lanes).expect("at most u32::MAX lanes per run");
+        // SAFETY: every pointer covers `lanes` words (sliced above); the C writes only
+        // pointer parameters' lanes (borrowed mutably), the sums (borrowed mutably) and
+        // the result, and reads value parameters' lanes, which Rust may share but no one
+        // writes while this runs. The function is pure apart from those.
+        unsafe { (self.function)(n, pointers.as_ptr(), out, sum_ptrs.as_ptr(), &MATH_FNS) };
+    }
+}

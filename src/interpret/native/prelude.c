@@ -1,0 +1,65 @@
+/* The lane arithmetic of kenyon's interpreter (src/interpret/math.rs), one for one. */
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+typedef uint32_t u32;
+typedef int32_t i32;
+typedef struct {
+  float (*f1[16])(float);
+  float (*f2[2])(float, float);
+} kfns;
+
+static inline float F(u32 x) { float f; memcpy(&f, &x, 4); return f; }
+static inline u32 U(float f) { u32 x; memcpy(&x, &f, 4); return x; }
+static inline u32 sel(u32 c, u32 t, u32 e) { return c != 0u ? t : e; }
+static inline float kmax(float x, float y) { return (x != x || y > x) ? y : x; }
+static inline float kmin(float x, float y) { return (x != x || y < x) ? y : x; }
+static inline float kclamp(float x, float lo, float hi) { return kmin(kmax(x, lo), hi); }
+static inline float fsign(float x) { return x > 0.0f ? 1.0f : (x < 0.0f ? -1.0f : 0.0f); }
+static inline float mix(float x, float y, float a) { return x * (1.0f - a) + y * a; }
+static inline float smoothstep(float e0, float e1, float x) {
+  float t = kclamp((x - e0) / (e1 - e0), 0.0f, 1.0f);
+  return t * t * (3.0f - 2.0f * t);
+}
+static inline i32 s_divisor(i32 a, i32 d) {
+  return (d == 0 || (a == INT32_MIN && d == -1)) ? 1 : d;
+}
+static inline u32 sdiv(u32 a, u32 d) { return (u32)((i32)a / s_divisor((i32)a, (i32)d)); }
+static inline u32 srem(u32 a, u32 d) { return (u32)((i32)a % s_divisor((i32)a, (i32)d)); }
+static inline u32 sclamp(u32 x, u32 lo, u32 hi) {
+  i32 v = (i32)x > (i32)lo ? (i32)x : (i32)lo;
+  return (u32)(v < (i32)hi ? v : (i32)hi);
+}
+static inline u32 uclamp(u32 x, u32 lo, u32 hi) {
+  u32 v = x > lo ? x : lo;
+  return v < hi ? v : hi;
+}
+static inline u32 reverse_bits(u32 x) {
+  x = ((x >> 1) & 0x55555555u) | ((x & 0x55555555u) << 1);
+  x = ((x >> 2) & 0x33333333u) | ((x & 0x33333333u) << 2);
+  x = ((x >> 4) & 0x0f0f0f0fu) | ((x & 0x0f0f0f0fu) << 4);
+  x = ((x >> 8) & 0x00ff00ffu) | ((x & 0x00ff00ffu) << 8);
+  return (x >> 16) | (x << 16);
+}
+static inline u32 u_first_leading_bit(u32 x) { return x ? 31u - (u32)__builtin_clz(x) : 0xffffffffu; }
+static inline u32 s_first_leading_bit(u32 x) { return u_first_leading_bit((i32)x < 0 ? ~x : x); }
+static inline u32 bit_offset(u32 o) { return o < 32u ? o : 32u; }
+static inline u32 bit_count(u32 o, u32 c) { return c < 32u - o ? c : 32u - o; }
+static inline u32 u_extract_bits(u32 e, u32 offset, u32 count) {
+  u32 o = bit_offset(offset), c = bit_count(o, count);
+  return c == 0u ? 0u : (u32)(((uint64_t)e >> o) & ((1ull << c) - 1ull));
+}
+static inline u32 s_extract_bits(u32 e, u32 offset, u32 count) {
+  u32 o = bit_offset(offset), c = bit_count(o, count);
+  if (c == 0u) return 0u;
+  /* Shifts of the bits, not of the signed value: C leaves those undefined. */
+  uint64_t v = ((uint64_t)(int64_t)(i32)e >> o) << (64u - c);
+  return (u32)(i32)((int64_t)v >> (64u - c));
+}
+static inline u32 insert_bits(u32 e, u32 newbits, u32 offset, u32 count) {
+  u32 o = bit_offset(offset), c = bit_count(o, count);
+  u32 mask = (u32)(((1ull << c) - 1ull) << o);
+  return (e & ~mask) | ((u32)((uint64_t)newbits << o) & mask);
+}
+

@@ -1,0 +1,163 @@
+//! The compiled lanes against the interpreter (every operation's case goes through both:
+//! see `run_values` in the interpreter's tests), and what is left to the interpreter.
+
+use super::*;
+use crate::interpret::Scratch;
+use crate::interpret::tests::{program, words};
+
+#[test]
+fn the_table_of_host_functions_is_in_the_emitted_order() {
+    use super::super::ops;
+    let x: Vec<u32> = words(64, 3)
+        .into_iter()
+        .map(|w| (f32::from_bits(w & 0x3fff_ffff) * 0.5).to_bits())
+        .collect();
+    for (k, &op) in emit::TRANSCENDENTALS.iter().enumerate() {
+        let mut want = vec![0; x.len()];
+        ops::unary(op, &mut want, &x);
+        let got: Vec<u32> = x
+            .iter()
+            .map(|&a| (MATH_FNS.f1[k])(f32::from_bits(a)).to_bits())
+            .collect();
+        assert_eq!(got, want, "{op:?}");
+    }
+}
+
+/// `injectCurrent`-like and `Isyn`-like natives over one lane sum, as the CPU backend's
+/// `CodeNatives` does them.
+struct Sum<'a>(&'a mut [u32]);
+
+impl crate::interpret::Natives for Sum<'_> {
+    fn call(&mut self, index: usize, args: &[&[u32]], active: &[u32], out: &mut [u32]) {
+        for (lane, &on) in active.iter().enumerate() {
+            match index {
+                0 => out[lane] = self.0[lane],
+                _ if on != 0 => {
+                    let sum = f32::from_bits(self.0[lane]) + f32::from_bits(args[0][lane]);
+                    self.0[lane] = sum.to_bits();
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+const SUMS: &str = r#"
+fn read_sum() -> f32 { return 0.0; }
+fn add_to_sum(x: f32) {}
+fn f(v: ptr<function, f32>, x: f32, t: f32) -> u32 {
+    add_to_sum(x * t);
+    if (x > 0.5) {
+        add_to_sum(*v);
+        *v = read_sum() - x;
+    } else {
+        *v += t;
+    }
+    return select(0u, 1u, read_sum() > 1.0);
+}
+"#;
+
+/// Runs [`SUMS`] over all of `x` through the interpreter (in chunks of 100 lanes) or the
+/// compiled lanes (in one run), returning `v`, the result and the sum.
+fn run_sums(compiled: Option<&NativeLanes>, x: &[u32], t: f32) -> [Vec<u32>; 3] {
+    let n = x.len();
+    let mut v: Vec<u32> = (0..n).map(|i| (i as f32 * 0.25).to_bits()).collect();
+    let mut sum: Vec<u32> = (0..n).map(|i| (1.0 - i as f32 * 0.01).to_bits()).collect();
+    let mut out = vec![0; n];
+    let t = t.to_bits();
+    if let Some(compiled) = compiled {
+        let mut args = [Arg::Pointer(&mut v), Arg::Lanes(x), Arg::Uniform(t)];
+        compiled.run(&mut args, n, Some(&mut out), &mut [&mut sum]);
+        return [v, out, sum];
+    }
+    let prog = program(SUMS, "f", &["read_sum", "add_to_sum"]);
+    let mut scratch = Scratch::new();
+    for start in (0..n).step_by(100) {
+        let end = n.min(start + 100);
+        let mut args = [
+            Arg::Pointer(&mut v[start..end]),
+            Arg::Lanes(&x[start..end]),
+            Arg::Uniform(t),
+        ];
+        let natives = &mut Sum(&mut sum[start..end]);
+        prog.run(
+            &mut args,
+            end - start,
+            Some(&mut out[start..end]),
+            natives,
+            &mut scratch,
+        );
+    }
+    [v, out, sum]
+}
+
+#[test]
+fn lane_sums_and_uniforms_give_the_interpreters_results() {
+    use ParamKind::{Lanes, Uniform};
+    let prog = program(SUMS, "f", &["read_sum", "add_to_sum"]);
+    let natives = [LaneNative::ReadSum(0), LaneNative::AddToSum(0)];
+    let compiled = match NativeLanes::compile(&prog, &[Lanes, Lanes, Uniform], &natives) {
+        Ok(compiled) => compiled,
+        Err(NotCompiled::Compiler(why)) if std::env::var("CI").as_deref() != Ok("true") => {
+            eprintln!("not compiled here: {why}");
+            return;
+        }
+        Err(why) => panic!("the sums compile: {why}"),
+    };
+    let x: Vec<u32> = words(1000, 5)
+        .into_iter()
+        .map(|w| (w as f32 / u32::MAX as f32).to_bits())
+        .collect();
+    for t in [0.0, 0.1, 3.5] {
+        assert_eq!(
+            run_sums(Some(&compiled), &x, t),
+            run_sums(None, &x, t),
+            "t = {t}"
+        );
+    }
+}
+
+#[test]
+fn loops_and_other_natives_are_left_to_the_interpreter() {
+    use ParamKind::Lanes;
+    let looping = program(
+        "fn f(n: u32) -> u32 { var s = 0u; for (var i = 0u; i < n; i++) { s += i; } return s; }",
+        "f",
+        &[],
+    );
+    let refusal = NativeLanes::compile(&looping, &[Lanes], &[]).expect_err("a loop");
+    assert!(matches!(refusal, NotCompiled::Program(ref why) if why.contains("loop")));
+    let prog = program(SUMS, "f", &["read_sum", "add_to_sum"]);
+    let natives = [LaneNative::ReadSum(0), LaneNative::Unsupported];
+    let kinds = [Lanes, Lanes, ParamKind::Uniform];
+    let refusal = NativeLanes::compile(&prog, &kinds, &natives).expect_err("a draw");
+    assert!(matches!(refusal, NotCompiled::Program(ref why) if why.contains("native")));
+}
+
+#[test]
+fn the_compiler_is_kenyon_cc_then_cc_then_cc_and_off_turns_it_off() {
+    let named = |k: Option<&str>, c: Option<&str>| cc::compiler_from(k, c);
+    assert_eq!(named(None, None), Ok("cc".into()));
+    assert_eq!(named(None, Some("clang")), Ok("clang".into()));
+    assert_eq!(named(None, Some(" ")), Ok("cc".into()));
+    assert_eq!(named(Some("gcc-12"), Some("clang")), Ok("gcc-12".into()));
+    for off in ["off", "none", "", " off "] {
+        assert!(named(Some(off), Some("clang")).is_err(), "{off:?}");
+    }
+}
+
+#[test]
+#[should_panic(expected = "a ptr parameter takes Arg::Pointer")]
+fn a_ptr_parameter_is_never_written_through_shared_lanes() {
+    let prog = program("fn f(p: ptr<function, f32>) { *p = 7.0; }", "f", &[]);
+    let compiled = match NativeLanes::compile(&prog, &[ParamKind::Lanes], &[]) {
+        Ok(compiled) => compiled,
+        // No compiler here (never on CI): nothing to check.
+        Err(NotCompiled::Compiler(_)) if std::env::var("CI").as_deref() != Ok("true") => {
+            panic!("a ptr parameter takes Arg::Pointer (no compiler here to check it)")
+        }
+        Err(why) => panic!("the function compiles: {why}"),
+    };
+    let shared = vec![0u32; 8];
+    compiled.run(&mut [Arg::Lanes(&shared)], 8, None, &mut []);
+}

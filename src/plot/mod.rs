@@ -1,8 +1,9 @@
 //! Figures written as PNG: spike rasters (one panel per population on a shared time
 //! axis, like the matplotlib figures of GeNN's tutorials), drawn by hand so that a
-//! spike's pixel is known exactly, with the public-domain 8x8 bitmap glyphs of
-//! `font8x8`; and a histogram and a confusion matrix with a colour bar, drawn with
-//! plotters in the bundled DejaVu Sans (`chart.rs`). No font is looked up at run time.
+//! spike's pixel is known exactly, with text in the bundled DejaVu Sans rasterised by
+//! ab_glyph (`text.rs`, which `kenyon view` draws its text with too); and a histogram
+//! and a confusion matrix with a colour bar, drawn with plotters in the same font
+//! (`chart.rs`). No font is looked up at run time.
 
 mod chart;
 mod confusion;
@@ -98,7 +99,7 @@ pub enum PlotError {
     },
 }
 
-/// Scale of the 8x8 glyphs: 16 px text stays readable in a downscaled view.
+/// Text size in units of [`GLYPH`] pixels: 16 px text stays readable in a downscaled view.
 pub(crate) const TEXT_SCALE: u32 = 2;
 pub(crate) const GLYPH: u32 = 8;
 const MARGIN: u32 = 14;

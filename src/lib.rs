@@ -48,6 +48,8 @@ pub(crate) mod parallel;
 pub mod plot;
 pub mod sim;
 pub mod tutorial;
+#[cfg(feature = "view")]
+pub mod view;
 
 pub use cpu::CpuSimulation;
 #[cfg(feature = "gpu")]

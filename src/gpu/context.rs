@@ -105,11 +105,37 @@ pub fn hardware_adapter() -> Option<AdapterSummary> {
     list_adapters().into_iter().find(|a| a.is_hardware())
 }
 
+/// The first of `adapters` (sorted best first) whose name contains `filter`
+/// (case-insensitive), or the first of all without a filter.
+fn choose(adapters: Vec<wgpu::Adapter>, filter: Option<&str>) -> Result<wgpu::Adapter, GpuError> {
+    let available: Vec<String> = adapters
+        .iter()
+        .map(|a| AdapterSummary::from_info(&a.get_info()).to_string())
+        .collect();
+    match filter {
+        Some(f) => {
+            let needle = f.to_lowercase();
+            adapters
+                .into_iter()
+                .find(|a| a.get_info().name.to_lowercase().contains(&needle))
+                .ok_or_else(|| GpuError::AdapterNotFound {
+                    filter: f.to_owned(),
+                    available,
+                })
+        }
+        None => adapters.into_iter().next().ok_or(GpuError::NoAdapter),
+    }
+}
+
 /// A device and queue on one adapter, with wgpu errors collected instead of panicking.
+/// A clone shares them (the viewer draws on the device a simulation runs on).
+#[derive(Clone)]
 pub struct GpuContext {
     device: wgpu::Device,
     queue: wgpu::Queue,
     adapter: AdapterSummary,
+    #[cfg_attr(not(feature = "view"), allow(dead_code))]
+    wgpu_adapter: wgpu::Adapter,
     limits: wgpu::Limits,
     errors: Arc<Mutex<Vec<String>>>,
 }
@@ -127,24 +153,36 @@ impl GpuContext {
         }
         let filter = filter.map(str::to_owned).or(env_filter);
         let _opening = opening();
-        let adapters = sorted_adapters();
-        let available: Vec<String> = adapters
-            .iter()
-            .map(|a| AdapterSummary::from_info(&a.get_info()).to_string())
-            .collect();
-        let adapter = match &filter {
-            Some(f) => {
-                let needle = f.to_lowercase();
-                adapters
-                    .into_iter()
-                    .find(|a| a.get_info().name.to_lowercase().contains(&needle))
-                    .ok_or_else(|| GpuError::AdapterNotFound {
-                        filter: f.clone(),
-                        available: available.clone(),
-                    })?
-            }
-            None => adapters.into_iter().next().ok_or(GpuError::NoAdapter)?,
-        };
+        let adapter = choose(sorted_adapters(), filter.as_deref())?;
+        GpuContext::open(adapter)
+    }
+
+    /// Opens the best adapter of `instance` that can present to `surface`, or the first
+    /// such whose name contains `filter` (or `KENYON_ADAPTER`), as [`new`](GpuContext::new)
+    /// does: a window's device, which its simulation shares.
+    #[cfg(feature = "view")]
+    pub(crate) fn for_surface(
+        instance: &wgpu::Instance,
+        surface: &wgpu::Surface<'_>,
+        filter: Option<&str>,
+    ) -> Result<Self, GpuError> {
+        let env_filter = std::env::var(ADAPTER_ENV)
+            .ok()
+            .filter(|s| !s.trim().is_empty());
+        let filter = filter.map(str::to_owned).or(env_filter);
+        let _opening = opening();
+        let mut adapters: Vec<wgpu::Adapter> =
+            pollster::block_on(instance.enumerate_adapters(wgpu::Backends::all()))
+                .into_iter()
+                .filter(|a| a.is_surface_supported(surface))
+                .collect();
+        adapters.sort_by_key(|a| rank(&a.get_info()));
+        let adapter = choose(adapters, filter.as_deref())?;
+        GpuContext::open(adapter)
+    }
+
+    /// A device and queue on `adapter`, with all the limits it has.
+    fn open(adapter: wgpu::Adapter) -> Result<Self, GpuError> {
         let info = adapter.get_info();
         // The WebGPU defaults allow 8 storage buffers per stage and 128 MiB bindings;
         // ask for what the adapter really has.
@@ -172,9 +210,16 @@ impl GpuContext {
             device,
             queue,
             adapter: AdapterSummary::from_info(&info),
+            wgpu_adapter: adapter,
             limits,
             errors,
         })
+    }
+
+    /// The adapter itself, which a window's surface is configured for.
+    #[cfg(feature = "view")]
+    pub(crate) fn wgpu_adapter(&self) -> &wgpu::Adapter {
+        &self.wgpu_adapter
     }
 
     /// The adapter the device is on.
@@ -208,6 +253,18 @@ impl GpuContext {
             errors.clear();
             Err(GpuError::Wgpu(all))
         }
+    }
+
+    /// Waits for everything submitted so far.
+    #[cfg(feature = "view")]
+    pub(crate) fn wait_idle(&self) -> Result<(), GpuError> {
+        self.device
+            .poll(wgpu::PollType::Wait {
+                submission_index: None,
+                timeout: None,
+            })
+            .map_err(|e| GpuError::Wgpu(e.to_string()))?;
+        self.check_errors()
     }
 
     /// Waits for one submission (and those before it), not for later ones.

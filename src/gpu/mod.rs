@@ -130,6 +130,26 @@ impl GpuSimulation {
         self.ctx.adapter()
     }
 
+    /// The device this simulation runs on.
+    pub fn context(&self) -> &GpuContext {
+        &self.ctx
+    }
+
+    /// Population `population`'s recording buffer on the device, the words from one
+    /// recorded timestep's row to the next (batch entries are interleaved: entry 0's
+    /// row starts each), and the timesteps recorded since the last reset or take: what
+    /// the viewer draws from without reading the recording back.
+    #[cfg(feature = "view")]
+    pub(crate) fn recording_rows(
+        &self,
+        population: PopulationId,
+    ) -> Result<(wgpu::Buffer, u32, u32), SimError> {
+        let p = population_index(&self.net, population)?;
+        let words = crate::sim::words_per_step(self.net.populations[p].size) as u32;
+        let buffer = self.buffers.get(BufferId::Recording(p))?.clone();
+        Ok((buffer, words * self.shape.batch, self.clock.recorded_steps))
+    }
+
     /// How this simulation spreads its work.
     pub fn tuning(&self) -> GpuTuning {
         self.tuning

@@ -1,14 +1,15 @@
 //! Figures written as PNG: spike rasters (one panel per population on a shared time
 //! axis, like the matplotlib figures of GeNN's tutorials), drawn by hand so that a
-//! spike's pixel is known exactly, with the public-domain 8x8 bitmap glyphs of
-//! `font8x8`; and a histogram and a confusion matrix with a colour bar, drawn with
-//! plotters in the bundled DejaVu Sans (`chart.rs`). No font is looked up at run time.
+//! spike's pixel is known exactly, with text in the bundled DejaVu Sans rasterised by
+//! ab_glyph (`text.rs`, which `kenyon view` draws its text with too); and a histogram
+//! and a confusion matrix with a colour bar, drawn with plotters in the same font
+//! (`chart.rs`). No font is looked up at run time.
 
 mod chart;
 mod confusion;
 mod histogram;
 mod raster;
-mod text;
+pub(crate) mod text;
 
 pub use confusion::confusion_png;
 pub use histogram::histogram_png;
@@ -98,17 +99,17 @@ pub enum PlotError {
     },
 }
 
-/// Scale of the 8x8 glyphs: 16 px text stays readable in a downscaled view.
-const TEXT_SCALE: u32 = 2;
-const GLYPH: u32 = 8;
+/// Text size in units of [`GLYPH`] pixels: 16 px text stays readable in a downscaled view.
+pub(crate) const TEXT_SCALE: u32 = 2;
+pub(crate) const GLYPH: u32 = 8;
 const MARGIN: u32 = 14;
-const TICK_LEN: u32 = 6;
+pub(crate) const TICK_LEN: u32 = 6;
 const TICK_LABEL_GAP: u32 = 4;
 const XLABEL_GAP: u32 = 12;
 
-const BACKGROUND: Rgb<u8> = Rgb([255, 255, 255]);
-const INK: Rgb<u8> = Rgb([25, 25, 25]);
-const SPIKE: Rgb<u8> = Rgb([10, 20, 80]);
+pub(crate) const BACKGROUND: Rgb<u8> = Rgb([255, 255, 255]);
+pub(crate) const INK: Rgb<u8> = Rgb([25, 25, 25]);
+pub(crate) const SPIKE: Rgb<u8> = Rgb([10, 20, 80]);
 
 /// Encodes `img` and writes it to `path` atomically.
 pub(crate) fn write_png(path: &Path, img: &RgbImage) -> Result<(), PlotError> {

@@ -23,7 +23,7 @@ fn px(scale: u32) -> PxScale {
 
 /// A y-axis tick at row `y` left of an axis whose first column is `left`, labelled
 /// `text` to its left.
-pub(super) fn y_tick(img: &mut RgbImage, left: u32, y: u32, text: &str) {
+pub(crate) fn y_tick(img: &mut RgbImage, left: u32, y: u32, text: &str) {
     hline(img, left - 1 - TICK_LEN, left - 1, y, INK);
     let x = left - 1 - TICK_LEN - TICK_LABEL_GAP - text_width(text, TEXT_SCALE);
     let half_glyph = i64::from(GLYPH * TEXT_SCALE / 2);
@@ -38,7 +38,7 @@ pub(super) fn y_tick(img: &mut RgbImage, left: u32, y: u32, text: &str) {
 }
 
 /// Width in pixels of `text` drawn at `scale`.
-pub(super) fn text_width(text: &str, scale: u32) -> u32 {
+pub(crate) fn text_width(text: &str, scale: u32) -> u32 {
     let Some(font) = font() else { return 0 };
     let scaled = font.as_scaled(px(scale));
     let width: f32 = text
@@ -97,7 +97,7 @@ fn blend(img: &mut RgbImage, x: i64, y: i64, color: Rgb<u8>, v: f32) {
 }
 
 /// Draws `text` with its top-left corner at `(x, y)`; whatever falls outside is clipped.
-pub(super) fn draw_text(
+pub(crate) fn draw_text(
     img: &mut RgbImage,
     x: i64,
     y: i64,
@@ -115,7 +115,7 @@ pub(super) fn draw_text(
 }
 
 /// `TEXT_SCALE`, or smaller text where `text` would be wider than `room` at that scale.
-pub(super) fn scale_to_fit(text: &str, room: u32) -> u32 {
+pub(crate) fn scale_to_fit(text: &str, room: u32) -> u32 {
     if text_width(text, TEXT_SCALE) <= room {
         TEXT_SCALE
     } else {
@@ -125,7 +125,7 @@ pub(super) fn scale_to_fit(text: &str, room: u32) -> u32 {
 
 /// Draws `text` centred in the columns `left..left + width`, the tops of its letters at
 /// row `y`.
-pub(super) fn draw_centred(
+pub(crate) fn draw_centred(
     img: &mut RgbImage,
     left: u32,
     width: u32,
@@ -139,7 +139,7 @@ pub(super) fn draw_centred(
 
 /// An axis label rotated a quarter turn anticlockwise, its letters' tops at column `x`,
 /// centred on row `centre_y`.
-pub(super) fn draw_y_label(img: &mut RgbImage, x: u32, centre_y: u32, text: &str, scale: u32) {
+pub(crate) fn draw_y_label(img: &mut RgbImage, x: u32, centre_y: u32, text: &str, scale: u32) {
     let (w, h, cover) = coverage(text, scale);
     let bottom = i64::from(centre_y) + i64::from(w) / 2;
     for cy in 0..h {
@@ -151,7 +151,7 @@ pub(super) fn draw_y_label(img: &mut RgbImage, x: u32, centre_y: u32, text: &str
 }
 
 /// Horizontal line from `x0` to `x1` inclusive at row `y`, clipped.
-pub(super) fn hline(img: &mut RgbImage, x0: u32, x1: u32, y: u32, color: Rgb<u8>) {
+pub(crate) fn hline(img: &mut RgbImage, x0: u32, x1: u32, y: u32, color: Rgb<u8>) {
     for x in x0..=x1 {
         if x < img.width() && y < img.height() {
             img.put_pixel(x, y, color);
@@ -160,7 +160,7 @@ pub(super) fn hline(img: &mut RgbImage, x0: u32, x1: u32, y: u32, color: Rgb<u8>
 }
 
 /// Vertical line from `y0` to `y1` inclusive at column `x`, clipped.
-pub(super) fn vline(img: &mut RgbImage, x: u32, y0: u32, y1: u32, color: Rgb<u8>) {
+pub(crate) fn vline(img: &mut RgbImage, x: u32, y0: u32, y1: u32, color: Rgb<u8>) {
     for y in y0..=y1 {
         if x < img.width() && y < img.height() {
             img.put_pixel(x, y, color);

@@ -8,6 +8,8 @@ mod platform;
 mod run;
 mod test;
 mod train;
+#[cfg(feature = "view")]
+mod view;
 
 use clap::{Parser, Subcommand};
 
@@ -44,6 +46,11 @@ enum Command {
     Bench(bench::BenchArgs),
     /// List the GPU adapters wgpu can see, best first.
     Adapters,
+    /// The network live in a window: each image's digit and its PN, KC (and GGN)
+    /// rasters, drawn by the GPU (`--headless --frames N --screenshot FILE.png`
+    /// renders offscreen with no window).
+    #[cfg(feature = "view")]
+    View(view::ViewArgs),
 }
 
 fn main() {
@@ -61,6 +68,8 @@ fn main() {
         Some(Command::Test(args)) => test::test(&args),
         Some(Command::Bench(args)) => bench::bench(&args),
         Some(Command::Adapters) => adapters::adapters(),
+        #[cfg(feature = "view")]
+        Some(Command::View(args)) => view::view(&args),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");

@@ -1,0 +1,183 @@
+//! `kenyon view`: the mushroom body presenting MNIST digits, drawn live by the device
+//! that simulates it, in a window (`app.rs`, winit) or offscreen (`headless.rs`).
+//!
+//! A frame is two layers. The CPU draws the text, axes and digit (`overlay.rs`, with
+//! the bundled DejaVu Sans); the GPU draws each raster panel with a fragment shader
+//! that reads the spike bitfield (`render.rs`, `shaders/view.wgsl`): on the GPU backend
+//! the simulation's own recording buffer, with no read-back; on the CPU backend its
+//! recording, uploaded. `layout.rs` says where everything goes, `session.rs` runs the
+//! simulation.
+
+mod app;
+mod frame;
+mod headless;
+mod layout;
+mod overlay;
+mod render;
+mod session;
+
+pub use app::{FrameLimit, run_window};
+pub use headless::{Headless, run_headless};
+pub use layout::{Layout, MAX_SCALE, MIN_SIZE, Rect};
+pub use render::{PanelDraw, Renderer, SpikeSource};
+
+use std::time::Duration;
+
+use crate::BackendChoice;
+use crate::gpu::GpuError;
+use crate::io::mnist::Split;
+use crate::model::ModelError;
+use crate::plot::PlotError;
+use crate::sim::SimError;
+use crate::tutorial::{TrainedModel, TutorialError};
+
+/// What a viewer shows and how.
+#[derive(Clone, Debug)]
+pub struct ViewOptions {
+    /// The backend that simulates (`Auto`: the GPU on a hardware adapter).
+    pub backend: BackendChoice,
+    /// Part of the adapter's name; the best adapter if `None`.
+    pub adapter: Option<String>,
+    /// Seed of the PN -> KC connectivity.
+    pub seed: u64,
+    /// The first image's index.
+    pub start: usize,
+    /// The MNIST set the images come from.
+    pub split: Split,
+    /// Starts with the tutorial's part 3 gain control (a GGN).
+    pub gain_control: bool,
+    /// A trained model (`kenyon train`'s): its network, with its ten output neurons
+    /// (MBONs), is shown instead, with its answers and their running accuracy.
+    pub model: Option<TrainedModel>,
+    /// Host threads of the CPU backend (0: one per core).
+    pub threads: usize,
+    /// Frame size in pixels: the offscreen frame's, or the window's to begin with (in
+    /// logical pixels: the display's scale factor times as many on a HiDPI one).
+    pub size: (u32, u32),
+    /// Text and spacing this many times their size on a display of scale factor 1;
+    /// `None`: the display's scale factor, rounded (1 offscreen).
+    pub text_scale: Option<u32>,
+}
+
+/// Why the viewer stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ViewError {
+    /// The device failed.
+    #[error(transparent)]
+    Gpu(#[from] GpuError),
+    /// The simulation refused a call.
+    #[error(transparent)]
+    Sim(#[from] SimError),
+    /// The network could not be built (boxed: it is the largest error by far).
+    #[error(transparent)]
+    Model(Box<ModelError>),
+    /// Presenting an image failed.
+    #[error(transparent)]
+    Tutorial(#[from] TutorialError),
+    /// The screenshot could not be written.
+    #[error(transparent)]
+    Plot(#[from] PlotError),
+    /// The images are not MNIST's 28 x 28.
+    #[error(
+        "the images have {0} pixels, but the network has one projection neuron for each of 28 x 28"
+    )]
+    WrongImages(usize),
+    /// The first image is past the end of the set.
+    #[error("--start {start}: the set has only {len} images")]
+    StartPastEnd {
+        /// The index asked for.
+        start: usize,
+        /// Images in the set.
+        len: usize,
+    },
+    /// A frame of no pixels, or a read-back before any frame was drawn.
+    #[error("there is no frame to draw or read (a frame needs at least one pixel)")]
+    EmptyFrame,
+    /// A frame too small for the layout.
+    #[error("a {0} x {1} frame is too small: the viewer needs at least {min_w} x {min_h}", min_w = MIN_SIZE.0, min_h = MIN_SIZE.1)]
+    TooSmall(u32, u32),
+    /// Reading a frame back failed.
+    #[error("cannot read the frame back from the device: {0}")]
+    Readback(String),
+    /// There is no display to open a window on.
+    #[error(
+        "no display to open a window on ({0}); to render offscreen without a window, run `kenyon view --headless --frames N --screenshot FILE.png`"
+    )]
+    NoDisplay(String),
+    /// The window or its surface failed.
+    #[error("the window failed: {0}")]
+    Window(String),
+}
+
+impl From<ModelError> for ViewError {
+    fn from(e: ModelError) -> Self {
+        ViewError::Model(Box::new(e))
+    }
+}
+
+/// How fast images go by: wall time per image, from slow motion to as fast as the
+/// backend goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pace(usize);
+
+/// Wall milliseconds per image of each pace; 0 is as fast as possible. 20 ms is real
+/// time: each image is presented for 20 ms of model time.
+const PACES_MS: [u64; 9] = [2000, 1000, 500, 200, 100, 50, 20, 10, 0];
+const REAL_TIME: usize = 6;
+
+impl Default for Pace {
+    fn default() -> Self {
+        Pace(REAL_TIME)
+    }
+}
+
+impl Pace {
+    /// As fast as the backend goes.
+    pub const FASTEST: Pace = Pace(PACES_MS.len() - 1);
+
+    /// The next faster pace (the fastest stays).
+    pub fn faster(self) -> Pace {
+        Pace((self.0 + 1).min(PACES_MS.len() - 1))
+    }
+
+    /// The next slower pace (the slowest stays).
+    pub fn slower(self) -> Pace {
+        Pace(self.0.saturating_sub(1))
+    }
+
+    /// Wall time per image; zero for the fastest.
+    pub fn period(self) -> Duration {
+        Duration::from_millis(PACES_MS[self.0])
+    }
+
+    /// For people, short enough for the column under the digit: "pace: real time",
+    /// "pace: fastest", "pace: 200 ms/image".
+    pub fn describe(self) -> String {
+        match PACES_MS[self.0] {
+            0 => "pace: fastest".to_owned(),
+            20 => "pace: real time".to_owned(),
+            ms => format!("pace: {ms} ms/image"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paces_run_from_slow_motion_to_the_fastest_through_real_time() {
+        let p = Pace::default();
+        assert_eq!(p.period(), Duration::from_millis(20));
+        assert_eq!(p.faster().faster().faster(), Pace::FASTEST);
+        assert_eq!(Pace::FASTEST.period(), Duration::ZERO);
+        let mut slow = p;
+        for _ in 0..20 {
+            slow = slow.slower();
+        }
+        assert_eq!(slow.period(), Duration::from_secs(2));
+        assert_eq!(slow.slower(), slow);
+        assert_eq!(Pace::FASTEST.describe(), "pace: fastest");
+        assert_eq!(p.describe(), "pace: real time");
+    }
+}

@@ -433,11 +433,20 @@ fn compile_step_functions(
 ) -> (Vec<Option<NativeLanes>>, Vec<Option<NotCompiled>>) {
     net.populations
         .iter()
-        .map(|pop| match &pop.model {
-            PopulationModel::Code(code) => match kernels::compile_step_function(code) {
-                Ok(compiled) => (Some(compiled), None),
-                Err(why) => (None, Some(why)),
-            },
+        .enumerate()
+        .map(|(p, pop)| match &pop.model {
+            PopulationModel::Code(code) => {
+                // Input the neuron update sums for the step function: a group whose
+                // postsynaptic model is built in, or a built-in current source.
+                let built_in_inputs = net
+                    .incoming(p)
+                    .any(|(g, _)| !code.postsynaptic_groups.contains(&g))
+                    || net.sources_of(p).any(|(_, c)| !c.code);
+                match kernels::compile_step_function(code, built_in_inputs) {
+                    Ok(compiled) => (Some(compiled), None),
+                    Err(why) => (None, Some(why)),
+                }
+            }
             PopulationModel::Builtin(_) => (None, None),
         })
         .unzip()

@@ -43,7 +43,7 @@ pub(super) fn run_values(prog: &LaneProgram, inputs: &[Vec<u32>], chunk: usize) 
 pub(super) fn compiled_agrees(prog: &LaneProgram, inputs: &[Vec<u32>], want: &[u32]) {
     use native::{NativeLanes, NotCompiled, ParamKind};
     let kinds = vec![ParamKind::Lanes; inputs.len()];
-    let compiled = match NativeLanes::compile(prog, &kinds, &[]) {
+    let compiled = match NativeLanes::compile(prog, &kinds, &[], native::LaneSums::Given) {
         Ok(compiled) => compiled,
         Err(NotCompiled::Program(_)) => return,
         Err(NotCompiled::Compiler(why)) => {

@@ -525,10 +525,10 @@ fn compiled_lif_time(
     ids: &[u32],
     steps: usize,
 ) -> Option<std::time::Duration> {
-    use crate::interpret::native::{NativeLanes, ParamKind};
+    use crate::interpret::native::{LaneSums, NativeLanes, ParamKind};
     use ParamKind::{Lanes, Uniform};
     let kinds = [Lanes, Lanes, Lanes, Uniform, Lanes, Uniform];
-    let compiled = NativeLanes::compile(prog, &kinds, &[]).ok()?;
+    let compiled = NativeLanes::compile(prog, &kinds, &[], LaneSums::Given).ok()?;
     let n = isyn.len();
     let (mut vb, mut rb, mut out) = (vec![0u32; n], vec![0u32; n], vec![0u32; MAX_LANES]);
     let mut best = std::time::Duration::MAX;

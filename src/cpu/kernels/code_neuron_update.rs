@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use super::neuron_update::{NeuronInputs, gather_isyn, take_input, word_mask};
 use super::pack::{self, PackSpikes};
-use crate::interpret::native::{LaneNative, NativeLanes, NotCompiled, ParamKind};
+use crate::interpret::native::{LaneNative, LaneSums, NativeLanes, NotCompiled, ParamKind};
 use crate::interpret::{Arg, MAX_LANES, Natives, Scratch};
 use crate::model::code::{CompiledNeuron, NativeFn};
 use crate::model::random::philox4x32_10;
@@ -119,9 +119,14 @@ unsafe fn update_chunks<P: PackSpikes>(
     words: (&[AtomicU32], Option<&[AtomicU32]>),
     scratch: &mut Scratch,
 ) {
+    // Compiled for no built-in input, the code can't take one (never the case: the
+    // inputs are the network's): the interpreter then.
+    let none_built_in = inputs.magnitudes.is_empty() && inputs.exp_curr.iter().all(|i| i.code);
+    let compiled = code.1.filter(|c| none_built_in || !c.sums_from_zero());
+    let code = (code.0, compiled);
     // SAFETY: passed on from the caller.
     unsafe {
-        match code.1 {
+        match compiled {
             Some(_) => update::<P, COMPILED_LANES>(code, vars, inputs, at, words, scratch),
             None => update::<P, MAX_LANES>(code, vars, inputs, at, words, scratch),
         }
@@ -155,7 +160,14 @@ impl<const N: usize> std::ops::DerefMut for LaneWords<N> {
 /// `interpret::native`): its arguments as [`update`] passes them, `Isyn` and
 /// `injectCurrent` as the one lane sum, `CodeNatives::isyn`. Draws, additional input
 /// variables and extra global parameters stay with the interpreter.
-pub(crate) fn compile_step_function(code: &CompiledNeuron) -> Result<NativeLanes, NotCompiled> {
+///
+/// With no built-in input (`built_in_inputs` false: every incoming group's postsynaptic
+/// model and every current source is code), `Isyn` starts at 0.0 inside the compiled
+/// code, and is neither filled nor read back.
+pub(crate) fn compile_step_function(
+    code: &CompiledNeuron,
+    built_in_inputs: bool,
+) -> Result<NativeLanes, NotCompiled> {
     use ParamKind::{Lanes, Uniform};
     let groups = code.postsynaptic_groups.len();
     let mut kinds = vec![Lanes; code.vars.len() + 2 * groups];
@@ -173,7 +185,11 @@ pub(crate) fn compile_step_function(code: &CompiledNeuron) -> Result<NativeLanes
                 .map(|_| LaneNative::Unsupported),
         )
         .collect();
-    NativeLanes::compile(&code.program, &kinds, &natives)
+    let sums = match built_in_inputs {
+        true => LaneSums::Given,
+        false => LaneSums::FromZero,
+    };
+    NativeLanes::compile(&code.program, &kinds, &natives, sums)
 }
 
 /// A step function's arguments live on the stack when there are at most this many.
@@ -200,9 +216,17 @@ unsafe fn update<P: PackSpikes, const N: usize>(
     let mut psm_inputs = vec![LaneWords::<N>::ZERO; code_groups];
     let count = vars.len() + 2 * code_groups + 3;
     let reads_id = code.program.reads(count - 2);
+    // `Isyn` is filled unless the compiled code starts it at zero itself.
+    let fill_isyn = compiled.is_none_or(|c| !c.sums_from_zero());
     for start in (0..n).step_by(N) {
         let lanes = N.min(n - start);
-        gather(inputs, &mut natives.isyn, &mut psm_inputs, start, n);
+        gather(
+            inputs,
+            &mut natives.isyn,
+            &mut psm_inputs,
+            (start, n),
+            fill_isyn,
+        );
         let first = (at.lo + start) as u32;
         if reads_id {
             for (lane, id) in ids.iter_mut().enumerate() {
@@ -259,8 +283,8 @@ fn gather<const N: usize>(
     inputs: &mut NeuronInputs<'_, '_>,
     isyn: &mut LaneWords<N>,
     psm_inputs: &mut [LaneWords<N>],
-    start: usize,
-    n: usize,
+    (start, n): (usize, usize),
+    fill_isyn: bool,
 ) {
     let lanes = N.min(n - start);
     // No built-in input at all: `Isyn` starts at 0.0 (what summing none gives).
@@ -270,7 +294,9 @@ fn gather<const N: usize>(
         // All 32 places (those past `n` are lanes not run): a length the compiler knows.
         let out: &mut [u32; 32] = (&mut isyn[w..w + 32]).try_into().expect("32 lanes");
         if none_built_in {
-            *out = [0; 32];
+            if fill_isyn {
+                *out = [0; 32];
+            }
         } else {
             // A whole word with a length the compiler knows (its copies inlined), as in
             // the built-in update, or the partial last word.

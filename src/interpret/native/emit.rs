@@ -12,7 +12,7 @@
 use std::fmt::Write;
 
 use super::super::program::{Bin, Instr, Program, Reg, Tern, Un};
-use super::{LaneNative, ParamKind};
+use super::{LaneNative, LaneSums, ParamKind};
 
 /// Why a program was not turned into C.
 pub(super) type Refusal = String;
@@ -22,6 +22,7 @@ pub(super) fn emit(
     program: &Program,
     kinds: &[ParamKind],
     natives: &[LaneNative],
+    sums: LaneSums,
 ) -> Result<String, Refusal> {
     if kinds.len() != program.params.len() {
         return Err("one kind per parameter".into());
@@ -47,13 +48,15 @@ pub(super) fn emit(
             }
         }
     }
-    for k in 0..sum_count(natives) {
-        let _ = writeln!(c, "  u32 *restrict s{k} = sums[{k}];");
+    if sums == LaneSums::Given {
+        for k in 0..sum_count(natives) {
+            let _ = writeln!(c, "  u32 *restrict s{k} = sums[{k}];");
+        }
     }
     c.push_str("  for (size_t i = 0; i < (size_t)n; i++) {\n");
-    declare(&mut c, program, kinds, natives);
+    declare(&mut c, program, kinds, natives, sums);
     c.push_str(&body);
-    finish(&mut c, program, natives);
+    finish(&mut c, program, natives, sums);
     c.push_str("  }\n}\n");
     Ok(c)
 }
@@ -71,7 +74,13 @@ pub(super) fn sum_count(natives: &[LaneNative]) -> usize {
 
 /// Every register's value at the start of a lane: constants, the entry mask, the
 /// parameters, and the sums.
-fn declare(c: &mut String, program: &Program, kinds: &[ParamKind], natives: &[LaneNative]) {
+fn declare(
+    c: &mut String,
+    program: &Program,
+    kinds: &[ParamKind],
+    natives: &[LaneNative],
+    sums: LaneSums,
+) {
     for r in 0..program.registers {
         let _ = writeln!(c, "    u32 r{r} = 0;");
     }
@@ -92,19 +101,25 @@ fn declare(c: &mut String, program: &Program, kinds: &[ParamKind], natives: &[La
         }
     }
     for k in 0..sum_count(natives) {
-        let _ = writeln!(c, "    u32 sum{k} = s{k}[i];");
+        match sums {
+            LaneSums::Given => writeln!(c, "    u32 sum{k} = s{k}[i];"),
+            LaneSums::FromZero => writeln!(c, "    u32 sum{k} = 0u;"),
+        }
+        .unwrap_or(());
     }
 }
 
 /// Writes back the pointer parameters, the sums and the result.
-fn finish(c: &mut String, program: &Program, natives: &[LaneNative]) {
+fn finish(c: &mut String, program: &Program, natives: &[LaneNative], sums: LaneSums) {
     for (k, param) in program.params.iter().enumerate() {
         if param.pointer {
             let _ = writeln!(c, "    a{k}[i] = r{};", param.reg);
         }
     }
     for k in 0..sum_count(natives) {
-        let _ = writeln!(c, "    s{k}[i] = sum{k};");
+        if sums == LaneSums::Given {
+            let _ = writeln!(c, "    s{k}[i] = sum{k};");
+        }
     }
     if let Some(reg) = program.result {
         let _ = writeln!(c, "    result[i] = r{reg};");

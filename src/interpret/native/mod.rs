@@ -39,6 +39,16 @@ pub enum ParamKind {
     Lanes,
 }
 
+/// Where the lane sums of [`LaneNative::ReadSum`] and [`LaneNative::AddToSum`] live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LaneSums {
+    /// In the caller's slices, read before and written after.
+    Given,
+    /// In the compiled code only, starting at `0.0` in every lane: nothing to fill,
+    /// read or write back (the caller has no starting value and wants none back).
+    FromZero,
+}
+
 /// What a native function of the program does, where the compiled code can do it itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LaneNative {
@@ -120,6 +130,7 @@ pub struct NativeLanes {
     /// Which parameters are `ptr`s: the C writes their lanes back.
     pointers: Vec<bool>,
     sums: usize,
+    from_zero: bool,
     returns: bool,
 }
 
@@ -132,15 +143,17 @@ impl std::fmt::Debug for NativeLanes {
 }
 
 impl NativeLanes {
-    /// Compiles `program`, whose parameters the caller passes as `kinds` and whose
-    /// native function `k` does `natives[k]`. `Err` says why it is not compiled; the
+    /// Compiles `program`, whose parameters the caller passes as `kinds`, whose native
+    /// function `k` does `natives[k]`, and whose lane sums live as `sums` says. `Err` says why it is not compiled; the
     /// interpreter then runs it.
     pub fn compile(
         program: &LaneProgram,
         kinds: &[ParamKind],
         natives: &[LaneNative],
+        sums: LaneSums,
     ) -> Result<NativeLanes, NotCompiled> {
-        let source = emit::emit(&program.program, kinds, natives).map_err(NotCompiled::Program)?;
+        let source =
+            emit::emit(&program.program, kinds, natives, sums).map_err(NotCompiled::Program)?;
         let loaded = cc::build(&source).map_err(NotCompiled::Compiler)?;
         // SAFETY: the symbol is the function `emit` wrote, with this signature.
         let function = unsafe { loaded.library.get::<LanesFn>(b"kenyon_lanes\0") }
@@ -151,9 +164,18 @@ impl NativeLanes {
             function,
             kinds: kinds.to_vec(),
             pointers: program.program.params.iter().map(|p| p.pointer).collect(),
-            sums: emit::sum_count(natives),
+            sums: match sums {
+                LaneSums::Given => emit::sum_count(natives),
+                LaneSums::FromZero => 0,
+            },
+            from_zero: sums == LaneSums::FromZero,
             returns: program.program.result.is_some(),
         })
+    }
+
+    /// Whether the lane sums start at zero in the compiled code ([`LaneSums::FromZero`]).
+    pub fn sums_from_zero(&self) -> bool {
+        self.from_zero
     }
 
     /// Runs the program over lanes `0..lanes`, as [`LaneProgram::run`] does, with lane

@@ -96,14 +96,15 @@ fn lane_sums_and_uniforms_give_the_interpreters_results() {
     use ParamKind::{Lanes, Uniform};
     let prog = program(SUMS, "f", &["read_sum", "add_to_sum"]);
     let natives = [LaneNative::ReadSum(0), LaneNative::AddToSum(0)];
-    let compiled = match NativeLanes::compile(&prog, &[Lanes, Lanes, Uniform], &natives) {
-        Ok(compiled) => compiled,
-        Err(NotCompiled::Compiler(why)) if std::env::var("CI").as_deref() != Ok("true") => {
-            eprintln!("not compiled here: {why}");
-            return;
-        }
-        Err(why) => panic!("the sums compile: {why}"),
-    };
+    let compiled =
+        match NativeLanes::compile(&prog, &[Lanes, Lanes, Uniform], &natives, LaneSums::Given) {
+            Ok(compiled) => compiled,
+            Err(NotCompiled::Compiler(why)) if std::env::var("CI").as_deref() != Ok("true") => {
+                eprintln!("not compiled here: {why}");
+                return;
+            }
+            Err(why) => panic!("the sums compile: {why}"),
+        };
     let x: Vec<u32> = words(1000, 5)
         .into_iter()
         .map(|w| (w as f32 / u32::MAX as f32).to_bits())
@@ -125,12 +126,14 @@ fn loops_and_other_natives_are_left_to_the_interpreter() {
         "f",
         &[],
     );
-    let refusal = NativeLanes::compile(&looping, &[Lanes], &[]).expect_err("a loop");
+    let refusal =
+        NativeLanes::compile(&looping, &[Lanes], &[], LaneSums::Given).expect_err("a loop");
     assert!(matches!(refusal, NotCompiled::Program(ref why) if why.contains("loop")));
     let prog = program(SUMS, "f", &["read_sum", "add_to_sum"]);
     let natives = [LaneNative::ReadSum(0), LaneNative::Unsupported];
     let kinds = [Lanes, Lanes, ParamKind::Uniform];
-    let refusal = NativeLanes::compile(&prog, &kinds, &natives).expect_err("a draw");
+    let refusal =
+        NativeLanes::compile(&prog, &kinds, &natives, LaneSums::Given).expect_err("a draw");
     assert!(matches!(refusal, NotCompiled::Program(ref why) if why.contains("native")));
 }
 
@@ -150,7 +153,7 @@ fn the_compiler_is_kenyon_cc_then_cc_then_cc_and_off_turns_it_off() {
 #[should_panic(expected = "a ptr parameter takes Arg::Pointer")]
 fn a_ptr_parameter_is_never_written_through_shared_lanes() {
     let prog = program("fn f(p: ptr<function, f32>) { *p = 7.0; }", "f", &[]);
-    let compiled = match NativeLanes::compile(&prog, &[ParamKind::Lanes], &[]) {
+    let compiled = match NativeLanes::compile(&prog, &[ParamKind::Lanes], &[], LaneSums::Given) {
         Ok(compiled) => compiled,
         // No compiler here (never on CI): nothing to check.
         Err(NotCompiled::Compiler(_)) if std::env::var("CI").as_deref() != Ok("true") => {
@@ -160,4 +163,43 @@ fn a_ptr_parameter_is_never_written_through_shared_lanes() {
     };
     let shared = vec![0u32; 8];
     compiled.run(&mut [Arg::Lanes(&shared)], 8, None, &mut []);
+}
+
+#[test]
+fn sums_from_zero_give_the_interpreters_results_with_sums_starting_at_zero() {
+    use ParamKind::{Lanes, Uniform};
+    let prog = program(SUMS, "f", &["read_sum", "add_to_sum"]);
+    let natives = [LaneNative::ReadSum(0), LaneNative::AddToSum(0)];
+    let kinds = [Lanes, Lanes, Uniform];
+    let compiled = match NativeLanes::compile(&prog, &kinds, &natives, LaneSums::FromZero) {
+        Ok(compiled) => compiled,
+        Err(NotCompiled::Compiler(why)) if std::env::var("CI").as_deref() != Ok("true") => {
+            eprintln!("not compiled here: {why}");
+            return;
+        }
+        Err(why) => panic!("the sums compile: {why}"),
+    };
+    assert!(compiled.sums_from_zero());
+    // One interpreter run's worth of lanes.
+    let n = crate::interpret::MAX_LANES;
+    let x: Vec<u32> = words(n, 9)
+        .into_iter()
+        .map(|w| (w as f32 / u32::MAX as f32).to_bits())
+        .collect();
+    let t = 0.25f32.to_bits();
+    let start_v: Vec<u32> = (0..n).map(|i| (i as f32 * 0.25).to_bits()).collect();
+    let (mut v, mut out) = (start_v.clone(), vec![0; n]);
+    let mut args = [Arg::Pointer(&mut v), Arg::Lanes(&x), Arg::Uniform(t)];
+    compiled.run(&mut args, n, Some(&mut out), &mut []);
+    let (mut want_v, mut want_out, mut sum) = (start_v, vec![0; n], vec![0u32; n]);
+    let mut args = [Arg::Pointer(&mut want_v), Arg::Lanes(&x), Arg::Uniform(t)];
+    let natives = &mut Sum(&mut sum);
+    prog.run(
+        &mut args,
+        n,
+        Some(&mut want_out),
+        natives,
+        &mut Scratch::new(),
+    );
+    assert_eq!((v, out), (want_v, want_out));
 }

@@ -1,6 +1,7 @@
 //! Control flow, pointers, calls and natives.
 
 use super::*;
+use crate::interpret::native::tests::compiled_lif_time;
 
 pub(crate) const LIF: &str = r#"
 const Vrest: f32 = -60.0; const Vreset: f32 = -60.0; const Vthresh: f32 = -50.0; const Ioffset: f32 = 0.0;
@@ -515,67 +516,6 @@ fn lif_timing_interpreted_against_plain_rust() {
             compiled.as_secs_f64() / native.as_secs_f64()
         );
     }
-}
-
-/// The best of five runs of the LIF compiled to machine code, as the interpreter's runs
-/// above, checked to end in the interpreter's state; `None` where it is not compiled.
-fn compiled_lif_time(
-    prog: &LaneProgram,
-    isyn: &[u32],
-    ids: &[u32],
-    steps: usize,
-) -> Option<std::time::Duration> {
-    use crate::interpret::native::{LaneSums, NativeLanes, ParamKind};
-    use ParamKind::{Lanes, Uniform};
-    let kinds = [Lanes, Lanes, Lanes, Uniform, Lanes, Uniform];
-    let compiled = NativeLanes::compile(prog, &kinds, &[], LaneSums::Given).ok()?;
-    let n = isyn.len();
-    let (mut vb, mut rb, mut out) = (vec![0u32; n], vec![0u32; n], vec![0u32; MAX_LANES]);
-    let mut best = std::time::Duration::MAX;
-    for _ in 0..5 {
-        vb.fill((-60.0f32).to_bits());
-        rb.fill(0);
-        let start = std::time::Instant::now();
-        for step in 0..steps {
-            for begin in (0..n).step_by(MAX_LANES) {
-                let end = n.min(begin + MAX_LANES);
-                let mut args = [
-                    Arg::Pointer(&mut vb[begin..end]),
-                    Arg::Pointer(&mut rb[begin..end]),
-                    Arg::Lanes(&isyn[begin..end]),
-                    Arg::Uniform((step as f32 * 0.1).to_bits()),
-                    Arg::Lanes(&ids[begin..end]),
-                    Arg::Uniform(0),
-                ];
-                compiled.run(&mut args, end - begin, Some(&mut out), &mut []);
-                std::hint::black_box(&out);
-            }
-        }
-        best = best.min(start.elapsed());
-    }
-    let mut v = vec![(-60.0f32).to_bits(); n];
-    let mut r = vec![0u32; n];
-    let mut scratch = Scratch::new();
-    for step in 0..steps {
-        for begin in (0..n).step_by(MAX_LANES) {
-            let end = n.min(begin + MAX_LANES);
-            let mut args = [
-                Arg::Pointer(&mut v[begin..end]),
-                Arg::Pointer(&mut r[begin..end]),
-                Arg::Lanes(&isyn[begin..end]),
-                Arg::Uniform((step as f32 * 0.1).to_bits()),
-                Arg::Lanes(&ids[begin..end]),
-                Arg::Uniform(0),
-            ];
-            prog.run(&mut args, end - begin, None, &mut NoNatives, &mut scratch);
-        }
-    }
-    assert_eq!(
-        (vb, rb),
-        (v, r),
-        "the compiled LIF ends in the interpreter's state"
-    );
-    Some(best)
 }
 
 #[test]

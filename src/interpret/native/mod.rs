@@ -22,7 +22,7 @@
 mod cc;
 mod emit;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use std::sync::Arc;
 

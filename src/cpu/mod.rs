@@ -17,7 +17,9 @@ mod state;
 use std::sync::atomic::AtomicU64;
 
 use crate::interpret::native::{NativeLanes, NotCompiled};
-use crate::model::{BuiltNetwork, CurrentSourceId, PopulationId, PopulationModel, SynapseGroupId};
+use crate::model::{
+    AccumulatorWidth, BuiltNetwork, CurrentSourceId, PopulationId, PopulationModel, SynapseGroupId,
+};
 use crate::sim::recording::{RowOrder, TakenRun, unpack};
 use crate::sim::{
     PendingRecordings, Readback, Recordings, SimConfig, SimError, SimulationId, Simulator,
@@ -442,7 +444,15 @@ fn compile_step_functions(
                     .incoming(p)
                     .any(|(g, _)| !code.postsynaptic_groups.contains(&g))
                     || net.sources_of(p).any(|(_, c)| !c.code);
-                match kernels::compile_step_function(code, built_in_inputs) {
+                let sums: Vec<(bool, f32)> = code
+                    .postsynaptic_groups
+                    .iter()
+                    .map(|&g| {
+                        let weight = &net.synapse_groups[g].weight;
+                        (weight.width == AccumulatorWidth::Bits64, weight.inv_scale)
+                    })
+                    .collect();
+                match kernels::compile_step_function(code, built_in_inputs, &sums) {
                     Ok(compiled) => (Some(compiled), None),
                     Err(why) => (None, Some(why)),
                 }

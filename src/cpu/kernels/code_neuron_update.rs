@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use super::neuron_update::{NeuronInputs, gather_isyn, take_input, word_mask};
 use super::pack::{self, PackSpikes};
+use super::propagate_spikes::SumsMut;
 use crate::interpret::native::{LaneNative, LaneSums, NativeLanes, NotCompiled, ParamKind};
 use crate::interpret::{Arg, MAX_LANES, Natives, Scratch};
 use crate::model::code::{CompiledNeuron, NativeFn};
@@ -157,7 +158,9 @@ impl<const N: usize> std::ops::DerefMut for LaneWords<N> {
 }
 
 /// The step function compiled to machine code, where it can be (see
-/// `interpret::native`): its arguments as [`update`] passes them, `Isyn` and
+/// `interpret::native`): its arguments as [`update`] passes them, each code
+/// postsynaptic group's input converted from its fixed-point sums (`sums`: whether they
+/// are 64-bit, and the group's `inv_scale`) by the compiled code itself, `Isyn` and
 /// `injectCurrent` as the one lane sum, `CodeNatives::isyn`. Draws, additional input
 /// variables and extra global parameters stay with the interpreter.
 ///
@@ -167,10 +170,14 @@ impl<const N: usize> std::ops::DerefMut for LaneWords<N> {
 pub(crate) fn compile_step_function(
     code: &CompiledNeuron,
     built_in_inputs: bool,
+    sums: &[(bool, f32)],
 ) -> Result<NativeLanes, NotCompiled> {
     use ParamKind::{Lanes, Uniform};
-    let groups = code.postsynaptic_groups.len();
-    let mut kinds = vec![Lanes; code.vars.len() + 2 * groups];
+    let mut kinds = vec![Lanes; code.vars.len()];
+    for &(wide, inv_scale) in sums {
+        let inv_scale = inv_scale.to_bits();
+        kinds.extend([Lanes, ParamKind::FixedPoint { wide, inv_scale }]);
+    }
     kinds.extend([Uniform, Lanes, Uniform]);
     let natives: Vec<LaneNative> = NativeFn::ALL
         .iter()
@@ -213,7 +220,9 @@ unsafe fn update<P: PackSpikes, const N: usize>(
     let mut natives = CodeNatives::<N>::new(code, at);
     // This chunk's input of each group with a code postsynaptic model.
     let code_groups = inputs.exp_curr.iter().filter(|i| i.code).count();
-    let mut psm_inputs = vec![LaneWords::<N>::ZERO; code_groups];
+    // (None where the compiled code converts the fixed-point sums itself.)
+    let from_sums = compiled.is_some();
+    let mut psm_inputs = vec![LaneWords::<N>::ZERO; if from_sums { 0 } else { code_groups }];
     let count = vars.len() + 2 * code_groups + 3;
     let reads_id = code.program.reads(count - 2);
     // `Isyn` is filled unless the compiled code starts it at zero itself.
@@ -237,15 +246,20 @@ unsafe fn update<P: PackSpikes, const N: usize>(
         let pointers = vars
             .iter_mut()
             .map(|v| Arg::Pointer(&mut v[start..start + lanes]));
+        let psm_inputs = &psm_inputs;
         let in_syn = inputs
             .exp_curr
             .iter_mut()
             .filter(|i| i.code)
-            .zip(&psm_inputs)
-            .flat_map(|(i, input)| {
+            .enumerate()
+            .flat_map(|(k, i)| {
                 let in_syn: &mut [u32] =
                     bytemuck::cast_slice_mut(&mut i.in_syn[start..start + lanes]);
-                [Arg::Pointer(in_syn), Arg::Lanes(&input[..lanes])]
+                let input = match psm_inputs.get(k) {
+                    Some(input) => Arg::Lanes(&input[..lanes]),
+                    None => take_sums(&mut i.in_syn_acc, i.stamps, start, lanes),
+                };
+                [Arg::Pointer(in_syn), input]
             });
         let rest = [
             Arg::Uniform(t),
@@ -322,6 +336,26 @@ fn gather<const N: usize>(
                     *out = x.to_bits();
                 }
             }
+        }
+    }
+}
+
+/// The fixed-point sums of neurons `start..start + lanes` of a group, for compiled code
+/// that converts and clears them itself (`ParamKind::FixedPoint`); their words' stamps
+/// cleared, as taking them does.
+fn take_sums<'a>(
+    sums: &'a mut SumsMut<'_>,
+    stamps: &mut [u8],
+    start: usize,
+    lanes: usize,
+) -> Arg<'a> {
+    stamps[start / 32..(start + lanes).div_ceil(32)].fill(0);
+    match sums {
+        SumsMut::Narrow(sums) => {
+            Arg::Pointer(bytemuck::cast_slice_mut(&mut sums[start..start + lanes]))
+        }
+        SumsMut::Wide(sums) => {
+            Arg::Pointer(bytemuck::cast_slice_mut(&mut sums[start..start + lanes]))
         }
     }
 }

@@ -43,7 +43,10 @@ pub(super) fn emit(
                 let _ = writeln!(c, "  const u32 u{k} = args[{k}][0];");
             }
             ParamKind::Uniform => return Err("a pointer parameter is not uniform".into()),
-            ParamKind::Lanes => {
+            ParamKind::FixedPoint { .. } if param.pointer => {
+                return Err("a pointer parameter is not fixed-point sums".into());
+            }
+            ParamKind::Lanes | ParamKind::FixedPoint { .. } => {
                 let _ = writeln!(c, "  u32 *restrict a{k} = args[{k}];");
             }
         }
@@ -96,6 +99,21 @@ fn declare(
             }
             ParamKind::Lanes if param.read || param.pointer => {
                 let _ = writeln!(c, "    r{reg} = a{k}[i];");
+            }
+            // Converted as `fixed_to_f32` / `wide_fixed_to_f32` do, then scaled; cleared
+            // whether read or not.
+            &ParamKind::FixedPoint { wide, inv_scale } => {
+                let sum = match wide {
+                    false => format!(
+                        "int32_t acc = (int32_t)a{k}[i]; a{k}[i] = 0u; \
+                         float sum = (float)(acc >> 12) * 4096.0f + (float)(acc & 4095);"
+                    ),
+                    true => format!(
+                        "uint64_t w = (uint64_t)a{k}[2 * i] | ((uint64_t)a{k}[2 * i + 1] << 32); \
+                         a{k}[2 * i] = 0u; a{k}[2 * i + 1] = 0u; float sum = (float)(int64_t)w;"
+                    ),
+                };
+                let _ = writeln!(c, "    {{ {sum} r{reg} = U(sum * F({inv_scale}u)); }}");
             }
             _ => {}
         }

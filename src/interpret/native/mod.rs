@@ -37,6 +37,16 @@ pub enum ParamKind {
     Uniform,
     /// [`Arg::Lanes`] or [`Arg::Pointer`]: a value per lane.
     Lanes,
+    /// [`Arg::Pointer`] to per-lane fixed-point sums (`i32`, or `i64` as two words per
+    /// lane, low first, when `wide`), for an `f32` value parameter: its value is the sum
+    /// as the nearest f32 (`model::fixed_to_f32` / `wide_fixed_to_f32`) times
+    /// `inv_scale` (f32 bits), and the sums are cleared to zero.
+    FixedPoint {
+        /// Whether the sums are 64-bit.
+        wide: bool,
+        /// The scale's inverse, as f32 bits.
+        inv_scale: u32,
+    },
 }
 
 /// Where the lane sums of [`LaneNative::ReadSum`] and [`LaneNative::AddToSum`] live.
@@ -225,6 +235,9 @@ impl NativeLanes {
                 // The C writes a `ptr` parameter's lanes: never through a shared slice.
                 (Arg::Lanes(_), _) if is_ptr => panic!("a ptr parameter takes Arg::Pointer"),
                 (Arg::Lanes(v), ParamKind::Lanes) => v[..lanes].as_ptr().cast_mut(),
+                (Arg::Pointer(v), ParamKind::FixedPoint { wide, .. }) => {
+                    v[..if *wide { 2 * lanes } else { lanes }].as_mut_ptr()
+                }
                 (Arg::Pointer(v), ParamKind::Lanes) => v[..lanes].as_mut_ptr(),
                 _ => panic!("an argument of another kind than compiled for"),
             };

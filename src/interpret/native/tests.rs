@@ -263,3 +263,55 @@ pub(crate) fn compiled_lif_time(
     );
     Some(best)
 }
+
+#[test]
+fn fixed_point_sums_are_converted_scaled_and_cleared_as_the_neuron_update_does() {
+    use crate::model::{fixed_to_f32, wide_fixed_to_f32};
+    let prog = program("fn f(x: f32) -> f32 { return x; }", "f", &[]);
+    let narrow: Vec<i32> = words(300, 4)
+        .into_iter()
+        .map(|w| w as i32 >> (w % 20))
+        .collect();
+    let wide: Vec<i64> = words(300, 5)
+        .into_iter()
+        .zip(words(300, 6))
+        .map(|(a, b)| ((i64::from(a) << 32) | i64::from(b)) >> (a % 40))
+        .collect();
+    let inv_scale = 2f32.powi(-20);
+    for is_wide in [false, true] {
+        let kind = ParamKind::FixedPoint {
+            wide: is_wide,
+            inv_scale: inv_scale.to_bits(),
+        };
+        let compiled = match NativeLanes::compile(&prog, &[kind], &[], LaneSums::Given) {
+            Ok(compiled) => compiled,
+            Err(NotCompiled::Compiler(_)) if std::env::var("CI").as_deref() != Ok("true") => {
+                return;
+            }
+            Err(why) => panic!("compiles: {why}"),
+        };
+        let (mut n32, mut n64) = (narrow.clone(), wide.clone());
+        let want: Vec<u32> = match is_wide {
+            false => narrow
+                .iter()
+                .map(|&a| (fixed_to_f32(a) * inv_scale).to_bits())
+                .collect(),
+            true => wide
+                .iter()
+                .map(|&a| (wide_fixed_to_f32(a) * inv_scale).to_bits())
+                .collect(),
+        };
+        let sums: &mut [u32] = match is_wide {
+            false => bytemuck::cast_slice_mut(&mut n32),
+            true => bytemuck::cast_slice_mut(&mut n64),
+        };
+        let mut got = vec![0; 300];
+        compiled.run(&mut [Arg::Pointer(sums)], 300, Some(&mut got), &mut []);
+        assert_eq!(got, want, "wide: {is_wide}");
+        if is_wide {
+            assert!(n64.iter().all(|&a| a == 0), "the wide sums are cleared");
+        } else {
+            assert!(n32.iter().all(|&a| a == 0), "the sums are cleared");
+        }
+    }
+}

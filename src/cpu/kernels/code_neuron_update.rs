@@ -229,13 +229,8 @@ unsafe fn update<P: PackSpikes, const N: usize>(
     let fill_isyn = compiled.is_none_or(|c| !c.sums_from_zero());
     for start in (0..n).step_by(N) {
         let lanes = N.min(n - start);
-        gather(
-            inputs,
-            &mut natives.isyn,
-            &mut psm_inputs,
-            (start, n),
-            fill_isyn,
-        );
+        let isyn = &mut natives.isyn;
+        gather(inputs, isyn, &mut psm_inputs, (start, n), fill_isyn);
         let first = (at.lo + start) as u32;
         if reads_id {
             for (lane, id) in ids.iter_mut().enumerate() {

@@ -397,17 +397,10 @@ impl Simulator for CpuSimulation {
 
     fn write_weights(&mut self, group: SynapseGroupId, values: &[f32]) -> Result<(), SimError> {
         let g = group_index(&self.net, group)?;
-        let s = &self.net.synapse_groups[g];
-        if s.code.is_some() {
-            let bits: Vec<u32> = values.iter().map(|x| x.to_bits()).collect();
+        if let Some(bits) = crate::sim::check_weights(&self.net, g, values)? {
             return self.write_synapse_var_bits(group, "g", &bits);
         }
-        let no_weights = || SimError::NoSynapseWeights {
-            group: s.name.clone(),
-        };
-        let weights = self.synapses[g].g.as_mut().ok_or_else(no_weights)?;
-        crate::sim::check_synapse_values(&self.net, g, "g", values)?;
-        for (w, x) in weights.iter_mut().zip(values) {
+        for (w, x) in self.synapses[g].g.iter_mut().flatten().zip(values) {
             *w.get_mut() = x.to_bits();
         }
         Ok(())

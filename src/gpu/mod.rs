@@ -305,17 +305,9 @@ impl Simulator for GpuSimulation {
 
     fn write_weights(&mut self, group: SynapseGroupId, values: &[f32]) -> Result<(), SimError> {
         let g = group_index(&self.net, group)?;
-        let s = &self.net.synapse_groups[g];
-        if s.code.is_some() {
-            let bits: Vec<u32> = values.iter().map(|x| x.to_bits()).collect();
+        if let Some(bits) = crate::sim::check_weights(&self.net, g, values)? {
             return self.write_synapse_var_bits(group, "g", &bits);
         }
-        if s.synapse_g.is_none() {
-            return Err(SimError::NoSynapseWeights {
-                group: s.name.clone(),
-            });
-        }
-        crate::sim::check_synapse_values(&self.net, g, "g", values)?;
         self.write_words(BufferId::Weights(g), bytemuck::cast_slice(values))
     }
 

@@ -22,7 +22,7 @@ pub(crate) use checks::{
 };
 pub(crate) use clock::{StepClock, time_of};
 pub(crate) use pending::{Readback, SimulationId};
-pub(crate) use synapse_writes::{check_synapse_bits, check_synapse_values};
+pub(crate) use synapse_writes::{check_synapse_bits, check_weights};
 
 use crate::model::{BuiltNetwork, CurrentSourceId, PopulationId, SynapseGroupId};
 

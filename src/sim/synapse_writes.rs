@@ -5,6 +5,28 @@
 use super::SimError;
 use crate::model::{AccumulatorWidth, BuiltNetwork, BuiltSynapseGroup};
 
+/// What `write_weights` does with `values` for group `g`, the one decision both
+/// backends take: `Some(bits)` for a code model, whose synapse variable `g` takes them
+/// (checked by `write_synapse_var_bits`); `None` for a built-in model's weights, checked
+/// here; an error for a group with one constant weight.
+pub(crate) fn check_weights(
+    net: &BuiltNetwork,
+    g: usize,
+    values: &[f32],
+) -> Result<Option<Vec<u32>>, SimError> {
+    let s = &net.synapse_groups[g];
+    if s.code.is_some() {
+        return Ok(Some(values.iter().map(|x| x.to_bits()).collect()));
+    }
+    if s.synapse_g.is_none() {
+        return Err(SimError::NoSynapseWeights {
+            group: s.name.clone(),
+        });
+    }
+    check_synapse_values(net, g, "g", values)?;
+    Ok(None)
+}
+
 /// Checks `values` for f32 synapse variable `var` of group `g`: the weights `g` of a
 /// built-in model, or a code model's f32 variable.
 ///
@@ -15,7 +37,7 @@ use crate::model::{AccumulatorWidth, BuiltNetwork, BuiltSynapseGroup};
 /// - A static code model's values must be whole units and at most the group's
 ///   `max_add_to_post`; a plastic one's are checked as they are used (an `addToPost`
 ///   beyond the range is reported, never wrapped).
-pub(crate) fn check_synapse_values(
+fn check_synapse_values(
     net: &BuiltNetwork,
     g: usize,
     var: &str,

@@ -122,8 +122,8 @@ unsafe fn update_chunks<P: PackSpikes>(
 ) {
     // Compiled for no built-in input, the code can't take one (never the case: the
     // inputs are the network's): the interpreter then.
-    let none_built_in = inputs.magnitudes.is_empty() && inputs.exp_curr.iter().all(|i| i.code);
-    let compiled = code.1.filter(|c| none_built_in || !c.sums_from_zero());
+    let built_in = IsynFrom::of(inputs, None) == IsynFrom::BuiltIn;
+    let compiled = code.1.filter(|c| !built_in || !c.sums_from_zero());
     let code = (code.0, compiled);
     // SAFETY: passed on from the caller.
     unsafe {
@@ -225,12 +225,11 @@ unsafe fn update<P: PackSpikes, const N: usize>(
     let mut psm_inputs = vec![LaneWords::<N>::ZERO; if from_sums { 0 } else { code_groups }];
     let count = vars.len() + 2 * code_groups + 3;
     let reads_id = code.program.reads(count - 2);
-    // `Isyn` is filled unless the compiled code starts it at zero itself.
-    let fill_isyn = compiled.is_none_or(|c| !c.sums_from_zero());
+    let isyn_from = IsynFrom::of(inputs, compiled);
     for start in (0..n).step_by(N) {
         let lanes = N.min(n - start);
         let isyn = &mut natives.isyn;
-        gather(inputs, isyn, &mut psm_inputs, (start, n), fill_isyn);
+        gather(inputs, isyn, &mut psm_inputs, (start, n), isyn_from);
         let first = (at.lo + start) as u32;
         if reads_id {
             for (lane, id) in ids.iter_mut().enumerate() {
@@ -284,6 +283,30 @@ unsafe fn update<P: PackSpikes, const N: usize>(
     }
 }
 
+/// Where `Isyn` starts each timestep, decided once per slice.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum IsynFrom {
+    /// The built-in inputs, gathered word by word.
+    BuiltIn,
+    /// 0.0, what summing no input gives, filled in.
+    Zero,
+    /// 0.0 inside the compiled code (`LaneSums::FromZero`): nothing to fill.
+    CompiledCode,
+}
+
+impl IsynFrom {
+    /// For a slice with `inputs`, run by `compiled` code or the interpreter.
+    fn of(inputs: &NeuronInputs<'_, '_>, compiled: Option<&NativeLanes>) -> IsynFrom {
+        if !inputs.magnitudes.is_empty() || inputs.exp_curr.iter().any(|i| !i.code) {
+            IsynFrom::BuiltIn
+        } else if compiled.is_some_and(NativeLanes::sums_from_zero) {
+            IsynFrom::CompiledCode
+        } else {
+            IsynFrom::Zero
+        }
+    }
+}
+
 /// The built-in inputs of neurons `start..` (up to `N` of the slice's `n`)
 /// summed into `isyn`, and the input of each group with a code postsynaptic model in
 /// `psm_inputs` (which its code adds to `inSyn`), as f32 bits.
@@ -293,20 +316,16 @@ fn gather<const N: usize>(
     isyn: &mut LaneWords<N>,
     psm_inputs: &mut [LaneWords<N>],
     (start, n): (usize, usize),
-    fill_isyn: bool,
+    isyn_from: IsynFrom,
 ) {
     let lanes = N.min(n - start);
-    // No built-in input at all: `Isyn` starts at 0.0 (what summing none gives).
-    let none_built_in = inputs.magnitudes.is_empty() && inputs.exp_curr.iter().all(|i| i.code);
     for w in (0..lanes).step_by(32) {
         let lo = start + w;
         // All 32 places (those past `n` are lanes not run): a length the compiler knows.
         let out: &mut [u32; 32] = (&mut isyn[w..w + 32]).try_into().expect("32 lanes");
-        if none_built_in {
-            if fill_isyn {
-                *out = [0; 32];
-            }
-        } else {
+        if isyn_from == IsynFrom::Zero {
+            *out = [0; 32];
+        } else if isyn_from == IsynFrom::BuiltIn {
             // A whole word with a length the compiler knows (its copies inlined), as in
             // the built-in update, or the partial last word.
             let word = if lo + 32 <= n {

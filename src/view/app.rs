@@ -1,13 +1,16 @@
 //! The window: winit 0.30's `ApplicationHandler` around a session and a renderer on the
 //! device of the window's surface, which the GPU backend simulates on too.
 //!
-//! Images go by at the pace chosen (the event loop sleeps until the next is due, and
-//! waits for input alone while paused); each new image, key or window change asks for
-//! a redraw, and a redraw draws the frame and copies it to the surface.
+//! Images go by at the pace chosen, and frames are drawn at the display's refresh rate
+//! (or `--fps`) while they do: the event loop sleeps until the next image or frame is
+//! due, and waits for input alone while paused. A frame brings the renderer up to date
+//! (a new image's cells, the overlay's parts that changed) and draws it straight into
+//! the surface's texture.
 
+use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use winit::application::ApplicationHandler;
 use winit::dpi::{LogicalSize, PhysicalSize};
@@ -24,9 +27,11 @@ use super::{MIN_SIZE, Pace, ViewError, ViewOptions};
 use crate::gpu::GpuContext;
 use crate::io::mnist::Dataset;
 
-/// At the fastest pace, images are simulated for this long between frames: a 60 Hz
-/// display's frame.
-const FRAME_TIME: std::time::Duration = std::time::Duration::from_micros(16_667);
+/// Frames per second where neither `--fps` nor the display says.
+const DEFAULT_FPS: f64 = 60.0;
+
+/// How far back the frame rate shown looks.
+const FPS_WINDOW: Duration = Duration::from_secs(2);
 
 /// What `--frames N --screenshot FILE` asks of a window: draw N frames, one image each,
 /// save the last, and close.
@@ -38,13 +43,39 @@ pub struct FrameLimit {
     pub screenshot: PathBuf,
 }
 
+/// What a window did, from its first frame to its closing.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct WindowReport {
+    /// Frames drawn.
+    pub frames: u64,
+    /// Wall time from the first frame shown to the last.
+    pub frame_seconds: f64,
+    /// Images presented.
+    pub images: u64,
+    /// Wall time from the first image presented to the close.
+    pub seconds: f64,
+}
+
+impl WindowReport {
+    /// Frames shown per second, the first to the last.
+    pub fn frames_per_second(&self) -> f64 {
+        self.frames.saturating_sub(1) as f64 / self.frame_seconds.max(1e-9)
+    }
+
+    /// Images presented per second.
+    pub fn images_per_second(&self) -> f64 {
+        self.images as f64 / self.seconds.max(1e-9)
+    }
+}
+
 /// Opens the viewer's window and runs it until it is closed (or, with `limit`, until
-/// its frames are drawn). Fails with [`ViewError::NoDisplay`] where there is no display.
+/// its frames are drawn, or after `options.seconds`). Fails with
+/// [`ViewError::NoDisplay`] where there is no display.
 pub fn run_window(
     options: &ViewOptions,
     data: Dataset,
     limit: Option<FrameLimit>,
-) -> Result<(), ViewError> {
+) -> Result<WindowReport, ViewError> {
     check_display()?;
     let event_loop = EventLoop::new().map_err(|e| ViewError::NoDisplay(e.to_string()))?;
     let mut app = App {
@@ -57,7 +88,10 @@ pub fn run_window(
     event_loop
         .run_app(&mut app)
         .map_err(|e| ViewError::Window(e.to_string()))?;
-    app.error.map_or(Ok(()), Err)
+    if let Some(e) = app.error {
+        return Err(e);
+    }
+    Ok(app.state.map(|s| s.report()).unwrap_or_default())
 }
 
 /// Refuses to try a window where no display server is named: winit's own error there
@@ -102,12 +136,26 @@ struct Running {
     pace: Pace,
     /// When the image shown was presented; `None` before the first.
     presented_at: Option<Instant>,
-    frames: u32,
+    /// When the next image is due at the pace: a period after the last was due, so
+    /// images keep the pace's rate however long each takes to present.
+    next_image: Instant,
+    /// When the first was, and when the window closes by itself (`--seconds`).
+    started: Option<Instant>,
+    closes_after: Option<Duration>,
+    /// Wall time between frames, and when the next is due.
+    frame_period: Duration,
+    next_frame: Instant,
+    /// Whether a redraw has been asked for and not yet drawn.
+    redraw_pending: bool,
+    /// When recent frames were shown, for the rate, and when the first was.
+    recent_frames: VecDeque<Instant>,
+    first_frame: Option<Instant>,
+    frames: u64,
     screenshots: u32,
     /// The image of the frame drawn last (images can move on before it is redrawn).
     shown: usize,
     /// How long the last frame took to draw and show.
-    draw_time: std::time::Duration,
+    draw_time: Duration,
 }
 
 impl ApplicationHandler for App {
@@ -147,25 +195,42 @@ impl ApplicationHandler for App {
         let Some(state) = self.state.as_mut() else {
             return;
         };
-        let due = match (state.paused, self.limit.is_some(), state.presented_at) {
-            (true, _, Some(_)) => None,
-            // Frames for a screenshot go one image each, as fast as they draw.
-            (_, true, _) | (_, _, None) => Some(Instant::now()),
-            (false, false, Some(at)) => Some(at + state.pace.period()),
-        };
-        match due {
-            None => event_loop.set_control_flow(ControlFlow::Wait),
-            Some(due) if due <= Instant::now() => {
-                let fastest = state.pace == Pace::FASTEST && self.limit.is_none();
-                if let Err(e) = state.next_images(fastest) {
-                    self.fail(event_loop, e);
-                    return;
-                }
-                // The redraw (which waits for the display) paces the next image.
-                event_loop.set_control_flow(ControlFlow::Wait);
-            }
-            Some(due) => event_loop.set_control_flow(ControlFlow::WaitUntil(due)),
+        if state.time_is_up() {
+            event_loop.exit();
+            return;
         }
+        // Frames for a screenshot go one image each, as fast as they draw.
+        let one_per_frame = self.limit.is_some();
+        if state
+            .image_due(one_per_frame)
+            .is_some_and(|due| due <= Instant::now())
+        {
+            let fastest = state.pace == Pace::FASTEST && !one_per_frame;
+            if let Err(e) = state.next_images(fastest) {
+                self.fail(event_loop, e);
+                return;
+            }
+            if one_per_frame {
+                state.request_frame();
+            }
+        }
+        let frames_due = !state.paused && !one_per_frame;
+        if frames_due && state.next_frame <= Instant::now() {
+            state.request_frame();
+        }
+        let wake = [
+            state.image_due(one_per_frame),
+            frames_due.then_some(state.next_frame),
+            state.closes_at(),
+        ]
+        .into_iter()
+        .flatten()
+        .min();
+        event_loop.set_control_flow(match wake {
+            // A pending redraw wakes the loop itself.
+            Some(at) if !state.redraw_pending => ControlFlow::WaitUntil(at),
+            _ => ControlFlow::Wait,
+        });
     }
 }
 
@@ -199,7 +264,12 @@ impl App {
             .take()
             .ok_or(ViewError::Window("started twice".into()))?;
         let session = Session::new(&ctx, &self.options, data)?;
-        let renderer = Renderer::new(&ctx)?;
+        let renderer = Renderer::with_format(&ctx, config.format)?;
+        let display_fps = window
+            .current_monitor()
+            .and_then(|m| m.refresh_rate_millihertz())
+            .map(|mhz| f64::from(mhz) / 1e3);
+        let fps = self.options.fps.or(display_fps).unwrap_or(DEFAULT_FPS);
         Ok(Running {
             window,
             instance,
@@ -211,12 +281,20 @@ impl App {
             session,
             text_scale: self.options.text_scale,
             paused: false,
-            pace: Pace::default(),
+            pace: self.options.pace,
             presented_at: None,
+            next_image: Instant::now(),
+            started: None,
+            closes_after: self.options.seconds,
+            frame_period: Duration::from_secs_f64(1.0 / fps.clamp(1.0, 1000.0)),
+            next_frame: Instant::now(),
+            redraw_pending: false,
+            recent_frames: VecDeque::new(),
+            first_frame: None,
             frames: 0,
             screenshots: 0,
             shown: 0,
-            draw_time: std::time::Duration::ZERO,
+            draw_time: Duration::ZERO,
         })
     }
 
@@ -226,8 +304,9 @@ impl App {
     }
 }
 
-/// The surface's configuration at `size`: a format that isn't sRGB where there is
-/// one, so the frame's colours go out as drawn.
+/// The surface's configuration at `size`. Frames reach it by a plain copy where it
+/// has an 8-bit RGBA or BGRA format that isn't sRGB (so the colours go out as drawn)
+/// and takes copies; else by a draw, into a format that isn't sRGB where there is one.
 fn surface_config(
     surface: &wgpu::Surface<'_>,
     ctx: &GpuContext,
@@ -237,26 +316,52 @@ fn surface_config(
     let mut config = surface
         .get_default_config(adapter, size.width.max(1), size.height.max(1))
         .ok_or_else(|| ViewError::Window("the adapter cannot present to this window".into()))?;
-    let formats = surface.get_capabilities(adapter).formats;
-    if let Some(format) = formats.iter().find(|f| !f.is_srgb()) {
+    let caps = surface.get_capabilities(adapter);
+    let plain = [
+        wgpu::TextureFormat::Bgra8Unorm,
+        wgpu::TextureFormat::Rgba8Unorm,
+    ];
+    if let Some(format) = caps.formats.iter().find(|f| plain.contains(f)) {
+        config.format = *format;
+        if caps.usages.contains(wgpu::TextureUsages::COPY_DST) {
+            config.usage |= wgpu::TextureUsages::COPY_DST;
+        }
+    } else if let Some(format) = caps.formats.iter().find(|f| !f.is_srgb()) {
         config.format = *format;
     }
     Ok(config)
 }
 
+/// How many periods a steady series may fall behind and still catch up.
+const CATCH_UP: u32 = 4;
+
+/// When the next of a steady series is due: `period` after the one that was due at
+/// `due`, so that one late (a frame held up by an image being presented) is made up by
+/// the next coming sooner; or `now`, where the series fell [`CATCH_UP`] periods behind
+/// (a stall, after which it starts afresh rather than rushing).
+fn steady(due: Instant, period: Duration, now: Instant) -> Instant {
+    let next = due + period;
+    if next + period * CATCH_UP < now {
+        now
+    } else {
+        next
+    }
+}
+
 impl Running {
-    /// Presents the image due (the next one, after the first) and asks for a redraw;
-    /// at the fastest pace, images for a display's frame time, or for nine times as
-    /// long as a frame takes to draw where that is longer (a software adapter), so
-    /// that drawing takes at most a tenth of the simulation's time (the last is drawn).
+    /// Presents the image due (the next one, after the first); at the fastest pace,
+    /// images for a frame's time, or for nine times as long as a frame takes to draw
+    /// where that is longer (a software adapter), so that drawing takes at most a
+    /// tenth of the simulation's time (the last is drawn).
     fn next_images(&mut self, fastest: bool) -> Result<(), ViewError> {
         let start = Instant::now();
-        let budget = FRAME_TIME.max(self.draw_time * 9);
+        let budget = self.frame_period.max(self.draw_time * 9);
         loop {
             if self.presented_at.is_some() {
                 self.session.step(1);
             }
             self.present()?;
+            self.next_image = steady(self.next_image, self.pace.period(), Instant::now());
             if !fastest || start.elapsed() >= budget {
                 return Ok(());
             }
@@ -265,9 +370,75 @@ impl Running {
 
     fn present(&mut self) -> Result<(), ViewError> {
         self.session.present()?;
-        self.presented_at = Some(Instant::now());
-        self.window.request_redraw();
+        let now = Instant::now();
+        self.presented_at = Some(now);
+        self.started.get_or_insert(now);
         Ok(())
+    }
+
+    /// When the next image is due: now for the first; never while paused; with one
+    /// image per frame, once the last one's frame is drawn.
+    fn image_due(&self, one_per_frame: bool) -> Option<Instant> {
+        match (self.presented_at, self.paused) {
+            (None, _) => Some(Instant::now()),
+            (Some(_), true) => None,
+            (Some(_), false) if one_per_frame => (!self.redraw_pending).then(Instant::now),
+            (Some(_), false) => Some(self.next_image),
+        }
+    }
+
+    /// Asks for a redraw, unless one is pending.
+    fn request_frame(&mut self) {
+        if !self.redraw_pending {
+            self.redraw_pending = true;
+            self.window.request_redraw();
+        }
+    }
+
+    /// When `--seconds` closes the window.
+    fn closes_at(&self) -> Option<Instant> {
+        Some(self.started? + self.closes_after?)
+    }
+
+    fn time_is_up(&self) -> bool {
+        self.closes_at().is_some_and(|at| at <= Instant::now())
+    }
+
+    /// Frames drawn per second over the last two seconds; `None` before two frames.
+    fn fps(&self) -> Option<f64> {
+        let (first, last) = (self.recent_frames.front()?, self.recent_frames.back()?);
+        let span = last.duration_since(*first).as_secs_f64();
+        (self.recent_frames.len() > 1 && span > 0.0)
+            .then(|| (self.recent_frames.len() - 1) as f64 / span)
+    }
+
+    /// Counts a frame shown now; the next is due a frame period after this one was.
+    fn count_frame(&mut self) {
+        let now = Instant::now();
+        self.frames += 1;
+        self.first_frame.get_or_insert(now);
+        self.recent_frames.push_back(now);
+        while self
+            .recent_frames
+            .front()
+            .is_some_and(|t| now.duration_since(*t) > FPS_WINDOW)
+        {
+            self.recent_frames.pop_front();
+        }
+        self.next_frame = steady(self.next_frame, self.frame_period, now);
+    }
+
+    fn report(&self) -> WindowReport {
+        let last_frame = self.recent_frames.back();
+        WindowReport {
+            frames: self.frames,
+            frame_seconds: match (self.first_frame, last_frame) {
+                (Some(first), Some(last)) => last.duration_since(first).as_secs_f64(),
+                _ => 0.0,
+            },
+            images: self.session.presented(),
+            seconds: self.started.map_or(0.0, |t| t.elapsed().as_secs_f64()),
+        }
     }
 
     /// Reconfigures the surface for the window's new size; a minimised window (0 x 0)
@@ -279,7 +450,7 @@ impl Running {
         self.config.width = size.width;
         self.config.height = size.height;
         self.surface.configure(self.ctx.device(), &self.config);
-        self.window.request_redraw();
+        self.request_frame();
     }
 
     /// Draws the frame and shows it; with a frame limit, counts it and saves the last.
@@ -288,6 +459,7 @@ impl Running {
         event_loop: &ActiveEventLoop,
         limit: Option<&FrameLimit>,
     ) -> Result<(), ViewError> {
+        self.redraw_pending = false;
         let size = self.window.inner_size();
         if size.width < MIN_SIZE.0 || size.height < MIN_SIZE.1 || self.presented_at.is_none() {
             return Ok(());
@@ -298,7 +470,7 @@ impl Running {
             wgpu::CurrentSurfaceTexture::Suboptimal(t) => {
                 drop(t);
                 self.surface.configure(self.ctx.device(), &self.config);
-                self.window.request_redraw();
+                self.request_frame();
                 return Ok(());
             }
             wgpu::CurrentSurfaceTexture::Timeout | wgpu::CurrentSurfaceTexture::Occluded => {
@@ -325,19 +497,20 @@ impl Running {
             },
             interactive: limit.is_none(),
             scale,
+            fps: self.fps(),
         };
         self.painter
-            .draw(&mut self.renderer, &self.session, frame_size, controls)?;
+            .update(&mut self.renderer, &self.session, frame_size, controls)?;
         self.shown = self.session.index;
-        let view = texture.texture.create_view(&Default::default());
-        self.renderer.present_to(&view, self.config.format)?;
+        self.renderer.draw_to(&texture.texture)?;
         self.window.pre_present_notify();
         self.ctx.queue().present(texture);
         self.draw_time = drawing.elapsed();
-        self.frames += 1;
+        self.count_frame();
         if let Some(limit) = limit
-            && self.frames >= limit.frames
+            && self.frames >= u64::from(limit.frames)
         {
+            self.renderer.draw_offscreen()?;
             let img = self.renderer.read_frame()?;
             crate::plot::write_png(&limit.screenshot, &img)?;
             event_loop.exit();
@@ -362,7 +535,7 @@ impl Running {
             .create_surface(Arc::clone(&self.window))
             .map_err(|e| ViewError::Window(e.to_string()))?;
         self.surface.configure(self.ctx.device(), &self.config);
-        self.window.request_redraw();
+        self.request_frame();
         Ok(())
     }
 
@@ -372,7 +545,10 @@ impl Running {
             return Ok(());
         }
         match event.logical_key.as_ref() {
-            Key::Named(NamedKey::Space) => self.paused = !self.paused,
+            Key::Named(NamedKey::Space) => {
+                self.paused = !self.paused;
+                self.next_image = Instant::now();
+            }
             Key::Named(NamedKey::ArrowRight) => {
                 self.session.step(1);
                 self.present()?;
@@ -386,13 +562,20 @@ impl Running {
                 self.session.toggle_gain_control()?;
                 self.present()?;
             }
-            Key::Character("+" | "=") => self.pace = self.pace.faster(),
-            Key::Character("-" | "_") => self.pace = self.pace.slower(),
+            Key::Character("+" | "=") => self.set_pace(self.pace.faster()),
+            Key::Character("-" | "_") => self.set_pace(self.pace.slower()),
             Key::Character("s" | "S") => self.screenshot()?,
             _ => return Ok(()),
         }
-        self.window.request_redraw();
+        self.request_frame();
         Ok(())
+    }
+
+    /// The next image comes a period of the new pace after the last.
+    fn set_pace(&mut self, pace: Pace) {
+        self.pace = pace;
+        let last = self.presented_at.unwrap_or_else(Instant::now);
+        self.next_image = last + pace.period();
     }
 
     /// Saves the frame shown as `kenyon-view-SPLIT-INDEX-N.png` in the current folder.
@@ -404,6 +587,7 @@ impl Running {
             self.shown,
             self.screenshots
         );
+        self.renderer.draw_offscreen()?;
         let img = self.renderer.read_frame()?;
         crate::plot::write_png(std::path::Path::new(&name), &img)?;
         eprintln!("screenshot written to {name}");

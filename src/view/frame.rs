@@ -1,9 +1,10 @@
-//! A session's frames: their layout, their words, the overlay and the panels, drawn.
+//! A session's frames: their layout, their words, and what of the overlay and the
+//! panels changed from one to the next.
 
 use std::time::{Duration, Instant};
 
 use super::layout::Layout;
-use super::overlay::{self, Words};
+use super::overlay::{self, Part, Words};
 use super::render::Renderer;
 use super::session::Session;
 use super::{Pace, ViewError};
@@ -21,26 +22,37 @@ pub(crate) struct Controls {
     /// Text and spacing in multiples of their size at scale factor 1 (a HiDPI
     /// display's scale factor, rounded).
     pub scale: u32,
+    /// Frames drawn per second, where it is measured (a window's).
+    pub fps: Option<f64>,
 }
 
-/// Draws a session's frames, redoing only what changed: the overlay when its words,
-/// image or size do, the panels when a new image has been presented.
+/// Keeps a renderer's overlay and panels up to date with a session, redoing only what
+/// changed: the whole overlay when the frame's size does, a part of it when its words
+/// or digit do, the panels' cells when a new image has been presented.
 #[derive(Default)]
 pub(crate) struct Painter {
-    /// The layout and words of the overlay drawn last, and the presentation it showed.
-    last: Option<(Layout, Words, u64)>,
+    /// What the renderer holds.
+    shown: Option<Shown>,
     /// The rate shown, and when it was measured: it changes every frame, and text
     /// that changes that fast can't be read anyway.
     rate: Option<(Instant, String)>,
+}
+
+/// What a renderer was last given.
+struct Shown {
+    layout: Layout,
+    words: Words,
+    digit: Vec<u8>,
+    presented: u64,
 }
 
 /// How often the rate shown is updated.
 const RATE_EVERY: Duration = Duration::from_millis(500);
 
 impl Painter {
-    /// Draws the session's current image in a `width` x `height` frame, unless the
-    /// frame drawn last shows it already; `Ok(false)` then.
-    pub fn draw(
+    /// Brings `renderer` up to date with the session's current image in a `width` x
+    /// `height` frame; `Ok(false)` where it was already.
+    pub fn update(
         &mut self,
         renderer: &mut Renderer,
         session: &Session,
@@ -54,38 +66,58 @@ impl Painter {
         let (pixels, label) = session.digit();
         let rate = match controls.paused {
             true => "paused".to_owned(),
-            false => self.rate_text(session),
+            false => self.rate_text(session, controls.fps),
         };
         let words = words(session, label, controls, rate);
         let presented = session.presented();
-        let same_overlay = self
-            .last
-            .as_ref()
-            .is_some_and(|(l, w, _)| *l == layout && *w == words);
-        if same_overlay && self.last.as_ref().is_some_and(|(.., p)| *p == presented) {
-            return Ok(false);
+        let mut changed = false;
+        match self.shown.as_ref().filter(|s| s.layout == layout) {
+            Some(shown) => {
+                for part in Part::all(shown.words.info.len(), words.info.len()) {
+                    if part.differs((&shown.words, &shown.digit), (&words, pixels)) {
+                        let rect = part.rect(&layout, &axes);
+                        let img = overlay::draw_part(&layout, part, rect, pixels, &words);
+                        renderer.write_overlay(rect.x, rect.y, &img)?;
+                        changed = true;
+                    }
+                }
+                if shown.presented != presented {
+                    renderer.set_panels(&session.panels(&layout)?)?;
+                    changed = true;
+                }
+            }
+            None => {
+                let duration = tutorial::PRESENT_TIME_MS;
+                renderer.set_overlay(&overlay::draw(&layout, &axes, pixels, duration, &words))?;
+                renderer.set_panels(&session.panels(&layout)?)?;
+                changed = true;
+            }
         }
-        let img = (!same_overlay)
-            .then(|| overlay::draw(&layout, &axes, pixels, tutorial::PRESENT_TIME_MS, &words));
-        let panels = session.panels(&layout)?;
-        renderer.draw(img.as_ref(), &panels)?;
-        self.last = Some((layout, words, presented));
-        Ok(true)
+        self.shown = Some(Shown {
+            layout,
+            words,
+            digit: pixels.to_vec(),
+            presented,
+        });
+        Ok(changed)
     }
 
     /// The rate's words, measured again every [`RATE_EVERY`].
-    fn rate_text(&mut self, session: &Session) -> String {
+    fn rate_text(&mut self, session: &Session, fps: Option<f64>) -> String {
         let now = Instant::now();
         match &self.rate {
             Some((at, text)) if now.duration_since(*at) < RATE_EVERY => text.clone(),
             _ => {
-                let text = match session.rate() {
+                let mut text = match session.rate() {
                     Some(r) => format!(
                         "{r:.1} images/s, model time {:.2}x wall time",
                         r * tutorial::PRESENT_TIME_MS / 1e3
                     ),
                     None => "- images/s".to_owned(),
                 };
+                if let Some(fps) = fps {
+                    text += &format!(", {fps:.0} frames/s");
+                }
                 self.rate = Some((now, text.clone()));
                 text
             }

@@ -39,6 +39,7 @@ pub fn run_headless(
         pace: Pace::FASTEST,
         interactive: false,
         scale: options.text_scale.unwrap_or(1),
+        fps: None,
     };
     let mut painter = Painter::default();
     let t0 = std::time::Instant::now();
@@ -47,7 +48,8 @@ pub fn run_headless(
             session.step(1);
         }
         session.present()?;
-        painter.draw(&mut renderer, &session, options.size, controls)?;
+        painter.update(&mut renderer, &session, options.size, controls)?;
+        renderer.draw_offscreen()?;
     }
     let seconds = t0.elapsed().as_secs_f64();
     let img = renderer.read_frame()?;

@@ -2,13 +2,16 @@
 //! that simulates it, in a window (`app.rs`, winit) or offscreen (`headless.rs`).
 //!
 //! A frame is two layers. The CPU draws the text, axes and digit (`overlay.rs`, with
-//! the bundled DejaVu Sans); the GPU draws each raster panel with a fragment shader
-//! that reads the spike bitfield (`render.rs`, `shaders/view.wgsl`): on the GPU backend
-//! the simulation's own recording buffer, with no read-back; on the CPU backend its
-//! recording, uploaded. `layout.rs` says where everything goes, `session.rs` runs the
-//! simulation.
+//! the bundled DejaVu Sans), uploading only the parts that change; the GPU turns each
+//! raster panel's spike bitfield into cells once per image (`cells.rs`,
+//! `shaders/raster_cells.wgsl`): on the GPU backend from the simulation's own recording
+//! buffer, with no read-back; on the CPU backend from its recording, uploaded. Each
+//! frame is then one draw of the overlay with the lit cells over it (`render.rs`,
+//! `shaders/compose.wgsl`). `layout.rs` says where everything goes, `frame.rs` what
+//! changed since the last frame, `session.rs` runs the simulation.
 
 mod app;
+mod cells;
 mod frame;
 mod headless;
 mod layout;
@@ -16,10 +19,11 @@ mod overlay;
 mod render;
 mod session;
 
-pub use app::{FrameLimit, run_window};
+pub use app::{FrameLimit, WindowReport, run_window};
+pub use cells::{MAX_PANELS, PanelDraw, SpikeSource};
 pub use headless::{Headless, run_headless};
 pub use layout::{Layout, MAX_SCALE, MIN_SIZE, Rect};
-pub use render::{PanelDraw, Renderer, SpikeSource};
+pub use render::Renderer;
 
 use std::time::Duration;
 
@@ -57,6 +61,13 @@ pub struct ViewOptions {
     /// Text and spacing this many times their size on a display of scale factor 1;
     /// `None`: the display's scale factor, rounded (1 offscreen).
     pub text_scale: Option<u32>,
+    /// How fast images go by in a window, to begin with.
+    pub pace: Pace,
+    /// A window's frames per second, at most; `None`: the display's refresh rate (60
+    /// where it doesn't say).
+    pub fps: Option<f64>,
+    /// Closes a window this long after its first image.
+    pub seconds: Option<Duration>,
 }
 
 /// Why the viewer stopped.
@@ -96,6 +107,32 @@ pub enum ViewError {
     /// A frame too small for the layout.
     #[error("a {0} x {1} frame is too small: the viewer needs at least {min_w} x {min_h}", min_w = MIN_SIZE.0, min_h = MIN_SIZE.1)]
     TooSmall(u32, u32),
+    /// More raster panels than a frame holds.
+    #[error("{0} raster panels: a frame holds at most {MAX_PANELS}")]
+    TooManyPanels(usize),
+    /// The panels need more cells than the device's largest buffer holds.
+    #[error(
+        "the raster panels need {0} cells, more than the device's largest buffer holds; draw a smaller frame"
+    )]
+    TooManyCells(u64),
+    /// A panel too large for the raster's 32-bit arithmetic or a dispatch.
+    #[error(
+        "a raster panel of {n_neurons} neurons over {n_steps} timesteps is too large to draw; draw fewer timesteps or a smaller frame"
+    )]
+    PanelTooLarge {
+        /// Neurons in the panel's population.
+        n_neurons: u32,
+        /// Timesteps recorded.
+        n_steps: u32,
+    },
+    /// Part of the overlay was written outside the frame.
+    #[error("an overlay part at {part:?} (x, y, width, height) lies outside the {frame:?} frame")]
+    OverlayOutside {
+        /// The part's left, top, width and height.
+        part: (u32, u32, u32, u32),
+        /// The frame's width and height.
+        frame: (u32, u32),
+    },
     /// Reading a frame back failed.
     #[error("cannot read the frame back from the device: {0}")]
     Readback(String),
@@ -150,6 +187,35 @@ impl Pace {
         Duration::from_millis(PACES_MS[self.0])
     }
 
+    /// `--pace`'s words: "real-time", "fastest", or milliseconds per image of one of
+    /// the paces the `+` and `-` keys step through.
+    pub fn parse(s: &str) -> Result<Pace, String> {
+        let ms = match s.trim() {
+            "real-time" | "realtime" => 20,
+            "fastest" => 0,
+            other => other
+                .trim_end_matches("ms")
+                .trim()
+                .parse::<u64>()
+                .map_err(|_| {
+                    format!(
+                        "'{s}' is not a pace: give real-time, fastest or milliseconds per image"
+                    )
+                })?,
+        };
+        PACES_MS
+            .iter()
+            .position(|&p| p == ms)
+            .map(Pace)
+            .ok_or_else(|| {
+                let listed: Vec<String> = PACES_MS.iter().map(u64::to_string).collect();
+                format!(
+                    "{ms} ms per image is not one of the paces: {} (0 is the fastest)",
+                    listed.join(", ")
+                )
+            })
+    }
+
     /// For people, short enough for the column under the digit: "pace: real time",
     /// "pace: fastest", "pace: 200 ms/image".
     pub fn describe(self) -> String {
@@ -179,5 +245,19 @@ mod tests {
         assert_eq!(slow.slower(), slow);
         assert_eq!(Pace::FASTEST.describe(), "pace: fastest");
         assert_eq!(p.describe(), "pace: real time");
+    }
+
+    #[test]
+    fn pace_parses_names_and_the_keys_milliseconds() {
+        assert_eq!(Pace::parse("real-time"), Ok(Pace::default()));
+        assert_eq!(Pace::parse("fastest"), Ok(Pace::FASTEST));
+        assert_eq!(Pace::parse("200"), Ok(Pace(3)));
+        assert_eq!(Pace::parse("200ms"), Ok(Pace(3)));
+        let err = Pace::parse("30").expect_err("not a key's pace");
+        assert!(
+            err.contains("2000, 1000, 500, 200, 100, 50, 20, 10, 0"),
+            "{err}"
+        );
+        assert!(Pace::parse("slow").is_err());
     }
 }

@@ -1,200 +1,286 @@
-//! The viewer's wgpu drawing: a frame is the CPU-drawn overlay (text, axes, digit)
-//! copied whole, then one draw per raster panel whose fragment shader reads the spike
-//! bitfield itself: the simulation's own recording buffer on the GPU backend, words
-//! uploaded from a host recording on the CPU backend. Frames are drawn into a texture of
-//! ours, which a window's surface gets by one more copy and a screenshot by a read-back.
+//! The viewer's wgpu drawing, in two stages. When a new image's spikes arrive, a
+//! compute pass lists each raster panel's lit cells, one cell per pixel row and drawn
+//! column (`cells.rs`): from the simulation's own recording buffer on the GPU backend,
+//! from words uploaded from a host recording on the CPU backend. A frame is then the
+//! CPU-drawn overlay (text, axes, digit) copied into the target, with two triangles per
+//! lit cell drawn over it (`shaders/lit_cells.wgsl`), an indirect draw whose count the
+//! compute pass wrote. No shader runs over the whole frame: on a software adapter a
+//! full-frame draw costs more than everything else together.
+//!
+//! A window's surface is drawn into directly where it has the frame's format and takes
+//! copies; a screenshot is drawn into a texture of ours and read back. The overlay is
+//! uploaded whole when the frame's size changes, and in parts (a line of text, the
+//! digit) as they change.
 
 use image::{Rgb, RgbImage};
 
 use super::ViewError;
-use super::layout::Rect;
-use crate::gpu::{GpuContext, GpuSimulation};
-use crate::model::PopulationId;
-use crate::sim::SpikeRecording;
+use super::cells::{PanelDraw, PanelsUniform, RasterCells};
+use crate::gpu::GpuContext;
 
-/// The frame texture's format: plain 8-bit RGBA, so a screenshot's bytes are the
-/// overlay's colours exactly.
-const FRAME_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8Unorm;
-
-/// Where a panel's spike words come from.
-pub enum SpikeSource<'a> {
-    /// A recording on the host (the CPU backend's), uploaded for the draw.
-    Host(&'a SpikeRecording),
-    /// Rows of a recording buffer on the renderer's own device: `buffer` holds step
-    /// `s`'s words from `first_word + s * row_stride`.
-    Device {
-        /// The buffer (a `GpuSimulation`'s recording).
-        buffer: wgpu::Buffer,
-        /// Words from one timestep's row to the next.
-        row_stride: u32,
-        /// Word of neuron 0 in step 0.
-        first_word: u32,
-    },
-}
-
-impl SpikeSource<'static> {
-    /// The recording buffer of `population` in `sim`, batch entry 0, on the device, and
-    /// the timesteps it holds since the last reset or take: drawn with no read-back, by
-    /// a renderer on `sim`'s device ([`Renderer::new`] of
-    /// [`sim.context()`](GpuSimulation::context)).
-    pub fn device(
-        sim: &GpuSimulation,
-        population: PopulationId,
-    ) -> Result<(SpikeSource<'static>, u32), ViewError> {
-        let (buffer, row_stride, steps) = sim.recording_rows(population)?;
-        let source = SpikeSource::Device {
-            buffer,
-            row_stride,
-            first_word: 0,
-        };
-        Ok((source, steps))
-    }
-}
-
-/// One raster panel to draw: `n_neurons` rows of `n_steps` timesteps in `rect`.
-pub struct PanelDraw<'a> {
-    /// The panel's inside, in frame pixels.
-    pub rect: Rect,
-    /// Neurons in the population.
-    pub n_neurons: u32,
-    /// Timesteps recorded.
-    pub n_steps: u32,
-    /// The spikes.
-    pub spikes: SpikeSource<'a>,
-    /// The colour of a lit pixel.
-    pub color: Rgb<u8>,
-}
-
-/// The uniform of one panel, as `Panel` in `shaders/view.wgsl`.
-#[repr(C)]
-#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-struct PanelUniform {
-    rect: [u32; 4],
-    frame_size: [u32; 2],
-    n_neurons: u32,
-    n_steps: u32,
-    row_stride: u32,
-    first_word: u32,
-    _pad: [u32; 2],
-    color: [f32; 4],
-}
-
-/// The frame texture and its size.
-struct Frame {
-    texture: wgpu::Texture,
-    view: wgpu::TextureView,
+/// The overlay's texture, and the frame texture of the same size that screenshots (and
+/// windows that can't take a plain copy) are drawn into.
+struct Targets {
     overlay: wgpu::Texture,
-    overlay_view: wgpu::TextureView,
+    frame: wgpu::Texture,
     width: u32,
     height: u32,
+}
+
+/// The copy of a finished frame onto a surface of another format or without copy
+/// usage: a full-target draw.
+struct Blit {
+    format: wgpu::TextureFormat,
+    pipeline: wgpu::RenderPipeline,
+    group: Option<wgpu::BindGroup>,
 }
 
 /// Draws frames on one device.
 pub struct Renderer {
     ctx: GpuContext,
-    module: wgpu::ShaderModule,
-    image_pipeline: wgpu::RenderPipeline,
-    raster_pipeline: wgpu::RenderPipeline,
-    /// The pipeline copying a frame to a window, for the surface's format.
-    present: Option<(wgpu::TextureFormat, wgpu::RenderPipeline)>,
-    frame: Option<Frame>,
+    /// The overlay's and the frame texture's format: 8-bit RGBA, or a window surface's
+    /// BGRA, so a frame is the overlay copied and the lit cells drawn over it.
+    format: wgpu::TextureFormat,
+    cells: RasterCells,
+    /// The lit cells' draw, its uniform and, once made, their bindings.
+    pipeline: wgpu::RenderPipeline,
+    uniform: wgpu::Buffer,
+    group: Option<wgpu::BindGroup>,
+    blit: Option<Blit>,
+    targets: Option<Targets>,
 }
 
 impl Renderer {
-    /// A renderer on `ctx`'s device: the simulation's own, on the GPU backend.
+    /// A renderer on `ctx`'s device (the simulation's own, on the GPU backend), drawing
+    /// 8-bit RGBA frames.
     pub fn new(ctx: &GpuContext) -> Result<Renderer, ViewError> {
-        let device = ctx.device();
-        let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-            label: Some("view"),
-            source: wgpu::ShaderSource::Wgsl(include_str!("shaders/view.wgsl").into()),
-        });
-        let image_pipeline = pipeline(device, &module, ("vs_full", "fs_image"), FRAME_FORMAT);
-        let raster_pipeline = pipeline(device, &module, ("vs_panel", "fs_raster"), FRAME_FORMAT);
-        ctx.check_errors()?;
-        Ok(Renderer {
-            ctx: ctx.clone(),
-            module,
-            image_pipeline,
-            raster_pipeline,
-            present: None,
-            frame: None,
-        })
+        Renderer::with_format(ctx, wgpu::TextureFormat::Rgba8Unorm)
     }
 
-    /// Draws a frame of the overlay's size: the overlay, then the panels over it. With
-    /// no overlay, the last one is drawn again (its text is rasterised and uploaded
-    /// only when it changes).
+    /// A renderer whose frames are `format`: 8-bit RGBA or BGRA, not sRGB (a window
+    /// surface's, so a frame reaches it by a plain copy); RGBA for any other.
+    pub fn with_format(
+        ctx: &GpuContext,
+        format: wgpu::TextureFormat,
+    ) -> Result<Renderer, ViewError> {
+        let format = match format {
+            wgpu::TextureFormat::Bgra8Unorm => format,
+            _ => wgpu::TextureFormat::Rgba8Unorm,
+        };
+        let device = ctx.device();
+        let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some("lit_cells"),
+            source: wgpu::ShaderSource::Wgsl(include_str!("shaders/lit_cells.wgsl").into()),
+        });
+        let pipeline = pipeline(device, &module, ("vs_cell", "fs_cell"), format);
+        let uniform = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("lit_cells"),
+            size: size_of::<PanelsUniform>() as u64,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let renderer = Renderer {
+            ctx: ctx.clone(),
+            format,
+            cells: RasterCells::new(ctx),
+            pipeline,
+            uniform,
+            group: None,
+            blit: None,
+            targets: None,
+        };
+        ctx.check_errors()?;
+        Ok(renderer)
+    }
+
+    /// The format of the frames drawn.
+    pub fn format(&self) -> wgpu::TextureFormat {
+        self.format
+    }
+
+    /// Draws a frame offscreen: `overlay` (the text, axes and digit, of the frame's
+    /// size; the last one again if `None`) with `panels` over it.
     pub fn draw(
         &mut self,
         overlay: Option<&RgbImage>,
         panels: &[PanelDraw<'_>],
     ) -> Result<(), ViewError> {
         if let Some(overlay) = overlay {
-            let (width, height) = overlay.dimensions();
-            if width == 0 || height == 0 {
-                return Err(ViewError::EmptyFrame);
-            }
-            self.resize(width, height);
+            self.set_overlay(overlay)?;
         }
-        let frame = self.frame.as_ref().ok_or(ViewError::EmptyFrame)?;
-        let (width, height) = (frame.width, frame.height);
-        if let Some(overlay) = overlay {
-            upload_overlay(&self.ctx, &frame.overlay, overlay);
-        }
-        let image_group = self.image_bind_group(&self.image_pipeline, &frame.overlay_view);
-        let panel_groups = panels
-            .iter()
-            .filter(|p| p.rect.w > 0 && p.rect.h > 0 && p.n_steps > 0 && p.n_neurons > 0)
-            .map(|p| self.panel_bind_group(p, (width, height)))
-            .collect::<Vec<_>>();
-        let mut encoder = self.encoder("view frame");
-        {
-            let mut pass = begin_pass(&mut encoder, &frame.view);
-            pass.set_pipeline(&self.image_pipeline);
-            pass.set_bind_group(0, &image_group, &[]);
-            pass.draw(0..3, 0..1);
-            pass.set_pipeline(&self.raster_pipeline);
-            for group in &panel_groups {
-                pass.set_bind_group(0, group, &[]);
-                pass.draw(0..6, 0..1);
-            }
-        }
-        self.ctx.queue().submit([encoder.finish()]);
-        Ok(self.ctx.check_errors()?)
+        self.set_panels(panels)?;
+        self.draw_offscreen()
     }
 
-    /// Copies the last frame drawn onto `target` (a window's surface texture, of the
-    /// frame's size and `format`).
-    pub fn present_to(
-        &mut self,
-        target: &wgpu::TextureView,
-        format: wgpu::TextureFormat,
-    ) -> Result<(), ViewError> {
-        if self.present.as_ref().is_none_or(|(f, _)| *f != format) {
-            let device = self.ctx.device();
-            let p = pipeline(device, &self.module, ("vs_full", "fs_image"), format);
-            self.present = Some((format, p));
-        }
-        let (frame, Some((_, present))) = (self.frame.as_ref(), self.present.as_ref()) else {
+    /// The whole overlay: the text, axes and digit, of the frame's size.
+    pub fn set_overlay(&mut self, overlay: &RgbImage) -> Result<(), ViewError> {
+        let (width, height) = overlay.dimensions();
+        if width == 0 || height == 0 {
             return Err(ViewError::EmptyFrame);
-        };
-        let frame = frame.ok_or(ViewError::EmptyFrame)?;
-        let group = self.image_bind_group(present, &frame.view);
-        let mut encoder = self.encoder("view present");
-        {
-            let mut pass = begin_pass(&mut encoder, target);
-            pass.set_pipeline(present);
-            pass.set_bind_group(0, &group, &[]);
-            pass.draw(0..3, 0..1);
+        }
+        self.resize(width, height);
+        self.write_overlay(0, 0, overlay)
+    }
+
+    /// Part of the overlay, with its top-left corner at `(x, y)`: a line of text or the
+    /// digit that changed.
+    pub fn write_overlay(&mut self, x: u32, y: u32, part: &RgbImage) -> Result<(), ViewError> {
+        let targets = self.targets.as_ref().ok_or(ViewError::EmptyFrame)?;
+        let (w, h) = part.dimensions();
+        let fits = |at: u32, len: u32, side: u32| at.checked_add(len).is_some_and(|e| e <= side);
+        if !fits(x, w, targets.width) || !fits(y, h, targets.height) {
+            return Err(ViewError::OverlayOutside {
+                part: (x, y, w, h),
+                frame: (targets.width, targets.height),
+            });
+        }
+        if w == 0 || h == 0 {
+            return Ok(());
+        }
+        let bgra = self.format == wgpu::TextureFormat::Bgra8Unorm;
+        let mut texels = Vec::with_capacity(part.as_raw().len() / 3 * 4);
+        for p in part.as_raw().chunks_exact(3) {
+            let [r, g, b] = [p[0], p[1], p[2]];
+            texels.extend_from_slice(&if bgra { [b, g, r, 255] } else { [r, g, b, 255] });
+        }
+        self.ctx.queue().write_texture(
+            wgpu::TexelCopyTextureInfo {
+                texture: &targets.overlay,
+                mip_level: 0,
+                origin: wgpu::Origin3d { x, y, z: 0 },
+                aspect: wgpu::TextureAspect::All,
+            },
+            &texels,
+            wgpu::TexelCopyBufferLayout {
+                offset: 0,
+                bytes_per_row: Some(w * 4),
+                rows_per_image: Some(h),
+            },
+            extent(w, h),
+        );
+        Ok(())
+    }
+
+    /// The raster panels of the image just presented: their lit cells listed now.
+    pub fn set_panels(&mut self, panels: &[PanelDraw<'_>]) -> Result<(), ViewError> {
+        let targets = self.targets.as_ref().ok_or(ViewError::EmptyFrame)?;
+        let (mut uniform, grown) = self.cells.compute(panels)?;
+        uniform.frame_size = [targets.width, targets.height];
+        self.ctx
+            .queue()
+            .write_buffer(&self.uniform, 0, bytemuck::bytes_of(&uniform));
+        if grown {
+            self.group = None;
+        }
+        Ok(())
+    }
+
+    /// Draws the frame into `target`, a window's surface texture of the overlay's
+    /// size: the overlay copied and the lit cells drawn over it where the surface has
+    /// the frame's format and takes copies, else a frame drawn offscreen and copied by
+    /// a draw.
+    pub fn draw_to(&mut self, target: &wgpu::Texture) -> Result<(), ViewError> {
+        let direct = target.format() == self.format
+            && target.usage().contains(wgpu::TextureUsages::COPY_DST);
+        let mut encoder = self.encoder("view frame");
+        if direct {
+            self.encode_frame(&mut encoder, target)?;
+        } else {
+            let frame = self.frame()?.clone();
+            self.encode_frame(&mut encoder, &frame)?;
+            self.encode_blit(&mut encoder, &frame, target);
         }
         self.ctx.queue().submit([encoder.finish()]);
         Ok(self.ctx.check_errors()?)
     }
 
-    /// The last frame drawn, read back.
+    /// Draws the frame into the renderer's own texture, for [`read_frame`](Self::read_frame).
+    pub fn draw_offscreen(&mut self) -> Result<(), ViewError> {
+        let frame = self.frame()?.clone();
+        let mut encoder = self.encoder("view frame");
+        self.encode_frame(&mut encoder, &frame)?;
+        self.ctx.queue().submit([encoder.finish()]);
+        Ok(self.ctx.check_errors()?)
+    }
+
+    /// The overlay copied into `target` and the lit cells drawn over it.
+    fn encode_frame(
+        &mut self,
+        encoder: &mut wgpu::CommandEncoder,
+        target: &wgpu::Texture,
+    ) -> Result<(), ViewError> {
+        let targets = self.targets.as_ref().ok_or(ViewError::EmptyFrame)?;
+        encoder.copy_texture_to_texture(
+            targets.overlay.as_image_copy(),
+            target.as_image_copy(),
+            extent(targets.width, targets.height),
+        );
+        let group = self.group.get_or_insert_with(|| {
+            bind(
+                &self.ctx,
+                &self.pipeline,
+                &[
+                    self.uniform.as_entire_binding(),
+                    self.cells.lit().as_entire_binding(),
+                ],
+            )
+        });
+        let view = target.create_view(&Default::default());
+        let mut pass = begin_pass(encoder, &view);
+        pass.set_pipeline(&self.pipeline);
+        pass.set_bind_group(0, &*group, &[]);
+        pass.draw_indirect(self.cells.draw_args(), 0);
+        Ok(())
+    }
+
+    /// `frame` drawn onto `target` pixel for pixel.
+    fn encode_blit(
+        &mut self,
+        encoder: &mut wgpu::CommandEncoder,
+        frame: &wgpu::Texture,
+        target: &wgpu::Texture,
+    ) {
+        let format = target.format();
+        if self.blit.as_ref().is_none_or(|b| b.format != format) {
+            let device = self.ctx.device();
+            let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+                label: Some("blit"),
+                source: wgpu::ShaderSource::Wgsl(include_str!("shaders/blit.wgsl").into()),
+            });
+            let pipeline = pipeline(device, &module, ("vs_full", "fs_blit"), format);
+            self.blit = Some(Blit {
+                format,
+                pipeline,
+                group: None,
+            });
+        }
+        let Some(blit) = self.blit.as_mut() else {
+            return;
+        };
+        let group = blit.group.get_or_insert_with(|| {
+            let view = frame.create_view(&Default::default());
+            bind(
+                &self.ctx,
+                &blit.pipeline,
+                &[wgpu::BindingResource::TextureView(&view)],
+            )
+        });
+        let view = target.create_view(&Default::default());
+        let mut pass = begin_pass(encoder, &view);
+        pass.set_pipeline(&blit.pipeline);
+        pass.set_bind_group(0, &*group, &[]);
+        pass.draw(0..3, 0..1);
+    }
+
+    /// The frame texture, once there is an overlay.
+    fn frame(&self) -> Result<&wgpu::Texture, ViewError> {
+        Ok(&self.targets.as_ref().ok_or(ViewError::EmptyFrame)?.frame)
+    }
+
+    /// The frame [`draw_offscreen`](Self::draw_offscreen) drew last, read back.
     pub fn read_frame(&self) -> Result<RgbImage, ViewError> {
-        let frame = self.frame.as_ref().ok_or(ViewError::EmptyFrame)?;
-        let (width, height) = (frame.width, frame.height);
+        let targets = self.targets.as_ref().ok_or(ViewError::EmptyFrame)?;
+        let (width, height) = (targets.width, targets.height);
         let row = (width * 4).next_multiple_of(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT);
         let buffer = self.ctx.device().create_buffer(&wgpu::BufferDescriptor {
             label: Some("view screenshot"),
@@ -204,7 +290,7 @@ impl Renderer {
         });
         let mut encoder = self.encoder("view screenshot");
         encoder.copy_texture_to_buffer(
-            frame.texture.as_image_copy(),
+            targets.frame.as_image_copy(),
             wgpu::TexelCopyBufferInfo {
                 buffer: &buffer,
                 layout: wgpu::TexelCopyBufferLayout {
@@ -228,50 +314,51 @@ impl Renderer {
             .slice(..)
             .get_mapped_range()
             .map_err(|e| ViewError::Readback(e.to_string()))?;
+        let bgra = self.format == wgpu::TextureFormat::Bgra8Unorm;
         let mut img = RgbImage::new(width, height);
         for (y, line) in data.chunks_exact(row as usize).enumerate() {
             for (x, px) in line[..width as usize * 4].chunks_exact(4).enumerate() {
-                img.put_pixel(x as u32, y as u32, Rgb([px[0], px[1], px[2]]));
+                let rgb = if bgra {
+                    [px[2], px[1], px[0]]
+                } else {
+                    [px[0], px[1], px[2]]
+                };
+                img.put_pixel(x as u32, y as u32, Rgb(rgb));
             }
         }
         Ok(img)
     }
 
-    /// Makes the frame textures `width` x `height`, if they aren't.
+    /// Makes the overlay and frame `width` x `height`, if they aren't.
     fn resize(&mut self, width: u32, height: u32) {
         if self
-            .frame
+            .targets
             .as_ref()
-            .is_some_and(|f| (f.width, f.height) == (width, height))
+            .is_some_and(|t| (t.width, t.height) == (width, height))
         {
             return;
         }
+        use wgpu::TextureUsages as U;
         let device = self.ctx.device();
-        let texture = |label, usage| {
-            device.create_texture(&wgpu::TextureDescriptor {
-                label: Some(label),
-                size: extent(width, height),
-                mip_level_count: 1,
-                sample_count: 1,
-                dimension: wgpu::TextureDimension::D2,
-                format: FRAME_FORMAT,
-                usage: usage | wgpu::TextureUsages::TEXTURE_BINDING,
-                view_formats: &[],
-            })
-        };
-        let frame = texture(
-            "view frame",
-            wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
+        let size = (width, height);
+        let overlay = texture(
+            device,
+            "view overlay",
+            size,
+            self.format,
+            U::COPY_DST | U::COPY_SRC,
         );
-        let overlay = texture("view overlay", wgpu::TextureUsages::COPY_DST);
-        self.frame = Some(Frame {
-            view: frame.create_view(&Default::default()),
-            texture: frame,
-            overlay_view: overlay.create_view(&Default::default()),
+        let usage = U::RENDER_ATTACHMENT | U::COPY_SRC | U::COPY_DST | U::TEXTURE_BINDING;
+        let frame = texture(device, "view frame", size, self.format, usage);
+        self.targets = Some(Targets {
             overlay,
+            frame,
             width,
             height,
         });
+        if let Some(blit) = &mut self.blit {
+            blit.group = None;
+        }
     }
 
     fn encoder(&self, label: &str) -> wgpu::CommandEncoder {
@@ -279,76 +366,47 @@ impl Renderer {
             .device()
             .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(label) })
     }
+}
 
-    fn image_bind_group(
-        &self,
-        pipeline: &wgpu::RenderPipeline,
-        view: &wgpu::TextureView,
-    ) -> wgpu::BindGroup {
-        self.ctx
-            .device()
-            .create_bind_group(&wgpu::BindGroupDescriptor {
-                label: Some("view image"),
-                layout: &pipeline.get_bind_group_layout(0),
-                entries: &[wgpu::BindGroupEntry {
-                    binding: 2,
-                    resource: wgpu::BindingResource::TextureView(view),
-                }],
-            })
-    }
-
-    /// The uniform and spike words of one panel, bound.
-    fn panel_bind_group(&self, p: &PanelDraw<'_>, target: (u32, u32)) -> wgpu::BindGroup {
-        use wgpu::util::DeviceExt as _;
-        let device = self.ctx.device();
-        let (buffer, row_stride, first_word) = match &p.spikes {
-            SpikeSource::Host(rec) => {
-                let words: &[u32] = if rec.bits.is_empty() { &[0] } else { &rec.bits };
-                let buffer = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                    label: Some("view spikes"),
-                    contents: bytemuck::cast_slice(words),
-                    usage: wgpu::BufferUsages::STORAGE,
-                });
-                let stride = crate::sim::words_per_step(rec.n_neurons) as u32;
-                (buffer, stride, 0)
-            }
-            SpikeSource::Device {
-                buffer,
-                row_stride,
-                first_word,
-            } => (buffer.clone(), *row_stride, *first_word),
-        };
-        let c = |v: u8| f32::from(v) / 255.0;
-        let uniform = PanelUniform {
-            rect: [p.rect.x, p.rect.y, p.rect.w, p.rect.h],
-            frame_size: [target.0, target.1],
-            n_neurons: p.n_neurons,
-            n_steps: p.n_steps,
-            row_stride,
-            first_word,
-            _pad: [0; 2],
-            color: [c(p.color[0]), c(p.color[1]), c(p.color[2]), 1.0],
-        };
-        let uniform = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some("view panel"),
-            contents: bytemuck::bytes_of(&uniform),
-            usage: wgpu::BufferUsages::UNIFORM,
-        });
-        device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("view panel"),
-            layout: &self.raster_pipeline.get_bind_group_layout(0),
-            entries: &[
-                wgpu::BindGroupEntry {
-                    binding: 0,
-                    resource: uniform.as_entire_binding(),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 1,
-                    resource: buffer.as_entire_binding(),
-                },
-            ],
+/// `resources` bound in order (binding 0, 1, ...) for `pipeline`'s group 0.
+fn bind(
+    ctx: &GpuContext,
+    pipeline: &wgpu::RenderPipeline,
+    resources: &[wgpu::BindingResource<'_>],
+) -> wgpu::BindGroup {
+    let entries: Vec<wgpu::BindGroupEntry<'_>> = resources
+        .iter()
+        .enumerate()
+        .map(|(k, resource)| wgpu::BindGroupEntry {
+            binding: k as u32,
+            resource: resource.clone(),
         })
-    }
+        .collect();
+    ctx.device().create_bind_group(&wgpu::BindGroupDescriptor {
+        label: Some("view"),
+        layout: &pipeline.get_bind_group_layout(0),
+        entries: &entries,
+    })
+}
+
+/// A 2D texture of `size`.
+fn texture(
+    device: &wgpu::Device,
+    label: &str,
+    (width, height): (u32, u32),
+    format: wgpu::TextureFormat,
+    usage: wgpu::TextureUsages,
+) -> wgpu::Texture {
+    device.create_texture(&wgpu::TextureDescriptor {
+        label: Some(label),
+        size: extent(width, height),
+        mip_level_count: 1,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D2,
+        format,
+        usage,
+        view_formats: &[],
+    })
 }
 
 fn extent(width: u32, height: u32) -> wgpu::Extent3d {
@@ -359,25 +417,7 @@ fn extent(width: u32, height: u32) -> wgpu::Extent3d {
     }
 }
 
-/// The overlay's pixels into its texture, as RGBA.
-fn upload_overlay(ctx: &GpuContext, texture: &wgpu::Texture, overlay: &RgbImage) {
-    let rgba: Vec<u8> = overlay
-        .pixels()
-        .flat_map(|p| [p[0], p[1], p[2], 255])
-        .collect();
-    ctx.queue().write_texture(
-        texture.as_image_copy(),
-        &rgba,
-        wgpu::TexelCopyBufferLayout {
-            offset: 0,
-            bytes_per_row: Some(overlay.width() * 4),
-            rows_per_image: Some(overlay.height()),
-        },
-        extent(overlay.width(), overlay.height()),
-    );
-}
-
-/// A pass over all of `target`, its old contents discarded (every draw covers it).
+/// A pass drawing over `target`'s contents.
 fn begin_pass<'e>(
     encoder: &'e mut wgpu::CommandEncoder,
     target: &wgpu::TextureView,
@@ -389,7 +429,7 @@ fn begin_pass<'e>(
             depth_slice: None,
             resolve_target: None,
             ops: wgpu::Operations {
-                load: wgpu::LoadOp::Clear(wgpu::Color::WHITE),
+                load: wgpu::LoadOp::Load,
                 store: wgpu::StoreOp::Store,
             },
         })],
@@ -433,25 +473,4 @@ fn pipeline(
         multiview_mask: None,
         cache: None,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_shader_parses_and_validates_and_its_panel_matches_the_host_s() {
-        let source = include_str!("shaders/view.wgsl");
-        let module = naga::front::wgsl::parse_str(source).expect("view.wgsl parses");
-        let mut validator = naga::valid::Validator::new(
-            naga::valid::ValidationFlags::all(),
-            naga::valid::Capabilities::empty(),
-        );
-        validator.validate(&module).expect("view.wgsl validates");
-        let panel = module
-            .types
-            .iter()
-            .find(|(_, t)| t.name.as_deref() == Some("Panel"))
-            .expect("struct Panel");
-        let size = panel.1.inner.size(module.to_ctx());
-        assert_eq!(size as usize, std::mem::size_of::<super::PanelUniform>());
-    }
 }

@@ -7,9 +7,9 @@ use std::time::{Duration, Instant};
 
 use image::Rgb;
 
+use super::cells::{PanelDraw, SpikeSource};
 use super::layout::Layout;
 use super::overlay::Axis;
-use super::render::{PanelDraw, SpikeSource};
 use super::{ViewError, ViewOptions};
 use crate::gpu::{GpuContext, GpuSimulation};
 use crate::io::mnist::{self, Dataset};

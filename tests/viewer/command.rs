@@ -78,7 +78,7 @@ fn with_no_display_the_window_is_refused_naming_the_headless_option() {
 }
 
 /// Whether `xvfb-run` is here; in CI it must be (`.ci/run` installs it).
-fn xvfb_run() -> bool {
+pub(crate) fn xvfb_run() -> bool {
     let found = Command::new("xvfb-run").arg("--help").output().is_ok();
     if !found && common::gpu_required() {
         panic!("xvfb-run is required here (apt-get install xvfb)");

@@ -203,3 +203,49 @@ fn more_neurons_than_rows_light_a_row_if_any_of_its_neurons_spiked() {
         .collect();
     assert_eq!(lit, vec![(9, 24), (3, 9)]);
 }
+
+#[test]
+fn fewer_timesteps_than_columns_and_neurons_than_rows_spread_each_over_its_pixels() {
+    let Some(ctx) = common::gpu::context() else {
+        return;
+    };
+    let (steps, neurons) = (7, 5);
+    let mut rec = SpikeRecording::new("p", neurons, steps, 0.1, 0);
+    for (step, neuron) in [(0, 0), (3, 2), (6, 4), (2, 4), (5, 1)] {
+        rec.set(step, neuron);
+    }
+    let rect = Rect {
+        x: 3,
+        y: 2,
+        w: 20,
+        h: 13,
+    };
+    // A window surface's BGRA draws the same picture as RGBA.
+    for format in [
+        wgpu::TextureFormat::Rgba8Unorm,
+        wgpu::TextureFormat::Bgra8Unorm,
+    ] {
+        let mut renderer = Renderer::with_format(&ctx, format).unwrap();
+        assert_eq!(renderer.format(), format);
+        let panel = PanelDraw {
+            rect,
+            n_neurons: neurons,
+            n_steps: steps,
+            spikes: SpikeSource::Host(&rec),
+            color: COLORS[1],
+        };
+        let overlay = RgbImage::from_pixel(30, 20, WHITE);
+        renderer.draw(Some(&overlay), &[panel]).unwrap();
+        let frame = renderer.read_frame().unwrap();
+        for (x, y, pixel) in frame.enumerate_pixels() {
+            // Column c shows step c S / W; row r (up from the bottom) neuron r N / H.
+            let lit = rect.contains(x, y) && {
+                let step = (x - rect.x) * steps / rect.w;
+                let neuron = (rect.bottom() - 1 - y) * neurons / rect.h;
+                rec.spiked(step, neuron)
+            };
+            let expected = if lit { COLORS[1] } else { WHITE };
+            assert_eq!(*pixel, expected, "{format:?}: pixel ({x}, {y})");
+        }
+    }
+}

@@ -26,6 +26,20 @@ pub(crate) struct ViewArgs {
     /// begin with.
     #[arg(long, default_value = "1280x800", value_parser = parse_size)]
     size: (u32, u32),
+    /// How fast images go by to begin with: real-time (20 ms of wall time per image,
+    /// as long as each is presented in model time), fastest (as fast as the backend
+    /// goes), or milliseconds per image, one of 2000, 1000, 500, 200, 100, 50, 20, 10;
+    /// `+` and `-` change it.
+    #[arg(long, default_value = "real-time", value_parser = view::Pace::parse)]
+    pace: view::Pace,
+    /// Frames per second to draw at most [default: the display's refresh rate, or 60
+    /// where it doesn't say].
+    #[arg(long, value_name = "N", value_parser = parse_fps)]
+    fps: Option<f64>,
+    /// Close the window this many seconds after the first image (a demo's length, or
+    /// a measurement's); frames and images drawn are printed when it closes.
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds, conflicts_with = "frames")]
+    seconds: Option<std::time::Duration>,
     /// Text and spacing N times their normal size [default: the display's scale
     /// factor; 1 offscreen].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=4))]
@@ -54,6 +68,26 @@ pub(crate) struct ViewArgs {
     model: Option<PathBuf>,
     #[command(flatten)]
     source: SourceArgs,
+}
+
+/// A frame rate from 1 to 1000.
+fn parse_fps(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if (1.0..=1000.0).contains(&v) => Ok(v),
+        _ => Err(format!(
+            "'{s}' is not a frame rate from 1 to 1000 frames per second"
+        )),
+    }
+}
+
+/// A positive, finite number of seconds.
+fn parse_seconds(s: &str) -> Result<std::time::Duration, String> {
+    s.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite() && *v > 0.0 && *v <= 1e9)
+        .map(std::time::Duration::from_secs_f64)
+        .ok_or_else(|| format!("'{s}' is not a positive number of seconds"))
 }
 
 /// "1280x800" as (1280, 800), each side at least the viewer's minimum.
@@ -101,6 +135,9 @@ pub(crate) fn view(args: &ViewArgs) -> Result<()> {
         threads: args.source.threads,
         size: args.size,
         text_scale: args.text_scale,
+        pace: args.pace,
+        fps: args.fps,
+        seconds: args.seconds,
     };
     let limit = match (args.frames, &args.screenshot) {
         (Some(frames), Some(path)) => {
@@ -133,11 +170,19 @@ pub(crate) fn view(args: &ViewArgs) -> Result<()> {
         }
         limit => {
             let path = limit.as_ref().map(|l| l.screenshot.clone());
-            view::run_window(&options, data, limit)?;
-            if let Some(path) = path
-                && !args.source.quiet
-            {
-                println!("the last frame written to {}", path.display());
+            let done = view::run_window(&options, data, limit)?;
+            if !args.source.quiet {
+                println!(
+                    "{} frames drawn ({:.1} frames/s); {} images presented in {:.1} s ({:.1} images/s)",
+                    done.frames,
+                    done.frames_per_second(),
+                    done.images,
+                    done.seconds,
+                    done.images_per_second()
+                );
+                if let Some(path) = path {
+                    println!("the last frame written to {}", path.display());
+                }
             }
         }
     }

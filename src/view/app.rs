@@ -332,6 +332,10 @@ fn surface_config(
     Ok(config)
 }
 
+/// At the fastest pace, images are simulated for this many times as long as a frame
+/// takes to draw, at least: drawing takes at most a twentieth of the time.
+const DRAWING_SHARE: u32 = 19;
+
 /// How many periods a steady series may fall behind and still catch up.
 const CATCH_UP: u32 = 4;
 
@@ -350,20 +354,24 @@ fn steady(due: Instant, period: Duration, now: Instant) -> Instant {
 
 impl Running {
     /// Presents the image due (the next one, after the first); at the fastest pace,
-    /// images for a frame's time, or for nine times as long as a frame takes to draw
-    /// where that is longer (a software adapter), so that drawing takes at most a
-    /// tenth of the simulation's time (the last is drawn).
+    /// images for a frame's time, or for [`DRAWING_SHARE`] times as long as a frame
+    /// takes to draw where that is longer (a software adapter, which draws on the
+    /// simulation's cores), and the device finished with them, so that the frame's
+    /// time is its own (the last image is drawn).
     fn next_images(&mut self, fastest: bool) -> Result<(), ViewError> {
         let start = Instant::now();
-        let budget = self.frame_period.max(self.draw_time * 9);
+        let budget = self.frame_period.max(self.draw_time * DRAWING_SHARE);
         loop {
             if self.presented_at.is_some() {
                 self.session.step(1);
             }
             self.present()?;
             self.next_image = steady(self.next_image, self.pace.period(), Instant::now());
-            if !fastest || start.elapsed() >= budget {
+            if !fastest {
                 return Ok(());
+            }
+            if start.elapsed() >= budget {
+                return self.session.finish();
             }
         }
     }

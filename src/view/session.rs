@@ -177,6 +177,15 @@ impl Session {
         Ok(())
     }
 
+    /// Waits until the device has simulated the images presented (the GPU backend's
+    /// run on after `present` returns).
+    pub fn finish(&self) -> Result<(), ViewError> {
+        if let Backend::Gpu(sim, _) = &self.backend {
+            sim.context().wait_idle()?;
+        }
+        Ok(())
+    }
+
     /// The current image's label.
     fn label(&self) -> Option<u8> {
         self.data.labels.get(self.index).copied()

@@ -7,7 +7,6 @@
 //! (a new image's cells, the overlay's parts that changed) and draws it straight into
 //! the surface's texture.
 
-use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -21,6 +20,7 @@ use winit::window::{Window, WindowId};
 
 use super::frame::{Controls, Painter};
 use super::layout::MAX_SCALE;
+use super::pacing::{FrameCount, WindowReport, steady};
 use super::render::Renderer;
 use super::session::Session;
 use super::{MIN_SIZE, Pace, ViewError, ViewOptions};
@@ -30,9 +30,6 @@ use crate::io::mnist::Dataset;
 /// Frames per second where neither `--fps` nor the display says.
 const DEFAULT_FPS: f64 = 60.0;
 
-/// How far back the frame rate shown looks.
-const FPS_WINDOW: Duration = Duration::from_secs(2);
-
 /// What `--frames N --screenshot FILE` asks of a window: draw N frames, one image each,
 /// save the last, and close.
 #[derive(Clone, Debug)]
@@ -41,31 +38,6 @@ pub struct FrameLimit {
     pub frames: u32,
     /// Where the last one goes.
     pub screenshot: PathBuf,
-}
-
-/// What a window did, from its first frame to its closing.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct WindowReport {
-    /// Frames drawn.
-    pub frames: u64,
-    /// Wall time from the first frame shown to the last.
-    pub frame_seconds: f64,
-    /// Images presented.
-    pub images: u64,
-    /// Wall time from the first image presented to the close.
-    pub seconds: f64,
-}
-
-impl WindowReport {
-    /// Frames shown per second, the first to the last.
-    pub fn frames_per_second(&self) -> f64 {
-        self.frames.saturating_sub(1) as f64 / self.frame_seconds.max(1e-9)
-    }
-
-    /// Images presented per second.
-    pub fn images_per_second(&self) -> f64 {
-        self.images as f64 / self.seconds.max(1e-9)
-    }
 }
 
 /// Opens the viewer's window and runs it until it is closed (or, with `limit`, until
@@ -91,7 +63,10 @@ pub fn run_window(
     if let Some(e) = app.error {
         return Err(e);
     }
-    Ok(app.state.map(|s| s.report()).unwrap_or_default())
+    Ok(app.state.map_or_else(WindowReport::default, |s| {
+        let seconds = s.started.map_or(0.0, |t| t.elapsed().as_secs_f64());
+        s.frames.report(s.session.presented(), seconds)
+    }))
 }
 
 /// Refuses to try a window where no display server is named: winit's own error there
@@ -147,10 +122,8 @@ struct Running {
     next_frame: Instant,
     /// Whether a redraw has been asked for and not yet drawn.
     redraw_pending: bool,
-    /// When recent frames were shown, for the rate, and when the first was.
-    recent_frames: VecDeque<Instant>,
-    first_frame: Option<Instant>,
-    frames: u64,
+    /// The frames shown.
+    frames: FrameCount,
     screenshots: u32,
     /// The image of the frame drawn last (images can move on before it is redrawn).
     shown: usize,
@@ -289,9 +262,7 @@ impl App {
             frame_period: Duration::from_secs_f64(1.0 / fps.clamp(1.0, 1000.0)),
             next_frame: Instant::now(),
             redraw_pending: false,
-            recent_frames: VecDeque::new(),
-            first_frame: None,
-            frames: 0,
+            frames: FrameCount::default(),
             screenshots: 0,
             shown: 0,
             draw_time: Duration::ZERO,
@@ -335,22 +306,6 @@ fn surface_config(
 /// At the fastest pace, images are simulated for this many times as long as a frame
 /// takes to draw, at least: drawing takes at most a twentieth of the time.
 const DRAWING_SHARE: u32 = 19;
-
-/// How many periods a steady series may fall behind and still catch up.
-const CATCH_UP: u32 = 4;
-
-/// When the next of a steady series is due: `period` after the one that was due at
-/// `due`, so that one late (a frame held up by an image being presented) is made up by
-/// the next coming sooner; or `now`, where the series fell [`CATCH_UP`] periods behind
-/// (a stall, after which it starts afresh rather than rushing).
-fn steady(due: Instant, period: Duration, now: Instant) -> Instant {
-    let next = due + period;
-    if next + period * CATCH_UP < now {
-        now
-    } else {
-        next
-    }
-}
 
 impl Running {
     /// Presents the image due (the next one, after the first); at the fastest pace,
@@ -412,43 +367,6 @@ impl Running {
         self.closes_at().is_some_and(|at| at <= Instant::now())
     }
 
-    /// Frames drawn per second over the last two seconds; `None` before two frames.
-    fn fps(&self) -> Option<f64> {
-        let (first, last) = (self.recent_frames.front()?, self.recent_frames.back()?);
-        let span = last.duration_since(*first).as_secs_f64();
-        (self.recent_frames.len() > 1 && span > 0.0)
-            .then(|| (self.recent_frames.len() - 1) as f64 / span)
-    }
-
-    /// Counts a frame shown now; the next is due a frame period after this one was.
-    fn count_frame(&mut self) {
-        let now = Instant::now();
-        self.frames += 1;
-        self.first_frame.get_or_insert(now);
-        self.recent_frames.push_back(now);
-        while self
-            .recent_frames
-            .front()
-            .is_some_and(|t| now.duration_since(*t) > FPS_WINDOW)
-        {
-            self.recent_frames.pop_front();
-        }
-        self.next_frame = steady(self.next_frame, self.frame_period, now);
-    }
-
-    fn report(&self) -> WindowReport {
-        let last_frame = self.recent_frames.back();
-        WindowReport {
-            frames: self.frames,
-            frame_seconds: match (self.first_frame, last_frame) {
-                (Some(first), Some(last)) => last.duration_since(first).as_secs_f64(),
-                _ => 0.0,
-            },
-            images: self.session.presented(),
-            seconds: self.started.map_or(0.0, |t| t.elapsed().as_secs_f64()),
-        }
-    }
-
     /// Reconfigures the surface for the window's new size; a minimised window (0 x 0)
     /// keeps the old configuration and is not drawn.
     fn resize(&mut self, size: PhysicalSize<u32>) {
@@ -468,6 +386,9 @@ impl Running {
         limit: Option<&FrameLimit>,
     ) -> Result<(), ViewError> {
         self.redraw_pending = false;
+        // Scheduled whether or not this one is drawn (an occluded or minimised window
+        // is asked again at the frame rate, not at once).
+        self.next_frame = steady(self.next_frame, self.frame_period, Instant::now());
         let size = self.window.inner_size();
         if size.width < MIN_SIZE.0 || size.height < MIN_SIZE.1 || self.presented_at.is_none() {
             return Ok(());
@@ -505,7 +426,7 @@ impl Running {
             },
             interactive: limit.is_none(),
             scale,
-            fps: self.fps(),
+            fps: self.frames.per_second(),
         };
         self.painter
             .update(&mut self.renderer, &self.session, frame_size, controls)?;
@@ -514,9 +435,9 @@ impl Running {
         self.window.pre_present_notify();
         self.ctx.queue().present(texture);
         self.draw_time = drawing.elapsed();
-        self.count_frame();
+        self.frames.count(Instant::now());
         if let Some(limit) = limit
-            && self.frames >= u64::from(limit.frames)
+            && self.frames.total() >= u64::from(limit.frames)
         {
             self.renderer.draw_offscreen()?;
             let img = self.renderer.read_frame()?;

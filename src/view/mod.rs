@@ -16,13 +16,15 @@ mod frame;
 mod headless;
 mod layout;
 mod overlay;
+mod pacing;
 mod render;
 mod session;
 
-pub use app::{FrameLimit, WindowReport, run_window};
+pub use app::{FrameLimit, run_window};
 pub use cells::{MAX_PANELS, PanelDraw, SpikeSource};
 pub use headless::{Headless, run_headless};
 pub use layout::{Layout, MAX_SCALE, MIN_SIZE, Rect};
+pub use pacing::WindowReport;
 pub use render::Renderer;
 
 use std::time::Duration;

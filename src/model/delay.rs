@@ -187,7 +187,7 @@ impl BuiltDelays {
 
 /// Sorts each row of `connectivity` by the delay of its synapses, `steps` (row order),
 /// keeping the order of synapses of one delay, and `weights` with them; returns where
-/// each row's delays start. `classes` bounds the delays from their smallest.
+/// each row's delays start.
 pub(crate) fn sort_rows_by_delay(
     connectivity: &mut SparseConnectivity,
     steps: &[u32],
@@ -214,8 +214,8 @@ pub(crate) fn sort_rows_by_delay(
         }
     }
     class_start.push(steps.len() as u32);
-    let permute = |values: &[u32]| order.iter().map(|&j| values[j as usize]).collect();
-    connectivity.targets = permute(&connectivity.targets);
+    let targets = &connectivity.targets;
+    connectivity.targets = order.iter().map(|&j| targets[j as usize]).collect();
     if let Some(weights) = weights {
         *weights = order.iter().map(|&j| weights[j as usize]).collect();
     }

@@ -362,7 +362,7 @@ fn delays_a_network_cant_have_are_refused_with_the_reason() {
             connectivity,
         });
         net.set_synaptic_delay(group, delay).unwrap();
-        net.build(0).map(|_| ())
+        net.build(0).map(|_| ()).map_err(Box::new)
     };
     let constant = || WeightUpdateModel::StaticPulseConstantWeight { g: 0.1 };
     let dense = || Connectivity::Dense;
@@ -378,7 +378,7 @@ fn delays_a_network_cant_have_are_refused_with_the_reason() {
     };
     let err = build(constant(), dense(), too_long).unwrap_err();
     assert!(
-        matches!(err, ModelError::DelayTooLong { steps, .. } if steps == 4096),
+        matches!(*err, ModelError::DelayTooLong { steps, .. } if steps == 4096),
         "{err}"
     );
     assert!(
@@ -386,7 +386,7 @@ fn delays_a_network_cant_have_are_refused_with_the_reason() {
         "{err}"
     );
     let err = build(constant(), dense(), SynapticDelay::axonal(u32::MAX)).unwrap_err();
-    assert!(matches!(err, ModelError::DelayTooLong { .. }), "{err}");
+    assert!(matches!(*err, ModelError::DelayTooLong { .. }), "{err}");
     // A list of delays needs one per synapse, and synapses the description fixes.
     let err = build(constant(), dense(), values(vec![1; 11])).unwrap_err();
     assert!(

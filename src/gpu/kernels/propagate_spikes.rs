@@ -300,4 +300,40 @@ mod tests {
         // Rows no workgroup can cover within the limit are refused.
         assert_eq!(plan(u64::from(u32::MAX), 1024, 100_000_000, limit), None);
     }
+
+    #[test]
+    fn per_synapse_delays_scan_every_delays_words_within_llvmpipes_loop_limit() {
+        let limit = Some(SOFTWARE_LOOP_LIMIT);
+        let classes = u64::from(crate::model::MAX_DELAY_STEPS) + 1;
+        // The longest range of delays from 100 000 neurons (3125 words each): 12.8
+        // million words a timestep, spread over more threads until each thread's loops
+        // fit, for short rows and for long ones.
+        for (n_synapses, max_row) in [(1_000_000, 40), (100_000_000, 2000)] {
+            let words = 3125 * classes as u32;
+            let rows = 100_000 * classes;
+            let plan = SynapseUpdatePlan::new(
+                n_synapses,
+                (rows, words),
+                max_row,
+                (16, 1024),
+                65_535,
+                limit,
+            )
+            .unwrap();
+            let iterations = plan.loop_iterations(words, max_row, 65_535);
+            assert!(iterations <= SOFTWARE_LOOP_LIMIT, "{plan:?}: {iterations}");
+        }
+        // The most words a synapse update scans, with rows too long for any workgroup:
+        // refused, not run short.
+        let words = MAX_SCANNED_WORDS;
+        let refused = SynapseUpdatePlan::new(
+            1 << 32,
+            (1 << 35, words),
+            1 << 20,
+            (16, 1024),
+            65_535,
+            limit,
+        );
+        assert_eq!(refused, None);
+    }
 }

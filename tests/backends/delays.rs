@@ -22,8 +22,8 @@ const ONCE: LifParams = LifParams {
 };
 
 /// One neuron that spikes in timestep 0, into one target per delay of `delays`
-/// (`pre -> post[i]` waits `delays[i]` timesteps, per synapse), every synapse also
-/// waiting `axonal` timesteps. `inSyn` decays so slowly that it stays nonzero from the
+/// (`pre -> post[i]` waits `delays[i]` timesteps), every synapse also waiting `axonal`
+/// timesteps. `inSyn` decays so slowly that it stays nonzero from the
 /// arrival to the end of any test.
 fn fan_out(axonal: u32, delays: &[u32]) -> (BuiltNetwork, SynapseGroupId) {
     let mut net = Network::new(0.1);
@@ -41,13 +41,13 @@ fn fan_out(axonal: u32, delays: &[u32]) -> (BuiltNetwork, SynapseGroupId) {
             post: (0..n).collect(),
         },
     });
-    let delay = SynapticDelay {
-        axonal_steps: axonal,
-        per_synapse: (delays.len() > 1).then(|| PerSynapseDelays::Values(delays.to_vec())),
-    };
+    // One target: an axonal delay; more: each synapse its own on top of `axonal`.
     let delay = match delays {
         [one] => SynapticDelay::axonal(axonal + one),
-        _ => delay,
+        _ => SynapticDelay {
+            axonal_steps: axonal,
+            per_synapse: Some(PerSynapseDelays::Values(delays.to_vec())),
+        },
     };
     net.set_synaptic_delay(group, delay).unwrap();
     (net.build(0).unwrap(), group)

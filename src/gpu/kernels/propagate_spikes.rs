@@ -188,6 +188,11 @@ pub(crate) fn spec(
     workgroups: u32,
 ) -> Result<KernelSpec, TemplateError> {
     let s = &net.synapse_groups[g];
+    // With per-synapse delays, where each row's synapses of each delay start.
+    let row_start = match s.delays.class_start.is_empty() {
+        true => BufferId::RowStart(g),
+        false => BufferId::DelayClassStart(g),
+    };
     let mut kernel = KernelSpec {
         label: format!("propagate_spikes[{}]", s.name),
         source: String::new(),
@@ -216,15 +221,7 @@ pub(crate) fn spec(
         bindings: bindings(&[
             ("params", BufferId::StepParams),
             ("pre_spikes", BufferId::Spikes(s.pre)),
-            // With per-synapse delays, where each row's synapses of each delay start.
-            (
-                "row_start",
-                if s.delays.class_start.is_empty() {
-                    BufferId::RowStart(g)
-                } else {
-                    BufferId::DelayClassStart(g)
-                },
-            ),
+            ("row_start", row_start),
             ("targets", BufferId::Targets(g)),
             ("in_syn_acc", BufferId::InSynAcc(g)),
         ]),

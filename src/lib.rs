@@ -57,8 +57,8 @@ pub use gpu::{GpuContext, GpuSimulation};
 pub use load::{BackendChoice, load};
 pub use model::{
     BuiltNetwork, Connectivity, CurrentSourceId, CurrentSourceModel, IfParams, LifParams,
-    ModelError, Network, NeuronModel, PopulationId, PostsynapticModel, StdpParams, SynapseGroup,
-    SynapseGroupId, WeightUpdateModel,
+    ModelError, Network, NeuronModel, PerSynapseDelays, PopulationId, PostsynapticModel,
+    StdpParams, SynapseGroup, SynapseGroupId, SynapticDelay, WeightUpdateModel,
 };
 pub use sim::{
     PendingRecordings, Recordings, SimConfig, SimError, Simulator, SpikeRecording, StateVar,

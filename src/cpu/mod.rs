@@ -71,13 +71,8 @@ impl CpuSimulation {
         })?;
         let batch = config.batch_size as usize;
         let recording_steps = config.recording_steps as usize;
-        let populations = net
-            .populations
-            .iter()
-            .enumerate()
-            .map(|(p, pop)| {
-                PopulationState::new(pop, batch, recording_steps, net.tracks_spike_times(p))
-            })
+        let populations = (0..net.populations.len())
+            .map(|p| PopulationState::new(net, p, batch, recording_steps))
             .collect();
         let synapses = net
             .synapse_groups

@@ -19,10 +19,11 @@ pub(crate) struct PopulationState {
     /// [neuron]` (and no `V` or `RefracTime` above: those are variables here, if the
     /// model has them).
     pub vars: Vec<Vec<u32>>,
-    /// Spike words of the last two timesteps, `[timestep & 1][entry][word]`: the neuron
-    /// update writes this timestep's slot while the synapse update reads the other one.
-    /// Atomics only so threads can share them; every access is a plain relaxed load or
-    /// store, ordered by the barrier between timesteps.
+    /// Spike words of the last `BuiltNetwork::spike_slots` timesteps, `[timestep %
+    /// slots][entry][word]`: the neuron update writes this timestep's slot while the
+    /// synapse update reads older ones (the one before, and further back by each
+    /// group's delays). Atomics only so threads can share them; every access is a plain
+    /// relaxed load or store, ordered by the barrier between timesteps.
     pub spikes: Vec<AtomicU32>,
     /// Spike words `[entry][recording step][word]`, when recording is on.
     pub recording: Option<Vec<AtomicU32>>,
@@ -32,9 +33,12 @@ pub(crate) struct PopulationState {
 }
 
 impl PopulationState {
-    /// Population `pop` in its initial state, for `batch` entries and `recording_steps`
-    /// timesteps of recording; `tracked` if it needs spike times.
-    pub fn new(pop: &BuiltPopulation, batch: usize, recording_steps: usize, tracked: bool) -> Self {
+    /// Population `p` of `net` in its initial state, for `batch` entries and
+    /// `recording_steps` timesteps of recording.
+    pub fn new(net: &BuiltNetwork, p: usize, batch: usize, recording_steps: usize) -> Self {
+        let pop = &net.populations[p];
+        let tracked = net.tracks_spike_times(p);
+        let slots = net.spike_slots(p) as usize;
         let n = pop.size as usize;
         let words = words_per_step(pop.size);
         let (builtin, vars) = match &pop.model {
@@ -45,7 +49,7 @@ impl PopulationState {
             v: vec![pop.init.v; builtin],
             refrac_time: vec![pop.init.refrac_time; builtin],
             vars,
-            spikes: zeroed_atomics(2 * batch * words),
+            spikes: zeroed_atomics(slots * batch * words),
             recording: pop
                 .spike_recording
                 .then(|| zeroed_atomics(batch * recording_steps * words)),
@@ -161,7 +165,8 @@ pub(crate) fn state_bytes(net: &BuiltNetwork, batch: u32, recording_steps: u32) 
                 PopulationModel::Builtin(_) => 2 * n * batch,
                 PopulationModel::Code(code) => code.vars.len() as u128 * n * (batch + 1),
             };
-            4 * (state + 2 * batch * words(pop.size) + recording + spike_times)
+            let ring = u128::from(net.spike_slots(p)) * batch * words(pop.size);
+            4 * (state + ring + recording + spike_times)
         })
         .sum();
     let synapses: u128 = net
@@ -170,8 +175,10 @@ pub(crate) fn state_bytes(net: &BuiltNetwork, batch: u32, recording_steps: u32) 
         .map(|s| {
             let post = net.populations[s.post].size;
             let synapses = s.connectivity.len() as u128;
-            // The network's copy of the synapses and, per synapse, weights and columns.
-            let connectivity = 4 * (synapses + u128::from(s.connectivity.n_pre) + 1);
+            // The network's copy of the synapses (and where each row's delays start) and,
+            // per synapse, weights and columns.
+            let rows = u128::from(s.connectivity.n_pre) + 1 + s.delays.class_start.len() as u128;
+            let connectivity = 4 * (synapses + rows);
             let weights = if s.synapse_g.is_some() {
                 8 * synapses
             } else {

@@ -53,6 +53,8 @@ pub struct GpuSimulation {
     buffers: Buffers,
     /// Bytes between consecutive blocks' parameters.
     step_stride: u64,
+    /// Blocks whose parameters the parameter buffer holds: the most one submission runs.
+    step_params_blocks: u32,
     /// Host copy of the per-block parameters, reused by every run.
     step_params_host: Vec<u8>,
     populations: Vec<PopulationKernels<Dispatch>>,
@@ -110,6 +112,7 @@ impl GpuSimulation {
             feed_forward: plan.feed_forward,
             buffers,
             step_stride: plan.step_params.0,
+            step_params_blocks: (plan.step_params.1 / plan.step_params.0) as u32,
             step_params_host: Vec::new(),
             populations,
             groups,
@@ -201,11 +204,16 @@ impl Simulator for GpuSimulation {
 
     fn step_time(&mut self, steps: u32) -> Result<(), SimError> {
         self.clock.check_room(steps)?;
-        if steps == 0 {
-            return Ok(());
+        // A run longer than the parameter buffer holds (where nothing is recorded, and
+        // so nothing limits a run) goes in several submissions.
+        let most = self.step_params_blocks.max(1) * self.shape.block_steps;
+        let mut left = steps;
+        while left > 0 {
+            let run = left.min(most);
+            self.encode_run(run)?;
+            self.clock.advance(run);
+            left -= run;
         }
-        self.encode_run(steps)?;
-        self.clock.advance(steps);
         Ok(())
     }
 

@@ -11,8 +11,8 @@ use super::connectivity::{Columns, SparseConnectivity};
 use super::fixed_point::FixedPointWeight;
 use super::network::{CurrentSource, NeuronPopulation, SynapseGroup};
 use super::neuron::{NeuronConstants, NeuronInit};
+use super::{BuiltDelays, StdpConstants, library};
 use super::{CurrentSourceModel, ModelError, Network, NeuronModel, PostsynapticConstants};
-use super::{StdpConstants, library};
 
 /// A neuron population ready to simulate.
 #[derive(Clone, Debug, PartialEq)]
@@ -61,8 +61,11 @@ pub struct BuiltSynapseGroup {
     pub pre: usize,
     /// Index of the postsynaptic population.
     pub post: usize,
-    /// The synapses, as CSR rows by presynaptic neuron.
+    /// The synapses, as CSR rows by presynaptic neuron (with per-synapse delays, each
+    /// row's synapses in order of delay, those of one delay in the description's order).
     pub connectivity: SparseConnectivity,
+    /// The synapses' delays, and with per-synapse delays where each row's delays start.
+    pub delays: BuiltDelays,
     /// The postsynaptic model's constants.
     pub postsynaptic: PostsynapticConstants,
     /// The constant weight, or for per-synapse weights the scale that holds the largest.
@@ -197,6 +200,25 @@ impl BuiltNetwork {
         self.synapse_groups
             .iter()
             .any(|s| s.is_plastic() && (s.pre == p || s.post == p))
+    }
+
+    /// Timesteps of spike words population `p` keeps: the one being updated, the one
+    /// before it that the synapse update reads without a delay, and as many again as the
+    /// longest delay of the synapse groups leaving it.
+    pub fn spike_slots(&self, p: usize) -> u32 {
+        let longest = self
+            .synapse_groups
+            .iter()
+            .filter(|s| s.pre == p)
+            .map(|s| s.delays.max_steps())
+            .max();
+        2 + longest.unwrap_or(0)
+    }
+
+    /// The longest delay of any synapse, in timesteps.
+    pub fn max_delay_steps(&self) -> u32 {
+        let longest = self.synapse_groups.iter().map(|s| s.delays.max_steps());
+        longest.max().unwrap_or(0)
     }
 
     /// The populations in an order where every synapse group's presynaptic population
@@ -385,7 +407,7 @@ fn build_synapse_group(
     index: usize,
 ) -> Result<BuiltSynapseGroup, ModelError> {
     let (pre, post) = (s.pre.index(), s.post.index());
-    let connectivity = s.connectivity.draw(
+    let mut connectivity = s.connectivity.draw(
         net.populations[pre].size,
         net.populations[post].size,
         seed,
@@ -427,19 +449,45 @@ fn build_synapse_group(
         }
         None => net.fixed_point_weight(s, Some(&connectivity))?,
     };
+    let mut synapse_g = s
+        .weight_update
+        .synapse_weights(&s.connectivity, &connectivity);
+    let delays = build_delays(net, s, (seed, index), &mut connectivity, synapse_g.as_mut());
     Ok(BuiltSynapseGroup {
         name: s.name.clone(),
         pre,
         post,
         postsynaptic: s.postsynaptic.derive(net.dt),
         weight,
-        synapse_g: s
-            .weight_update
-            .synapse_weights(&s.connectivity, &connectivity),
+        synapse_g,
         stdp,
         drives_post: s.weight_update.drives_post(),
         code_postsynaptic: matches!(s.postsynaptic, PostsynapticModel::Code(_)),
         code,
         connectivity,
+        delays,
     })
+}
+
+/// Group number `index`'s delays (drawn from `seed` where drawn), with its rows and
+/// per-synapse weights sorted by delay where each synapse has its own.
+fn build_delays(
+    net: &Network,
+    s: &SynapseGroup,
+    (seed, index): (u64, usize),
+    connectivity: &mut SparseConnectivity,
+    weights: Option<&mut Vec<f32>>,
+) -> BuiltDelays {
+    let delay = net.synaptic_delay(index);
+    if delay.per_synapse.is_none() {
+        return BuiltDelays::uniform(delay.axonal_steps);
+    }
+    let in_row_order =
+        |v: &[u32]| super::weight_update::in_row_order(&s.connectivity, connectivity, v);
+    let steps = delay.per_synapse_steps(
+        connectivity,
+        in_row_order,
+        &mut super::delay::delay_rng(seed, index),
+    );
+    super::delay::sort_rows_by_delay(connectivity, &steps, weights)
 }

@@ -89,6 +89,18 @@ pub enum ModelError {
         /// What is wrong.
         reason: String,
     },
+    /// A synaptic delay longer than the spike rings hold.
+    #[error(
+        "synapse group '{group}': a delay of {steps} timesteps is longer than the {max} a synapse can have: use a longer timestep or shorter delays"
+    )]
+    DelayTooLong {
+        /// The synapse group.
+        group: String,
+        /// Its longest delay (axonal plus per-synapse), in timesteps.
+        steps: u64,
+        /// The longest delay allowed (`MAX_DELAY_STEPS`).
+        max: u32,
+    },
     /// More synapses than a `u32` index can address.
     #[error(
         "synapse group '{group}' would have {synapses} synapses, more than the {max} a u32 index can address"

@@ -13,6 +13,7 @@ mod build;
 pub mod code;
 pub mod connectivity;
 mod current_source;
+mod delay;
 mod error;
 mod exp_curr;
 mod fixed_point;
@@ -30,6 +31,7 @@ pub use build::{
 };
 pub use connectivity::{Columns, Connectivity, SparseConnectivity};
 pub use current_source::CurrentSourceModel;
+pub use delay::{BuiltDelays, MAX_DELAY_STEPS, PerSynapseDelays, SynapticDelay};
 pub use error::ModelError;
 pub use exp_curr::{PostsynapticConstants, PostsynapticModel};
 pub use fixed_point::{AccumulatorWidth, FixedPointWeight, fixed_to_f32, wide_fixed_to_f32};

@@ -3,7 +3,7 @@
 
 use super::handle::{CurrentSourceId, NetworkId, PopulationId, SynapseGroupId};
 use super::{Connectivity, CurrentSourceModel, ModelError, NeuronModel, PostsynapticModel};
-use super::{WeightUpdateModel, build::BuiltNetwork};
+use super::{SynapticDelay, WeightUpdateModel, build::BuiltNetwork};
 
 /// A population of neurons of one model.
 #[derive(Clone, Debug, PartialEq)]
@@ -78,6 +78,8 @@ pub struct Network {
     pub current_sources: Vec<CurrentSource>,
     /// The synapse groups, in the order they were added.
     pub synapse_groups: Vec<SynapseGroup>,
+    /// Synaptic delays by synapse group index, where set (none beyond the end).
+    delays: Vec<SynapticDelay>,
     id: NetworkId,
 }
 
@@ -87,6 +89,8 @@ impl PartialEq for Network {
             && self.populations == other.populations
             && self.current_sources == other.current_sources
             && self.synapse_groups == other.synapse_groups
+            && (0..self.synapse_groups.len().max(other.synapse_groups.len()))
+                .all(|g| self.synaptic_delay(g) == other.synaptic_delay(g))
     }
 }
 
@@ -98,6 +102,7 @@ impl Network {
             populations: Vec::new(),
             current_sources: Vec::new(),
             synapse_groups: Vec::new(),
+            delays: Vec::new(),
             id: NetworkId::unique(),
         }
     }
@@ -167,6 +172,64 @@ impl Network {
     pub fn add_synapse_group(&mut self, group: SynapseGroup) -> SynapseGroupId {
         self.synapse_groups.push(group);
         SynapseGroupId::new(self.id, self.synapse_groups.len() - 1)
+    }
+
+    /// Sets the delays of `group`'s synapses (none until set): a spike of timestep `t`
+    /// reaches a synapse's target in timestep `t + 1 + d`, `d` the synapse's delay in
+    /// timesteps, where it reaches it in `t + 1` without one.
+    ///
+    /// ```
+    /// use kenyon::{Connectivity, LifParams, Network, NeuronModel, PostsynapticModel};
+    /// use kenyon::{SynapseGroup, WeightUpdateModel};
+    /// use kenyon::model::SynapticDelay;
+    ///
+    /// let mut net = Network::new(0.1);
+    /// let lif = NeuronModel::Lif(LifParams::TUTORIAL);
+    /// let e = net.add_neuron_population("e", 100, lif);
+    /// let e_e = net.add_synapse_group(SynapseGroup {
+    ///     name: "e_e".into(),
+    ///     pre: e,
+    ///     post: e,
+    ///     weight_update: WeightUpdateModel::StaticPulseConstantWeight { g: 0.1 },
+    ///     postsynaptic: PostsynapticModel::DeltaCurr,
+    ///     connectivity: Connectivity::FixedProbabilityNoAutapse { p: 0.1 },
+    /// });
+    /// net.set_synaptic_delay(e_e, SynapticDelay::axonal(15))?; // 1.5 ms
+    /// assert_eq!(net.synaptic_delay(e_e.index()).axonal_steps, 15);
+    /// # Ok::<(), kenyon::ModelError>(())
+    /// ```
+    pub fn set_synaptic_delay(
+        &mut self,
+        group: SynapseGroupId,
+        delay: SynapticDelay,
+    ) -> Result<(), ModelError> {
+        let g = self.synapse_group_index("set_synaptic_delay", group)?;
+        if self.delays.len() <= g {
+            self.delays.resize(g + 1, SynapticDelay::default());
+        }
+        self.delays[g] = delay;
+        Ok(())
+    }
+
+    /// The delays of synapse group number `group` (none if never set).
+    pub fn synaptic_delay(&self, group: usize) -> &SynapticDelay {
+        static NONE: SynapticDelay = SynapticDelay {
+            axonal_steps: 0,
+            per_synapse: None,
+        };
+        self.delays.get(group).unwrap_or(&NONE)
+    }
+
+    /// The index of synapse group `group` in this network, or why it has none.
+    fn synapse_group_index(&self, owner: &str, group: SynapseGroupId) -> Result<usize, ModelError> {
+        if group.network() != self.id || group.index() >= self.synapse_groups.len() {
+            return Err(ModelError::ForeignHandle {
+                owner: owner.to_owned(),
+                kind: "synapse group",
+                index: group.index(),
+            });
+        }
+        Ok(group.index())
     }
 
     /// Looks a population up by name.

@@ -1,10 +1,11 @@
 //! Checking a network description before anything is drawn or allocated. Each model
 //! checks its own parameters; this file checks how the parts fit together.
 
+use super::WeightUpdateModel;
 use super::connectivity::{SparseConnectivity, binomial_bound};
 use super::fixed_point::FixedPointWeight;
 use super::network::{CurrentSource, NeuronPopulation, SynapseGroup};
-use super::{Connectivity, ModelError, Network, WeightUpdateModel};
+use super::{Connectivity, MAX_DELAY_STEPS, ModelError, Network, PerSynapseDelays};
 
 impl Network {
     /// Checks the description without drawing connectivity: the timestep, unique names,
@@ -21,8 +22,9 @@ impl Network {
         for c in &self.current_sources {
             self.validate_current_source(c)?;
         }
-        for s in &self.synapse_groups {
+        for (g, s) in self.synapse_groups.iter().enumerate() {
             self.validate_synapse_group(s)?;
+            self.validate_delay(g, s)?;
         }
         Ok(())
     }
@@ -73,6 +75,63 @@ impl Network {
         }
         self.fixed_point_weight(s, None)?;
         Ok(())
+    }
+
+    /// Checks group number `g`'s delays: within [`MAX_DELAY_STEPS`], a list of them one
+    /// per synapse, and a weight update model the synapse update delays.
+    fn validate_delay(&self, g: usize, s: &SynapseGroup) -> Result<(), ModelError> {
+        let delay = self.synaptic_delay(g);
+        let invalid = |reason: String| ModelError::InvalidSynapses {
+            group: s.name.clone(),
+            reason,
+        };
+        match &delay.per_synapse {
+            Some(PerSynapseDelays::Uniform { min, max }) if min > max => {
+                return Err(invalid(format!(
+                    "per-synapse delays drawn from {min} to {max} timesteps: the shortest \
+                     must not be longer than the longest"
+                )));
+            }
+            Some(PerSynapseDelays::Values(values)) => match self.exact_synapse_count(s) {
+                Some(n) if n == values.len() as u64 => {}
+                Some(n) => {
+                    return Err(invalid(format!(
+                        "{} per-synapse delays were given for {n} synapses",
+                        values.len()
+                    )));
+                }
+                None => {
+                    return Err(invalid(
+                        "per-synapse delays are given as a list, but the connectivity \
+                             draws how many synapses there are: draw them instead \
+                             (PerSynapseDelays::Uniform)"
+                            .to_owned(),
+                    ));
+                }
+            },
+            _ => {}
+        }
+        let steps = delay.max_steps().unwrap_or(0);
+        if steps > u64::from(MAX_DELAY_STEPS) {
+            return Err(ModelError::DelayTooLong {
+                group: s.name.clone(),
+                steps,
+                max: MAX_DELAY_STEPS,
+            });
+        }
+        let delayed = steps > 0;
+        match &s.weight_update {
+            WeightUpdateModel::StdpSymmetric(_) | WeightUpdateModel::Code(_) if delayed => {
+                Err(invalid(
+                    "synaptic delays are supported for static pulse synapses \
+                     (StaticPulseConstantWeight, StaticPulse); this group's weight update \
+                     model learns or is written as code strings: remove the delay, or \
+                     use a static pulse"
+                        .to_owned(),
+                ))
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Checks an explicit synapse list against the populations it connects.
@@ -185,15 +244,23 @@ impl Network {
     pub(super) fn connectivity_bytes(&self) -> u128 {
         self.synapse_groups
             .iter()
-            .map(|s| {
-                let rows = u128::from(self.populations[s.pre.index()].size) + 1;
+            .enumerate()
+            .map(|(g, s)| {
+                let n_pre = u128::from(self.populations[s.pre.index()].size);
                 // Drawn with replacement in total, the synapses are listed as pairs first.
                 let listed = match s.connectivity {
                     Connectivity::FixedNumberTotalWithReplacement { .. } => 8,
                     _ => 0,
                 };
-                let per_synapse = 4 + listed + 4 * s.weight_update.words_per_synapse();
-                per_synapse * u128::from(self.synapse_count(s)) + 4 * rows
+                // Per-synapse delays: each synapse's, and its place in the sorted rows
+                // while they are sorted; where each row's delays start.
+                let delay = self.synaptic_delay(g);
+                let (sorting, delay_rows) = match delay.per_synapse {
+                    Some(_) => (8, n_pre * u128::from(delay.classes())),
+                    None => (0, 0),
+                };
+                let per_synapse = 4 + listed + sorting + 4 * s.weight_update.words_per_synapse();
+                per_synapse * u128::from(self.synapse_count(s)) + 4 * (n_pre + 1 + delay_rows)
             })
             .sum()
     }

@@ -11,6 +11,7 @@ mod batch_invariance;
 mod blocks_of_timesteps;
 mod careless_use;
 mod code_strings;
+mod delays;
 #[cfg(feature = "gpu")]
 mod every_neuron_model;
 #[cfg(feature = "gpu")]

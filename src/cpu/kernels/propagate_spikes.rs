@@ -3,7 +3,7 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use super::load_f32;
-use crate::model::{FixedPointWeight, SparseConnectivity};
+use crate::model::{BuiltDelays, FixedPointWeight, SparseConnectivity};
 
 /// A synapse group's weights as the synapse update reads them.
 #[derive(Clone, Copy)]
@@ -68,33 +68,36 @@ impl FixedSum for i64 {
 }
 
 /// Synapse update for one batch entry and one slice `[lo, lo + in_syn_acc.len())` of the
-/// target population: every spike of the previous timestep adds its synapses' fixed-point
-/// weights to their targets, and stamps the target's word in `stamps` (indexed from the
-/// slice's first word; `lo` is a multiple of 32), as the GPU stamps accumulator slots.
-/// The sums stay within their integers by the headroom of the group's scale, so no add
-/// overflows.
-pub(crate) fn propagate_spikes(
-    connectivity: &SparseConnectivity,
+/// target population: every spike that reaches the group's synapses in this timestep
+/// adds their fixed-point weights to their targets, and stamps the target's word in
+/// `stamps` (indexed from the slice's first word; `lo` is a multiple of 32), as the GPU
+/// stamps accumulator slots. `spikes_of_class(c)` gives the presynaptic spike words of
+/// the timestep whose spikes reach the synapses of delay class `c` now (the one before
+/// this, for no delay). The sums stay within their integers by the headroom of the
+/// group's scale, so no add overflows.
+pub(crate) fn propagate_spikes<'s>(
+    synapses: (&SparseConnectivity, &BuiltDelays),
     weights: Weights<'_>,
-    pre_spike_words: &[AtomicU32],
+    spikes_of_class: impl Fn(u32) -> &'s [AtomicU32],
     lo: usize,
-    in_syn_acc: &mut SumsMut<'_>,
-    stamps: &mut [u8],
+    (in_syn_acc, stamps): (&mut SumsMut<'_>, &mut [u8]),
 ) {
-    match in_syn_acc {
-        SumsMut::Narrow(sums) => {
-            add_spikes(connectivity, weights, pre_spike_words, lo, sums, stamps)
+    for class in 0..synapses.1.classes {
+        let words = spikes_of_class(class);
+        let at = (lo, class);
+        match in_syn_acc {
+            SumsMut::Narrow(sums) => add_spikes(synapses, weights, words, at, sums, stamps),
+            SumsMut::Wide(sums) => add_spikes(synapses, weights, words, at, sums, stamps),
         }
-        SumsMut::Wide(sums) => add_spikes(connectivity, weights, pre_spike_words, lo, sums, stamps),
     }
 }
 
-/// [`propagate_spikes`] into sums of one width.
+/// [`propagate_spikes`] of the synapses of delay class `class` into sums of one width.
 fn add_spikes<T: FixedSum>(
-    connectivity: &SparseConnectivity,
+    (connectivity, delays): (&SparseConnectivity, &BuiltDelays),
     weights: Weights<'_>,
     pre_spike_words: &[AtomicU32],
-    lo: usize,
+    (lo, class): (usize, u32),
     in_syn_acc: &mut [T],
     stamps: &mut [u8],
 ) {
@@ -104,8 +107,9 @@ fn add_spikes<T: FixedSum>(
         while bits != 0 {
             let pre = (w * 32) as u32 + bits.trailing_zeros();
             bits &= bits - 1;
-            let first = connectivity.row_start[pre as usize] as usize;
-            let row = connectivity.row(pre);
+            let synapses = delays.synapses(connectivity, pre, class);
+            let first = synapses.start;
+            let row = &connectivity.targets[synapses];
             if let (true, Weights::Constant(weight_fixed)) = (whole, weights) {
                 let weight_fixed = T::from_units(i64::from(weight_fixed));
                 for &post in row {

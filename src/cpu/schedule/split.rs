@@ -275,6 +275,9 @@ pub(super) fn split(
         batch,
         recording_steps: *recording_steps,
         spikes: population_pieces.spikes,
+        spike_slots: (0..net.populations.len())
+            .map(|p| u64::from(net.spike_slots(p)))
+            .collect(),
         recording: population_pieces.recording,
         position_in_post,
         synapse_g: synapse_pieces.g,

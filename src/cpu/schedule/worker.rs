@@ -35,6 +35,8 @@ pub(super) struct Shared<'a> {
     pub batch: usize,
     pub recording_steps: usize,
     pub spikes: Vec<&'a [AtomicU32]>,
+    /// Per population, the timesteps its ring of spike words holds.
+    pub spike_slots: Vec<u64>,
     pub recording: Vec<Option<&'a [AtomicU32]>>,
     /// Per synapse group, its position among its target population's incoming groups.
     pub position_in_post: Vec<usize>,
@@ -56,11 +58,24 @@ pub(super) struct Shared<'a> {
 }
 
 impl Shared<'_> {
-    /// The spike words of population `p`'s timestep slot `slot` (0 or 1) in `entry`.
+    /// The ring slot of population `p`'s spikes of the timestep `back` timesteps before
+    /// `timestep` (`back` less than the ring's length; the ring of a fresh or reset
+    /// simulation holds no spikes, so timesteps before the first read as silent).
+    fn slot(&self, p: usize, timestep: u64, back: u32) -> usize {
+        let slots = self.spike_slots[p];
+        ((timestep + slots - u64::from(back)) % slots) as usize
+    }
+
+    /// The spike words of population `p`'s ring slot `slot` in `entry`.
     fn spike_words(&self, p: usize, slot: usize, entry: usize) -> &[AtomicU32] {
         let words = words_per_step(self.net.populations[p].size);
         let at = (slot * self.batch + entry) * words;
         &self.spikes[p][at..at + words]
+    }
+
+    /// The spike words of population `p` of the timestep before `timestep`, in `entry`.
+    fn previous_spike_words(&self, p: usize, timestep: u64, entry: usize) -> &[AtomicU32] {
+        self.spike_words(p, self.slot(p, timestep, 1), entry)
     }
 }
 
@@ -135,29 +150,28 @@ impl Worker<'_> {
         record_slot: usize,
         tasks: std::ops::Range<usize>,
     ) {
-        let current = (timestep & 1) as usize;
-        let previous = current ^ 1;
         // Plastic synapses need the time of every neuron's latest spike: record the
         // previous timestep's (batch size 1, one thread).
         if timestep > 0 {
             let t_previous = time_of(timestep - 1, shared.net.dt);
             for (p, st) in shared.last_spike.iter().enumerate() {
                 if let Some(st) = st {
-                    spike_times(shared.spike_words(p, previous, 0), st, t_previous);
+                    spike_times(shared.previous_spike_words(p, timestep, 0), st, t_previous);
                 }
             }
         }
         let t = time_of(timestep, shared.net.dt);
         for (g, group) in shared.net.synapse_groups.iter().enumerate() {
             if group.code.is_some() {
-                self.code_synapse_update(shared, g, previous, t, tasks.clone());
+                self.code_synapse_update(shared, g, timestep, t, tasks.clone());
                 continue;
             }
-            self.synapse_update(shared, g, group, previous, tasks.clone());
-            learn(shared, g, group, previous, t);
+            self.synapse_update(shared, g, group, timestep, tasks.clone());
+            learn(shared, g, group, timestep, t);
         }
         for (p, pop) in shared.net.populations.iter().enumerate() {
             let words = words_per_step(pop.size);
+            let current = shared.slot(p, timestep, 0);
             for ((slice, exp_curr), magnitudes) in self.populations[p][tasks.clone()]
                 .iter_mut()
                 .zip(&mut self.exp_curr[p][tasks.clone()])
@@ -201,14 +215,14 @@ impl Worker<'_> {
         }
     }
 
-    /// Synapse update of group `g`: the previous timestep's spikes, into this thread's
-    /// slices of its targets.
+    /// Synapse update of group `g` in timestep `timestep`: the spikes of the timestep
+    /// before, and further back by its delays, into this thread's slices of its targets.
     fn synapse_update(
         &mut self,
         shared: &Shared<'_>,
         g: usize,
         group: &BuiltSynapseGroup,
-        previous: usize,
+        timestep: u64,
         tasks: std::ops::Range<usize>,
     ) {
         if !group.drives_post {
@@ -221,14 +235,15 @@ impl Worker<'_> {
             .zip(&mut self.exp_curr[group.post][tasks])
         {
             let input = &mut inputs[k];
-            propagate_spikes(
-                &group.connectivity,
-                weights,
-                shared.spike_words(group.pre, previous, slice.entry),
-                slice.lo,
-                &mut input.in_syn_acc,
-                input.stamps,
-            );
+            // Delay min_steps + class: the spikes of 1 + that many timesteps back.
+            let spikes_of_class = |class: u32| {
+                let back = 1 + group.delays.min_steps + class;
+                let slot = shared.slot(group.pre, timestep, back);
+                shared.spike_words(group.pre, slot, slice.entry)
+            };
+            let synapses = (&group.connectivity, &group.delays);
+            let sums = (&mut input.in_syn_acc, &mut *input.stamps);
+            propagate_spikes(synapses, weights, spikes_of_class, slice.lo, sums);
         }
     }
 }
@@ -241,7 +256,7 @@ impl Worker<'_> {
         &mut self,
         shared: &Shared<'_>,
         g: usize,
-        previous: usize,
+        timestep: u64,
         t: f32,
         tasks: std::ops::Range<usize>,
     ) {
@@ -273,10 +288,10 @@ impl Worker<'_> {
                 scale: &group.weight,
                 overflow: &shared.add_to_post_overflow[g],
             };
-            let pre_spikes = shared.spike_words(group.pre, previous, entry);
+            let pre_spikes = shared.previous_spike_words(group.pre, timestep, entry);
             pre_spike_syn(&at, &group.connectivity, pre_spikes, &mut out);
             if let Some(columns) = shared.columns[g] {
-                let post_spikes = shared.spike_words(group.post, previous, entry);
+                let post_spikes = shared.previous_spike_words(group.post, timestep, entry);
                 post_spike_syn(&at, columns, post_spikes, &mut out);
             }
         }
@@ -309,7 +324,7 @@ fn weights_of<'a>(shared: &Shared<'a>, g: usize, group: &'a BuiltSynapseGroup) -
 
 /// STDP of group `g` in the synapse update of the timestep at time `t`: presynaptic
 /// spikes first, then postsynaptic ones (batch size 1, one thread).
-fn learn(shared: &Shared<'_>, g: usize, group: &BuiltSynapseGroup, previous: usize, t: f32) {
+fn learn(shared: &Shared<'_>, g: usize, group: &BuiltSynapseGroup, timestep: u64, t: f32) {
     let (Some(rule), Some(columns), Some(weights)) =
         (&group.stdp, shared.columns[g], shared.synapse_g[g])
     else {
@@ -320,8 +335,8 @@ fn learn(shared: &Shared<'_>, g: usize, group: &BuiltSynapseGroup, previous: usi
     else {
         return;
     };
-    let pre_spikes = shared.spike_words(group.pre, previous, 0);
+    let pre_spikes = shared.previous_spike_words(group.pre, timestep, 0);
     learn_pre(rule, &group.connectivity, weights, t, pre_spikes, st_post);
-    let post_spikes = shared.spike_words(group.post, previous, 0);
+    let post_spikes = shared.previous_spike_words(group.post, timestep, 0);
     learn_post(rule, columns, weights, t, post_spikes, st_pre);
 }

@@ -19,8 +19,8 @@ pub(crate) struct Shape {
     pub batch: u32,
     /// Timesteps per block (see `plan::blocks`).
     pub block_steps: u32,
-    /// Slots of every population's ring of spike words: a block's timesteps and the one
-    /// before them.
+    /// Slots of every population's ring of spike words: a block's timesteps, the one
+    /// before them, and one per timestep of the network's longest synaptic delay.
     pub spike_slots: u32,
 }
 

@@ -70,22 +70,22 @@ impl SynapseUpdatePlan {
         }
     }
 
-    /// The plan for a group with `n_synapses` synapses from `n_pre` presynaptic neurons
-    /// in rows of at most `max_row`: rows shared from a mean length of
-    /// [`SHARED_ROW_LENGTH`], with `threads` threads per workgroup. On a software adapter
+    /// The plan for a group with `n_synapses` synapses in `rows` rows (a row per
+    /// presynaptic neuron and delay class) of at most `max_row`, whose spikes are in
+    /// `words_pre` words: rows shared from a mean length of [`SHARED_ROW_LENGTH`], with
+    /// `threads` threads per workgroup. On a software adapter
     /// (`loop_limit`), long rows are shared whatever the mean, and the workgroup grows
     /// (up to `max_threads`) until no thread can reach llvmpipe's loop limit; `None` if
     /// none fits.
     pub fn new(
         n_synapses: u64,
-        n_pre: u32,
+        (rows, words_pre): (u64, u32),
         max_row: u32,
         (threads, max_threads): (u32, u32),
         max_workgroups: u32,
         loop_limit: Option<u64>,
     ) -> Option<Self> {
-        let words_pre = words_per_step(n_pre) as u32;
-        let strategy = if n_synapses >= u64::from(n_pre) * u64::from(SHARED_ROW_LENGTH) {
+        let strategy = if n_synapses >= rows * u64::from(SHARED_ROW_LENGTH) {
             SynapseUpdateStrategy::SharedRows
         } else {
             SynapseUpdateStrategy::ThreadPerWord
@@ -118,6 +118,19 @@ pub(crate) fn plan(
     let s = &net.synapse_groups[g];
     let n_pre = net.populations[s.pre].size;
     let max_row = s.connectivity.max_row_length();
+    let words_pre = scanned_words(net, g).ok_or_else(|| {
+        device.over_limit(
+            format!(
+                "synapse group '{}' (spike words of every delay scanned per timestep: \
+                 use fewer per-synapse delays, a smaller presynaptic population or the \
+                 CPU backend)",
+                s.name
+            ),
+            words_per_step(n_pre) as u64 * u64::from(s.delays.classes),
+            u64::from(MAX_SCANNED_WORDS),
+        )
+    })?;
+    let rows = u64::from(n_pre) * u64::from(s.delays.classes);
     let limits = device.limits;
     let max_threads = limits
         .max_compute_invocations_per_workgroup
@@ -127,7 +140,7 @@ pub(crate) fn plan(
     let threads = (threads.clamp(1, max_threads), max_threads);
     SynapseUpdatePlan::new(
         s.connectivity.len() as u64,
-        n_pre,
+        (rows, words_pre),
         max_row,
         threads,
         device.max_workgroups(),
@@ -145,14 +158,25 @@ pub(crate) fn plan(
                  silently past its limit; use the CPU backend or a hardware GPU)",
                 s.name, max_row
             ),
-            widest.loop_iterations(
-                words_per_step(n_pre) as u32,
-                max_row,
-                device.max_workgroups(),
-            ),
+            widest.loop_iterations(words_pre, max_row, device.max_workgroups()),
             SOFTWARE_LOOP_LIMIT,
         )
     })
+}
+
+/// Most spike words one synapse update scans per timestep and batch entry (the
+/// presynaptic population's words of every delay class): WGSL counts them in `u32`,
+/// with room for a loop's last stride.
+const MAX_SCANNED_WORDS: u32 = 1 << 30;
+
+/// The spike words group `g`'s synapse update scans per timestep and batch entry: the
+/// presynaptic population's, once per delay class; `None` past [`MAX_SCANNED_WORDS`].
+pub(crate) fn scanned_words(net: &BuiltNetwork, g: usize) -> Option<u32> {
+    let s = &net.synapse_groups[g];
+    let words = words_per_step(net.populations[s.pre].size) as u64 * u64::from(s.delays.classes);
+    u32::try_from(words)
+        .ok()
+        .filter(|&w| w <= MAX_SCANNED_WORDS)
 }
 
 /// The synapse update of group `g` with `plan`, dispatched with `workgroups` along x.
@@ -164,6 +188,11 @@ pub(crate) fn spec(
     workgroups: u32,
 ) -> Result<KernelSpec, TemplateError> {
     let s = &net.synapse_groups[g];
+    // With per-synapse delays, where each row's synapses of each delay start.
+    let row_start = match s.delays.class_start.is_empty() {
+        true => BufferId::RowStart(g),
+        false => BufferId::DelayClassStart(g),
+    };
     let mut kernel = KernelSpec {
         label: format!("propagate_spikes[{}]", s.name),
         source: String::new(),
@@ -186,11 +215,13 @@ pub(crate) fn spec(
             ),
             ("BATCH", f64::from(shape.batch)),
             ("SPIKE_SLOTS", f64::from(shape.spike_slots)),
+            ("MIN_DELAY", f64::from(s.delays.min_steps)),
+            ("DELAY_CLASSES", f64::from(s.delays.classes)),
         ]),
         bindings: bindings(&[
             ("params", BufferId::StepParams),
             ("pre_spikes", BufferId::Spikes(s.pre)),
-            ("row_start", BufferId::RowStart(g)),
+            ("row_start", row_start),
             ("targets", BufferId::Targets(g)),
             ("in_syn_acc", BufferId::InSynAcc(g)),
         ]),
@@ -234,8 +265,9 @@ mod tests {
     #[test]
     fn software_synapse_updates_stay_under_llvmpipes_loop_limit() {
         let limit = Some(SOFTWARE_LOOP_LIMIT);
-        let plan = |n_synapses, n_pre, max_row, loop_limit| {
-            SynapseUpdatePlan::new(n_synapses, n_pre, max_row, (16, 1024), 65_535, loop_limit)
+        let plan = |n_synapses, n_pre: u32, max_row, loop_limit| {
+            let rows = (u64::from(n_pre), words_per_step(n_pre) as u32);
+            SynapseUpdatePlan::new(n_synapses, rows, max_row, (16, 1024), 65_535, loop_limit)
         };
         let shared = |threads| {
             Some(SynapseUpdatePlan {
@@ -264,5 +296,41 @@ mod tests {
         assert_eq!(plan(30_000, 10_000, 10_000, None), Some(own));
         // Rows no workgroup can cover within the limit are refused.
         assert_eq!(plan(u64::from(u32::MAX), 1024, 100_000_000, limit), None);
+    }
+
+    #[test]
+    fn per_synapse_delays_scan_every_delays_words_within_llvmpipes_loop_limit() {
+        let limit = Some(SOFTWARE_LOOP_LIMIT);
+        let classes = u64::from(crate::model::MAX_DELAY_STEPS) + 1;
+        // The longest range of delays from 100 000 neurons (3125 words each): 12.8
+        // million words a timestep, spread over more threads until each thread's loops
+        // fit, for short rows and for long ones.
+        for (n_synapses, max_row) in [(1_000_000, 40), (100_000_000, 2000)] {
+            let words = 3125 * classes as u32;
+            let rows = 100_000 * classes;
+            let plan = SynapseUpdatePlan::new(
+                n_synapses,
+                (rows, words),
+                max_row,
+                (16, 1024),
+                65_535,
+                limit,
+            )
+            .unwrap();
+            let iterations = plan.loop_iterations(words, max_row, 65_535);
+            assert!(iterations <= SOFTWARE_LOOP_LIMIT, "{plan:?}: {iterations}");
+        }
+        // The most words a synapse update scans, with rows too long for any workgroup:
+        // refused, not run short.
+        let words = MAX_SCANNED_WORDS;
+        let refused = SynapseUpdatePlan::new(
+            1 << 32,
+            (1 << 35, words),
+            1 << 20,
+            (16, 1024),
+            65_535,
+            limit,
+        );
+        assert_eq!(refused, None);
     }
 }

@@ -42,6 +42,9 @@ pub(crate) enum BufferId {
     InSynAcc(usize),
     /// A synapse group's CSR row starts.
     RowStart(usize),
+    /// Where each row's synapses of each delay start, for a group with per-synapse
+    /// delays (`BuiltDelays::class_start`).
+    DelayClassStart(usize),
     /// A synapse group's CSR targets.
     Targets(usize),
     /// A synapse group's per-synapse weights.

@@ -1,6 +1,6 @@
 //! The adapter's limits, and the checks every buffer and dispatch of a plan passes.
 
-use super::blocks::{accumulator_slot_bytes, padded};
+use super::blocks::{MAX_BLOCK_STEPS, accumulator_slot_bytes, padded};
 use crate::gpu::{AdapterSummary, GpuError};
 use crate::model::BuiltNetwork;
 use crate::sim::{SimConfig, words_per_step};
@@ -68,8 +68,19 @@ impl Device<'_> {
         let steps = u64::from(config.recording_steps);
         let mut per_entry = Vec::new();
         let mut recording_total = 0;
+        // The longest ring any block length gives (see `Shape::spike_slots`).
+        let spike_slots = u64::from(MAX_BLOCK_STEPS + 1 + net.max_delay_steps());
         for pop in &net.populations {
             let words = words_per_step(pop.size) as u64 * 4;
+            per_entry.push((
+                format!(
+                    "the spike words of population '{}' kept for {spike_slots} timesteps \
+                     (its block and the longest synaptic delay, bytes)",
+                    pop.name
+                ),
+                words * spike_slots,
+                binding_limit,
+            ));
             per_entry.push((
                 format!("the state of population '{}' (bytes)", pop.name),
                 u64::from(padded(pop.size)) * 4,

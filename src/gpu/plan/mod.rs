@@ -59,7 +59,7 @@ impl<'n> GpuPlan<'n> {
         let shape = Shape {
             batch: config.batch_size,
             block_steps,
-            spike_slots: block_steps + 1,
+            spike_slots: block_steps + 1 + net.max_delay_steps(),
         };
         let mut plan = GpuPlan {
             shape,
@@ -326,6 +326,10 @@ fn plan_group<'n>(
         format!("{name}.targets"),
         &conn.targets,
     )?;
+    if !s.delays.class_start.is_empty() {
+        let label = format!("{name}.delay_class_start");
+        buffers.add_words(BufferId::DelayClassStart(g), label, &s.delays.class_start)?;
+    }
     if let Some(weights) = &s.synapse_g {
         let bytes = weights.len() as u64 * 4;
         buffers.add(
@@ -345,8 +349,9 @@ fn plan_group<'n>(
         });
     }
     let plan = propagate_spikes::plan(net, g, tuning.synapse_threads, &device)?;
-    let words_pre = words_per_step(net.populations[s.pre].size) as u32;
-    let workgroups = plan.workgroups(words_pre, device.max_workgroups());
+    // `plan` has checked the words scanned fit.
+    let words = propagate_spikes::scanned_words(net, g).unwrap_or(u32::MAX);
+    let workgroups = plan.workgroups(words, device.max_workgroups());
     let propagate = propagate_spikes::spec(net, g, shape, plan, workgroups)
         .map_err(|e| template_error(&format!("propagate_spikes[{name}]"), e))?;
     let learning = match (&s.stdp, s.columns()) {

@@ -476,7 +476,8 @@ impl Running {
         match event.logical_key.as_ref() {
             Key::Named(NamedKey::Space) => {
                 self.paused = !self.paused;
-                self.next_image = Instant::now();
+                // Resumed, the image shown stays for a whole period.
+                self.next_image = Instant::now() + self.pace.period();
             }
             Key::Named(NamedKey::ArrowRight) => {
                 self.session.step(1);

@@ -59,7 +59,8 @@ pub enum PerSynapseDelays {
         max: u32,
     },
     /// One delay per synapse, in the order the description lists synapses (as
-    /// `StaticPulse`'s weights): for connectivity whose synapses the description fixes.
+    /// `StaticPulse`'s weights): for connectivity whose synapse count the description
+    /// fixes (for drawn connectivity of a fixed count, in the drawn rows' order).
     Values(Vec<u32>),
 }
 
@@ -165,6 +166,22 @@ impl BuiltDelays {
     /// The longest delay of any synapse.
     pub fn max_steps(&self) -> u32 {
         self.min_steps + self.classes.max(1) - 1
+    }
+
+    /// Every synapse's delay in timesteps, in `connectivity`'s order (each row sorted
+    /// by delay where delays are per synapse): what to save beside the connectivity
+    /// and weights to rebuild the group with `PerSynapseDelays::Values`.
+    pub fn per_synapse_steps(&self, connectivity: &SparseConnectivity) -> Vec<u32> {
+        let mut steps = vec![self.min_steps; connectivity.targets.len()];
+        let classes = self.classes.max(1);
+        for pre in 0..connectivity.n_pre {
+            for class in 0..classes {
+                for d in &mut steps[self.synapses(connectivity, pre, class)] {
+                    *d = self.min_steps + class;
+                }
+            }
+        }
+        steps
     }
 
     /// The synapses (indices into `connectivity`'s targets) of row `pre` whose delay is

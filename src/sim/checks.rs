@@ -1,13 +1,21 @@
 //! Checks every backend makes, written once.
 
 use super::{SimConfig, SimError};
-use crate::model::{BuiltNetwork, CurrentSourceId, NetworkId, PopulationId, SynapseGroupId};
+use crate::model::{
+    BuiltNetwork, BuiltSynapseGroup, CurrentSourceId, NetworkId, PopulationId, SynapseGroupId,
+};
 
 /// Refuses a configuration no backend can run `net` with: a batch of 0, or a batch of
-/// more than one where synapses learn (their weights are shared by the batch).
+/// more than one where synapses learn (their weights are shared by the batch); and a
+/// built network whose delay tables no longer fit its connectivity.
 pub(crate) fn check_config(net: &BuiltNetwork, config: SimConfig) -> Result<(), SimError> {
     if config.batch_size == 0 {
         return Err(SimError::ZeroBatch);
+    }
+    if let Some(g) = net.synapse_groups.iter().find(|g| !delays_fit(g)) {
+        return Err(SimError::StaleDelays {
+            group: g.name.clone(),
+        });
     }
     if let Some(group) = net.plastic_group()
         && config.batch_size > 1
@@ -18,6 +26,24 @@ pub(crate) fn check_config(net: &BuiltNetwork, config: SimConfig) -> Result<(), 
         });
     }
     Ok(())
+}
+
+/// Whether a group's per-synapse delay table (if any) splits its rows as built: an
+/// entry per row and delay class and one more, starting each row where the row starts,
+/// never decreasing, ending at the last synapse. Backends index with it unchecked.
+fn delays_fit(g: &BuiltSynapseGroup) -> bool {
+    let (starts, conn) = (&g.delays.class_start, &g.connectivity);
+    if starts.is_empty() {
+        return true;
+    }
+    let classes = g.delays.classes.max(1) as usize;
+    let rows = conn.row_start.len().saturating_sub(1);
+    starts.len() == rows * classes + 1
+        && starts.windows(2).all(|w| w[0] <= w[1])
+        && starts
+            .last()
+            .is_some_and(|&l| l as usize == conn.targets.len())
+        && (0..=rows).all(|r| starts.get(r * classes) == conn.row_start.get(r))
 }
 
 /// The index `handle` has in `net`, if it is `net`'s and in range.

@@ -71,6 +71,15 @@ pub enum SimError {
         /// The batch size asked for.
         batch_size: u32,
     },
+    /// A built group's per-synapse delay table doesn't fit its connectivity: the
+    /// connectivity was replaced after the network was built.
+    #[error(
+        "synapse group '{group}''s per-synapse delays don't match its connectivity (was the built connectivity replaced?); build the network again with the delays and connectivity wanted"
+    )]
+    StaleDelays {
+        /// The group.
+        group: String,
+    },
     /// Weights asked of a group that has one constant weight.
     #[error("synapse group '{group}' has one constant weight, not per-synapse weights")]
     NoSynapseWeights {

@@ -248,8 +248,10 @@ pub trait Simulator: Send {
     /// Timesteps since the last reset.
     fn timestep(&self) -> u64;
     /// The per-synapse weights `g` of a synapse group (`StaticPulse`, STDP, or the
-    /// synapse variable `g` of a code model), in connectivity row order (for dense
-    /// connectivity, `g[pre * n_post + post]`).
+    /// synapse variable `g` of a code model), in the built connectivity's row order
+    /// (for dense connectivity without per-synapse delays, `g[pre * n_post + post]`;
+    /// per-synapse delays sort each row by delay: the built group's
+    /// `connectivity.targets` and `delays.per_synapse_steps` say which synapse each is).
     fn read_weights(&mut self, group: SynapseGroupId) -> Result<Vec<f32>, SimError>;
     /// The bits of synapse variable `name` of a group whose weight-update model is
     /// written as code strings, per synapse in connectivity row order (shared by the

@@ -429,3 +429,36 @@ fn delays_a_network_cant_have_are_refused_with_the_reason() {
         .unwrap_err();
     assert!(matches!(err, ModelError::ForeignHandle { .. }), "{err}");
 }
+
+#[test]
+fn per_synapse_delays_read_back_in_the_built_order_and_a_stale_table_is_refused() {
+    let delays = [3, 0, 2, 1, 3];
+    let (mut built, group) = fan_out(2, &delays);
+    let g = &built.synapse_groups[group.index()];
+    // Rows are sorted by delay: the targets and the delays read back say which is which.
+    let steps = g.delays.per_synapse_steps(&g.connectivity);
+    let by_target: Vec<(u32, u32)> = g.connectivity.targets.iter().copied().zip(steps).collect();
+    let mut expected: Vec<(u32, u32)> = (0..5).map(|i| (i, 2 + delays[i as usize])).collect();
+    expected.sort_by_key(|&(_, d)| d);
+    let mut got = by_target.clone();
+    got.sort_by_key(|&(t, d)| (d, t));
+    expected.sort_by_key(|&(t, d)| (d, t));
+    assert_eq!(got, expected);
+    assert!(
+        by_target.windows(2).all(|w| w[0].1 <= w[1].1),
+        "{by_target:?}"
+    );
+    // Replacing the built connectivity leaves the table behind: refused, not a panic.
+    built.synapse_groups[group.index()]
+        .connectivity
+        .targets
+        .pop();
+    built.synapse_groups[group.index()].connectivity.row_start[1] -= 1;
+    let Err(err) = CpuSimulation::new(&built, config(1, 1)) else {
+        panic!("a stale delay table was accepted");
+    };
+    assert!(
+        err.to_string().contains("don't match its connectivity"),
+        "{err}"
+    );
+}

@@ -243,12 +243,17 @@ impl<'n> GpuPlan<'n> {
     }
 }
 
+/// Blocks whose parameters the parameter buffer holds at least: a run longer than it
+/// holds goes in several submissions, so unrecorded runs get room for many.
+const MIN_STEP_PARAMS: u32 = 1024;
+
 /// Bytes between consecutive blocks' parameters and of the whole parameter buffer: an
-/// entry per timestep of a run at most, addressed by u32 dynamic offsets.
+/// entry per timestep of a recorded run (and at least [`MIN_STEP_PARAMS`]), addressed
+/// by u32 dynamic offsets.
 fn step_params_bytes(config: SimConfig, device: &Device<'_>) -> Result<(u64, u64), GpuError> {
     let stride =
         u64::from(device.limits.min_uniform_buffer_offset_alignment).max(STEP_PARAMS_BYTES);
-    let bytes = stride * u64::from(config.recording_steps.max(1));
+    let bytes = stride * u64::from(config.recording_steps.max(MIN_STEP_PARAMS));
     let limit = device.limits.max_buffer_size.min(u64::from(u32::MAX));
     if bytes > limit {
         return Err(device.over_limit(
@@ -327,7 +332,8 @@ fn plan_group<'n>(
         &conn.targets,
     )?;
     if !s.delays.class_start.is_empty() {
-        let label = format!("{name}.delay_class_start");
+        // One entry per presynaptic neuron and delay from the shortest to the longest.
+        let label = format!("{name}.delay_class_start (per-synapse delays' table)");
         buffers.add_words(BufferId::DelayClassStart(g), label, &s.delays.class_start)?;
     }
     if let Some(weights) = &s.synapse_g {

@@ -28,8 +28,10 @@ network (Brian's seed from std::random_device): the seed-to-seed spread. The rep
 gives each population's mean rate and mean CV of inter-spike intervals (over neurons
 with at least two intervals, population sd / mean, as kenyon::networks::activity) and
 `loop_s`, Brian's own timing of the simulation loop (device._last_run_time), per run.
+`--rerun N` runs an already compiled project N times more and reports only `loop_s`
+(what `benches/peers/time_vogels_abbott.sh` alternates with kenyon's runs).
 """
-import argparse, json, os, time
+import argparse, json, os, subprocess, sys, time
 
 import numpy as np
 from brian2 import (NeuronGroup, Synapses, SpikeMonitor, defaultclock, device, ms, mV,
@@ -42,10 +44,22 @@ ap.add_argument("--threads", type=int, default=1, help="OpenMP threads (1: none)
 ap.add_argument("--seed", default="1", help="an integer, or 'random'")
 ap.add_argument("--runs", type=int, default=1)
 ap.add_argument("--builddir", default="/tmp/brian2-nets/build")
+ap.add_argument("--rerun", type=int, default=0,
+                help="run the compiled project this many times, timing only")
 a = ap.parse_args()
 
 N_EXC, N_INH = 3200, 800
 directory = f"{a.builddir}/{a.network}_t{a.threads}_s{a.seed}_{a.seconds:g}s"
+if a.rerun:
+    if not os.path.exists(f"{directory}/main"):
+        sys.exit(f"{directory}/main is not built: run once without --rerun")
+    for r in range(a.rerun):
+        subprocess.run(["./main"], cwd=directory, check=True, stdout=subprocess.DEVNULL)
+        with open(f"{directory}/results/last_run_info.txt") as f:
+            loop_s = float(f.read().split()[0])
+        print(json.dumps(dict(network=a.network, threads=a.threads, seed=a.seed, run=r,
+                              seconds=a.seconds, loop_s=loop_s)), flush=True)
+    sys.exit(0)
 set_device("cpp_standalone", directory=directory, build_on_run=False)
 prefs.devices.cpp_standalone.openmp_threads = a.threads if a.threads > 1 else 0
 defaultclock.dt = 0.1 * ms

@@ -1,7 +1,7 @@
 //! The benchmark networks spiking-network simulators are compared on: the Vogels-Abbott
 //! networks of Brette et al. (2007), "Simulation of networks of spiking neurons: a review
-//! of tools and strategies", J Comput Neurosci 23:349-398, benchmarks 1 ([`coba`],
-//! conductance-based synapses) and 2 ([`cuba`], current-based), after Vogels & Abbott
+//! of tools and strategies", J Comput Neurosci 23:349-398, benchmarks 1 ([`coba()`],
+//! conductance-based synapses) and 2 ([`cuba()`], current-based), after Vogels & Abbott
 //! (2005), J Neurosci 25:10786.
 //!
 //! Both are 4000 leaky integrate-and-fire neurons, 3200 excitatory and 800 inhibitory,
@@ -27,8 +27,8 @@
 //! ```
 
 mod activity;
-mod coba;
-mod cuba;
+pub mod coba;
+pub mod cuba;
 
 pub use activity::{Activity, SpikeTrains, activity};
 pub use coba::coba;

@@ -44,6 +44,7 @@ pub mod io;
 mod load;
 mod memory;
 pub mod model;
+pub mod networks;
 pub(crate) mod parallel;
 pub mod plot;
 pub mod sim;

@@ -1,7 +1,8 @@
 //! The backends against each other: the GPU gives the CPU's spikes exactly, an image's
 //! spikes don't depend on its batch, position or the threads, blocks of timesteps change
 //! nothing, a reset forgets everything, networks over the adapter's limits are refused
-//! clearly, and weights of very different magnitudes in one group all keep their value.
+//! clearly, weights of very different magnitudes in one group all keep their value, and
+//! the benchmark networks spike alike everywhere.
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -24,6 +25,7 @@ mod izhikevich_example;
 mod long_rows;
 mod model_library;
 mod reset;
+mod vogels_abbott_networks;
 mod weight_update_code;
 mod weight_update_code_gpu;
 mod weights_spanning_orders_of_magnitude;

@@ -3,6 +3,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod bench_networks;
 mod careless_input;
 
 use std::path::Path;

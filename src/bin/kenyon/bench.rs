@@ -1,4 +1,5 @@
-//! `kenyon bench`: the tutorial network timed per stimulus on each backend and batch size.
+//! `kenyon bench`: the tutorial network timed per stimulus on each backend and batch size,
+//! or a Vogels-Abbott benchmark network per biological second (`bench_networks`).
 
 use std::time::Instant;
 
@@ -12,16 +13,24 @@ use kenyon::{Simulator, tutorial::PRESENT_STEPS};
 
 #[derive(Args, Clone)]
 pub(crate) struct BenchArgs {
+    /// The network to time: the tutorial's PN -> KC network per image, or a Vogels-Abbott
+    /// benchmark network of Brette et al. (2007) per biological second (batch size 1).
+    #[arg(long, value_enum, default_value_t = BenchNetwork::MushroomBody)]
+    pub network: BenchNetwork,
+    /// Model time of each timed run of --network coba|cuba, in seconds.
+    #[arg(long, default_value_t = 1.0)]
+    pub seconds: f64,
     /// Images timed per backend and batch size (after one warm-up batch); rounded up to
-    /// at least two whole batches.
+    /// at least two whole batches (the tutorial network).
     #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..))]
     images: u32,
     /// Timed runs per row; the row shows the median.
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
-    repeat: u32,
-    /// Batch sizes to time, comma-separated.
-    #[arg(long, value_delimiter = ',', default_value = "1,8,64,256", value_parser = clap::value_parser!(u32).range(1..=65_535))]
-    batch: Vec<u32>,
+    pub repeat: u32,
+    /// Batch sizes to time, comma-separated [default: 1,8,64,256; 1 for --network
+    /// coba|cuba, the only one they run].
+    #[arg(long, value_delimiter = ',', value_parser = clap::value_parser!(u32).range(1..=65_535))]
+    pub batch: Vec<u32>,
     /// Backends to time.
     #[arg(long, value_enum, default_value_t = BenchBackends::All)]
     backend: BenchBackends,
@@ -29,17 +38,30 @@ pub(crate) struct BenchArgs {
     /// (to time the strategies against each other; spikes don't depend on it).
     #[arg(long, value_enum, default_value_t = NeuronUpdateArg::Auto)]
     neuron_update: NeuronUpdateArg,
-    /// Seed of the PN -> KC connectivity.
+    /// Seed of the connectivity (and of a benchmark network's initial state).
     #[arg(long, default_value_t = 1)]
-    seed: u64,
+    pub seed: u64,
     /// Time the network with the model library's LIF and ExpCurr written as WGSL code
     /// strings instead of the built-in models (the same spikes): the cost of
     /// user-defined models.
     #[arg(long)]
     code_strings: bool,
     #[command(flatten)]
-    source: SourceArgs,
+    pub source: SourceArgs,
 }
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum BenchNetwork {
+    /// The tutorial's PN -> KC network, timed per image.
+    MushroomBody,
+    /// Brette et al.'s benchmark 1: 4000 LIF neurons, conductance-based synapses.
+    Coba,
+    /// Brette et al.'s benchmark 2: 4000 LIF neurons, current-based synapses.
+    Cuba,
+}
+
+/// The batch sizes the tutorial network is timed at unless --batch says.
+const DEFAULT_BATCHES: [u32; 4] = [1, 8, 64, 256];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum BenchBackends {
@@ -60,6 +82,19 @@ enum NeuronUpdateArg {
 }
 
 pub(crate) fn bench(args: &BenchArgs) -> Result<()> {
+    let network = match args.network {
+        BenchNetwork::MushroomBody => None,
+        BenchNetwork::Coba => Some(kenyon::networks::coba()),
+        BenchNetwork::Cuba => Some(kenyon::networks::cuba()),
+    };
+    if let Some(net) = network {
+        return crate::bench_networks::bench(args, &net);
+    }
+    let mut args = args.clone();
+    if args.batch.is_empty() {
+        args.batch = DEFAULT_BATCHES.to_vec();
+    }
+    let args = &args;
     let currents = bench_currents(args)?;
     println!(
         "tutorial PN -> KC network{}, {} timesteps per image, seed {}; wall-clock time from the \
@@ -137,7 +172,7 @@ fn bench_currents(args: &BenchArgs) -> Result<Vec<Vec<f32>>> {
 }
 
 /// The backends to time: the CPU, and the GPU where asked for or where there is one.
-fn backends(args: &BenchArgs) -> Vec<Backend> {
+pub(crate) fn backends(args: &BenchArgs) -> Vec<Backend> {
     match args.backend {
         BenchBackends::Cpu => vec![Backend::Cpu],
         BenchBackends::Gpu => vec![Backend::Gpu],

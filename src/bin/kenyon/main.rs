@@ -4,6 +4,7 @@
 mod adapters;
 mod args;
 mod bench;
+mod bench_networks;
 mod platform;
 mod run;
 mod test;

@@ -31,36 +31,51 @@ pub(super) fn emit(
     for (pc, instr) in program.code.iter().enumerate() {
         instruction(&mut body, pc, instr, natives)?;
     }
-    let mut c = String::from(PRELUDE);
-    c.push_str(
-        "void kenyon_lanes(u32 n, u32 *const *args, u32 *restrict result, \
-         u32 *const *sums, const kfns *fns) {\n",
-    );
-    c.push_str("  (void)fns; (void)sums; (void)result;\n");
+    // The arrays are parameters of the function with the loop, not locals loaded from
+    // `args`: C compilers honour `restrict` on parameters, and without it they must
+    // check every pair of arrays for overlap before vectorizing, which GCC gives up on
+    // beyond ten pairs (its `vect-max-version-for-alias-checks`), leaving the loop
+    // scalar.
+    let mut params = vec!["u32 n".to_owned(), "u32 *restrict result".to_owned()];
+    let mut call = vec!["n".to_owned(), "result".to_owned()];
     for (k, (param, kind)) in program.params.iter().zip(kinds).enumerate() {
         match kind {
             ParamKind::Uniform if !param.pointer => {
-                let _ = writeln!(c, "  const u32 u{k} = args[{k}][0];");
+                params.push(format!("const u32 u{k}"));
+                call.push(format!("args[{k}][0]"));
             }
             ParamKind::Uniform => return Err("a pointer parameter is not uniform".into()),
             ParamKind::FixedPoint { .. } if param.pointer => {
                 return Err("a pointer parameter is not fixed-point sums".into());
             }
             ParamKind::Lanes | ParamKind::FixedPoint { .. } => {
-                let _ = writeln!(c, "  u32 *restrict a{k} = args[{k}];");
+                params.push(format!("u32 *restrict a{k}"));
+                call.push(format!("args[{k}]"));
             }
         }
     }
     if sums == LaneSums::Given {
         for k in 0..sum_count(natives) {
-            let _ = writeln!(c, "  u32 *restrict s{k} = sums[{k}];");
+            params.push(format!("u32 *restrict s{k}"));
+            call.push(format!("sums[{k}]"));
         }
     }
+    params.push("const kfns *fns".to_owned());
+    call.push("fns".to_owned());
+    let mut c = String::from(PRELUDE);
+    let _ = writeln!(c, "static void lanes({}) {{", params.join(", "));
+    c.push_str("  (void)fns; (void)result;\n");
     c.push_str("  for (size_t i = 0; i < (size_t)n; i++) {\n");
     declare(&mut c, program, kinds, natives, sums);
     c.push_str(&body);
     finish(&mut c, program, natives, sums);
     c.push_str("  }\n}\n");
+    c.push_str(
+        "void kenyon_lanes(u32 n, u32 *const *args, u32 *restrict result, \
+         u32 *const *sums, const kfns *fns) {\n",
+    );
+    c.push_str("  (void)sums;\n");
+    let _ = writeln!(c, "  lanes({});\n}}", call.join(", "));
     Ok(c)
 }
 

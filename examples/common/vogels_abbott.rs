@@ -1,0 +1,112 @@
+//! What `coba.rs` and `cuba.rs` share: the command line, the run, the report and the
+//! raster.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, ValueEnum};
+use kenyon::networks::{self, SpikeTrains, VogelsAbbott};
+use kenyon::plot::{RasterPanel, raster_png};
+use kenyon::{BackendChoice, SimConfig};
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Backend {
+    Auto,
+    Cpu,
+    Gpu,
+}
+
+/// Simulate a Vogels-Abbott benchmark network; print each population's mean firing rate
+/// and CV of inter-spike intervals; write a raster PNG.
+#[derive(Parser)]
+struct Args {
+    /// Backend (auto: a hardware GPU if present, else the CPU).
+    #[arg(long, value_enum, default_value_t = Backend::Auto)]
+    backend: Backend,
+    /// Model time to simulate, seconds.
+    #[arg(long, default_value_t = 1.0)]
+    seconds: f64,
+    /// Seed of the connectivity and the initial state.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Host threads (0: one per core).
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+    /// Raster PNG to write.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+/// Runs `net` as the command line asks, writing the raster to `default_out` unless told
+/// otherwise.
+pub fn main(net: VogelsAbbott, default_out: &str) -> Result<()> {
+    let args = Args::parse();
+    let steps = args.seconds * 1000.0 / networks::DT;
+    if !(steps >= 1.0 && steps <= f64::from(u32::MAX)) {
+        bail!(
+            "--seconds {} is not a model time kenyon can run: give at least 0.0001 s",
+            args.seconds
+        );
+    }
+    let steps = steps.round() as u32;
+    let backend = match args.backend {
+        Backend::Auto => BackendChoice::Auto,
+        Backend::Cpu => BackendChoice::Cpu,
+        Backend::Gpu => BackendChoice::Gpu,
+    };
+    let config = SimConfig {
+        recording_steps: networks::RECORDING_CHUNK,
+        threads: args.threads,
+        ..SimConfig::DEFAULT
+    };
+    let built = net.network.build(args.seed)?;
+    let mut sim = kenyon::load(&built, backend, None, config)?;
+    let started = Instant::now();
+    let trains = networks::simulate(sim.as_mut(), &net, steps)?;
+    let wall = started.elapsed().as_secs_f64();
+    let duration_ms = f64::from(steps) * networks::DT;
+    println!(
+        "{}: {} neurons, seed {}, {:.0} ms of model time on {} in {:.2} s ({:.3} s per biological second)",
+        net.name,
+        networks::EXCITATORY + networks::INHIBITORY,
+        args.seed,
+        duration_ms,
+        sim.description(),
+        wall,
+        wall / (duration_ms / 1000.0)
+    );
+    for (label, train) in ["excitatory", "inhibitory"].iter().zip(&trains) {
+        let a = networks::activity(train, duration_ms);
+        println!(
+            "{label}: {} spikes, mean rate {:.2} Hz, CV of ISIs {:.3} ({} neurons with 2+ intervals)",
+            a.spikes, a.rate_hz, a.cv_isi, a.neurons_with_cv
+        );
+    }
+    let out = args.out.unwrap_or_else(|| PathBuf::from(default_out));
+    raster(&out, &net, &trains, duration_ms)?;
+    println!("raster written to {}", out.display());
+    Ok(())
+}
+
+/// Writes the raster of both populations to `out`.
+fn raster(
+    out: &std::path::Path,
+    net: &VogelsAbbott,
+    trains: &[SpikeTrains; 2],
+    duration_ms: f64,
+) -> Result<()> {
+    let panels: Vec<RasterPanel<'_>> = ["excitatory", "inhibitory"]
+        .iter()
+        .zip(trains)
+        .map(|(label, t)| RasterPanel {
+            label,
+            n_neurons: t.n_neurons,
+            times_ms: &t.times_ms,
+            ids: &t.ids,
+        })
+        .collect();
+    let title = format!("{} (Brette et al. 2007)", net.name);
+    raster_png(out, &title, duration_ms as f32, &panels)
+        .with_context(|| format!("writing the raster to {}", out.display()))
+}

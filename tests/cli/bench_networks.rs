@@ -1,0 +1,36 @@
+//! `kenyon bench --network coba|cuba` times a benchmark network per biological second,
+//! at batch size 1 only.
+
+use crate::common::{run_kenyon, text};
+
+#[test]
+fn bench_times_each_benchmark_network_per_biological_second() {
+    let dir = tempfile::tempdir().unwrap();
+    for network in ["coba", "cuba"] {
+        let args = ["bench", "--network", network, "--backend", "cpu"];
+        let o = run_kenyon(
+            dir.path(),
+            &[&args[..], &["--seconds", "0.1", "--repeat", "1"]].concat(),
+        );
+        let (out, err) = text(&o);
+        assert!(o.status.success(), "{out}\n{err}");
+        assert!(out.contains("s/bio-s") && out.contains("exc Hz"), "{out}");
+        let row = out
+            .lines()
+            .find(|l| l.starts_with("cpu"))
+            .unwrap_or_else(|| panic!("{out}"));
+        let rates: Vec<f64> = row
+            .split_whitespace()
+            .rev()
+            .take(2)
+            .map(|x| x.parse().unwrap())
+            .collect();
+        assert!(rates.iter().all(|&r| r > 1.0), "{row}");
+        let o = run_kenyon(dir.path(), &[&args[..], &["--batch", "8"]].concat());
+        let (_, err) = text(&o);
+        assert!(
+            !o.status.success() && err.contains("batch size 1 only"),
+            "{err}"
+        );
+    }
+}

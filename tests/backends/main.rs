@@ -24,6 +24,7 @@ mod izhikevich_example;
 mod long_rows;
 mod model_library;
 mod reset;
+mod state_recording;
 mod weight_update_code;
 mod weight_update_code_gpu;
 mod weights_spanning_orders_of_magnitude;

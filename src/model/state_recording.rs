@@ -202,7 +202,7 @@ mod tests {
                         assert_eq!(rec.row_of(t, first), row);
                         let r = (t - first) as u32;
                         let phase = rec.phase(first);
-                        assert!(r >= phase && (r - phase) % e == 0);
+                        assert!(r >= phase && (r - phase).is_multiple_of(e));
                         assert_eq!(((r - phase) / e) as usize, row);
                     }
                 }

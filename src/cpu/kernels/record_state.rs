@@ -27,7 +27,7 @@ pub(crate) fn record_state(
     at: &SampleAt,
     samples: &[AtomicU32],
 ) {
-    if at.timestep % u64::from(rec.every) != 0 {
+    if !at.timestep.is_multiple_of(u64::from(rec.every)) {
         return;
     }
     let row = rec.row_of(at.timestep, at.first_step);

@@ -213,22 +213,7 @@ impl Worker<'_> {
                         code_neuron_update(code, &mut slice.vars, &mut inputs, &at, out);
                     }
                 }
-                if let (Some(samples), Some(rec)) =
-                    (shared.state_recording[p], &pop.state_recording)
-                {
-                    let at = SampleAt {
-                        entry: slice.entry,
-                        timestep,
-                        first_step: timestep - record_slot as u64,
-                        max_samples: rec.max_samples(shared.recording_steps as u32) as usize,
-                    };
-                    let value = |var, i: usize| match var {
-                        RecordedVar::V => slice.v[i].to_bits(),
-                        RecordedVar::RefracTime => slice.refrac_time[i].to_bits(),
-                        RecordedVar::Code(k) => slice.vars[k][i],
-                    };
-                    record_state(rec, (slice.lo, slice.len), value, &at, samples);
-                }
+                sample_state(shared, p, slice, timestep, record_slot);
             }
         }
     }
@@ -314,6 +299,35 @@ impl Worker<'_> {
             }
         }
     }
+}
+
+/// Population `p`'s sample of timestep `timestep` (its recording row `record_slot`) of
+/// the recorded neurons in `slice`, where its state is recorded and the timestep sampled.
+fn sample_state(
+    shared: &Shared<'_>,
+    p: usize,
+    slice: &PopulationSlice<'_>,
+    timestep: u64,
+    record_slot: usize,
+) {
+    let (Some(samples), Some(rec)) = (
+        shared.state_recording[p],
+        &shared.net.populations[p].state_recording,
+    ) else {
+        return;
+    };
+    let at = SampleAt {
+        entry: slice.entry,
+        timestep,
+        first_step: timestep - record_slot as u64,
+        max_samples: rec.max_samples(shared.recording_steps as u32) as usize,
+    };
+    let value = |var, i: usize| match var {
+        RecordedVar::V => slice.v[i].to_bits(),
+        RecordedVar::RefracTime => slice.refrac_time[i].to_bits(),
+        RecordedVar::Code(k) => slice.vars[k][i],
+    };
+    record_state(rec, (slice.lo, slice.len), value, &at, samples);
 }
 
 /// Variables `vars` of a population's whole state in batch entry `entry`, from the slices

@@ -23,7 +23,9 @@
 // updates batch entry y. Per neuron state is entry-major with each entry padded to whole
 // words (entry * ACC_STRIDE + neuron; the padding neurons are updated but never spike);
 // spike words are [ring slot][entry][word] and the recording [recording step][entry]
-// [word], so the rows of a run read back in one copy.
+// [word], so the rows of a run read back in one copy. A population whose state is
+// recorded writes each sampled timestep's values of its recorded neurons from the
+// registers, after the timestep's update (src/gpu/kernels/state_recording.rs).
 
 {{shared/step_params}}
 {{shared/fixed_point}}
@@ -42,6 +44,7 @@ override SPIKE_SLOTS: u32;
 {{state_bindings}}
 @group(0) @binding({{binding}}) var<storage, read_write> spikes: array<u32>;
 {{recording_binding}}
+{{state_recording_binding}}
 
 {{inputs}}
 {{gather_word_piece}}
@@ -69,10 +72,12 @@ fn main(
             let q = (entry * WORDS + word) * 8u + m;
 {{load_state}}
 {{load_inputs}}
+{{load_state_recording}}
             for (var j = 0u; j < steps; j++) {
                 var isyn = vec4(0.0);
 {{add_inputs}}
 {{update}}
+{{record_state}}
                 bits[j] |= (select(0u, 1u, spiked.x) | select(0u, 2u, spiked.y)
                     | select(0u, 4u, spiked.z) | select(0u, 8u, spiked.w)) << (4u * m);
             }

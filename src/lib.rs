@@ -62,7 +62,8 @@ pub use model::{
     StdpParams, SynapseGroup, SynapseGroupId, SynapticDelay, WeightUpdateModel,
 };
 pub use sim::{
-    PendingRecordings, Recordings, SimConfig, SimError, Simulator, SpikeRecording, StateVar,
+    PendingRecordings, Recordings, SimConfig, SimError, Simulator, SpikeRecording, StateRecording,
+    StateVar, run_recorded,
 };
 
 // The README's examples are compiled and run with the doctests.

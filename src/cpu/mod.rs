@@ -21,6 +21,7 @@ use crate::model::{
     AccumulatorWidth, BuiltNetwork, CurrentSourceId, PopulationId, PopulationModel, SynapseGroupId,
 };
 use crate::sim::recording::{RowOrder, TakenRun, unpack};
+use crate::sim::state_recording::{StateRecording, TakenSamples, unpack_state};
 use crate::sim::{
     PendingRecordings, Readback, Recordings, SimConfig, SimError, SimulationId, Simulator,
     StateVar, StepClock, check_config, check_magnitudes, group_index, population_index,
@@ -110,7 +111,7 @@ impl CpuSimulation {
                 .map(|p| net.sources_of(p).map(|(c, _)| c).collect())
                 .collect(),
             reset_due: false,
-            clock: StepClock::new(config, net.records_spikes()),
+            clock: StepClock::new(config, net.records()),
             backoff: schedule::Backoff::default(),
             add_to_post_overflow: net
                 .synapse_groups
@@ -236,7 +237,34 @@ impl CpuSimulation {
                 Some(unpack(plain_words(recording), order, pop, run))
             })
             .collect();
-        Recordings::new(self.net.description.id(), populations)
+        let state = self.state_recordings(steps, first_step);
+        Recordings::new(self.net.description.id(), populations).with_state(state)
+    }
+
+    /// The state samples of every population whose state is recorded, in the `steps`
+    /// timesteps from `first_step`.
+    fn state_recordings(
+        &mut self,
+        steps: u32,
+        first_step: u64,
+    ) -> Vec<Option<Vec<StateRecording>>> {
+        let recording_steps = self.recording_steps as u32;
+        let (batch, dt) = (self.batch, self.net.dt);
+        let pops = self.populations.iter_mut().zip(&self.net.populations);
+        pops.map(|(state, pop)| {
+            let rec = pop.state_recording.as_ref()?;
+            let samples = state.state_recording.as_mut()?;
+            let entry_stride = rec.max_samples(recording_steps) as usize * rec.values_per_sample();
+            let taken = TakenSamples {
+                first_step,
+                samples: rec.samples_in(first_step, steps),
+                batch,
+                dt,
+            };
+            let order = RowOrder::EntryMajor { entry_stride };
+            Some(unpack_state(plain_words(samples), order, pop, rec, taken))
+        })
+        .collect()
     }
 }
 
@@ -290,6 +318,14 @@ impl Simulator for CpuSimulation {
         self.reset_due = true;
         self.clock.reset();
         Ok(())
+    }
+
+    fn recording_steps(&self) -> u32 {
+        self.clock.capacity()
+    }
+
+    fn recorded_steps(&self) -> u32 {
+        self.clock.recorded_steps
     }
 
     fn start_take_recording(&mut self) -> Result<PendingRecordings, SimError> {

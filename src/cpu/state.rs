@@ -27,6 +27,10 @@ pub(crate) struct PopulationState {
     pub spikes: Vec<AtomicU32>,
     /// Spike words `[entry][recording step][word]`, when recording is on.
     pub recording: Option<Vec<AtomicU32>>,
+    /// State samples `[entry][sample][var][neuron]` (`sim::state_recording`), when
+    /// the population's state is recorded: as many samples per entry as
+    /// `recording_steps` timesteps can hold.
+    pub state_recording: Option<Vec<AtomicU32>>,
     /// Time of each neuron's most recent spike (f32 bits; [`NEVER_SPIKED`] since the
     /// last reset), for populations that plastic synapses connect.
     pub last_spike: Option<Vec<AtomicU32>>,
@@ -53,6 +57,10 @@ impl PopulationState {
             recording: pop
                 .spike_recording
                 .then(|| zeroed_atomics(batch * recording_steps * words)),
+            state_recording: pop.state_recording.as_ref().map(|rec| {
+                let samples = rec.max_samples(recording_steps as u32) as usize;
+                zeroed_atomics(batch * samples * rec.values_per_sample())
+            }),
             last_spike: tracked.then(|| never_spiked(n * batch)),
         }
     }
@@ -155,6 +163,10 @@ pub(crate) fn state_bytes(net: &BuiltNetwork, batch: u32, recording_steps: u32) 
             } else {
                 0
             };
+            let state_samples = pop.state_recording.as_ref().map_or(0, |rec| {
+                let samples = u128::from(rec.max_samples(recording_steps));
+                batch * samples * rec.values_per_sample() as u128
+            });
             let spike_times = if net.tracks_spike_times(p) {
                 n * batch
             } else {
@@ -166,7 +178,7 @@ pub(crate) fn state_bytes(net: &BuiltNetwork, batch: u32, recording_steps: u32) 
                 PopulationModel::Code(code) => code.vars.len() as u128 * n * (batch + 1),
             };
             let ring = u128::from(net.spike_slots(p)) * batch * words(pop.size);
-            4 * (state + ring + recording + spike_times)
+            4 * (state + ring + recording + state_samples + spike_times)
         })
         .sum();
     let synapses: u128 = net

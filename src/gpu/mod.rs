@@ -21,6 +21,7 @@ mod random_twin;
 mod readback;
 mod resources;
 mod shaders;
+mod state_samples;
 #[cfg(test)]
 pub(crate) mod test_kernel;
 mod tuning;
@@ -61,6 +62,8 @@ pub struct GpuSimulation {
     groups: Vec<GroupKernels<Dispatch>>,
     /// Bytes of one full recording of every recorded population.
     recording_bytes: u64,
+    /// Bytes of the most samples of every population whose state is recorded.
+    state_recording_bytes: u64,
     /// Host threads that unpack a large batch's recordings (`SimConfig::threads`).
     host_threads: usize,
     /// Read-back buffers for recordings not in flight.
@@ -117,14 +120,16 @@ impl GpuSimulation {
             populations,
             groups,
             recording_bytes: plan.recording_bytes,
+            state_recording_bytes: plan.state_recording_bytes,
             host_threads: config.host_threads(),
             free_readbacks: Vec::new(),
             queued: None,
-            clock: StepClock::new(config, net.records_spikes()),
+            clock: StepClock::new(config, net.records()),
             ctx,
         };
         // The state buffers start at zero: the first submission sets them.
         sim.queue_reset()?;
+        sim.write_state_tables()?;
         Ok(sim)
     }
 
@@ -220,12 +225,24 @@ impl Simulator for GpuSimulation {
     fn reset(&mut self) -> Result<(), SimError> {
         self.queue_reset()?;
         self.clock.reset();
+        self.write_state_phases(0)?;
         Ok(())
+    }
+
+    fn recording_steps(&self) -> u32 {
+        self.clock.capacity()
+    }
+
+    fn recorded_steps(&self) -> u32 {
+        self.clock.recorded_steps
     }
 
     fn start_take_recording(&mut self) -> Result<PendingRecordings, SimError> {
         let (steps, first_step) = self.clock.take();
-        Ok(self.start_readback(steps, first_step)?)
+        let pending = self.start_readback(steps, first_step)?;
+        // The next recording starts now; the copy above was submitted first.
+        self.write_state_phases(self.clock.recording_start)?;
+        Ok(pending)
     }
 
     fn finish_take_recording(

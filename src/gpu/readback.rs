@@ -30,7 +30,8 @@ impl GpuSimulation {
         let buffer = self.free_readbacks.pop().unwrap_or_else(|| {
             self.ctx.device().create_buffer(&wgpu::BufferDescriptor {
                 label: Some("recording readback"),
-                size: (self.recording_bytes + self.overflow_bytes()).max(4),
+                size: (self.recording_bytes + self.state_recording_bytes + self.overflow_bytes())
+                    .max(4),
                 usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
                 mapped_at_creation: false,
             })
@@ -52,8 +53,9 @@ impl GpuSimulation {
                 offset += bytes;
             }
         }
-        // Then the code groups' overflow reports, cleared once copied: each is reported
-        // once, by finish_readback.
+        // Then the state samples, then the code groups' overflow reports, cleared once
+        // copied: each is reported once, by finish_readback.
+        offset = self.copy_state_samples(&mut encoder, &buffer, offset, (steps, first_step))?;
         for g in self.overflow_groups() {
             let report = self.buffers.get(BufferId::AddToPostOverflow(g))?;
             encoder.copy_buffer_to_buffer(report, 0, &buffer, offset, OVERFLOW_BYTES);
@@ -100,24 +102,32 @@ impl GpuSimulation {
             .filter(|pop| pop.spike_recording)
             .map(|pop| self.recorded_bytes(pop.size, p.steps))
             .sum();
+        let taken = (p.steps, p.first_step);
+        let sampled: u64 = self
+            .sampled_bytes(p.steps, p.first_step)
+            .iter()
+            .map(|s| s.1)
+            .sum();
         let reports = self.overflow_bytes();
         let result = map_and_read(
             &self.ctx,
             &p.buffer,
-            (total + reports).max(4),
+            (total + sampled + reports).max(4),
             p.submission,
             &p.mapped,
             |view| {
-                let (recorded, reports) = view.split_at(total as usize);
+                let (recorded, rest) = view.split_at(total as usize);
+                let (samples, reports) = rest.split_at(sampled as usize);
                 let words: Vec<u32> = bytemuck::pod_collect_to_vec(reports);
                 let recordings = self.unpack_recordings(recorded, p.steps, p.first_step);
-                (recordings, self.overflow_error(&words))
+                let state = self.unpack_state_samples(samples, taken);
+                (recordings, state, self.overflow_error(&words))
             },
         );
         self.free_readbacks.push(p.buffer);
-        let (recordings, overflow) = result?;
+        let (recordings, state, overflow) = result?;
         overflow.map_or(Ok(()), Err)?;
-        Ok(Recordings::new(self.net.description.id(), recordings))
+        Ok(Recordings::new(self.net.description.id(), recordings).with_state(state))
     }
 
     /// Bytes of `steps` recorded rows of a population of `size` for the whole batch.

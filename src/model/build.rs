@@ -11,7 +11,7 @@ use super::connectivity::{Columns, SparseConnectivity};
 use super::fixed_point::FixedPointWeight;
 use super::network::{CurrentSource, NeuronPopulation, SynapseGroup};
 use super::neuron::{NeuronConstants, NeuronInit};
-use super::{BuiltDelays, StdpConstants, library};
+use super::{BuiltDelays, BuiltStateRecording, StdpConstants, library};
 use super::{CurrentSourceModel, ModelError, Network, NeuronModel, PostsynapticConstants};
 
 /// A neuron population ready to simulate.
@@ -27,6 +27,8 @@ pub struct BuiltPopulation {
     pub init: NeuronInit,
     /// Whether its spikes are recorded.
     pub spike_recording: bool,
+    /// Which of its variables are sampled, where any are.
+    pub state_recording: Option<BuiltStateRecording>,
 }
 
 /// A population's neuron model, ready to simulate.
@@ -186,6 +188,14 @@ impl BuiltNetwork {
     /// Whether any population records its spikes.
     pub fn records_spikes(&self) -> bool {
         self.populations.iter().any(|p| p.spike_recording)
+    }
+
+    /// Whether any population records its spikes or state: what fills the recording
+    /// buffers, which must be taken at least every `SimConfig::recording_steps`.
+    pub fn records(&self) -> bool {
+        self.populations
+            .iter()
+            .any(|p| p.spike_recording || p.state_recording.is_some())
     }
 
     /// The first plastic synapse group, if any: learning shares weights between batch
@@ -364,12 +374,16 @@ fn build_population(
     Ok(BuiltPopulation {
         name: p.name.clone(),
         size: p.size,
-        model,
         init: NeuronInit {
             v: p.initial_v.map_or(init.v, |v| v as f32),
             ..init
         },
         spike_recording: p.spike_recording,
+        state_recording: net
+            .state_recording(index)
+            .map(|spec| BuiltStateRecording::new(spec, &p.name, p.size, &model))
+            .transpose()?,
+        model,
     })
 }
 

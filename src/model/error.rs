@@ -89,6 +89,14 @@ pub enum ModelError {
         /// What is wrong.
         reason: String,
     },
+    /// A state recording that doesn't fit its population.
+    #[error("state recording of population '{population}': {reason}")]
+    InvalidStateRecording {
+        /// The population.
+        population: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// A synaptic delay longer than the spike rings hold.
     #[error(
         "synapse group '{group}': a delay of {steps} timesteps is longer than the {max} a synapse can have: use a longer timestep or shorter delays"

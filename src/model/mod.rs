@@ -22,6 +22,7 @@ pub mod library;
 mod network;
 pub mod neuron;
 pub mod random;
+mod state_recording;
 mod stdp;
 mod validate;
 mod weight_update;
@@ -41,6 +42,7 @@ pub use neuron::{
     IfConstants, IfParams, LifConstants, LifParams, NeuronConstants, NeuronInit, NeuronModel,
     NeuronParams, NeuronUpdate,
 };
+pub use state_recording::{BuiltStateRecording, RecordedVar, StateRecordingSpec, UNRECORDED};
 pub use stdp::{NEVER_SPIKED, StdpConstants, StdpParams};
 pub use weight_update::WeightUpdateModel;
 

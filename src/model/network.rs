@@ -2,6 +2,7 @@
 //! timestep, as plain data.
 
 use super::handle::{CurrentSourceId, NetworkId, PopulationId, SynapseGroupId};
+use super::state_recording::StateRecordingSpec;
 use super::{Connectivity, CurrentSourceModel, ModelError, NeuronModel, PostsynapticModel};
 use super::{SynapticDelay, WeightUpdateModel, build::BuiltNetwork};
 
@@ -80,6 +81,8 @@ pub struct Network {
     pub synapse_groups: Vec<SynapseGroup>,
     /// Synaptic delays by synapse group index, where set (none beyond the end).
     delays: Vec<SynapticDelay>,
+    /// State recordings by population index, where asked for (none beyond the end).
+    state_recordings: Vec<Option<StateRecordingSpec>>,
     id: NetworkId,
 }
 
@@ -91,6 +94,8 @@ impl PartialEq for Network {
             && self.synapse_groups == other.synapse_groups
             && (0..self.synapse_groups.len().max(other.synapse_groups.len()))
                 .all(|g| self.synaptic_delay(g) == other.synaptic_delay(g))
+            && (0..self.populations.len().max(other.populations.len()))
+                .all(|p| self.state_recording(p) == other.state_recording(p))
     }
 }
 
@@ -103,6 +108,7 @@ impl Network {
             current_sources: Vec::new(),
             synapse_groups: Vec::new(),
             delays: Vec::new(),
+            state_recordings: Vec::new(),
             id: NetworkId::unique(),
         }
     }
@@ -151,6 +157,56 @@ impl Network {
         let p = self.population_index("set_spike_recording", population)?;
         self.populations[p].spike_recording = on;
         Ok(())
+    }
+
+    /// Records variables `vars` of neurons `neurons` of `population` every `every`
+    /// timesteps (Brian2's `StateMonitor`), replacing any state recording it had: timestep
+    /// `t` is sampled where `t % every == 0`, after its neuron update (what
+    /// [`read_var`](crate::Simulator::read_var) gives once the timestep has run). The
+    /// samples come back with the spikes, from
+    /// [`take_recording`](crate::Simulator::take_recording). The variables and neurons
+    /// are checked by [`build`](Network::build).
+    ///
+    /// ```
+    /// use kenyon::{LifParams, Network, NeuronModel};
+    ///
+    /// let mut net = Network::new(0.1);
+    /// let p = net.add_neuron_population("p", 10, NeuronModel::Lif(LifParams::TUTORIAL));
+    /// net.record_state(p, &["V", "RefracTime"], &[0, 5, 9], 10)?; // every 1 ms
+    /// assert_eq!(net.state_recording(p.index()).map(|r| r.every), Some(10));
+    /// # Ok::<(), kenyon::ModelError>(())
+    /// ```
+    pub fn record_state(
+        &mut self,
+        population: PopulationId,
+        vars: &[&str],
+        neurons: &[u32],
+        every: u32,
+    ) -> Result<(), ModelError> {
+        let p = self.population_index("record_state", population)?;
+        if self.state_recordings.len() <= p {
+            self.state_recordings.resize(p + 1, None);
+        }
+        self.state_recordings[p] = Some(StateRecordingSpec {
+            vars: vars.iter().map(|&v| v.to_owned()).collect(),
+            neurons: neurons.to_vec(),
+            every,
+        });
+        Ok(())
+    }
+
+    /// Stops recording the state of `population`.
+    pub fn stop_recording_state(&mut self, population: PopulationId) -> Result<(), ModelError> {
+        let p = self.population_index("stop_recording_state", population)?;
+        if let Some(spec) = self.state_recordings.get_mut(p) {
+            *spec = None;
+        }
+        Ok(())
+    }
+
+    /// The state recording of population number `population`, if any.
+    pub fn state_recording(&self, population: usize) -> Option<&StateRecordingSpec> {
+        self.state_recordings.get(population)?.as_ref()
     }
 
     /// Adds a current source injecting into every neuron of `target`.

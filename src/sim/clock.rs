@@ -19,14 +19,14 @@ pub(crate) struct StepClock {
     /// Timestep the recording buffer's first row belongs to.
     pub recording_start: u64,
     capacity: u32,
-    /// Whether any population records spikes; if none does, there is no buffer to fill
-    /// and no limit on the timesteps between takes.
+    /// Whether any population records spikes or state; if none does, there is no buffer
+    /// to fill and no limit on the timesteps between takes.
     records: bool,
 }
 
 impl StepClock {
     /// The clock of a simulation with `config`; `records` says whether any population
-    /// records spikes.
+    /// records spikes or state.
     pub fn new(config: SimConfig, records: bool) -> Self {
         StepClock {
             timestep: 0,
@@ -49,6 +49,11 @@ impl StepClock {
             });
         }
         Ok(())
+    }
+
+    /// Timesteps the recording buffers hold.
+    pub fn capacity(&self) -> u32 {
+        self.capacity
     }
 
     pub fn advance(&mut self, steps: u32) {

@@ -58,6 +58,21 @@ pub enum SimError {
         /// Bytes the machine has available.
         available: u64,
     },
+    /// The concatenated recordings of a long run would not fit in memory (or in a
+    /// recording's `u32` count of timesteps).
+    #[error(
+        "the recordings of a run of {steps} timesteps would take {} of memory, and this machine has {} available (a recording holds at most 4294967295 timesteps): run fewer timesteps per call, record fewer populations or neurons, or sample state less often",
+        crate::memory::human_bytes(*needed),
+        crate::memory::human_bytes(u128::from(*available))
+    )]
+    RecordingsTooLarge {
+        /// Timesteps asked for, with those already recorded.
+        steps: u64,
+        /// Bytes the recordings need.
+        needed: u128,
+        /// Bytes the machine has available.
+        available: u64,
+    },
     /// A batch of no copies.
     #[error("batch size must be at least 1")]
     ZeroBatch,

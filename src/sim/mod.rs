@@ -9,13 +9,17 @@
 mod checks;
 mod clock;
 mod error;
+mod long_run;
 mod pending;
 pub mod recording;
+pub mod state_recording;
 mod synapse_writes;
 
 pub use error::SimError;
+pub use long_run::run_recorded;
 pub use pending::PendingRecordings;
 pub use recording::{Recordings, SpikeRecording, words_per_step};
+pub use state_recording::StateRecording;
 
 pub(crate) use checks::{
     check_config, check_magnitudes, group_index, population_index, synapse_var_index,
@@ -165,6 +169,11 @@ pub trait Simulator: Send {
         let pending = self.start_take_recording()?;
         self.finish_take_recording(pending)
     }
+    /// Timesteps the recording buffers hold before they must be taken
+    /// ([`SimConfig::recording_steps`]).
+    fn recording_steps(&self) -> u32;
+    /// Timesteps recorded since the last reset or take (0 where nothing is recorded).
+    fn recorded_steps(&self) -> u32;
     /// Starts [`take_recording`](Simulator::take_recording) without waiting for the data:
     /// on a GPU the copy is queued behind the timesteps already submitted, and later
     /// timesteps can be submitted before [`finish_take_recording`] waits for it, so the
@@ -326,7 +335,7 @@ pub trait Simulator: Send {
 
 /// A variable's bits as f32: an integer variable's value converted, f32 (or unknown)
 /// as its bits.
-fn bits_to_f32(ty: Option<crate::model::code::VarType>, b: u32) -> f32 {
+pub(crate) fn bits_to_f32(ty: Option<crate::model::code::VarType>, b: u32) -> f32 {
     use crate::model::code::VarType;
     match ty {
         Some(VarType::I32) => b as i32 as f32,

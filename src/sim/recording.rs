@@ -4,6 +4,7 @@
 //! is bit `i % 32` of word `i / 32` in it, as in GeNN's recording buffers. A whole
 //! stimulus of 20 000 neurons is 200 x 625 words (500 KB), read back in one copy.
 
+use super::state_recording::StateRecording;
 use super::time_of;
 use crate::model::{BuiltPopulation, NetworkId, PopulationId};
 
@@ -110,19 +111,23 @@ impl SpikeRecording {
 }
 
 /// What [`Simulator::take_recording`](crate::Simulator::take_recording) returns: for
-/// every population with recording on, one [`SpikeRecording`] per batch entry. Two are
-/// equal when their spikes are.
+/// every population with spike recording on, one [`SpikeRecording`] per batch entry, and
+/// for every population whose state is recorded, one [`StateRecording`] per entry. Two
+/// are equal when their spikes and samples are.
 #[derive(Clone, Debug)]
 pub struct Recordings {
     /// Indexed by population, then batch entry; `None` where recording is off.
     pub populations: Vec<Option<Vec<SpikeRecording>>>,
+    /// State samples, indexed by population, then batch entry; `None` where no state is
+    /// recorded.
+    pub state: Vec<Option<Vec<StateRecording>>>,
     /// The network the recordings are of: a handle of another gets nothing.
     network: NetworkId,
 }
 
 impl PartialEq for Recordings {
     fn eq(&self, other: &Self) -> bool {
-        self.populations == other.populations
+        self.populations == other.populations && self.state == other.state
     }
 }
 
@@ -130,9 +135,64 @@ impl Recordings {
     /// The recordings of a run of `network`, indexed by population then batch entry.
     pub(crate) fn new(network: NetworkId, populations: Vec<Option<Vec<SpikeRecording>>>) -> Self {
         Recordings {
+            state: vec![None; populations.len()],
             populations,
             network,
         }
+    }
+
+    /// These recordings with `state`'s samples (indexed by population, then entry).
+    pub(crate) fn with_state(mut self, state: Vec<Option<Vec<StateRecording>>>) -> Self {
+        self.state = state;
+        self
+    }
+
+    /// The state samples of `population`, one recording per batch entry (`None` where
+    /// its state isn't recorded, or for a handle of another network).
+    pub fn state_of(&self, population: PopulationId) -> Option<&[StateRecording]> {
+        (population.network() == self.network)
+            .then(|| self.state.get(population.index()))
+            .flatten()?
+            .as_deref()
+    }
+
+    /// Moves the state samples of `population` out, one recording per batch entry.
+    pub fn take_state(&mut self, population: PopulationId) -> Option<Vec<StateRecording>> {
+        (population.network() == self.network)
+            .then(|| self.state.get_mut(population.index()))
+            .flatten()?
+            .take()
+    }
+
+    /// Appends `later`, the recordings of the timesteps right after these.
+    pub(crate) fn append(&mut self, later: Recordings) {
+        for (mine, theirs) in self.populations.iter_mut().zip(later.populations) {
+            let (Some(mine), Some(theirs)) = (mine, theirs) else {
+                continue;
+            };
+            for (a, b) in mine.iter_mut().zip(theirs) {
+                a.bits.extend(b.bits);
+                a.n_steps += b.n_steps;
+            }
+        }
+        for (mine, theirs) in self.state.iter_mut().zip(later.state) {
+            let (Some(mine), Some(theirs)) = (mine, theirs) else {
+                continue;
+            };
+            for (a, b) in mine.iter_mut().zip(theirs) {
+                a.append(b);
+            }
+        }
+    }
+
+    /// These recordings with room for the spikes of `total` timesteps in all (sized
+    /// and checked against memory by the caller).
+    pub(crate) fn reserved(mut self, total: u64) -> Self {
+        for rec in self.populations.iter_mut().flatten().flatten() {
+            let words = words_per_step(rec.n_neurons) * total as usize;
+            rec.bits.reserve(words.saturating_sub(rec.bits.len()));
+        }
+        self
     }
 
     /// The recordings of `population`, one per batch entry (`None` where recording is

@@ -25,6 +25,7 @@ mod izhikevich_example;
 mod long_rows;
 mod model_library;
 mod reset;
+mod state_recording;
 mod vogels_abbott_networks;
 mod weight_update_code;
 mod weight_update_code_gpu;

@@ -10,6 +10,7 @@ mod pack;
 mod post_spike_syn;
 mod pre_spike_syn;
 mod propagate_spikes;
+mod record_state;
 mod spike_times;
 mod synapse_lanes;
 
@@ -20,6 +21,7 @@ pub(crate) use neuron_update::{ExpCurrSlice, NeuronInputs, neuron_update};
 pub(crate) use post_spike_syn::post_spike_syn;
 pub(crate) use pre_spike_syn::pre_spike_syn;
 pub(crate) use propagate_spikes::{SumsMut, Weights, propagate_spikes};
+pub(crate) use record_state::{SampleAt, record_state};
 pub(crate) use spike_times::spike_times;
 pub(crate) use synapse_lanes::{AddToPost, SynapseCode};
 

@@ -63,6 +63,7 @@ struct PopulationPieces<'a> {
     vars: Vec<Pieces<'a, u32>>,
     spikes: Vec<&'a [AtomicU32]>,
     recording: Vec<Option<&'a [AtomicU32]>>,
+    state_recording: Vec<Option<&'a [AtomicU32]>>,
     last_spike: Vec<Option<&'a [AtomicU32]>>,
 }
 
@@ -78,6 +79,7 @@ impl<'a> PopulationPieces<'a> {
             vars: Vec::new(),
             spikes: Vec::new(),
             recording: Vec::new(),
+            state_recording: Vec::new(),
             last_spike: Vec::new(),
         };
         for ((state, pop), bounds) in populations.iter_mut().zip(&net.populations).zip(bounds) {
@@ -90,6 +92,9 @@ impl<'a> PopulationPieces<'a> {
             pieces.vars.push(vars.collect());
             pieces.spikes.push(&state.spikes[..]);
             pieces.recording.push(state.recording.as_deref());
+            pieces
+                .state_recording
+                .push(state.state_recording.as_deref());
             pieces.last_spike.push(state.last_spike.as_deref());
         }
         pieces
@@ -279,6 +284,7 @@ pub(super) fn split(
             .map(|p| u64::from(net.spike_slots(p)))
             .collect(),
         recording: population_pieces.recording,
+        state_recording: population_pieces.state_recording,
         position_in_post,
         synapse_g: synapse_pieces.g,
         columns: synapse_pieces.columns,

@@ -7,12 +7,12 @@ use std::sync::atomic::{AtomicU32, AtomicU64};
 
 use super::barrier::SpinBarrier;
 use crate::cpu::kernels::{
-    AddToPost, CodeSlice, ExpCurrSlice, NeuronInputs, SumsMut, SynapseCode, Weights,
+    AddToPost, CodeSlice, ExpCurrSlice, NeuronInputs, SampleAt, SumsMut, SynapseCode, Weights,
     code_neuron_update, learn_post, learn_pre, neuron_update, post_spike_syn, pre_spike_syn,
-    propagate_spikes, spike_times,
+    propagate_spikes, record_state, spike_times,
 };
 use crate::interpret::native::NativeLanes;
-use crate::model::{BuiltNetwork, BuiltSynapseGroup, Columns, PopulationModel};
+use crate::model::{BuiltNetwork, BuiltSynapseGroup, Columns, PopulationModel, RecordedVar};
 use crate::sim::{time_of, words_per_step};
 
 /// One population slice in one batch entry.
@@ -38,6 +38,8 @@ pub(super) struct Shared<'a> {
     /// Per population, the timesteps its ring of spike words holds.
     pub spike_slots: Vec<u64>,
     pub recording: Vec<Option<&'a [AtomicU32]>>,
+    /// Per population whose state is recorded, its samples (`PopulationState`).
+    pub state_recording: Vec<Option<&'a [AtomicU32]>>,
     /// Per synapse group, its position among its target population's incoming groups.
     pub position_in_post: Vec<usize>,
     /// Per synapse group, its per-synapse weights (f32 bits).
@@ -211,6 +213,7 @@ impl Worker<'_> {
                         code_neuron_update(code, &mut slice.vars, &mut inputs, &at, out);
                     }
                 }
+                sample_state(shared, p, slice, timestep, record_slot);
             }
         }
     }
@@ -296,6 +299,35 @@ impl Worker<'_> {
             }
         }
     }
+}
+
+/// Population `p`'s sample of timestep `timestep` (its recording row `record_slot`) of
+/// the recorded neurons in `slice`, where its state is recorded and the timestep sampled.
+fn sample_state(
+    shared: &Shared<'_>,
+    p: usize,
+    slice: &PopulationSlice<'_>,
+    timestep: u64,
+    record_slot: usize,
+) {
+    let (Some(samples), Some(rec)) = (
+        shared.state_recording[p],
+        &shared.net.populations[p].state_recording,
+    ) else {
+        return;
+    };
+    let at = SampleAt {
+        entry: slice.entry,
+        timestep,
+        first_step: timestep - record_slot as u64,
+        max_samples: rec.max_samples(shared.recording_steps as u32) as usize,
+    };
+    let value = |var, i: usize| match var {
+        RecordedVar::V => slice.v[i].to_bits(),
+        RecordedVar::RefracTime => slice.refrac_time[i].to_bits(),
+        RecordedVar::Code(k) => slice.vars[k][i],
+    };
+    record_state(rec, (slice.lo, slice.len), value, &at, samples);
 }
 
 /// Variables `vars` of a population's whole state in batch entry `entry`, from the slices

@@ -7,6 +7,7 @@ mod code_neuron;
 pub(crate) mod learning;
 pub(crate) mod neuron_update;
 pub(crate) mod propagate_spikes;
+pub(crate) mod state_recording;
 pub(crate) mod synapse_code;
 
 use super::plan::BufferId;

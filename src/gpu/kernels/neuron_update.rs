@@ -87,6 +87,9 @@ pub(crate) fn spec(
     let layout = AccumulatorLayout::new(pop.size, shape.batch, shape.block_steps);
     kernel.constants.extend(constants(layout.wgsl_constants()));
     let inputs = add_inputs(net, p, &mut kernel)?;
+    let state = super::state_recording::piece(pop, p);
+    kernel.constants.extend(state.constants);
+    kernel.bindings.extend(state.bindings);
     let (recording_binding, record) = if pop.spike_recording {
         kernel
             .bindings
@@ -119,6 +122,9 @@ pub(crate) fn spec(
         ("store_inputs", inputs.store_inputs.trim_end()),
         ("gather_word", gather),
         ("record", record),
+        ("state_recording_binding", &state.binding),
+        ("load_state_recording", &state.load),
+        ("record_state", &state.record),
     ]);
     let source = shaders::finish(shaders::NEURON_UPDATE, &values)?;
     // Users' code goes in last, where no placeholder is looked for.

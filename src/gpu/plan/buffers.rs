@@ -29,6 +29,9 @@ pub(crate) enum BufferId {
     Spikes(usize),
     /// A population's spike recording.
     Recording(usize),
+    /// A population's state recording: its phase, which neurons are recorded, and the
+    /// samples (`gpu/kernels/state_recording.rs`).
+    StateRecording(usize),
     /// A population's latest spike times (for learning).
     LastSpike(usize),
     /// [`NEVER_SPIKED`](crate::model::NEVER_SPIKED) for every neuron, copied over

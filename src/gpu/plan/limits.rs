@@ -97,6 +97,21 @@ impl Device<'_> {
                 ));
                 recording_total += words * steps;
             }
+            if let Some(rec) = &pop.state_recording {
+                let samples = u64::from(rec.max_samples(config.recording_steps));
+                let bytes = samples * rec.values_per_sample() as u64 * 4;
+                per_entry.push((
+                    format!(
+                        "the state recording of population '{}' ({samples} samples of {} \
+                         values, bytes)",
+                        pop.name,
+                        rec.values_per_sample()
+                    ),
+                    bytes,
+                    binding_limit,
+                ));
+                recording_total += bytes;
+            }
         }
         for s in &net.synapse_groups {
             per_entry.push((

@@ -17,6 +17,7 @@ use buffers::{BufferPlan, Init};
 use super::encode::STEP_PARAMS_BYTES;
 use super::kernels::{
     GroupKernels, KernelSpec, PopulationKernels, Shape, learning, neuron_update, propagate_spikes,
+    state_recording,
 };
 use super::shaders::TemplateError;
 use super::{GpuError, GpuTuning};
@@ -42,6 +43,8 @@ pub(crate) struct GpuPlan<'n> {
     pub groups: Vec<GroupKernels<KernelSpec>>,
     /// Bytes of one full recording of every recorded population.
     pub recording_bytes: u64,
+    /// Bytes of the most samples of every population whose state is recorded.
+    pub state_recording_bytes: u64,
 }
 
 impl<'n> GpuPlan<'n> {
@@ -69,6 +72,7 @@ impl<'n> GpuPlan<'n> {
             populations: Vec::new(),
             groups: Vec::new(),
             recording_bytes: 0,
+            state_recording_bytes: 0,
         };
         let mut buffers = BufferPlan {
             device,
@@ -152,6 +156,15 @@ impl<'n> GpuPlan<'n> {
             self.recording_bytes += bytes;
             let label = format!("{name}.recording");
             buffers.add(BufferId::Recording(p), label, bytes, Init::Zeroed)?;
+        }
+        if let Some(rec) = &pop.state_recording {
+            let max_samples = rec.max_samples(config.recording_steps);
+            let words = state_recording::buffer_words(pop, rec, self.shape.batch, max_samples);
+            let samples = words - state_recording::samples_offset(pop.size);
+            self.state_recording_bytes += samples * 4;
+            let label = format!("{name}.state_recording");
+            // The slot table is written when the simulation is created.
+            buffers.add(BufferId::StateRecording(p), label, words * 4, Init::Zeroed)?;
         }
         Ok(())
     }

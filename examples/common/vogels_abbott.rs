@@ -1,11 +1,12 @@
 //! What `coba.rs` and `cuba.rs` share: the command line, the run, the report and the
 //! raster.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, ValueEnum};
+use kenyon::io::{atomic_file, npy};
 use kenyon::networks::{self, SpikeTrains, VogelsAbbott};
 use kenyon::plot::{RasterPanel, raster_png};
 use kenyon::{BackendChoice, SimConfig};
@@ -36,6 +37,10 @@ struct Args {
     /// Raster PNG to write.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Folder to write each population's spikes to, as .npy files of spike times (ms)
+    /// and neuron ids (`excitatory_times.npy`, `excitatory_ids.npy`, `inhibitory_...`).
+    #[arg(long, value_name = "DIR")]
+    save_spikes: Option<PathBuf>,
 }
 
 /// Runs `net` as the command line asks, writing the raster to `default_out` unless told
@@ -60,6 +65,14 @@ pub fn main(net: VogelsAbbott, default_out: &str) -> Result<()> {
         threads: args.threads,
         ..SimConfig::DEFAULT
     };
+    // Before anything is simulated: an output that can't be written costs nothing.
+    let out = args.out.unwrap_or_else(|| PathBuf::from(default_out));
+    atomic_file::prepare_output_file(&out)
+        .with_context(|| format!("cannot write the raster to {}", out.display()))?;
+    if let Some(dir) = &args.save_spikes {
+        atomic_file::prepare_output_dir(dir)
+            .with_context(|| format!("cannot write spikes to {}", dir.display()))?;
+    }
     let built = net.network.build(args.seed)?;
     let mut sim = kenyon::load(&built, backend, None, config)?;
     let started = Instant::now();
@@ -83,9 +96,23 @@ pub fn main(net: VogelsAbbott, default_out: &str) -> Result<()> {
             a.spikes, a.rate_hz, a.cv_isi, a.neurons_with_cv
         );
     }
-    let out = args.out.unwrap_or_else(|| PathBuf::from(default_out));
     raster(&out, &net, &trains, duration_ms)?;
     println!("raster written to {}", out.display());
+    if let Some(dir) = &args.save_spikes {
+        save_spikes(dir, &trains)?;
+        println!("spikes written to {}", dir.display());
+    }
+    Ok(())
+}
+
+/// Each population's spike times (ms) and neuron ids as `.npy` files in `dir`.
+fn save_spikes(dir: &Path, trains: &[SpikeTrains; 2]) -> Result<()> {
+    for (label, train) in ["excitatory", "inhibitory"].iter().zip(trains) {
+        let ids: Vec<i32> = train.ids.iter().map(|&i| i as i32).collect();
+        let times = dir.join(format!("{label}_times.npy"));
+        npy::write_npy(&times, &[train.times_ms.len()], &train.times_ms)?;
+        npy::write_npy(&dir.join(format!("{label}_ids.npy")), &[ids.len()], &ids)?;
+    }
     Ok(())
 }
 

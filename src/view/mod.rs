@@ -127,8 +127,10 @@ pub enum ViewError {
         /// Timesteps recorded.
         n_steps: u32,
     },
-    /// Part of the overlay was written outside the frame.
-    #[error("an overlay part at {part:?} (x, y, width, height) lies outside the {frame:?} frame")]
+    /// Part of the overlay, or a raster panel, lies outside the frame.
+    #[error(
+        "an overlay part or panel at {part:?} (x, y, width, height) lies outside the {frame:?} frame"
+    )]
     OverlayOutside {
         /// The part's left, top, width and height.
         part: (u32, u32, u32, u32),

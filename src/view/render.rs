@@ -164,6 +164,19 @@ impl Renderer {
     /// The raster panels of the image just presented: their lit cells listed now.
     pub fn set_panels(&mut self, panels: &[PanelDraw<'_>]) -> Result<(), ViewError> {
         let targets = self.targets.as_ref().ok_or(ViewError::EmptyFrame)?;
+        // Inside the frame, a panel's rows (and so `raster_cells`' loop over the rows a
+        // neuron fills) are bounded by the frame's height.
+        let inside = |r: &super::Rect| {
+            r.x.checked_add(r.w).is_some_and(|e| e <= targets.width)
+                && r.y.checked_add(r.h).is_some_and(|e| e <= targets.height)
+        };
+        if let Some(p) = panels.iter().find(|p| !inside(&p.rect)) {
+            let r = p.rect;
+            return Err(ViewError::OverlayOutside {
+                part: (r.x, r.y, r.w, r.h),
+                frame: (targets.width, targets.height),
+            });
+        }
         let (mut uniform, grown) = self.cells.compute(panels)?;
         uniform.frame_size = [targets.width, targets.height];
         self.ctx

@@ -249,3 +249,30 @@ fn fewer_timesteps_than_columns_and_neurons_than_rows_spread_each_over_its_pixel
         }
     }
 }
+
+#[test]
+fn a_panel_outside_the_frame_is_refused() {
+    let Some(ctx) = common::gpu::context() else {
+        return;
+    };
+    let rec = SpikeRecording::new("p", 10, 10, 0.1, 0);
+    let mut renderer = Renderer::new(&ctx).unwrap();
+    let overlay = RgbImage::from_pixel(20, 30, WHITE);
+    let panel = PanelDraw {
+        rect: Rect {
+            x: 2,
+            y: 1,
+            w: 10,
+            h: 30,
+        },
+        n_neurons: 10,
+        n_steps: 10,
+        spikes: SpikeSource::Host(&rec),
+        color: COLORS[0],
+    };
+    let err = renderer.draw(Some(&overlay), &[panel]).unwrap_err();
+    assert!(
+        err.to_string().contains("outside the (20, 30) frame"),
+        "{err}"
+    );
+}

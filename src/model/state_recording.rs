@@ -49,6 +49,31 @@ pub struct BuiltStateRecording {
     pub by_neuron: Vec<(u32, u32)>,
 }
 
+impl BuiltStateRecording {
+    /// Samples taken in the `total` timesteps from timestep `first_step` (counted from
+    /// the last reset): those on multiples of `every`.
+    pub fn samples_over(&self, first_step: u64, total: u64) -> u64 {
+        let every = u64::from(self.every.max(1));
+        (first_step + total).div_ceil(every) - first_step.div_ceil(every)
+    }
+
+    /// Whether the recording is one [`new`](Self::new) could have made for a
+    /// population of `size` neurons: at least every timestep, and `by_neuron` the
+    /// recorded neurons, in range, sorted, each with its place. Backends index with it
+    /// unchecked, and a built network's fields can be changed.
+    pub(crate) fn is_consistent(&self, size: u32) -> bool {
+        let mut expected: Vec<(u32, u32)> =
+            (0..).zip(&self.neurons).map(|(k, &n)| (n, k)).collect();
+        expected.sort_unstable();
+        self.every >= 1
+            && self.vars.len() == self.names.len()
+            && self.types.len() == self.names.len()
+            && self.by_neuron == expected
+            && expected.windows(2).all(|w| w[0].0 < w[1].0)
+            && self.neurons.iter().all(|&n| n < size)
+    }
+}
+
 /// Marks a neuron that is not recorded in [`BuiltStateRecording::slot_table`].
 pub const UNRECORDED: u32 = u32::MAX;
 

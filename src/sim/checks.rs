@@ -7,7 +7,8 @@ use crate::model::{
 
 /// Refuses a configuration no backend can run `net` with: a batch of 0, or a batch of
 /// more than one where synapses learn (their weights are shared by the batch); and a
-/// built network whose delay tables no longer fit its connectivity.
+/// built network whose delay tables or state recordings were changed into ones `build`
+/// would not have made.
 pub(crate) fn check_config(net: &BuiltNetwork, config: SimConfig) -> Result<(), SimError> {
     if config.batch_size == 0 {
         return Err(SimError::ZeroBatch);
@@ -15,6 +16,16 @@ pub(crate) fn check_config(net: &BuiltNetwork, config: SimConfig) -> Result<(), 
     if let Some(g) = net.synapse_groups.iter().find(|g| !delays_fit(g)) {
         return Err(SimError::StaleDelays {
             group: g.name.clone(),
+        });
+    }
+    let stale_recording = |p: &&crate::model::BuiltPopulation| {
+        p.state_recording
+            .as_ref()
+            .is_some_and(|r| !r.is_consistent(p.size))
+    };
+    if let Some(p) = net.populations.iter().find(stale_recording) {
+        return Err(SimError::StaleStateRecording {
+            population: p.name.clone(),
         });
     }
     if let Some(group) = net.plastic_group()

@@ -95,6 +95,15 @@ pub enum SimError {
         /// The group.
         group: String,
     },
+    /// A built population's state recording was changed into one `build` would not have
+    /// made.
+    #[error(
+        "population '{population}''s state recording is not one the network's build made (every 0, neurons out of range or listed twice, or its neuron table changed); set it with Network::record_state and build again"
+    )]
+    StaleStateRecording {
+        /// The population.
+        population: String,
+    },
     /// Weights asked of a group that has one constant weight.
     #[error("synapse group '{group}' has one constant weight, not per-synapse weights")]
     NoSynapseWeights {

@@ -36,6 +36,14 @@ pub fn run_recorded<S: Simulator + ?Sized>(
     check_fits(sim.network(), sim.batch_size(), first_step, total)?;
     let capacity = u64::from(sim.recording_steps());
     let records = sim.network().records();
+    if records && capacity == 0 && steps > 0 {
+        // No buffer to take the recordings in chunks through.
+        return Err(SimError::RecordingFull {
+            requested: steps.min(u64::from(u32::MAX)) as u32,
+            recorded: 0,
+            capacity: 0,
+        });
+    }
     let chunk_of = |left: u64, room: u64| {
         // A network that records nothing has no buffer to fill.
         let room = if records { room } else { u64::from(u32::MAX) };
@@ -56,7 +64,7 @@ pub fn run_recorded<S: Simulator + ?Sized>(
         let taken = sim.finish_take_recording(pending)?;
         match &mut all {
             Some(all) => all.append(taken),
-            None => all = Some(taken.reserved(total)),
+            None => all = Some(taken.reserved(sim.network(), first_step, total)),
         }
         if chunk == 0 {
             break;
@@ -77,8 +85,7 @@ fn check_fits(net: &BuiltNetwork, batch: u32, first_step: u64, total: u64) -> Re
             needed += 4 * batch * words_per_step(pop.size) as u128 * u128::from(total);
         }
         if let Some(rec) = &pop.state_recording {
-            let every = u64::from(rec.every);
-            let samples = (first_step + total).div_ceil(every) - first_step.div_ceil(every);
+            let samples = rec.samples_over(first_step, total);
             // The values, and each sample's timestep.
             let per_sample = 4 * rec.values_per_sample() as u128 + 8;
             needed += batch * per_sample * u128::from(samples);

@@ -6,7 +6,7 @@
 
 use super::state_recording::StateRecording;
 use super::time_of;
-use crate::model::{BuiltPopulation, NetworkId, PopulationId};
+use crate::model::{BuiltNetwork, BuiltPopulation, NetworkId, PopulationId};
 
 /// Words one timestep of `n_neurons` takes.
 pub fn words_per_step(n_neurons: u32) -> usize {
@@ -185,12 +185,26 @@ impl Recordings {
         }
     }
 
-    /// These recordings with room for the spikes of `total` timesteps in all (sized
-    /// and checked against memory by the caller).
-    pub(crate) fn reserved(mut self, total: u64) -> Self {
+    /// These recordings with room for the spikes and state samples of `total`
+    /// timesteps from `first_step` in all, as `net` records them (sized and checked
+    /// against memory by the caller): appending the rest then never reallocates.
+    pub(crate) fn reserved(mut self, net: &BuiltNetwork, first_step: u64, total: u64) -> Self {
         for rec in self.populations.iter_mut().flatten().flatten() {
             let words = words_per_step(rec.n_neurons) * total as usize;
-            rec.bits.reserve(words.saturating_sub(rec.bits.len()));
+            rec.bits.reserve_exact(words.saturating_sub(rec.bits.len()));
+        }
+        for (pop, state) in net.populations.iter().zip(&mut self.state) {
+            let (Some(spec), Some(entries)) = (&pop.state_recording, state) else {
+                continue;
+            };
+            let samples = spec.samples_over(first_step, total) as usize;
+            for rec in entries {
+                let values = samples * spec.values_per_sample();
+                rec.bits
+                    .reserve_exact(values.saturating_sub(rec.bits.len()));
+                rec.timesteps
+                    .reserve_exact(samples.saturating_sub(rec.timesteps.len()));
+            }
         }
         self
     }

@@ -204,6 +204,11 @@ fn a_long_run_is_taken_in_chunks_and_concatenated() {
     assert_eq!(long.state_of(counters).unwrap()[1].samples(), 1450);
     assert!(long.get(cells).unwrap()[1].spike_count() > 0);
     assert_eq!(chunked.recorded_steps(), 0);
+    // Sized once, before the run: appending the chunks never grew a buffer past it.
+    for rec in long.state_of(counters).unwrap() {
+        assert_eq!(rec.bits.capacity(), rec.bits.len());
+        assert_eq!(rec.timesteps.capacity(), rec.timesteps.len());
+    }
     #[cfg(feature = "gpu")]
     if let Some(ctx) = common::gpu::context() {
         let mut gpu = kenyon::GpuSimulation::new(ctx, &built, config(2, 200)).unwrap();
@@ -213,6 +218,40 @@ fn a_long_run_is_taken_in_chunks_and_concatenated() {
             recordings_of(&mut cpu, 2_150)
         });
     }
+}
+
+#[test]
+fn a_long_run_with_no_recording_buffer_is_refused_and_a_changed_recording_too() {
+    let (mut built, cells, _) = network(3);
+    let mut sim = CpuSimulation::new(&built, config(1, 0)).unwrap();
+    match run_recorded(&mut sim, 1000) {
+        Err(SimError::RecordingFull { capacity: 0, .. }) => {}
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(sim.timestep(), 0);
+    // A built network's recording changed into one `build` wouldn't make: refused.
+    for change in [
+        |r: &mut kenyon::model::BuiltStateRecording| r.every = 0,
+        |r: &mut kenyon::model::BuiltStateRecording| r.neurons[0] = 5,
+        |r: &mut kenyon::model::BuiltStateRecording| r.by_neuron[0].0 = 1000,
+    ] {
+        let mut changed = built.clone();
+        change(
+            changed.populations[cells.index()]
+                .state_recording
+                .as_mut()
+                .unwrap(),
+        );
+        match CpuSimulation::new(&changed, config(1, 200)) {
+            Err(e @ SimError::StaleStateRecording { .. }) => {
+                assert!(e.to_string().contains("'cells'"), "{e}");
+            }
+            Err(e) => panic!("{e}"),
+            Ok(_) => panic!("a changed recording was accepted"),
+        }
+    }
+    built.populations[cells.index()].state_recording = None;
+    assert!(CpuSimulation::new(&built, config(1, 200)).is_ok());
 }
 
 #[test]

@@ -8,11 +8,11 @@
 mod common;
 
 mod brian2_peer;
+mod brunel_rates;
 mod connectivity_statistics;
 mod if_delta_curr_traces;
 mod lif_closed_form;
 mod published_figures;
 mod random_connectivity;
-mod brunel_rates;
 mod stdp_formula;
 mod vogels_abbott_rates;

@@ -70,3 +70,31 @@ fn the_poisson_drive_draws_poisson_counts() {
     assert!((var - expected).abs() < 15.0, "variance {var}");
     assert!(v.iter().all(|x| x.fract() == 0.0), "counts are whole");
 }
+
+#[test]
+fn the_neuron_is_refractory_for_twenty_timesteps_as_nest_counts() {
+    // Input far above threshold: the neuron spikes in the first timestep it integrates
+    // after each refractory period, so every 1 + 20 timesteps (NEST's t_ref = 2 ms;
+    // Brian2's refractory=2.1*ms gives the same 21, as benches/peers/brian2_brunel.py).
+    let mut net = Network::new(0.1);
+    let pop = net.add_neuron_population("one", 1, NeuronModel::Code(brunel::lif_delta()));
+    net.add_current_source(
+        "drive",
+        pop,
+        CurrentSourceModel::Magnitude { initial: 30.0 },
+    );
+    net.set_spike_recording(pop, true).unwrap();
+    let built = net.build(1).unwrap();
+    let config = SimConfig {
+        recording_steps: 100,
+        ..SimConfig::DEFAULT
+    };
+    common::on_every_backend(&built, config, |sim: &mut dyn Simulator| {
+        sim.step_time(100).unwrap();
+        let mut recordings = sim.take_recording().unwrap();
+        let (times, _) = recordings.take_one(pop, 0).unwrap().decode();
+        let steps: Vec<i64> = times.iter().map(|t| (t / 0.1).round() as i64).collect();
+        assert!(steps.len() >= 4, "{steps:?}");
+        assert!(steps.windows(2).all(|w| w[1] - w[0] == 21), "{steps:?}");
+    });
+}

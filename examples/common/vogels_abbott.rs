@@ -1,4 +1,4 @@
-//! What `coba.rs` and `cuba.rs` share: the command line, the run, the report and the
+//! What `coba.rs`, `cuba.rs` and `brunel.rs` share: the command line, the run, the report and the
 //! raster.
 
 use std::path::{Path, PathBuf};
@@ -7,7 +7,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, ValueEnum};
 use kenyon::io::{atomic_file, npy};
-use kenyon::networks::{self, SpikeTrains, VogelsAbbott};
+use kenyon::networks::{self, BenchmarkNetwork, SpikeTrains};
 use kenyon::plot::{RasterPanel, raster_png};
 use kenyon::{BackendChoice, SimConfig};
 
@@ -18,7 +18,7 @@ enum Backend {
     Gpu,
 }
 
-/// Simulate a Vogels-Abbott benchmark network; print each population's mean firing rate
+/// Simulate a benchmark network; print each population's mean firing rate
 /// and CV of inter-spike intervals; write a raster PNG.
 #[derive(Parser)]
 struct Args {
@@ -45,7 +45,7 @@ struct Args {
 
 /// Runs `net` as the command line asks, writing the raster to `default_out` unless told
 /// otherwise.
-pub fn main(net: VogelsAbbott, default_out: &str) -> Result<()> {
+pub fn main(net: BenchmarkNetwork, default_out: &str) -> Result<()> {
     let args = Args::parse();
     let steps = args.seconds * 1000.0 / networks::DT;
     if !(steps >= 1.0 && steps <= f64::from(u32::MAX)) {
@@ -80,9 +80,10 @@ pub fn main(net: VogelsAbbott, default_out: &str) -> Result<()> {
     let wall = started.elapsed().as_secs_f64();
     let duration_ms = f64::from(steps) * networks::DT;
     println!(
-        "{}: {} neurons, seed {}, {:.0} ms of model time on {} in {:.2} s ({:.3} s per biological second)",
+        "{} ({}): {} neurons, seed {}, {:.0} ms of model time on {} in {:.2} s ({:.3} s per biological second)",
         net.name,
-        networks::EXCITATORY + networks::INHIBITORY,
+        net.source,
+        net.sizes.iter().sum::<u32>(),
         args.seed,
         duration_ms,
         sim.description(),
@@ -119,7 +120,7 @@ fn save_spikes(dir: &Path, trains: &[SpikeTrains; 2]) -> Result<()> {
 /// Writes the raster of both populations to `out`.
 fn raster(
     out: &std::path::Path,
-    net: &VogelsAbbott,
+    net: &BenchmarkNetwork,
     trains: &[SpikeTrains; 2],
     duration_ms: f64,
 ) -> Result<()> {
@@ -133,7 +134,7 @@ fn raster(
             ids: &t.ids,
         })
         .collect();
-    let title = format!("{} (Brette et al. 2007)", net.name);
+    let title = format!("{} ({})", net.name, net.source);
     raster_png(out, &title, duration_ms as f32, &panels)
         .with_context(|| format!("writing the raster to {}", out.display()))
 }

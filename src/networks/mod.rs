@@ -14,6 +14,9 @@
 //! is drawn per neuron from Philox keyed on the seed ([`VarInit`](crate::model::code::VarInit)),
 //! so a seed means the same network on every backend, batch size and thread count.
 //!
+//! [`brunel()`] is Brunel's (2000) sparsely connected balanced network, model A: 12 500
+//! LIF neurons with delta synapses, a 1.5 ms delay and Poisson drive from outside.
+//!
 //! ```
 //! use kenyon::{BackendChoice, SimConfig, networks};
 //!
@@ -27,19 +30,21 @@
 //! ```
 
 mod activity;
+pub mod brunel;
 pub mod coba;
 pub mod cuba;
 
 pub use activity::{Activity, SpikeTrains, activity};
+pub use brunel::brunel;
 pub use coba::coba;
 pub use cuba::cuba;
 
 use crate::{Connectivity, Network, PopulationId, SimError, Simulator, SynapseGroup};
 use crate::{NeuronModel, PostsynapticModel, WeightUpdateModel};
 
-/// Excitatory neurons.
+/// Excitatory neurons of the Vogels-Abbott networks.
 pub const EXCITATORY: u32 = 3200;
-/// Inhibitory neurons.
+/// Inhibitory neurons of the Vogels-Abbott networks.
 pub const INHIBITORY: u32 = 800;
 /// Probability that a given neuron connects to another given one.
 pub const CONNECTION_PROBABILITY: f64 = 0.02;
@@ -49,18 +54,25 @@ pub const DT: f64 = 0.1;
 /// `recording_steps` at least this.
 pub const RECORDING_CHUNK: u32 = 1000;
 
-/// One of the benchmark networks: its description and its two populations.
+/// One of the benchmark networks: its description and its two recorded populations.
 #[derive(Clone, Debug)]
-pub struct VogelsAbbott {
-    /// "COBA" or "CUBA".
+pub struct BenchmarkNetwork {
+    /// "COBA", "CUBA" or "Brunel".
     pub name: &'static str,
+    /// Where it is defined, for titles: "Brette et al. 2007", "Brunel 2000".
+    pub source: &'static str,
     /// The network, spike recording on for both populations.
     pub network: Network,
-    /// The 3200 excitatory neurons.
+    /// The excitatory neurons.
     pub excitatory: PopulationId,
-    /// The 800 inhibitory neurons.
+    /// The inhibitory neurons.
     pub inhibitory: PopulationId,
+    /// Neurons in the excitatory and the inhibitory population.
+    pub sizes: [u32; 2],
 }
+
+/// The Vogels-Abbott networks' name for [`BenchmarkNetwork`].
+pub type VogelsAbbott = BenchmarkNetwork;
 
 /// The populations and synapse groups both benchmarks share: `neuron()` makes each
 /// population's model, `synapses(excitatory)` each group's weight and postsynaptic model.
@@ -94,9 +106,11 @@ fn vogels_abbott(
     }
     VogelsAbbott {
         name,
+        source: "Brette et al. 2007",
         network,
         excitatory,
         inhibitory,
+        sizes: [EXCITATORY, INHIBITORY],
     }
 }
 
@@ -106,10 +120,10 @@ fn vogels_abbott(
 /// population.
 pub fn simulate(
     sim: &mut dyn Simulator,
-    net: &VogelsAbbott,
+    net: &BenchmarkNetwork,
     steps: u32,
 ) -> Result<[SpikeTrains; 2], SimError> {
-    let mut trains = [SpikeTrains::new(EXCITATORY), SpikeTrains::new(INHIBITORY)];
+    let mut trains = net.sizes.map(SpikeTrains::new);
     let mut left = steps;
     while left > 0 {
         let chunk = left.min(RECORDING_CHUNK);

@@ -10,6 +10,7 @@ mod common;
 mod batch_invariance;
 #[cfg(feature = "gpu")]
 mod blocks_of_timesteps;
+mod brunel_network;
 mod careless_use;
 mod code_strings;
 mod delays;

@@ -8,6 +8,7 @@
 mod common;
 
 mod brian2_peer;
+mod brunel_rates;
 mod connectivity_statistics;
 mod if_delta_curr_traces;
 mod lif_closed_form;

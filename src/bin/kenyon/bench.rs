@@ -1,5 +1,5 @@
 //! `kenyon bench`: the tutorial network timed per stimulus on each backend and batch size,
-//! or a Vogels-Abbott benchmark network per biological second (`bench_networks`).
+//! or a benchmark network (COBA, CUBA, Brunel) per biological second (`bench_networks`).
 
 use std::time::Instant;
 
@@ -13,11 +13,11 @@ use kenyon::{Simulator, tutorial::PRESENT_STEPS};
 
 #[derive(Args, Clone)]
 pub(crate) struct BenchArgs {
-    /// The network to time: the tutorial's PN -> KC network per image, or a Vogels-Abbott
-    /// benchmark network of Brette et al. (2007) per biological second (batch size 1).
+    /// The network to time: the tutorial's PN -> KC network per image, or a
+    /// benchmark network (Brette et al. 2007, Brunel 2000) per biological second (batch size 1).
     #[arg(long, value_enum, default_value_t = BenchNetwork::MushroomBody)]
     pub network: BenchNetwork,
-    /// Model time of each timed run of --network coba|cuba, in seconds.
+    /// Model time of each timed run of --network coba|cuba|brunel, in seconds.
     #[arg(long, default_value_t = 1.0)]
     pub seconds: f64,
     /// Images timed per backend and batch size (after one warm-up batch); rounded up to
@@ -28,7 +28,7 @@ pub(crate) struct BenchArgs {
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
     pub repeat: u32,
     /// Batch sizes to time, comma-separated [default: 1,8,64,256; 1 for --network
-    /// coba|cuba, the only one they run].
+    /// coba|cuba|brunel, the only one they run].
     #[arg(long, value_delimiter = ',', value_parser = clap::value_parser!(u32).range(1..=65_535))]
     pub batch: Vec<u32>,
     /// Backends to time.
@@ -58,6 +58,8 @@ pub(crate) enum BenchNetwork {
     Coba,
     /// Brette et al.'s benchmark 2: 4000 LIF neurons, current-based synapses.
     Cuba,
+    /// Brunel's (2000) model A: 12 500 LIF neurons, delta synapses, Poisson drive.
+    Brunel,
 }
 
 /// The batch sizes the tutorial network is timed at unless --batch says.
@@ -86,6 +88,7 @@ pub(crate) fn bench(args: &BenchArgs) -> Result<()> {
         BenchNetwork::MushroomBody => None,
         BenchNetwork::Coba => Some(kenyon::networks::coba()),
         BenchNetwork::Cuba => Some(kenyon::networks::cuba()),
+        BenchNetwork::Brunel => Some(kenyon::networks::brunel()),
     };
     if let Some(net) = network {
         return crate::bench_networks::bench(args, &net);

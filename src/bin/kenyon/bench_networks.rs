@@ -1,18 +1,19 @@
-//! `kenyon bench --network coba|cuba`: a Vogels-Abbott benchmark network (Brette et al.
-//! 2007) timed per biological second on each backend, the figure simulators are compared
-//! by (`benches/peers/brian2_vogels_abbott.py` times Brian2 the same way).
+//! `kenyon bench --network coba|cuba|brunel`: a benchmark network (the Vogels-Abbott
+//! networks of Brette et al. 2007, Brunel's 2000 model A) timed per biological second on
+//! each backend, the figure simulators are compared by (`benches/peers/brian2_*.py` time
+//! Brian2 the same way).
 
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use kenyon::networks::{self, VogelsAbbott};
+use kenyon::networks::{self, BenchmarkNetwork};
 use kenyon::{SimConfig, Simulator};
 
 use crate::bench::{BenchArgs, backends};
 
 /// Times `net` as `args` asks: for each backend, the median of `--repeat` runs of
 /// `--seconds` of model time from the initial state (after a 100 ms warm-up run).
-pub(crate) fn bench(args: &BenchArgs, net: &VogelsAbbott) -> Result<()> {
+pub(crate) fn bench(args: &BenchArgs, net: &BenchmarkNetwork) -> Result<()> {
     if args.batch.iter().any(|&b| b != 1) {
         bail!(
             "--network {}: the benchmark networks are timed at batch size 1 only",
@@ -32,11 +33,12 @@ pub(crate) fn bench(args: &BenchArgs, net: &VogelsAbbott) -> Result<()> {
         .build(args.seed)
         .with_context(|| format!("building the {} network", net.name))?;
     println!(
-        "{} network (Brette et al. 2007): {} neurons, seed {}, {} ms of model time per run; \
+        "{} network ({}): {} neurons, seed {}, {} ms of model time per run; \
          wall-clock time from the first timestep to the last spike decoded, median of {} runs \
          after a warm-up run",
         net.name,
-        networks::EXCITATORY + networks::INHIBITORY,
+        net.source,
+        net.sizes.iter().sum::<u32>(),
         args.seed,
         f64::from(steps) * networks::DT,
         args.repeat
@@ -77,7 +79,7 @@ pub(crate) fn bench(args: &BenchArgs, net: &VogelsAbbott) -> Result<()> {
 /// the excitatory and inhibitory mean rates (Hz) of the last.
 fn time(
     sim: &mut dyn Simulator,
-    net: &VogelsAbbott,
+    net: &BenchmarkNetwork,
     steps: u32,
     repeat: u32,
 ) -> Result<(f64, [f64; 2])> {

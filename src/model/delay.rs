@@ -29,8 +29,9 @@ pub const MAX_DELAY_STEPS: u32 = 4095;
 /// ```
 /// use kenyon::model::{PerSynapseDelays, SynapticDelay};
 ///
-/// // Brunel's 1.5 ms at dt = 0.1 ms, for every synapse.
-/// let axonal = SynapticDelay::axonal(15);
+/// // Brunel's 1.5 ms at dt = 0.1 ms as NEST counts it (a spike in step t arrives in
+/// // step t + 15, that is t + 1 + 14), for every synapse.
+/// let axonal = SynapticDelay::axonal(14);
 /// // Every synapse its own delay, drawn from 1 to 20 timesteps.
 /// let heterogeneous = SynapticDelay {
 ///     axonal_steps: 0,

@@ -250,8 +250,9 @@ impl Network {
     ///     postsynaptic: PostsynapticModel::DeltaCurr,
     ///     connectivity: Connectivity::FixedProbabilityNoAutapse { p: 0.1 },
     /// });
-    /// net.set_synaptic_delay(e_e, SynapticDelay::axonal(15))?; // 1.5 ms
-    /// assert_eq!(net.synaptic_delay(e_e.index()).axonal_steps, 15);
+    /// // Arrival 15 steps (1.5 ms) after the spike, as NEST counts a 1.5 ms delay.
+    /// net.set_synaptic_delay(e_e, SynapticDelay::axonal(14))?;
+    /// assert_eq!(net.synaptic_delay(e_e.index()).axonal_steps, 14);
     /// # Ok::<(), kenyon::ModelError>(())
     /// ```
     pub fn set_synaptic_delay(

@@ -38,7 +38,7 @@ pub const MAX_DELAY_STEPS: u32 = 4095;
 ///     per_synapse: Some(PerSynapseDelays::Uniform { min: 1, max: 20 }),
 /// };
 /// assert_eq!(heterogeneous.max_steps(), Some(20));
-/// assert_eq!(axonal.max_steps(), Some(15));
+/// assert_eq!(axonal.max_steps(), Some(14));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SynapticDelay {

@@ -51,8 +51,8 @@ pub(crate) fn bench(args: &BenchArgs, net: &BenchmarkNetwork) -> Result<()> {
         args.repeat
     );
     println!(
-        "{:<64} {:>12} {:>10} {:>9} {:>9} {:>7}",
-        "backend", "s/bio-s", "x realtime", "exc Hz", "inh Hz", "load s"
+        "{:<64} {:>12} {:>10} {:>7} {:>9} {:>9}",
+        "backend", "s/bio-s", "x realtime", "load s", "exc Hz", "inh Hz"
     );
     for backend in backends(args) {
         let config = SimConfig {
@@ -72,13 +72,13 @@ pub(crate) fn bench(args: &BenchArgs, net: &BenchmarkNetwork) -> Result<()> {
         let (secs, rates) = time(sim.as_mut(), net, steps, args.repeat)?;
         let per_bio_second = secs / (f64::from(steps) * networks::DT / 1000.0);
         println!(
-            "{:<64} {:>12.4} {:>10.2} {:>9.2} {:>9.2} {:>7.2}",
+            "{:<64} {:>12.4} {:>10.2} {:>7.2} {:>9.2} {:>9.2}",
             sim.description(),
             per_bio_second,
             1.0 / per_bio_second,
+            load_secs,
             rates[0],
-            rates[1],
-            load_secs
+            rates[1]
         );
     }
     println!("s/bio-s: wall-clock seconds per second of model time");

@@ -491,6 +491,36 @@ mod tests {
     use super::*;
     use crate::tutorial;
 
+    /// `state_bytes` of `networks::coba_scaled` at batch size 1 follows the formula
+    /// docs/performance.md ("Scaling") writes out: per population of n neurons, 4
+    /// variables and their initial values (32 n) and 2 + R words per 32 neurons; per
+    /// synapse group into m neurons, k synapses each, from n_pre: 4 k m targets,
+    /// 4 (n_pre + 1) row starts, 12 m for inSyn and its sums and a byte per 32 neurons.
+    #[test]
+    fn scaled_coba_state_follows_the_layout_formula() {
+        let (sizes, in_degree, recording) = ([3200u128, 800], [64u128, 16], 1000u128);
+        let words = |n: u128| n.div_ceil(32);
+        let mut expected: u128 = sizes
+            .iter()
+            .map(|&n| 32 * n + 4 * (2 + recording) * words(n))
+            .sum();
+        for (&n_pre, &k) in sizes.iter().zip(&in_degree) {
+            for &m in &sizes {
+                expected += 4 * k * m + 4 * (n_pre + 1) + 12 * m + words(m);
+            }
+        }
+        let net = crate::networks::coba_scaled(4000, 80)
+            .network
+            .build(1)
+            .unwrap();
+        assert_eq!(state::state_bytes(&net, 1, 1000), expected);
+        for group in &net.synapse_groups {
+            let degrees = group.connectivity.in_degrees();
+            let k = if group.pre == 0 { 64 } else { 16 };
+            assert!(degrees.iter().all(|&d| d == k), "{}", group.name);
+        }
+    }
+
     #[test]
     fn fewer_threads_after_a_descheduled_partner_give_the_same_spikes() {
         let mb = tutorial::mushroom_body();

@@ -181,6 +181,15 @@ mod tests {
     }
 
     #[test]
+    fn connectivity_drawn_with_replacement_counts_its_largest_pair_list() {
+        // 320 000 targets and 4 x 4 (n_pre + 1) row starts, beside the largest group's
+        // (e -> e: 3200 x 64) pairs while it is drawn.
+        let net = crate::networks::coba_scaled(4000, 80).network;
+        let rows = 4 * 2 * (3201 + 801);
+        assert_eq!(net.connectivity_bytes(), 4 * 320_000 + rows + 8 * 204_800);
+    }
+
+    #[test]
     fn handles_from_another_network_are_refused() {
         let (mut net, a, _) = two_populations();
         let (other, _, other_b) = two_populations();

@@ -240,18 +240,24 @@ impl Network {
             .map_err(|available| ModelError::OutOfMemory { needed, available })
     }
 
-    /// Bytes the drawn connectivity of every synapse group takes.
+    /// Bytes the drawn connectivity of every synapse group takes, with the most that
+    /// drawing one group takes for a while beside it: connectivity drawn with
+    /// replacement lists its synapses as pairs (8 bytes each) before its rows.
     pub(super) fn connectivity_bytes(&self) -> u128 {
-        self.synapse_groups
+        let listed = self.synapse_groups.iter().map(|s| match s.connectivity {
+            Connectivity::FixedNumberTotalWithReplacement { .. }
+            | Connectivity::FixedNumberPreWithReplacement { .. } => {
+                8 * u128::from(self.synapse_count(s))
+            }
+            _ => 0,
+        });
+        let listed = listed.max().unwrap_or(0);
+        let drawn: u128 = self
+            .synapse_groups
             .iter()
             .enumerate()
             .map(|(g, s)| {
                 let n_pre = u128::from(self.populations[s.pre.index()].size);
-                // Drawn with replacement in total, the synapses are listed as pairs first.
-                let listed = match s.connectivity {
-                    Connectivity::FixedNumberTotalWithReplacement { .. } => 8,
-                    _ => 0,
-                };
                 // Per-synapse delays: each synapse's, and its place in the sorted rows
                 // while they are sorted; where each row's delays start.
                 let delay = self.synaptic_delay(g);
@@ -259,10 +265,11 @@ impl Network {
                     Some(_) => (8, n_pre * u128::from(delay.classes())),
                     None => (0, 0),
                 };
-                let per_synapse = 4 + listed + sorting + 4 * s.weight_update.words_per_synapse();
+                let per_synapse = 4 + sorting + 4 * s.weight_update.words_per_synapse();
                 per_synapse * u128::from(self.synapse_count(s)) + 4 * (n_pre + 1 + delay_rows)
             })
-            .sum()
+            .sum();
+        drawn + listed
     }
 
     /// The most synapses any postsynaptic neuron of `s` has: the most input it can get in

@@ -3,10 +3,10 @@
 
 use std::sync::{Arc, LazyLock};
 
-use super::{VogelsAbbott, vogels_abbott};
+use super::{VogelsAbbott, vogels_abbott, vogels_abbott_sized};
 use crate::model::code::{CodePostsynaptic, DerivedParam, PostsynapticModelDef, Var, VarInit};
 use crate::model::library;
-use crate::{LifParams, NeuronModel, PostsynapticModel, WeightUpdateModel};
+use crate::{Connectivity, LifParams, NeuronModel, PostsynapticModel, WeightUpdateModel};
 
 /// The neurons: C = 200 pF and gL = 10 nS (TauM = C / gL = 20 ms), El = Vreset = -60 mV,
 /// Vthresh = -50 mV, 5 ms refractory period (Brette et al. 2007, benchmark 1; Brian's
@@ -79,26 +79,55 @@ g = product(g, expDecay);"
 /// N(40 nS, 15 nS) and the inhibitory one from N(200 nS, 120 nS), per neuron, as in
 /// R. Brette's Brian script of the benchmark (2007). kenyon's units: nF, ms, mV, nA, µS.
 pub fn coba() -> VogelsAbbott {
-    let neuron = || {
-        NeuronModel::Code(library::lif_from(&NEURON).init(
-            "V",
-            VarInit::Normal {
-                mean: -65.0,
-                sd: 5.0,
-            },
-        ))
-    };
-    let synapses = |excitatory: bool| {
-        let s = if excitatory { EXCITATORY } else { INHIBITORY };
-        let (mean, sd) = s.initial;
-        let postsynaptic = CodePostsynaptic::new(exp_cond_variable())
-            .param("tau", s.tau)
-            .param("E", s.e_rev)
-            .init("g", VarInit::Normal { mean, sd });
-        (
-            WeightUpdateModel::StaticPulseConstantWeight { g: s.weight },
-            PostsynapticModel::Code(postsynaptic),
-        )
-    };
     vogels_abbott("COBA", neuron, synapses)
+}
+
+/// COBA scaled to `n_neurons` (four fifths excitatory, rounded down) with a fixed
+/// in-degree: every neuron receives exactly `synapses_per_neuron` synapses, four fifths
+/// of them (rounded) from excitatory neurons, each presynaptic neuron drawn uniformly with
+/// replacement (`FixedNumberPreWithReplacement`). The neurons, synapses, weights and
+/// initial state are [`coba()`]'s: with 80 synapses per neuron (64 excitatory and 16
+/// inhibitory, what p = 0.02 gives on average at 4000 neurons) every neuron's input is
+/// the published network's at any size, so the weights need no scaling. This is how the
+/// Brian 2 paper scales the benchmark (Stimberg et al. 2019, eLife 8:e47314, figure 8:
+/// "each neuron receiving on average 80 synaptic inputs"). Sizes too small for a group
+/// (fewer than 5 neurons or synapses) are refused by `build`.
+pub fn coba_scaled(n_neurons: u32, synapses_per_neuron: u32) -> VogelsAbbott {
+    let excitatory = (u64::from(n_neurons) * 4 / 5) as u32;
+    let from_excitatory = (u64::from(synapses_per_neuron) * 4 + 2) / 5;
+    let from_excitatory = from_excitatory as u32;
+    let connectivity = |is_excitatory: bool| Connectivity::FixedNumberPreWithReplacement {
+        num: if is_excitatory {
+            from_excitatory
+        } else {
+            synapses_per_neuron - from_excitatory
+        },
+    };
+    let sizes = [excitatory, n_neurons - excitatory];
+    vogels_abbott_sized("COBA", sizes, neuron, synapses, connectivity)
+}
+
+/// Each population's model: [`NEURON`], `V` from N(-65 mV, 5 mV).
+fn neuron() -> NeuronModel {
+    NeuronModel::Code(library::lif_from(&NEURON).init(
+        "V",
+        VarInit::Normal {
+            mean: -65.0,
+            sd: 5.0,
+        },
+    ))
+}
+
+/// Each synapse group's weight and postsynaptic model, by whether it is excitatory.
+fn synapses(excitatory: bool) -> (WeightUpdateModel, PostsynapticModel) {
+    let s = if excitatory { EXCITATORY } else { INHIBITORY };
+    let (mean, sd) = s.initial;
+    let postsynaptic = CodePostsynaptic::new(exp_cond_variable())
+        .param("tau", s.tau)
+        .param("E", s.e_rev)
+        .init("g", VarInit::Normal { mean, sd });
+    (
+        WeightUpdateModel::StaticPulseConstantWeight { g: s.weight },
+        PostsynapticModel::Code(postsynaptic),
+    )
 }

@@ -36,7 +36,7 @@ pub mod cuba;
 
 pub use activity::{Activity, SpikeTrains, activity};
 pub use brunel::brunel;
-pub use coba::coba;
+pub use coba::{coba, coba_scaled};
 pub use cuba::cuba;
 
 use crate::{Connectivity, Network, PopulationId, SimError, Simulator, SynapseGroup};
@@ -81,9 +81,30 @@ fn vogels_abbott(
     neuron: impl Fn() -> NeuronModel,
     synapses: impl Fn(bool) -> (WeightUpdateModel, PostsynapticModel),
 ) -> VogelsAbbott {
+    let connectivity = |_| Connectivity::FixedProbability {
+        p: CONNECTION_PROBABILITY,
+    };
+    vogels_abbott_sized(
+        name,
+        [EXCITATORY, INHIBITORY],
+        neuron,
+        synapses,
+        connectivity,
+    )
+}
+
+/// [`vogels_abbott`] with `sizes` excitatory and inhibitory neurons, and
+/// `connectivity(excitatory)` each group's connectivity.
+fn vogels_abbott_sized(
+    name: &'static str,
+    sizes: [u32; 2],
+    neuron: impl Fn() -> NeuronModel,
+    synapses: impl Fn(bool) -> (WeightUpdateModel, PostsynapticModel),
+    connectivity: impl Fn(bool) -> Connectivity,
+) -> VogelsAbbott {
     let mut network = Network::new(DT);
-    let excitatory = network.add_neuron_population("excitatory", EXCITATORY, neuron());
-    let inhibitory = network.add_neuron_population("inhibitory", INHIBITORY, neuron());
+    let excitatory = network.add_neuron_population("excitatory", sizes[0], neuron());
+    let inhibitory = network.add_neuron_population("inhibitory", sizes[1], neuron());
     for (pre, pre_name, is_excitatory) in [(excitatory, "e", true), (inhibitory, "i", false)] {
         for (post, post_name) in [(excitatory, "e"), (inhibitory, "i")] {
             let (weight_update, postsynaptic) = synapses(is_excitatory);
@@ -93,9 +114,7 @@ fn vogels_abbott(
                 post,
                 weight_update,
                 postsynaptic,
-                connectivity: Connectivity::FixedProbability {
-                    p: CONNECTION_PROBABILITY,
-                },
+                connectivity: connectivity(is_excitatory),
             });
         }
     }
@@ -110,7 +129,7 @@ fn vogels_abbott(
         network,
         excitatory,
         inhibitory,
-        sizes: [EXCITATORY, INHIBITORY],
+        sizes,
     }
 }
 

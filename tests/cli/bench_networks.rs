@@ -34,3 +34,30 @@ fn bench_times_each_benchmark_network_per_biological_second() {
         );
     }
 }
+
+#[test]
+fn bench_scales_coba_to_a_number_of_neurons() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "bench",
+        "--network",
+        "coba",
+        "--neurons",
+        "8000",
+        "--backend",
+        "cpu",
+    ];
+    let o = run_kenyon(
+        dir.path(),
+        &[&args[..], &["--seconds", "0.01", "--repeat", "1"]].concat(),
+    );
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}\n{err}");
+    assert!(out.contains("8000 neurons, 640000 synapses"), "{out}");
+    let o = run_kenyon(
+        dir.path(),
+        &["bench", "--network", "cuba", "--neurons", "8000"],
+    );
+    let (_, err) = text(&o);
+    assert!(!o.status.success() && err.contains("--neurons"), "{err}");
+}

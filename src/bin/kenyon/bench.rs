@@ -20,6 +20,11 @@ pub(crate) struct BenchArgs {
     /// Model time of each timed run of --network coba|cuba|brunel, in seconds.
     #[arg(long, default_value_t = 1.0)]
     pub seconds: f64,
+    /// --network coba only: COBA scaled to this many neurons, each receiving exactly 80
+    /// synapses (`networks::coba_scaled`, fixed in-degree) instead of the published 4000
+    /// with probability 0.02.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(5..))]
+    pub neurons: Option<u32>,
     /// Images timed per backend and batch size (after one warm-up batch); rounded up to
     /// at least two whole batches (the tutorial network).
     #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..))]
@@ -62,6 +67,10 @@ pub(crate) enum BenchNetwork {
     Brunel,
 }
 
+/// Synapses each neuron of `--network coba --neurons N` receives: what p = 0.02 gives on
+/// average at 4000 neurons.
+const SCALED_SYNAPSES_PER_NEURON: u32 = 80;
+
 /// The batch sizes the tutorial network is timed at unless --batch says.
 const DEFAULT_BATCHES: [u32; 4] = [1, 8, 64, 256];
 
@@ -84,9 +93,15 @@ enum NeuronUpdateArg {
 }
 
 pub(crate) fn bench(args: &BenchArgs) -> Result<()> {
+    if args.neurons.is_some() && args.network != BenchNetwork::Coba {
+        anyhow::bail!("--neurons: only --network coba is scaled");
+    }
     let network = match args.network {
         BenchNetwork::MushroomBody => None,
-        BenchNetwork::Coba => Some(kenyon::networks::coba()),
+        BenchNetwork::Coba => Some(match args.neurons {
+            Some(n) => kenyon::networks::coba_scaled(n, SCALED_SYNAPSES_PER_NEURON),
+            None => kenyon::networks::coba(),
+        }),
         BenchNetwork::Cuba => Some(kenyon::networks::cuba()),
         BenchNetwork::Brunel => Some(kenyon::networks::brunel()),
     };

@@ -28,24 +28,31 @@ pub(crate) fn bench(args: &BenchArgs, net: &BenchmarkNetwork) -> Result<()> {
         );
     }
     let steps = steps.round() as u32;
+    let started = Instant::now();
     let built = net
         .network
         .build(args.seed)
         .with_context(|| format!("building the {} network", net.name))?;
+    let synapses: usize = built
+        .synapse_groups
+        .iter()
+        .map(|s| s.connectivity.len())
+        .sum();
     println!(
-        "{} network ({}): {} neurons, seed {}, {} ms of model time per run; \
-         wall-clock time from the first timestep to the last spike decoded, median of {} runs \
-         after a warm-up run",
+        "{} network ({}): {} neurons, {synapses} synapses (built in {:.2} s), seed {}, {} ms of \
+         model time per run; wall-clock time from the first timestep to the last spike \
+         decoded, median of {} runs after a warm-up run",
         net.name,
         net.source,
         net.sizes.iter().sum::<u32>(),
+        started.elapsed().as_secs_f64(),
         args.seed,
         f64::from(steps) * networks::DT,
         args.repeat
     );
     println!(
-        "{:<64} {:>12} {:>10} {:>9} {:>9}",
-        "backend", "s/bio-s", "x realtime", "exc Hz", "inh Hz"
+        "{:<64} {:>12} {:>10} {:>7} {:>9} {:>9}",
+        "backend", "s/bio-s", "x realtime", "load s", "exc Hz", "inh Hz"
     );
     for backend in backends(args) {
         let config = SimConfig {
@@ -53,6 +60,7 @@ pub(crate) fn bench(args: &BenchArgs, net: &BenchmarkNetwork) -> Result<()> {
             batch_size: 1,
             threads: args.source.threads,
         };
+        let loading = Instant::now();
         let mut sim = kenyon::load(
             &built,
             backend.into(),
@@ -60,13 +68,15 @@ pub(crate) fn bench(args: &BenchArgs, net: &BenchmarkNetwork) -> Result<()> {
             config,
         )
         .with_context(|| format!("loading the {} network", net.name))?;
+        let load_secs = loading.elapsed().as_secs_f64();
         let (secs, rates) = time(sim.as_mut(), net, steps, args.repeat)?;
         let per_bio_second = secs / (f64::from(steps) * networks::DT / 1000.0);
         println!(
-            "{:<64} {:>12.4} {:>10.2} {:>9.2} {:>9.2}",
+            "{:<64} {:>12.4} {:>10.2} {:>7.2} {:>9.2} {:>9.2}",
             sim.description(),
             per_bio_second,
             1.0 / per_bio_second,
+            load_secs,
             rates[0],
             rates[1]
         );

@@ -410,3 +410,69 @@ fn template_error(kernel: &str, e: TemplateError) -> GpuError {
         reason: e.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gpu::context::AdapterSummary;
+    use buffers::BufferId;
+
+    /// The GPU's bytes of `networks::coba_scaled` at batch size 1, as docs/performance.md
+    /// ("Scaling") writes them out: per population of n neurons, 4 variables and their
+    /// initial values (32 n) and 2 + R words per 32 neurons (spike ring and recording);
+    /// per synapse group into m neurons, k synapses each, from n_pre: 4 k m targets,
+    /// 4 (n_pre + 1) row starts, 8 m + 16 for inSyn and its accumulator and stamps.
+    fn scaled_coba_gpu_bytes(sizes: [u64; 2], in_degree: [u64; 2], recording: u64) -> u64 {
+        let words = |n: u64| n.div_ceil(32);
+        let populations: u64 = sizes
+            .iter()
+            .map(|&n| 32 * n + 4 * (2 + recording) * words(n))
+            .sum();
+        let mut groups = 0;
+        for (&n_pre, &k) in sizes.iter().zip(&in_degree) {
+            for &m in &sizes {
+                groups += 4 * k * m + 4 * (n_pre + 1) + 8 * m + 16;
+            }
+        }
+        populations + groups
+    }
+
+    #[test]
+    fn scaled_coba_buffers_follow_the_layout_formula() {
+        let limits = wgpu::Limits {
+            max_storage_buffer_binding_size: 128 << 20,
+            max_buffer_size: (2 << 30) - 1,
+            max_storage_buffers_per_shader_stage: 32,
+            ..wgpu::Limits::default()
+        };
+        for device_type in [wgpu::DeviceType::Cpu, wgpu::DeviceType::DiscreteGpu] {
+            let adapter = AdapterSummary {
+                name: format!("{device_type:?}"),
+                backend: wgpu::Backend::Vulkan,
+                device_type,
+            };
+            let device = Device {
+                limits: &limits,
+                adapter: &adapter,
+            };
+            let net = crate::networks::coba_scaled(4000, 80)
+                .network
+                .build(1)
+                .unwrap();
+            let config = SimConfig {
+                recording_steps: crate::networks::RECORDING_CHUNK,
+                ..SimConfig::DEFAULT
+            };
+            let tuning = GpuTuning::for_adapter(&adapter);
+            let plan = GpuPlan::new(&net, config, device, tuning).unwrap();
+            let storage: u64 = plan
+                .buffers
+                .iter()
+                .filter(|b| b.id != BufferId::StepParams)
+                .map(|b| b.bytes)
+                .sum();
+            let expected = scaled_coba_gpu_bytes([3200, 800], [64, 16], 1000);
+            assert_eq!(storage, expected, "{device_type:?}");
+        }
+    }
+}

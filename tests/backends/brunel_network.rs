@@ -3,9 +3,10 @@
 //! and thread count, and its Poisson drive has the Poisson distribution.
 
 use crate::common;
+use crate::vogels_abbott_networks::spikes_on_every_backend_and_two_threads;
 use kenyon::model::library;
-use kenyon::networks::{self, SpikeTrains, brunel};
-use kenyon::{CpuSimulation, CurrentSourceModel, Network, NeuronModel, SimConfig, Simulator};
+use kenyon::networks::{self, brunel};
+use kenyon::{CurrentSourceModel, Network, NeuronModel, SimConfig, Simulator};
 
 #[test]
 fn brunel_spikes_identically_on_every_backend_and_thread_count() {
@@ -14,25 +15,7 @@ fn brunel_spikes_identically_on_every_backend_and_thread_count() {
     // 1.5 ms later, recurrent input arriving through the delay.
     let steps = 250;
     let net = networks::brunel();
-    let built = net.network.build(2).unwrap();
-    let config = SimConfig {
-        recording_steps: networks::RECORDING_CHUNK,
-        threads: 1,
-        ..SimConfig::DEFAULT
-    };
-    let mut runs: Vec<[SpikeTrains; 2]> = Vec::new();
-    common::on_every_backend(&built, config, |sim| {
-        runs.push(networks::simulate(sim, &net, steps).unwrap());
-    });
-    let two_threads = SimConfig {
-        threads: 2,
-        ..config
-    };
-    let mut sim = CpuSimulation::new(&built, two_threads).unwrap();
-    runs.push(networks::simulate(&mut sim, &net, steps).unwrap());
-    for run in &runs[1..] {
-        assert!(run == &runs[0], "the spikes differ");
-    }
+    let runs = spikes_on_every_backend_and_two_threads(&net, 2, steps);
     for train in &runs[0] {
         assert!(train.ids.len() > 1000, "{} spikes", train.ids.len());
         // Spikes after the first volley: the recurrent input has arrived.

@@ -28,9 +28,10 @@ network and drive: the seed-to-seed spread. The report is `brian2_vogels_abbott.
 each population's mean rate and mean CV of ISIs, and `loop_s`, Brian's own timing of the
 simulation loop, per run; `--rerun N` runs a compiled project N times more, timing only.
 """
-import argparse, json, os, subprocess, sys, time
+import argparse, time
 
 import numpy as np
+from peer_activity import rerun, run_and_report
 from brian2 import (NeuronGroup, Synapses, SpikeMonitor, defaultclock, device, ms, mV,
                     prefs, run, seed, set_device)
 
@@ -46,15 +47,7 @@ a = ap.parse_args()
 
 directory = f"{a.builddir}/brunel_t{a.threads}_s{a.seed}_{a.seconds:g}s"
 if a.rerun:
-    if not os.path.exists(f"{directory}/main"):
-        sys.exit(f"{directory}/main is not built: run once without --rerun")
-    for r in range(a.rerun):
-        subprocess.run(["./main"], cwd=directory, check=True, stdout=subprocess.DEVNULL)
-        with open(f"{directory}/results/last_run_info.txt") as f:
-            loop_s = float(f.read().split()[0])
-        print(json.dumps(dict(network="brunel", threads=a.threads, seed=a.seed, run=r,
-                              seconds=a.seconds, loop_s=loop_s)), flush=True)
-    sys.exit(0)
+    rerun(directory, a, "brunel")
 set_device("cpp_standalone", directory=directory, build_on_run=False)
 prefs.devices.cpp_standalone.openmp_threads = a.threads if a.threads > 1 else 0
 defaultclock.dt = 0.1 * ms
@@ -95,33 +88,4 @@ device.build(directory=directory, compile=True, run=False)
 compile_s = time.perf_counter() - t0
 
 
-def activity(i, t, n0, n):
-    """Mean rate (Hz) and mean CV of ISIs of neurons n0..n0+n-1."""
-    sel = (i >= n0) & (i < n0 + n)
-    ids, times = i[sel] - n0, t[sel]
-    rate = len(ids) / n / a.seconds
-    order_ = np.lexsort((times, ids))
-    ids, times = ids[order_], times[order_]
-    cvs = []
-    bounds = np.searchsorted(ids, np.arange(n + 1))
-    for k in range(n):
-        ts = times[bounds[k]:bounds[k + 1]]
-        if len(ts) >= 3:
-            isi = np.diff(ts)
-            cvs.append(isi.std() / isi.mean())
-    return rate, (float(np.mean(cvs)) if cvs else float("nan")), len(cvs)
-
-
-for r in range(a.runs):
-    t0 = time.perf_counter()
-    device.run(directory=directory)
-    wall = time.perf_counter() - t0
-    i, t = np.asarray(mon.i[:]), np.asarray(mon.t[:] / ms)
-    ex = activity(i, t, 0, NE)
-    ih = activity(i, t, NE, NI)
-    print(json.dumps(dict(network="brunel", threads=a.threads, seed=a.seed, run=r,
-                          seconds=a.seconds, loop_s=device._last_run_time,
-                          wall_s=round(wall, 4), compile_s=round(compile_s, 1),
-                          exc_rate=round(ex[0], 3), exc_cv=round(ex[1], 4), exc_cv_n=ex[2],
-                          inh_rate=round(ih[0], 3), inh_cv=round(ih[1], 4), inh_cv_n=ih[2])),
-          flush=True)
+run_and_report(device, directory, mon, a, compile_s, "brunel", NE, NI)

@@ -31,9 +31,10 @@ with at least two intervals, population sd / mean, as kenyon::networks::activity
 `--rerun N` runs an already compiled project N times more and reports only `loop_s`
 (what `benches/peers/time_vogels_abbott.sh` alternates with kenyon's runs).
 """
-import argparse, json, os, subprocess, sys, time
+import argparse, time
 
 import numpy as np
+from peer_activity import rerun, run_and_report
 from brian2 import (NeuronGroup, Synapses, SpikeMonitor, defaultclock, device, ms, mV,
                     prefs, run, seed, set_device)
 
@@ -51,15 +52,7 @@ a = ap.parse_args()
 N_EXC, N_INH = 3200, 800
 directory = f"{a.builddir}/{a.network}_t{a.threads}_s{a.seed}_{a.seconds:g}s"
 if a.rerun:
-    if not os.path.exists(f"{directory}/main"):
-        sys.exit(f"{directory}/main is not built: run once without --rerun")
-    for r in range(a.rerun):
-        subprocess.run(["./main"], cwd=directory, check=True, stdout=subprocess.DEVNULL)
-        with open(f"{directory}/results/last_run_info.txt") as f:
-            loop_s = float(f.read().split()[0])
-        print(json.dumps(dict(network=a.network, threads=a.threads, seed=a.seed, run=r,
-                              seconds=a.seconds, loop_s=loop_s)), flush=True)
-    sys.exit(0)
+    rerun(directory, a, a.network)
 set_device("cpp_standalone", directory=directory, build_on_run=False)
 prefs.devices.cpp_standalone.openmp_threads = a.threads if a.threads > 1 else 0
 defaultclock.dt = 0.1 * ms
@@ -112,32 +105,4 @@ device.build(directory=directory, compile=True, run=False)
 compile_s = time.perf_counter() - t0
 
 
-def activity(i, t, n0, n):
-    """Mean rate (Hz) and mean CV of ISIs of neurons n0..n0+n-1."""
-    sel = (i >= n0) & (i < n0 + n)
-    ids, times = i[sel] - n0, t[sel]
-    rate = len(ids) / n / a.seconds
-    order = np.lexsort((times, ids))
-    ids, times = ids[order], times[order]
-    cvs = []
-    for k in np.unique(ids):
-        ts = times[ids == k]
-        if len(ts) >= 3:
-            isi = np.diff(ts)
-            cvs.append(isi.std() / isi.mean())
-    return rate, (float(np.mean(cvs)) if cvs else float("nan")), len(cvs)
-
-
-for r in range(a.runs):
-    t0 = time.perf_counter()
-    device.run(directory=directory)
-    wall = time.perf_counter() - t0
-    i, t = np.asarray(mon.i[:]), np.asarray(mon.t[:] / ms)
-    ex = activity(i, t, 0, N_EXC)
-    ih = activity(i, t, N_EXC, N_INH)
-    print(json.dumps(dict(network=a.network, threads=a.threads, seed=a.seed, run=r,
-                          seconds=a.seconds, loop_s=device._last_run_time,
-                          wall_s=round(wall, 4), compile_s=round(compile_s, 1),
-                          exc_rate=round(ex[0], 3), exc_cv=round(ex[1], 4), exc_cv_n=ex[2],
-                          inh_rate=round(ih[0], 3), inh_cv=round(ih[1], 4), inh_cv_n=ih[2])),
-          flush=True)
+run_and_report(device, directory, mon, a, compile_s, a.network, N_EXC, N_INH)

@@ -1,7 +1,7 @@
 //! Control flow, pointers, calls and natives.
 
 use super::*;
-use crate::interpret::native::tests::compiled_lif_time;
+use crate::interpret::native::tests::{compiled_lif_time, run_lif_chunks};
 
 pub(crate) const LIF: &str = r#"
 const Vrest: f32 = -60.0; const Vreset: f32 = -60.0; const Vthresh: f32 = -50.0; const Ioffset: f32 = 0.0;
@@ -478,27 +478,16 @@ fn lif_timing_interpreted_against_plain_rust() {
         vb.fill((-60.0f32).to_bits());
         rb.fill(0);
         let start = Instant::now();
-        for step in 0..steps {
-            for begin in (0..n).step_by(MAX_LANES) {
-                let end = n.min(begin + MAX_LANES);
-                let mut args = [
-                    Arg::Pointer(&mut vb[begin..end]),
-                    Arg::Pointer(&mut rb[begin..end]),
-                    Arg::Lanes(&isyn_bits[begin..end]),
-                    Arg::Uniform((step as f32 * 0.1).to_bits()),
-                    Arg::Lanes(&ids[begin..end]),
-                    Arg::Uniform(0),
-                ];
-                prog.run(
-                    &mut args,
-                    end - begin,
-                    Some(&mut out),
-                    &mut NoNatives,
-                    &mut scratch,
-                );
+        run_lif_chunks(
+            (&mut vb, &mut rb),
+            &isyn_bits,
+            &ids,
+            steps,
+            |args, lanes| {
+                prog.run(args, lanes, Some(&mut out), &mut NoNatives, &mut scratch);
                 black_box(&out);
-            }
-        }
+            },
+        );
         interpreted = interpreted.min(start.elapsed());
     }
     let per = |d: std::time::Duration| d.as_secs_f64() * 1e9 / (n * steps) as f64;

@@ -204,6 +204,33 @@ fn sums_from_zero_give_the_interpreters_results_with_sums_starting_at_zero() {
     assert_eq!((v, out), (want_v, want_out));
 }
 
+/// Runs `steps` timesteps of the LIF test program's arguments over `v` and `r` (its
+/// variables' bits) in chunks of [`MAX_LANES`] neurons, each chunk through `run(args,
+/// lanes)`: how the interpreter's and the compiled code's timings drive it alike.
+pub(crate) fn run_lif_chunks(
+    (v, r): (&mut [u32], &mut [u32]),
+    isyn: &[u32],
+    ids: &[u32],
+    steps: usize,
+    mut run: impl FnMut(&mut [Arg<'_>], usize),
+) {
+    let n = v.len();
+    for step in 0..steps {
+        for begin in (0..n).step_by(MAX_LANES) {
+            let end = n.min(begin + MAX_LANES);
+            let mut args = [
+                Arg::Pointer(&mut v[begin..end]),
+                Arg::Pointer(&mut r[begin..end]),
+                Arg::Lanes(&isyn[begin..end]),
+                Arg::Uniform((step as f32 * 0.1).to_bits()),
+                Arg::Lanes(&ids[begin..end]),
+                Arg::Uniform(0),
+            ];
+            run(&mut args, end - begin);
+        }
+    }
+}
+
 /// The best of five runs of the LIF compiled to machine code, as the interpreter's runs
 /// above, checked to end in the interpreter's state; `None` where it is not compiled.
 pub(crate) fn compiled_lif_time(
@@ -222,40 +249,18 @@ pub(crate) fn compiled_lif_time(
         vb.fill((-60.0f32).to_bits());
         rb.fill(0);
         let start = std::time::Instant::now();
-        for step in 0..steps {
-            for begin in (0..n).step_by(MAX_LANES) {
-                let end = n.min(begin + MAX_LANES);
-                let mut args = [
-                    Arg::Pointer(&mut vb[begin..end]),
-                    Arg::Pointer(&mut rb[begin..end]),
-                    Arg::Lanes(&isyn[begin..end]),
-                    Arg::Uniform((step as f32 * 0.1).to_bits()),
-                    Arg::Lanes(&ids[begin..end]),
-                    Arg::Uniform(0),
-                ];
-                compiled.run(&mut args, end - begin, Some(&mut out), &mut []);
-                std::hint::black_box(&out);
-            }
-        }
+        run_lif_chunks((&mut vb, &mut rb), isyn, ids, steps, |args, lanes| {
+            compiled.run(args, lanes, Some(&mut out), &mut []);
+            std::hint::black_box(&out);
+        });
         best = best.min(start.elapsed());
     }
     let mut v = vec![(-60.0f32).to_bits(); n];
     let mut r = vec![0u32; n];
     let mut scratch = Scratch::new();
-    for step in 0..steps {
-        for begin in (0..n).step_by(MAX_LANES) {
-            let end = n.min(begin + MAX_LANES);
-            let mut args = [
-                Arg::Pointer(&mut v[begin..end]),
-                Arg::Pointer(&mut r[begin..end]),
-                Arg::Lanes(&isyn[begin..end]),
-                Arg::Uniform((step as f32 * 0.1).to_bits()),
-                Arg::Lanes(&ids[begin..end]),
-                Arg::Uniform(0),
-            ];
-            prog.run(&mut args, end - begin, None, &mut NoNatives, &mut scratch);
-        }
-    }
+    run_lif_chunks((&mut v, &mut r), isyn, ids, steps, |args, lanes| {
+        prog.run(args, lanes, None, &mut NoNatives, &mut scratch);
+    });
     assert_eq!(
         (vb, rb),
         (v, r),

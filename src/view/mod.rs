@@ -3,12 +3,13 @@
 //!
 //! A frame is two layers. The CPU draws the text, axes and digit (`overlay.rs`, with
 //! the bundled DejaVu Sans), uploading only the parts that change; the GPU turns each
-//! raster panel's spike bitfield into cells once per image (`cells.rs`,
+//! raster panel's spike bitfield into a list of lit cells once per image (`cells.rs`,
 //! `shaders/raster_cells.wgsl`): on the GPU backend from the simulation's own recording
 //! buffer, with no read-back; on the CPU backend from its recording, uploaded. Each
-//! frame is then one draw of the overlay with the lit cells over it (`render.rs`,
-//! `shaders/compose.wgsl`). `layout.rs` says where everything goes, `frame.rs` what
-//! changed since the last frame, `session.rs` runs the simulation.
+//! frame is then the overlay copied into the target with the lit cells drawn over it
+//! (`render.rs`, `shaders/lit_cells.wgsl`). `layout.rs` says where everything goes,
+//! `frame.rs` what changed since the last frame, `pacing.rs` when images and frames are
+//! due, `session.rs` runs the simulation.
 
 mod app;
 mod cells;

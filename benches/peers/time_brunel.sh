@@ -1,10 +1,10 @@
 #!/bin/sh
-# Brunel (2000) model A: kenyon's CPU backend (one thread) against Brian2's C++
-# standalone mode (one thread), alternating in each round so that both see the same
+# Brunel (2000) model A: kenyon's CPU backend against Brian2's C++ standalone mode, each
+# on one thread and on every core, alternating in each round so that both see the same
 # machine. Prints one line per measurement: round, simulator, seconds per biological
 # second (kenyon: the median of 3 runs of `kenyon bench`; Brian2: the median of 3 runs
-# of its loop timer). Compile Brian2's project once first:
-#   $PY brian2_brunel.py --threads 1 --seed 1
+# of its loop timer). Compile Brian2's projects once first:
+#   for t in 1 $(nproc); do $PY brian2_brunel.py --threads $t --seed 1; done
 # Usage: time_brunel.sh ROUNDS   (PY: Brian2's python, KENYON: the kenyon binary)
 set -eu
 ROUNDS=${1:-3}
@@ -12,10 +12,13 @@ PY=${PY:-/tmp/brian2-nets/venv/bin/python}
 KENYON=${KENYON:-target/release/kenyon}
 HERE=$(dirname "$0")
 median3() { sort -g | sed -n 2p; }
+CORES=$(nproc)
 for round in $(seq 1 "$ROUNDS"); do
-  k=$("$KENYON" bench --network brunel --backend cpu --threads 1 --repeat 3 | awk '/^cpu/ {for (i = 1; i <= NF; i++) if ($i ~ /^[0-9.]+$/) {print $i; exit}}')
-  echo "$round $(date -u +%H:%M) kenyon-cpu-1thread $k"
-  b=$("$PY" "$HERE/brian2_brunel.py" --threads 1 --seed 1 --rerun 3 |
-      sed 's/.*"loop_s": \([0-9.e-]*\).*/\1/' | median3)
-  echo "$round $(date -u +%H:%M) brian2-1thread $b"
+  for t in 1 "$CORES"; do
+    k=$("$KENYON" bench --network brunel --backend cpu --threads "$t" --repeat 3 | awk '/^cpu/ {for (i = 1; i <= NF; i++) if ($i ~ /^[0-9.]+$/) {print $i; exit}}')
+    echo "$round $(date -u +%H:%M) kenyon-cpu-${t}thread $k"
+    b=$("$PY" "$HERE/brian2_brunel.py" --threads "$t" --seed 1 --rerun 3 |
+        sed 's/.*"loop_s": \([0-9.e-]*\).*/\1/' | median3)
+    echo "$round $(date -u +%H:%M) brian2-${t}thread $b"
+  done
 done

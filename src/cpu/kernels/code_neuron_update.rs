@@ -35,9 +35,56 @@ pub(crate) fn code_time(timestep: u64, dt: f32) -> f32 {
     (timestep as u32) as f32 * dt
 }
 
+/// A worker thread's working memory: the interpreter's, and the lane buffers, kept
+/// between calls so that no call clears them (some 20 KiB per population and timestep,
+/// a tenth of a small network's step).
+struct ThreadScratch {
+    interpreter: Scratch,
+    lanes: Box<LaneBuffers>,
+}
+
 thread_local! {
-    /// The interpreter's working memory, one per worker thread.
-    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::new());
+    static SCRATCH: RefCell<ThreadScratch> = RefCell::new(ThreadScratch {
+        interpreter: Scratch::new(),
+        lanes: Box::new(LaneBuffers::EMPTY),
+    });
+}
+
+/// The per-lane buffers of [`update`], [`COMPILED_LANES`] long (interpreted chunks use
+/// their first [`MAX_LANES`]). Their contents carry over from call to call, harmlessly:
+/// `ids` and `spiked` are written for every lane before they are read, `isyn` is
+/// filled or unread, and `draws` and `target` are cleared whenever `drawn` or
+/// `targeted` says they may be non-zero.
+struct LaneBuffers {
+    ids: LaneWords<COMPILED_LANES>,
+    spiked: LaneWords<COMPILED_LANES>,
+    isyn: LaneWords<COMPILED_LANES>,
+    draws: [u32; COMPILED_LANES],
+    target: [u32; COMPILED_LANES],
+    /// Whether some lane may have drawn since `draws` was cleared.
+    drawn: bool,
+    /// Whether some lane may have a `target` other than 0.
+    targeted: bool,
+}
+
+impl LaneBuffers {
+    const EMPTY: Self = LaneBuffers {
+        ids: LaneWords([0; COMPILED_LANES]),
+        spiked: LaneWords([0; COMPILED_LANES]),
+        isyn: LaneWords([0; COMPILED_LANES]),
+        draws: [0; COMPILED_LANES],
+        target: [0; COMPILED_LANES],
+        drawn: false,
+        targeted: false,
+    };
+}
+
+/// The first `N` lanes of a buffer (aligned as the buffer is).
+fn first_lanes<const N: usize>(words: &mut [u32; COMPILED_LANES]) -> &mut [u32; N] {
+    const { assert!(N <= COMPILED_LANES) };
+    words
+        .first_chunk_mut::<N>()
+        .expect("N is at most COMPILED_LANES")
 }
 
 /// Runs `code`'s step function for every neuron of a slice (`vars` are its variables'
@@ -82,7 +129,7 @@ fn update_avx2(
     inputs: &mut NeuronInputs<'_, '_>,
     at: &CodeSlice,
     words: (&[AtomicU32], Option<&[AtomicU32]>),
-    scratch: &mut Scratch,
+    scratch: &mut ThreadScratch,
 ) {
     // SAFETY: AVX2 is enabled here, and this runs only where it was detected.
     unsafe { update_chunks::<pack::Avx2>(code, vars, inputs, at, words, scratch) };
@@ -96,7 +143,7 @@ fn update_avx512(
     inputs: &mut NeuronInputs<'_, '_>,
     at: &CodeSlice,
     words: (&[AtomicU32], Option<&[AtomicU32]>),
-    scratch: &mut Scratch,
+    scratch: &mut ThreadScratch,
 ) {
     // SAFETY: AVX-512F is enabled here, and this runs only where it was detected.
     unsafe { update_chunks::<pack::Avx512>(code, vars, inputs, at, words, scratch) };
@@ -118,7 +165,7 @@ unsafe fn update_chunks<P: PackSpikes>(
     inputs: &mut NeuronInputs<'_, '_>,
     at: &CodeSlice,
     words: (&[AtomicU32], Option<&[AtomicU32]>),
-    scratch: &mut Scratch,
+    scratch: &mut ThreadScratch,
 ) {
     // Compiled for no built-in input, the code can't take one (never the case: the
     // inputs are the network's): the interpreter then.
@@ -211,13 +258,28 @@ unsafe fn update<P: PackSpikes, const N: usize>(
     inputs: &mut NeuronInputs<'_, '_>,
     at: &CodeSlice,
     words: (&[AtomicU32], Option<&[AtomicU32]>),
-    scratch: &mut Scratch,
+    scratch: &mut ThreadScratch,
 ) {
     let n = at.len;
     let t = code_time(at.timestep, at.dt).to_bits();
-    let mut ids = LaneWords::<N>::ZERO;
-    let mut spiked = LaneWords::<N>::ZERO;
-    let mut natives = CodeNatives::<N>::new(code, at);
+    let ThreadScratch { interpreter, lanes } = scratch;
+    let LaneBuffers {
+        ids,
+        spiked,
+        isyn,
+        draws,
+        target,
+        drawn,
+        targeted,
+    } = &mut **lanes;
+    let (ids, spiked) = (first_lanes::<N>(ids), first_lanes::<N>(spiked));
+    let lane_sums = (first_lanes::<N>(isyn), first_lanes::<N>(draws));
+    let mut natives = CodeNatives::<N>::new(
+        code,
+        at,
+        lane_sums,
+        (first_lanes::<N>(target), drawn, targeted),
+    );
     // This chunk's input of each group with a code postsynaptic model.
     let code_groups = inputs.exp_curr.iter().filter(|i| i.code).count();
     // (None where the compiled code converts the fixed-point sums itself.)
@@ -228,8 +290,7 @@ unsafe fn update<P: PackSpikes, const N: usize>(
     let isyn_from = IsynFrom::of(inputs, compiled);
     for start in (0..n).step_by(N) {
         let lanes = N.min(n - start);
-        let isyn = &mut natives.isyn;
-        gather(inputs, isyn, &mut psm_inputs, (start, n), isyn_from);
+        gather(inputs, natives.isyn, &mut psm_inputs, (start, n), isyn_from);
         let first = (at.lo + start) as u32;
         if reads_id {
             for (lane, id) in ids.iter_mut().enumerate() {
@@ -276,10 +337,12 @@ unsafe fn update<P: PackSpikes, const N: usize>(
         };
         match compiled {
             Some(compiled) => compiled.run(args, lanes, out, &mut [&mut natives.isyn[..lanes]]),
-            None => code.program.run(args, lanes, out, &mut natives, scratch),
+            None => code
+                .program
+                .run(args, lanes, out, &mut natives, interpreter),
         }
         // SAFETY: passed on from the caller.
-        unsafe { store_words::<P, N>(&spiked, start, lanes, words) };
+        unsafe { store_words::<P, N>(spiked, start, lanes, words) };
     }
 }
 
@@ -313,7 +376,7 @@ impl IsynFrom {
 #[inline(always)]
 fn gather<const N: usize>(
     inputs: &mut NeuronInputs<'_, '_>,
-    isyn: &mut LaneWords<N>,
+    isyn: &mut [u32; N],
     psm_inputs: &mut [LaneWords<N>],
     (start, n): (usize, usize),
     isyn_from: IsynFrom,
@@ -414,45 +477,59 @@ struct CodeNatives<'a, const N: usize> {
     /// The id of the chunk's first neuron (the others follow).
     first: u32,
     /// Draws each lane has made in this timestep.
-    draws: [u32; N],
+    draws: &'a mut [u32; N],
     /// Whether some lane has drawn since `draws` was cleared.
-    drawn: bool,
+    drawn: &'a mut bool,
     /// Each lane's input `Isyn` (f32 bits): its built-in inputs, then what code
     /// postsynaptic models inject.
-    isyn: LaneWords<N>,
+    isyn: &'a mut [u32; N],
     /// The model's additional input variables' starting values (f32 bits).
     input_starts: Vec<u32>,
     /// Each lane's additional input variables (f32 bits), `[variable][lane]`.
     inputs: Vec<[u32; N]>,
     /// Where each lane's `injectCurrent` adds: 0 for `Isyn`, `k + 1` for input `k`.
-    target: [u32; N],
+    target: &'a mut [u32; N],
+    /// Whether some lane's `target` may not be 0.
+    targeted: &'a mut bool,
 }
 
 impl<'a, const N: usize> CodeNatives<'a, N> {
-    fn new(code: &'a CompiledNeuron, at: &CodeSlice) -> Self {
+    /// The natives of one call, on a worker's lane buffers (`isyn` and `draws`, then
+    /// `target` with the flags `drawn` and `targeted`); `target` starts at 0 in every
+    /// lane, and `draws` is cleared by [`CodeNatives::begin`].
+    fn new(
+        code: &'a CompiledNeuron,
+        at: &CodeSlice,
+        (isyn, draws): (&'a mut [u32; N], &'a mut [u32; N]),
+        (target, drawn, targeted): (&'a mut [u32; N], &'a mut bool, &'a mut bool),
+    ) -> Self {
+        if std::mem::take(targeted) {
+            target.fill(0);
+        }
         CodeNatives {
             key: code.key,
             extra_global_params: &code.extra_global_params,
             entry: at.entry as u32,
             timestep: at.timestep as u32,
             first: 0,
-            draws: [0; N],
-            drawn: false,
-            isyn: LaneWords::ZERO,
+            draws,
+            drawn,
+            isyn,
             input_starts: code
                 .additional_inputs
                 .iter()
                 .map(|(_, x)| x.to_bits())
                 .collect(),
             inputs: vec![[0; N]; code.additional_inputs.len()],
-            target: [0; N],
+            target,
+            targeted,
         }
     }
 
     /// Starts a chunk of neurons from id `first`: none has drawn yet.
     fn begin(&mut self, first: u32) {
         self.first = first;
-        if std::mem::take(&mut self.drawn) {
+        if std::mem::take(self.drawn) {
             self.draws.fill(0);
         }
         for (input, &start) in self.inputs.iter_mut().zip(&self.input_starts) {
@@ -498,6 +575,7 @@ impl<const N: usize> Natives for CodeNatives<'_, N> {
             }
             NativeFn::InjectTarget => {
                 let Some(k) = args.first() else { return };
+                *self.targeted = true;
                 for ((target, &k), &on) in self.target.iter_mut().zip(*k).zip(active) {
                     if on != 0 {
                         *target = k;
@@ -524,7 +602,7 @@ impl<const N: usize> Natives for CodeNatives<'_, N> {
                 out[..lanes].copy_from_slice(&self.isyn[..lanes]);
             }
             draw => {
-                self.drawn = true;
+                *self.drawn = true;
                 let active = active.iter().enumerate().filter(|(_, on)| **on != 0);
                 for (lane, _) in active {
                     let id = self.first.wrapping_add(lane as u32);

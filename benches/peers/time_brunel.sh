@@ -15,7 +15,7 @@ median3() { sort -g | sed -n 2p; }
 CORES=$(nproc)
 for round in $(seq 1 "$ROUNDS"); do
   for t in 1 "$CORES"; do
-    k=$("$KENYON" bench --network brunel --backend cpu --threads "$t" --repeat 3 | awk '/^cpu/ {for (i = 1; i <= NF; i++) if ($i ~ /^[0-9.]+$/) {print $i; exit}}')
+    k=$("$KENYON" bench --network brunel --backend cpu --threads "$t" --repeat 3 | awk '/^cpu/ {print $(NF-4)}')
     echo "$round $(date -u +%H:%M) kenyon-cpu-${t}thread $k"
     b=$("$PY" "$HERE/brian2_brunel.py" --threads "$t" --seed 1 --rerun 3 |
         sed 's/.*"loop_s": \([0-9.e-]*\).*/\1/' | median3)

@@ -16,7 +16,7 @@ CORES=$(nproc)
 median3() { sort -g | sed -n 2p; }
 for round in $(seq 1 "$ROUNDS"); do
   for net in coba cuba; do
-    k=$("$KENYON" bench --network "$net" --backend cpu --repeat 3 | awk '/^cpu/ {for (i = 1; i <= NF; i++) if ($i ~ /^[0-9.]+$/) {print $i; exit}}')
+    k=$("$KENYON" bench --network "$net" --backend cpu --repeat 3 | awk '/^cpu/ {print $(NF-4)}')
     echo "$round $net kenyon-cpu $k"
     for t in 1 "$CORES"; do
       b=$("$PY" "$HERE/brian2_vogels_abbott.py" --network "$net" --threads "$t" --seed 1 --rerun 3 |

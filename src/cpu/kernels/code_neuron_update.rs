@@ -52,12 +52,17 @@ thread_local! {
 
 /// The per-lane buffers of [`update`], [`COMPILED_LANES`] long (interpreted chunks use
 /// their first [`MAX_LANES`]). Their contents carry over from call to call, harmlessly:
-/// `ids` and `spiked` are written for every lane before they are read, `isyn` is
-/// filled or unread, and `draws` and `target` are cleared whenever `drawn` or
-/// `targeted` says they may be non-zero.
+/// `ids` and `spiked` are written for every lane before they are read, and
+/// [`NativesMemory`] says how its buffers are.
 struct LaneBuffers {
     ids: LaneWords<COMPILED_LANES>,
     spiked: LaneWords<COMPILED_LANES>,
+    natives: NativesMemory,
+}
+
+/// The lane buffers of [`CodeNatives`]: `isyn` is filled or unread, and `draws` and
+/// `target` are cleared whenever `drawn` or `targeted` says they may be non-zero.
+struct NativesMemory {
     isyn: LaneWords<COMPILED_LANES>,
     draws: [u32; COMPILED_LANES],
     target: [u32; COMPILED_LANES],
@@ -71,11 +76,13 @@ impl LaneBuffers {
     const EMPTY: Self = LaneBuffers {
         ids: LaneWords([0; COMPILED_LANES]),
         spiked: LaneWords([0; COMPILED_LANES]),
-        isyn: LaneWords([0; COMPILED_LANES]),
-        draws: [0; COMPILED_LANES],
-        target: [0; COMPILED_LANES],
-        drawn: false,
-        targeted: false,
+        natives: NativesMemory {
+            isyn: LaneWords([0; COMPILED_LANES]),
+            draws: [0; COMPILED_LANES],
+            target: [0; COMPILED_LANES],
+            drawn: false,
+            targeted: false,
+        },
     };
 }
 
@@ -266,20 +273,10 @@ unsafe fn update<P: PackSpikes, const N: usize>(
     let LaneBuffers {
         ids,
         spiked,
-        isyn,
-        draws,
-        target,
-        drawn,
-        targeted,
+        natives,
     } = &mut **lanes;
     let (ids, spiked) = (first_lanes::<N>(ids), first_lanes::<N>(spiked));
-    let lane_sums = (first_lanes::<N>(isyn), first_lanes::<N>(draws));
-    let mut natives = CodeNatives::<N>::new(
-        code,
-        at,
-        lane_sums,
-        (first_lanes::<N>(target), drawn, targeted),
-    );
+    let mut natives = CodeNatives::<N>::new(code, at, natives);
     // This chunk's input of each group with a code postsynaptic model.
     let code_groups = inputs.exp_curr.iter().filter(|i| i.code).count();
     // (None where the compiled code converts the fixed-point sums itself.)
@@ -494,15 +491,17 @@ struct CodeNatives<'a, const N: usize> {
 }
 
 impl<'a, const N: usize> CodeNatives<'a, N> {
-    /// The natives of one call, on a worker's lane buffers (`isyn` and `draws`, then
-    /// `target` with the flags `drawn` and `targeted`); `target` starts at 0 in every
-    /// lane, and `draws` is cleared by [`CodeNatives::begin`].
-    fn new(
-        code: &'a CompiledNeuron,
-        at: &CodeSlice,
-        (isyn, draws): (&'a mut [u32; N], &'a mut [u32; N]),
-        (target, drawn, targeted): (&'a mut [u32; N], &'a mut bool, &'a mut bool),
-    ) -> Self {
+    /// The natives of one call, on a worker's lane buffers: `target` starts at 0 in
+    /// every lane, and `draws` is cleared by [`CodeNatives::begin`].
+    fn new(code: &'a CompiledNeuron, at: &CodeSlice, memory: &'a mut NativesMemory) -> Self {
+        let NativesMemory {
+            isyn,
+            draws,
+            target,
+            drawn,
+            targeted,
+        } = memory;
+        let target = first_lanes::<N>(target);
         if std::mem::take(targeted) {
             target.fill(0);
         }
@@ -512,9 +511,9 @@ impl<'a, const N: usize> CodeNatives<'a, N> {
             entry: at.entry as u32,
             timestep: at.timestep as u32,
             first: 0,
-            draws,
+            draws: first_lanes(draws),
             drawn,
-            isyn,
+            isyn: first_lanes(isyn),
             input_starts: code
                 .additional_inputs
                 .iter()

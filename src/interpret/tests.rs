@@ -56,7 +56,13 @@ pub(super) fn compiled_agrees(prog: &LaneProgram, inputs: &[Vec<u32>], want: &[u
     };
     let mut args: Vec<Arg<'_>> = inputs.iter().map(|v| Arg::Lanes(v)).collect();
     let mut got = vec![0; want.len()];
-    compiled.run(&mut args, want.len(), Some(&mut got), &mut []);
+    compiled.run(
+        &mut args,
+        want.len(),
+        Some(&mut got),
+        &mut [],
+        &Default::default(),
+    );
     for (i, (got, want)) in got.iter().zip(want).enumerate() {
         assert_eq!(
             got,

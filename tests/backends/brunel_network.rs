@@ -1,12 +1,13 @@
 //! Brunel's (2000) model A (`kenyon::networks::brunel`: delta synapses, a 1.5 ms delay,
 //! Poisson drive drawn per neuron and timestep) gives the same spikes on every backend
-//! and thread count, and its Poisson drive has the Poisson distribution.
+//! and thread count, its code strings compiled or interpreted, and its Poisson drive has
+//! the Poisson distribution.
 
 use crate::common;
 use crate::vogels_abbott_networks::spikes_on_every_backend_and_two_threads;
 use kenyon::model::library;
 use kenyon::networks::{self, brunel};
-use kenyon::{CurrentSourceModel, Network, NeuronModel, SimConfig, Simulator};
+use kenyon::{CpuSimulation, CurrentSourceModel, Network, NeuronModel, SimConfig, Simulator};
 
 #[test]
 fn brunel_spikes_identically_on_every_backend_and_thread_count() {
@@ -16,6 +17,25 @@ fn brunel_spikes_identically_on_every_backend_and_thread_count() {
     let steps = 250;
     let net = networks::brunel();
     let runs = spikes_on_every_backend_and_two_threads(&net, 2, steps);
+    // Its drive's draws as machine code (on CI, where a C compiler must be) give the
+    // interpreter's spikes.
+    let built = net.network.build(2).unwrap();
+    let config = SimConfig {
+        recording_steps: networks::RECORDING_CHUNK,
+        ..SimConfig::DEFAULT
+    };
+    let mut interpreted = CpuSimulation::new(&built, config).unwrap();
+    if std::env::var("CI").as_deref() == Ok("true") {
+        for (population, why) in interpreted.code_compiled() {
+            assert!(why.is_none(), "{population} is interpreted: {why:?}");
+        }
+    }
+    interpreted.interpret_code_strings();
+    let interpreted_runs = networks::simulate(&mut interpreted, &net, steps).unwrap();
+    assert!(
+        interpreted_runs == runs[0],
+        "the interpreter's spikes differ"
+    );
     for train in &runs[0] {
         assert!(train.ids.len() > 1000, "{} spikes", train.ids.len());
         // Spikes after the first volley: the recurrent input has arrived.

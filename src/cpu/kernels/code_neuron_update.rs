@@ -10,7 +10,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use super::neuron_update::{NeuronInputs, gather_isyn, take_input, word_mask};
 use super::pack::{self, PackSpikes};
 use super::propagate_spikes::SumsMut;
-use crate::interpret::native::{LaneNative, LaneSums, NativeLanes, NotCompiled, ParamKind};
+use crate::interpret::native::{
+    DrawKey, LaneNative, LaneSums, NativeLanes, NotCompiled, ParamKind,
+};
 use crate::interpret::{Arg, MAX_LANES, Natives, Scratch};
 use crate::model::code::{CompiledNeuron, NativeFn};
 use crate::model::random::philox4x32_10;
@@ -215,8 +217,9 @@ impl<const N: usize> std::ops::DerefMut for LaneWords<N> {
 /// `interpret::native`): its arguments as [`update`] passes them, each code
 /// postsynaptic group's input converted from its fixed-point sums (`sums`: whether they
 /// are 64-bit, and the group's `inv_scale`) by the compiled code itself, `Isyn` and
-/// `injectCurrent` as the one lane sum, `CodeNatives::isyn`. Draws, additional input
-/// variables and extra global parameters stay with the interpreter.
+/// `injectCurrent` as the one lane sum, `CodeNatives::isyn`, and `rand_uniform()` drawn
+/// as `CodeNatives` draws it. Normal and exponential draws, additional input variables
+/// and extra global parameters stay with the interpreter.
 ///
 /// With no built-in input (`built_in_inputs` false: every incoming group's postsynaptic
 /// model and every current source is code), `Isyn` starts at 0.0 inside the compiled
@@ -237,6 +240,7 @@ pub(crate) fn compile_step_function(
         .iter()
         .map(|native| match native {
             NativeFn::Isyn => LaneNative::ReadSum(0),
+            NativeFn::RandUniform => LaneNative::DrawUniform,
             NativeFn::InjectCurrent if code.additional_inputs.is_empty() => LaneNative::AddToSum(0),
             _ => LaneNative::Unsupported,
         })
@@ -333,7 +337,10 @@ unsafe fn update<P: PackSpikes, const N: usize>(
             &mut heap[..]
         };
         match compiled {
-            Some(compiled) => compiled.run(args, lanes, out, &mut [&mut natives.isyn[..lanes]]),
+            Some(compiled) => {
+                let key = natives.draw_key();
+                compiled.run(args, lanes, out, &mut [&mut natives.isyn[..lanes]], &key)
+            }
             None => code
                 .program
                 .run(args, lanes, out, &mut natives, interpreter),
@@ -533,6 +540,17 @@ impl<'a, const N: usize> CodeNatives<'a, N> {
         }
         for (input, &start) in self.inputs.iter_mut().zip(&self.input_starts) {
             input.fill(start);
+        }
+    }
+
+    /// What the compiled code's draws are keyed on in this chunk: the same as
+    /// [`Natives::call`]'s.
+    fn draw_key(&self) -> DrawKey {
+        DrawKey {
+            key: self.key,
+            entry: self.entry,
+            timestep: self.timestep,
+            first: self.first,
         }
     }
 

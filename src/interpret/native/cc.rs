@@ -33,6 +33,15 @@ const TARGET_FLAGS: &[&str] = &["-msse2", "-mfpmath=sse"];
 #[cfg(not(target_arch = "x86"))]
 const TARGET_FLAGS: &[&str] = &[];
 
+/// Flags tuning the build for this CPU. On x86-64, GCC and Clang vectorise with 256-bit
+/// registers even where the CPU has 512-bit ones (for older chips that slow down their
+/// clock on them); the step functions run long enough on every core to gain from the
+/// width: COBA's step 1.07x (`docs/performance.md`).
+#[cfg(target_arch = "x86_64")]
+const NATIVE_FLAGS: &[&str] = &["-march=native", "-mprefer-vector-width=512"];
+#[cfg(not(target_arch = "x86_64"))]
+const NATIVE_FLAGS: &[&str] = &["-march=native"];
+
 /// A loaded library with the function `kenyon_lanes`.
 pub(super) struct Loaded {
     pub library: libloading::Library,
@@ -107,7 +116,9 @@ fn compile_and_load(cc: &str, source: &str) -> Result<Loaded, String> {
         .join(format!("lanes.{}", std::env::consts::DLL_EXTENSION));
     // Tuned for this CPU where the compiler can; plainly where it can't (`-march` is
     // not every compiler's flag for it).
-    run(cc, &c, &lib, &["-march=native"]).or_else(|_| run(cc, &c, &lib, &[]))?;
+    run(cc, &c, &lib, NATIVE_FLAGS)
+        .or_else(|_| run(cc, &c, &lib, &["-march=native"]))
+        .or_else(|_| run(cc, &c, &lib, &[]))?;
     // SAFETY: the library is ours, just built from C that has no initialisers; loading
     // runs nothing else.
     let library = unsafe { libloading::Library::new(&lib) }

@@ -7,7 +7,7 @@
 //! nothing live where the jump would have skipped it (the interpreter relies on the same
 //! when some lanes take a branch and others don't), and because every operation here is
 //! total: integer division is guarded, nothing traps. Loops (backward jumps) and natives
-//! other than the lane sums are not compiled.
+//! other than the lane sums and uniform draws are not compiled.
 
 use std::fmt::Write;
 
@@ -62,9 +62,11 @@ pub(super) fn emit(
     }
     params.push("const kfns *fns".to_owned());
     call.push("fns".to_owned());
+    params.push("const u32 *restrict draws".to_owned());
+    call.push("draws".to_owned());
     let mut c = String::from(PRELUDE);
     let _ = writeln!(c, "static void lanes({}) {{", params.join(", "));
-    c.push_str("  (void)fns; (void)result;\n");
+    c.push_str("  (void)fns; (void)result; (void)draws;\n");
     c.push_str("  for (size_t i = 0; i < (size_t)n; i++) {\n");
     declare(&mut c, program, kinds, natives, sums);
     c.push_str(&body);
@@ -72,7 +74,7 @@ pub(super) fn emit(
     c.push_str("  }\n}\n");
     c.push_str(
         "void kenyon_lanes(u32 n, u32 *const *args, u32 *restrict result, \
-         u32 *const *sums, const kfns *fns) {\n",
+         u32 *const *sums, const kfns *fns, const u32 *draws) {\n",
     );
     c.push_str("  (void)sums;\n");
     let _ = writeln!(c, "  lanes({});\n}}", call.join(", "));
@@ -84,7 +86,7 @@ pub(super) fn sum_count(natives: &[LaneNative]) -> usize {
         .iter()
         .filter_map(|n| match n {
             LaneNative::ReadSum(k) | LaneNative::AddToSum(k) => Some(k + 1),
-            LaneNative::Unsupported => None,
+            LaneNative::DrawUniform | LaneNative::Unsupported => None,
         })
         .max()
         .unwrap_or(0)
@@ -132,6 +134,10 @@ fn declare(
             }
             _ => {}
         }
+    }
+    // The counter's last word: draws this lane has made (`DrawKey`'s layout).
+    if natives.contains(&LaneNative::DrawUniform) {
+        c.push_str("    u32 drawn = 0u; const u32 id = draws[4] + (u32)i;\n");
     }
     for k in 0..sum_count(natives) {
         match sums {
@@ -233,7 +239,13 @@ fn native(
         (Some(LaneNative::AddToSum(k)), [x]) => Ok(format!(
             "sum{k} = sel(r{mask}, U(F(sum{k}) + F(r{x})), sum{k});"
         )),
-        _ => Err("a native function other than a lane sum".into()),
+        // Every lane computes a block; only the active ones keep it and count it.
+        (Some(LaneNative::DrawUniform), []) => Ok(format!(
+            "{{ u32 b[4] = {{id, draws[2], draws[3], drawn}}; \
+             philox4x32_10(b, draws[0], draws[1]); drawn += r{mask} != 0u; \
+             r{out} = sel(r{mask}, U(uniform_f32(b[0])), r{out}); }}"
+        )),
+        _ => Err("a native function other than a lane sum or a uniform draw".into()),
     }
 }
 

@@ -6,7 +6,7 @@
 //! reads and writes memory; a compiled loop keeps a lane's whole program in vector
 //! registers. GeNN builds its CPU backend the same way, with the system's C++ compiler.
 //! Where there is no compiler (or [`COMPILER_VARIABLE`] is `off`), or the program has a
-//! loop or calls a native other than a lane sum, nothing is compiled and the caller keeps
+//! loop or calls a native other than a lane sum or a uniform draw, nothing is compiled and the caller keeps
 //! the interpreter: the spikes are the same either way.
 //!
 //! Every result agrees bit for bit with the interpreter's, except which NaN comes out
@@ -66,9 +66,28 @@ pub enum LaneNative {
     ReadSum(usize),
     /// Adds its one `f32` argument to lane sum `k` in the active lanes.
     AddToSum(usize),
+    /// `rand_uniform()`: a uniform number in [0, 1) (`model::random::uniform_f32`) from
+    /// the first word of the Philox block of counter `[id, entry, timestep, draw]` under
+    /// the run's [`DrawKey`], `id` the lane's neuron and `draw` the number of draws its
+    /// active lanes have made before in this run, as the CPU's interpreted natives draw.
+    DrawUniform,
     /// Something only the caller's [`Natives`](super::Natives) can do: the program is
     /// not compiled.
     Unsupported,
+}
+
+/// What a run's draws ([`LaneNative::DrawUniform`]) are keyed on.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DrawKey {
+    /// The Philox key (the population's).
+    pub key: [u32; 2],
+    /// The batch entry, the counter's second word.
+    pub entry: u32,
+    /// The timestep, its third.
+    pub timestep: u32,
+    /// The id of lane 0's neuron (lane `i`'s is `first + i`, wrapping), its first.
+    pub first: u32,
 }
 
 /// Why a program runs through the interpreter.
@@ -124,8 +143,14 @@ static MATH_FNS: MathFns = MathFns {
     f2: [powf, atan2],
 };
 
-type LanesFn =
-    unsafe extern "C" fn(u32, *const *mut u32, *mut u32, *const *mut u32, *const MathFns);
+type LanesFn = unsafe extern "C" fn(
+    u32,
+    *const *mut u32,
+    *mut u32,
+    *const *mut u32,
+    *const MathFns,
+    *const DrawKey,
+);
 
 /// Arguments (and lane sums) a run passes without allocating.
 const STACK_ARGS: usize = 32;
@@ -189,8 +214,8 @@ impl NativeLanes {
     }
 
     /// Runs the program over lanes `0..lanes`, as [`LaneProgram::run`] does, with lane
-    /// sum `k` in `sums[k]` (read and written). Unlike the interpreter, any number of
-    /// lanes at once.
+    /// sum `k` in `sums[k]` (read and written) and draws keyed on `draws`. Unlike the
+    /// interpreter, any number of lanes at once.
     ///
     /// # Panics
     ///
@@ -203,6 +228,7 @@ impl NativeLanes {
         lanes: usize,
         result: Option<&mut [u32]>,
         sums: &mut [&mut [u32]],
+        draws: &DrawKey,
     ) {
         assert_eq!(args.len(), self.kinds.len(), "one argument per parameter");
         assert!(sums.len() >= self.sums, "a slice per lane sum");
@@ -261,6 +287,15 @@ impl NativeLanes {
         // pointer parameters' lanes (borrowed mutably), the sums (borrowed mutably) and
         // the result, and reads value parameters' lanes, which Rust may share but no one
         // writes while this runs. The function is pure apart from those.
-        unsafe { (self.function)(n, pointers.as_ptr(), out, sum_ptrs.as_ptr(), &MATH_FNS) };
+        unsafe {
+            (self.function)(
+                n,
+                pointers.as_ptr(),
+                out,
+                sum_ptrs.as_ptr(),
+                &MATH_FNS,
+                draws,
+            )
+        };
     }
 }

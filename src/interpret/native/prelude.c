@@ -63,3 +63,14 @@ static inline u32 insert_bits(u32 e, u32 newbits, u32 offset, u32 count) {
   return (e & ~mask) | ((u32)((uint64_t)newbits << o) & mask);
 }
 
+/* Philox4x32-10 (src/model/random.rs): the block of counter c under key (k0, k1), in c. */
+static inline void philox4x32_10(u32 c[4], u32 k0, u32 k1) {
+  for (int round = 0; round < 10; round++) {
+    if (round > 0) { k0 += 0x9E3779B9u; k1 += 0xBB67AE85u; }
+    uint64_t p0 = (uint64_t)0xD2511F53u * c[0], p1 = (uint64_t)0xCD9E8D57u * c[2];
+    u32 n0 = (u32)(p1 >> 32) ^ c[1] ^ k0, n2 = (u32)(p0 >> 32) ^ c[3] ^ k1;
+    c[0] = n0; c[1] = (u32)p1; c[2] = n2; c[3] = (u32)p0;
+  }
+}
+/* A uniform number in [0, 1) from the top 24 bits of x (uniform_f32), exact. */
+static inline float uniform_f32(u32 x) { return (float)(x >> 8) * F(0x33800000u); }

@@ -67,7 +67,13 @@ fn run_sums(compiled: Option<&NativeLanes>, x: &[u32], t: f32) -> [Vec<u32>; 3] 
     let t = t.to_bits();
     if let Some(compiled) = compiled {
         let mut args = [Arg::Pointer(&mut v), Arg::Lanes(x), Arg::Uniform(t)];
-        compiled.run(&mut args, n, Some(&mut out), &mut [&mut sum]);
+        compiled.run(
+            &mut args,
+            n,
+            Some(&mut out),
+            &mut [&mut sum],
+            &DrawKey::default(),
+        );
         return [v, out, sum];
     }
     let prog = program(SUMS, "f", &["read_sum", "add_to_sum"]);
@@ -118,6 +124,92 @@ fn lane_sums_and_uniforms_give_the_interpreters_results() {
     }
 }
 
+/// Uniform draws as the CPU's interpreted natives make them (`CodeNatives`): keyed on
+/// the lane's neuron, the entry, the timestep and the lane's draws so far.
+struct Draws {
+    key: DrawKey,
+    counts: Vec<u32>,
+}
+
+impl crate::interpret::Natives for Draws {
+    fn call(&mut self, _: usize, _: &[&[u32]], active: &[u32], out: &mut [u32]) {
+        use crate::model::random::{philox4x32_10, uniform_f32};
+        let k = self.key;
+        for (lane, _) in active.iter().enumerate().filter(|(_, on)| **on != 0) {
+            let id = k.first.wrapping_add(lane as u32);
+            let block = philox4x32_10([id, k.entry, k.timestep, self.counts[lane]], k.key);
+            self.counts[lane] += 1;
+            out[lane] = uniform_f32(block[0]).to_bits();
+        }
+    }
+}
+
+/// Draws in every lane, in some lanes only, then in every lane again: the lanes that
+/// took the branch are one draw further along.
+const DRAWS: &str = r#"
+fn rand_uniform() -> f32 { return 0.0; }
+fn f(v: ptr<function, f32>, x: f32) -> u32 {
+    let a = rand_uniform();
+    if (x > 0.5) {
+        *v = rand_uniform() + a;
+    }
+    let c = rand_uniform();
+    *v += c;
+    return select(0u, 1u, c > a);
+}
+"#;
+
+#[test]
+fn uniform_draws_give_the_interpreters_numbers() {
+    use ParamKind::Lanes;
+    let prog = program(DRAWS, "f", &["rand_uniform"]);
+    let natives = [LaneNative::DrawUniform];
+    let compiled = match NativeLanes::compile(&prog, &[Lanes, Lanes], &natives, LaneSums::Given) {
+        Ok(compiled) => compiled,
+        Err(NotCompiled::Compiler(why)) if std::env::var("CI").as_deref() != Ok("true") => {
+            eprintln!("not compiled here: {why}");
+            return;
+        }
+        Err(why) => panic!("the draws compile: {why}"),
+    };
+    let n = 300;
+    let x: Vec<u32> = words(n, 9)
+        .into_iter()
+        .map(|w| (w as f32 / u32::MAX as f32).to_bits())
+        .collect();
+    // A first id that wraps past u32::MAX within the run.
+    let key = DrawKey {
+        key: [0x1234_5678, 0x9abc_def0],
+        entry: 2,
+        timestep: 77,
+        first: u32::MAX - 100,
+    };
+    let mut v_compiled = vec![0u32; n];
+    let mut out_compiled = vec![0u32; n];
+    let mut args = [Arg::Pointer(&mut v_compiled), Arg::Lanes(&x)];
+    compiled.run(&mut args, n, Some(&mut out_compiled), &mut [], &key);
+    let mut v = vec![0u32; n];
+    let mut out = vec![0u32; n];
+    for start in (0..n).step_by(MAX_LANES) {
+        let end = n.min(start + MAX_LANES);
+        let mut args = [Arg::Pointer(&mut v[start..end]), Arg::Lanes(&x[start..end])];
+        let first = key.first.wrapping_add(start as u32);
+        let natives = &mut Draws {
+            key: DrawKey { first, ..key },
+            counts: vec![0; end - start],
+        };
+        let mut scratch = Scratch::new();
+        let out = Some(&mut out[start..end]);
+        prog.run(&mut args, end - start, out, natives, &mut scratch);
+    }
+    assert_eq!(v_compiled, v);
+    assert_eq!(out_compiled, out);
+    // Both branches taken, and the draws differ between lanes.
+    assert!(out.contains(&0) && out.contains(&1));
+    let distinct: std::collections::HashSet<u32> = v.iter().copied().collect();
+    assert_eq!(distinct.len(), n);
+}
+
 #[test]
 fn loops_and_other_natives_are_left_to_the_interpreter() {
     use ParamKind::Lanes;
@@ -133,7 +225,7 @@ fn loops_and_other_natives_are_left_to_the_interpreter() {
     let natives = [LaneNative::ReadSum(0), LaneNative::Unsupported];
     let kinds = [Lanes, Lanes, ParamKind::Uniform];
     let refusal =
-        NativeLanes::compile(&prog, &kinds, &natives, LaneSums::Given).expect_err("a draw");
+        NativeLanes::compile(&prog, &kinds, &natives, LaneSums::Given).expect_err("unsupported");
     assert!(matches!(refusal, NotCompiled::Program(ref why) if why.contains("native")));
 }
 
@@ -162,7 +254,13 @@ fn a_ptr_parameter_is_never_written_through_shared_lanes() {
         Err(why) => panic!("the function compiles: {why}"),
     };
     let shared = vec![0u32; 8];
-    compiled.run(&mut [Arg::Lanes(&shared)], 8, None, &mut []);
+    compiled.run(
+        &mut [Arg::Lanes(&shared)],
+        8,
+        None,
+        &mut [],
+        &DrawKey::default(),
+    );
 }
 
 #[test]
@@ -190,7 +288,7 @@ fn sums_from_zero_give_the_interpreters_results_with_sums_starting_at_zero() {
     let start_v: Vec<u32> = (0..n).map(|i| (i as f32 * 0.25).to_bits()).collect();
     let (mut v, mut out) = (start_v.clone(), vec![0; n]);
     let mut args = [Arg::Pointer(&mut v), Arg::Lanes(&x), Arg::Uniform(t)];
-    compiled.run(&mut args, n, Some(&mut out), &mut []);
+    compiled.run(&mut args, n, Some(&mut out), &mut [], &DrawKey::default());
     let (mut want_v, mut want_out, mut sum) = (start_v, vec![0; n], vec![0u32; n]);
     let mut args = [Arg::Pointer(&mut want_v), Arg::Lanes(&x), Arg::Uniform(t)];
     let natives = &mut Sum(&mut sum);
@@ -250,7 +348,7 @@ pub(crate) fn compiled_lif_time(
         rb.fill(0);
         let start = std::time::Instant::now();
         run_lif_chunks((&mut vb, &mut rb), isyn, ids, steps, |args, lanes| {
-            compiled.run(args, lanes, Some(&mut out), &mut []);
+            compiled.run(args, lanes, Some(&mut out), &mut [], &DrawKey::default());
             std::hint::black_box(&out);
         });
         best = best.min(start.elapsed());
@@ -311,7 +409,13 @@ fn fixed_point_sums_are_converted_scaled_and_cleared_as_the_neuron_update_does()
             true => bytemuck::cast_slice_mut(&mut n64),
         };
         let mut got = vec![0; 300];
-        compiled.run(&mut [Arg::Pointer(sums)], 300, Some(&mut got), &mut []);
+        compiled.run(
+            &mut [Arg::Pointer(sums)],
+            300,
+            Some(&mut got),
+            &mut [],
+            &DrawKey::default(),
+        );
         assert_eq!(got, want, "wide: {is_wide}");
         if is_wide {
             assert!(n64.iter().all(|&a| a == 0), "the wide sums are cleared");

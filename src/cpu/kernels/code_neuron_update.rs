@@ -11,7 +11,7 @@ use super::neuron_update::{NeuronInputs, gather_isyn, take_input, word_mask};
 use super::pack::{self, PackSpikes};
 use super::propagate_spikes::SumsMut;
 use crate::interpret::native::{
-    DrawKey, LaneNative, LaneSums, NativeLanes, NotCompiled, ParamKind,
+    Distribution, DrawKey, LaneNative, LaneSums, NativeLanes, NotCompiled, ParamKind,
 };
 use crate::interpret::{Arg, MAX_LANES, Natives, Scratch};
 use crate::model::code::{CompiledNeuron, NativeFn};
@@ -217,9 +217,9 @@ impl<const N: usize> std::ops::DerefMut for LaneWords<N> {
 /// `interpret::native`): its arguments as [`update`] passes them, each code
 /// postsynaptic group's input converted from its fixed-point sums (`sums`: whether they
 /// are 64-bit, and the group's `inv_scale`) by the compiled code itself, `Isyn` and
-/// `injectCurrent` as the one lane sum, `CodeNatives::isyn`, and `rand_uniform()` drawn
-/// as `CodeNatives` draws it. Normal and exponential draws, additional input variables
-/// and extra global parameters stay with the interpreter.
+/// `injectCurrent` as the one lane sum, `CodeNatives::isyn`, and the draws drawn as
+/// `CodeNatives` draws them. Additional input variables and extra global parameters stay
+/// with the interpreter.
 ///
 /// With no built-in input (`built_in_inputs` false: every incoming group's postsynaptic
 /// model and every current source is code), `Isyn` starts at 0.0 inside the compiled
@@ -240,7 +240,9 @@ pub(crate) fn compile_step_function(
         .iter()
         .map(|native| match native {
             NativeFn::Isyn => LaneNative::ReadSum(0),
-            NativeFn::RandUniform => LaneNative::DrawUniform,
+            NativeFn::RandUniform => LaneNative::Draw(Distribution::Uniform),
+            NativeFn::RandNormal => LaneNative::Draw(Distribution::Normal),
+            NativeFn::RandExponential => LaneNative::Draw(Distribution::Exponential),
             NativeFn::InjectCurrent if code.additional_inputs.is_empty() => LaneNative::AddToSum(0),
             _ => LaneNative::Unsupported,
         })
@@ -385,6 +387,11 @@ fn gather<const N: usize>(
     (start, n): (usize, usize),
     isyn_from: IsynFrom,
 ) {
+    if isyn_from == IsynFrom::CompiledCode && psm_inputs.is_empty() {
+        // Nothing to gather: the compiled code starts `Isyn` at zero and reads every
+        // group's sums itself.
+        return;
+    }
     let lanes = N.min(n - start);
     for w in (0..lanes).step_by(32) {
         let lo = start + w;

@@ -7,12 +7,12 @@
 //! nothing live where the jump would have skipped it (the interpreter relies on the same
 //! when some lanes take a branch and others don't), and because every operation here is
 //! total: integer division is guarded, nothing traps. Loops (backward jumps) and natives
-//! other than the lane sums and uniform draws are not compiled.
+//! other than the lane sums and draws are not compiled.
 
 use std::fmt::Write;
 
 use super::super::program::{Bin, Instr, Program, Reg, Tern, Un};
-use super::{LaneNative, LaneSums, ParamKind};
+use super::{Distribution, LaneNative, LaneSums, ParamKind};
 
 /// Why a program was not turned into C.
 pub(super) type Refusal = String;
@@ -86,7 +86,7 @@ pub(super) fn sum_count(natives: &[LaneNative]) -> usize {
         .iter()
         .filter_map(|n| match n {
             LaneNative::ReadSum(k) | LaneNative::AddToSum(k) => Some(k + 1),
-            LaneNative::DrawUniform | LaneNative::Unsupported => None,
+            LaneNative::Draw(_) | LaneNative::Unsupported => None,
         })
         .max()
         .unwrap_or(0)
@@ -136,7 +136,7 @@ fn declare(
         }
     }
     // The counter's last word: draws this lane has made (`DrawKey`'s layout).
-    if natives.contains(&LaneNative::DrawUniform) {
+    if natives.iter().any(|n| matches!(n, LaneNative::Draw(_))) {
         c.push_str("    u32 drawn = 0u; const u32 id = draws[4] + (u32)i;\n");
     }
     for k in 0..sum_count(natives) {
@@ -240,12 +240,19 @@ fn native(
             "sum{k} = sel(r{mask}, U(F(sum{k}) + F(r{x})), sum{k});"
         )),
         // Every lane computes a block; only the active ones keep it and count it.
-        (Some(LaneNative::DrawUniform), []) => Ok(format!(
-            "{{ u32 b[4] = {{id, draws[2], draws[3], drawn}}; \
-             philox4x32_10(b, draws[0], draws[1]); drawn += r{mask} != 0u; \
-             r{out} = sel(r{mask}, U(uniform_f32(b[0])), r{out}); }}"
-        )),
-        _ => Err("a native function other than a lane sum or a uniform draw".into()),
+        (Some(LaneNative::Draw(distribution)), []) => {
+            let value = match distribution {
+                Distribution::Uniform => "uniform_f32(b[0])",
+                Distribution::Normal => "normal_f32(b[0], b[1])",
+                Distribution::Exponential => "exponential_f32(b[0])",
+            };
+            Ok(format!(
+                "{{ u32 b[4] = {{id, draws[2], draws[3], drawn}}; \
+                 philox4x32_10(b, draws[0], draws[1]); drawn += r{mask} != 0u; \
+                 r{out} = sel(r{mask}, U({value}), r{out}); }}"
+            ))
+        }
+        _ => Err("a native function other than a lane sum or a draw".into()),
     }
 }
 
@@ -409,4 +416,4 @@ fn ternary(op: Tern, a: &str, b: &str, c: &str) -> String {
 }
 
 /// The C twins of `math.rs`, one for one.
-const PRELUDE: &str = include_str!("prelude.c");
+pub(super) const PRELUDE: &str = include_str!("prelude.c");

@@ -6,7 +6,7 @@
 //! reads and writes memory; a compiled loop keeps a lane's whole program in vector
 //! registers. GeNN builds its CPU backend the same way, with the system's C++ compiler.
 //! Where there is no compiler (or [`COMPILER_VARIABLE`] is `off`), or the program has a
-//! loop or calls a native other than a lane sum or a uniform draw, nothing is compiled and the caller keeps
+//! loop or calls a native other than a lane sum or a draw, nothing is compiled and the caller keeps
 //! the interpreter: the spikes are the same either way.
 //!
 //! Every result agrees bit for bit with the interpreter's, except which NaN comes out
@@ -66,17 +66,28 @@ pub enum LaneNative {
     ReadSum(usize),
     /// Adds its one `f32` argument to lane sum `k` in the active lanes.
     AddToSum(usize),
-    /// `rand_uniform()`: a uniform number in [0, 1) (`model::random::uniform_f32`) from
-    /// the first word of the Philox block of counter `[id, entry, timestep, draw]` under
-    /// the run's [`DrawKey`], `id` the lane's neuron and `draw` the number of draws its
-    /// active lanes have made before in this run, as the CPU's interpreted natives draw.
-    DrawUniform,
+    /// A random number from the Philox block of counter `[id, entry, timestep, draw]`
+    /// under the run's [`DrawKey`], `id` the lane's neuron and `draw` the number of
+    /// draws its active lanes have made before in this run, as the CPU's interpreted
+    /// natives draw.
+    Draw(Distribution),
     /// Something only the caller's [`Natives`](super::Natives) can do: the program is
     /// not compiled.
     Unsupported,
 }
 
-/// What a run's draws ([`LaneNative::DrawUniform`]) are keyed on.
+/// What a [`LaneNative::Draw`] makes of its Philox block `b` (`model::random`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Distribution {
+    /// `rand_uniform()`: `uniform_f32(b[0])`.
+    Uniform,
+    /// `rand_normal()`: `normal_f32(b[0], b[1])`.
+    Normal,
+    /// `rand_exponential()`: `exponential_f32(b[0])`.
+    Exponential,
+}
+
+/// What a run's draws ([`LaneNative::Draw`]) are keyed on.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DrawKey {

@@ -72,5 +72,56 @@ static inline void philox4x32_10(u32 c[4], u32 k0, u32 k1) {
     c[0] = n0; c[1] = (u32)p1; c[2] = n2; c[3] = (u32)p0;
   }
 }
-/* A uniform number in [0, 1) from the top 24 bits of x (uniform_f32), exact. */
+/* The draws of src/model/random/distributions.rs, one for one: the same operations in
+   the same order, each rounding as Rust's (no contraction, no fast math). */
 static inline float uniform_f32(u32 x) { return (float)(x >> 8) * F(0x33800000u); }
+static inline float open_uniform_f32(u32 x) {
+  u32 n = x | 1u, zeros = (u32)__builtin_clz(n);
+  u32 mantissa = ((n << zeros) >> 8) & 0x7fffffu;
+  return F(((126u - zeros) << 23) | mantissa);
+}
+static inline float ln_f32(float u) {
+  u32 bits = U(u) + (0x3f800000u - 0x3f3504f3u);
+  i32 k = (i32)(bits >> 23) - 127;
+  float f = F((bits & 0x7fffffu) + 0x3f3504f3u) - 1.0f;
+  float p = 0.08700436f;
+  p = -0.14267486f + f * p;
+  p = 0.14914767f + f * p;
+  p = -0.16577585f + f * p;
+  p = 0.19963063f + f * p;
+  p = -0.25001338f + f * p;
+  p = 0.3333391f + f * p;
+  p = -0.5f + f * p;
+  float ln1pf = f + f * f * p;
+  return (float)k * 0.693147180559945309417232121458176568f + ln1pf;
+}
+static inline float sqrt_f32(float s) {
+  float y = F(0x5f3759dfu - (U(s) >> 1));
+  float half = 0.5f * s;
+  y = y * (1.5f - half * y * y);
+  y = y * (1.5f - half * y * y);
+  float r = s * y;
+  return r + 0.5f * y * (s - r * r);
+}
+static inline float cos_f32(u32 x) {
+  u32 a = (x + (1u << 29)) >> 6, quadrant = a >> 24;
+  i32 d = (i32)(a & 0xffffffu) - (1 << 23);
+  float z = (float)d * (1.0f / 8388608.0f), w = z * z;
+  float s = -3.5950452e-05f;
+  s = 0.002490001f + w * s;
+  s = -0.080745436f + w * s;
+  s = 0.785398163397448309615660845819875721f + w * s;
+  float sine = z * s;
+  float c = 3.5287617e-06f;
+  c = -0.0003259365f + w * c;
+  c = 0.015854323f + w * c;
+  c = -0.30842513f + w * c;
+  float cosine = 1.0f + w * c;
+  /* Odd quadrants swap sine and cosine; the sign bit follows the quadrant. */
+  float turned = (quadrant & 1u) ? sine : cosine;
+  return F(U(turned) ^ (((quadrant + 1u) & 2u) << 30));
+}
+static inline float exponential_f32(u32 x) { return -ln_f32(open_uniform_f32(x)); }
+static inline float normal_f32(u32 u0, u32 u1) {
+  return sqrt_f32(-2.0f * ln_f32(open_uniform_f32(u0))) * cos_f32(u1);
+}

@@ -124,46 +124,65 @@ fn lane_sums_and_uniforms_give_the_interpreters_results() {
     }
 }
 
-/// Uniform draws as the CPU's interpreted natives make them (`CodeNatives`): keyed on
-/// the lane's neuron, the entry, the timestep and the lane's draws so far.
+/// Draws as the CPU's interpreted natives make them (`CodeNatives`): keyed on the lane's
+/// neuron, the entry, the timestep and the lane's draws so far; natives 0, 1 and 2 are
+/// uniform, normal and exponential.
 struct Draws {
     key: DrawKey,
     counts: Vec<u32>,
 }
 
 impl crate::interpret::Natives for Draws {
-    fn call(&mut self, _: usize, _: &[&[u32]], active: &[u32], out: &mut [u32]) {
-        use crate::model::random::{philox4x32_10, uniform_f32};
+    fn call(&mut self, index: usize, _: &[&[u32]], active: &[u32], out: &mut [u32]) {
+        use crate::model::random::{exponential_f32, normal_f32, philox4x32_10, uniform_f32};
         let k = self.key;
         for (lane, _) in active.iter().enumerate().filter(|(_, on)| **on != 0) {
             let id = k.first.wrapping_add(lane as u32);
-            let block = philox4x32_10([id, k.entry, k.timestep, self.counts[lane]], k.key);
+            let b = philox4x32_10([id, k.entry, k.timestep, self.counts[lane]], k.key);
             self.counts[lane] += 1;
-            out[lane] = uniform_f32(block[0]).to_bits();
+            out[lane] = match index {
+                0 => uniform_f32(b[0]),
+                1 => normal_f32(b[0], b[1]),
+                _ => exponential_f32(b[0]),
+            }
+            .to_bits();
         }
     }
 }
 
 /// Draws in every lane, in some lanes only, then in every lane again: the lanes that
-/// took the branch are one draw further along.
+/// took the branch are further along.
 const DRAWS: &str = r#"
 fn rand_uniform() -> f32 { return 0.0; }
+fn rand_normal() -> f32 { return 0.0; }
+fn rand_exponential() -> f32 { return 0.0; }
 fn f(v: ptr<function, f32>, x: f32) -> u32 {
     let a = rand_uniform();
     if (x > 0.5) {
-        *v = rand_uniform() + a;
+        *v = rand_normal() + a;
+    } else {
+        *v = rand_exponential();
     }
     let c = rand_uniform();
-    *v += c;
+    *v += c * rand_normal();
     return select(0u, 1u, c > a);
 }
 "#;
 
 #[test]
-fn uniform_draws_give_the_interpreters_numbers() {
+fn draws_give_the_interpreters_numbers() {
     use ParamKind::Lanes;
-    let prog = program(DRAWS, "f", &["rand_uniform"]);
-    let natives = [LaneNative::DrawUniform];
+    let prog = program(
+        DRAWS,
+        "f",
+        &["rand_uniform", "rand_normal", "rand_exponential"],
+    );
+    let natives = [
+        Distribution::Uniform,
+        Distribution::Normal,
+        Distribution::Exponential,
+    ]
+    .map(LaneNative::Draw);
     let compiled = match NativeLanes::compile(&prog, &[Lanes, Lanes], &natives, LaneSums::Given) {
         Ok(compiled) => compiled,
         Err(NotCompiled::Compiler(why)) if std::env::var("CI").as_deref() != Ok("true") => {
@@ -208,6 +227,67 @@ fn uniform_draws_give_the_interpreters_numbers() {
     assert!(out.contains(&0) && out.contains(&1));
     let distinct: std::collections::HashSet<u32> = v.iter().copied().collect();
     assert_eq!(distinct.len(), n);
+}
+
+#[test]
+fn the_c_distributions_give_rusts_bits_at_the_edges() {
+    use crate::model::random::distributions::edge_words;
+    use crate::model::random::{exponential_f32, normal_f32, uniform_f32};
+    // `kenyon_lanes`' signature, the draw of `draws[0]` from words `args[0]` and
+    // `args[1]` of each lane.
+    let source = format!(
+        "{}void kenyon_lanes(u32 n, u32 *const *args, u32 *restrict result, \
+         u32 *const *sums, const kfns *fns, const u32 *draws) {{\n\
+         for (u32 i = 0; i < n; i++) {{ u32 a = args[0][i], b = args[1][i];\n\
+         result[i] = U(draws[0] == 0u ? uniform_f32(a) : draws[0] == 1u ? \
+         normal_f32(a, b) : exponential_f32(a)); }} }}\n",
+        emit::PRELUDE
+    );
+    let loaded = match cc::build(&source) {
+        Ok(loaded) => loaded,
+        Err(why) if std::env::var("CI").as_deref() != Ok("true") => {
+            eprintln!("not compiled here: {why}");
+            return;
+        }
+        Err(why) => panic!("the prelude compiles: {why}"),
+    };
+    // SAFETY: the symbol is the function above, with this signature.
+    let function = unsafe { loaded.library.get::<LanesFn>(b"kenyon_lanes\0") }.unwrap();
+    let edges = edge_words();
+    // Every edge word against every other (as the angle's word and the radius's).
+    let a: Vec<u32> = edges
+        .iter()
+        .flat_map(|&a| edges.iter().map(move |_| a))
+        .collect();
+    let b: Vec<u32> = edges.iter().flat_map(|_| edges.iter().copied()).collect();
+    let a = [a, words(100_000, 11)].concat();
+    let b = [b, words(100_000, 12)].concat();
+    let rust: [fn(u32, u32) -> f32; 3] =
+        [|a, _| uniform_f32(a), normal_f32, |a, _| exponential_f32(a)];
+    for (k, rust) in rust.into_iter().enumerate() {
+        let mut got = vec![0u32; a.len()];
+        let args = [a.as_ptr().cast_mut(), b.as_ptr().cast_mut()];
+        let key = DrawKey {
+            key: [k as u32, 0],
+            ..DrawKey::default()
+        };
+        let n = a.len() as u32;
+        // SAFETY: both words' slices and the result hold `n` lanes; the C only reads
+        // the first two and writes the result.
+        unsafe {
+            function(
+                n,
+                args.as_ptr(),
+                got.as_mut_ptr(),
+                std::ptr::null(),
+                &MATH_FNS,
+                &key,
+            )
+        };
+        for ((&a, &b), &got) in a.iter().zip(&b).zip(&got) {
+            assert_eq!(got, rust(a, b).to_bits(), "draw {k} of {a:#x}, {b:#x}");
+        }
+    }
 }
 
 #[test]

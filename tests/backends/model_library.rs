@@ -164,34 +164,77 @@ fn code_strings_draw_the_same_normal_and_exponential_numbers_on_every_backend() 
     use kenyon::model::code::{CodeNeuron, NeuronModelDef};
     use std::sync::Arc;
     // Each neuron keeps its latest draws: the state after a few steps is one sample per
-    // neuron of each distribution, keyed on the neuron, entry and timestep.
+    // neuron of each distribution, keyed on the neuron, entry and timestep. Half the
+    // neurons draw twice more first (their draws then count from 2), and a branch no
+    // neuron takes draws too.
     let model = Arc::new(NeuronModelDef {
         name: "Draws".into(),
-        vars: ["u", "z", "e"].map(kenyon::model::code::Var::f32).to_vec(),
-        sim_code: "u = rand_uniform();\nz = rand_normal();\ne = rand_exponential();".into(),
+        vars: ["u", "z", "e", "w"]
+            .map(kenyon::model::code::Var::f32)
+            .to_vec(),
+        sim_code: "\
+            if (id % 2u == 1u) { w = rand_normal() + rand_uniform(); }
+            if (t < -1.0) { w = rand_exponential(); }
+            u = rand_uniform();
+            z = rand_normal();
+            e = rand_exponential();"
+            .into(),
         threshold_condition_code: "z > 3.0".into(),
         ..NeuronModelDef::default()
     });
     let n = 20_000;
     let mut code = CodeNeuron::new(model);
-    for v in ["u", "z", "e"] {
+    for v in ["u", "z", "e", "w"] {
         code = code.init(v, VarInit::Constant(0.0));
     }
     let mut net = Network::new(0.1);
     let pop = net.add_neuron_population("draws", n, NeuronModel::Code(code));
     let built = net.build(3).unwrap();
     let mut runs = Vec::new();
-    common::on_every_backend(&built, SimConfig::default(), |sim| {
+    let mut draws = |sim: &mut dyn kenyon::Simulator| {
         sim.step_time(3).unwrap();
         let read = |sim: &mut dyn kenyon::Simulator, v| sim.read_var(pop, v).unwrap();
-        runs.push([read(sim, "u"), read(sim, "z"), read(sim, "e")]);
-    });
+        runs.push([
+            read(sim, "u"),
+            read(sim, "z"),
+            read(sim, "e"),
+            read(sim, "w"),
+        ]);
+    };
+    // Three batch entries: the entry is the counter's second word.
+    let config = SimConfig {
+        batch_size: 3,
+        ..SimConfig::default()
+    };
+    common::on_every_backend(&built, config, &mut draws);
+    // The CPU's code strings interpreted too (the first run's compiled on CI, where a C
+    // compiler must be).
+    let mut interpreted = kenyon::CpuSimulation::new(&built, config).unwrap();
+    if std::env::var("CI").as_deref() == Ok("true") {
+        assert!(interpreted.code_compiled().all(|(_, why)| why.is_none()));
+    }
+    interpreted.interpret_code_strings();
+    draws(&mut interpreted);
     let bits = |x: &[f32]| x.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
     for run in &runs[1..] {
         for (got, want) in run.iter().zip(&runs[0]) {
-            assert_eq!(bits(got), bits(want), "the GPU draws the CPU's numbers");
+            assert_eq!(
+                bits(got),
+                bits(want),
+                "every backend draws the same numbers"
+            );
         }
     }
+    let entry = |x: &[f32], k: usize| x[k * n as usize..(k + 1) * n as usize].to_vec();
+    assert_ne!(
+        entry(&runs[0][0], 0),
+        entry(&runs[0][0], 1),
+        "entries differ"
+    );
+    let runs: Vec<[Vec<f32>; 3]> = runs
+        .iter()
+        .map(|[u, z, e, _]| [u, z, e].map(|x| entry(x, 2)))
+        .collect();
     let moments = |x: &[f32]| {
         let m = x.iter().map(|&x| f64::from(x)).sum::<f64>() / x.len() as f64;
         let v = x.iter().map(|&x| (f64::from(x) - m).powi(2)).sum::<f64>() / (x.len() - 1) as f64;

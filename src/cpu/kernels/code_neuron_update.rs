@@ -387,9 +387,10 @@ fn gather<const N: usize>(
     (start, n): (usize, usize),
     isyn_from: IsynFrom,
 ) {
-    if isyn_from == IsynFrom::CompiledCode && psm_inputs.is_empty() {
+    if isyn_from == IsynFrom::CompiledCode {
         // Nothing to gather: the compiled code starts `Isyn` at zero and reads every
         // group's sums itself.
+        debug_assert!(psm_inputs.is_empty());
         return;
     }
     let lanes = N.min(n - start);
@@ -407,7 +408,10 @@ fn gather<const N: usize>(
             } else {
                 gather_isyn(inputs, lo, n)
             };
-            *out = word.map(f32::to_bits);
+            // A cast, not `map`, which is not inlined here: its result, written to the
+            // stack word by word and read back whole, stalled the load (a third of
+            // CUBA's update).
+            *out = bytemuck::cast::<[f32; 32], [u32; 32]>(word);
         }
         let hi = (lo + 32).min(n);
         let code = inputs.exp_curr.iter_mut().filter(|i| i.code);

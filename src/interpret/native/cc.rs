@@ -35,8 +35,8 @@ const TARGET_FLAGS: &[&str] = &[];
 
 /// Flags tuning the build for this CPU. On x86-64, GCC and Clang vectorise with 256-bit
 /// registers even where the CPU has 512-bit ones (for older chips that slow down their
-/// clock on them); the step functions run long enough on every core to gain from the
-/// width: COBA's step 1.07x (`docs/performance.md`).
+/// clock on them); the step functions' loops are long enough to gain from the width
+/// (COBA: 1.07x, the median of rounds as noisy as that, `docs/performance.md`).
 #[cfg(target_arch = "x86_64")]
 const NATIVE_FLAGS: &[&str] = &["-march=native", "-mprefer-vector-width=512"];
 #[cfg(not(target_arch = "x86_64"))]
@@ -116,9 +116,16 @@ fn compile_and_load(cc: &str, source: &str) -> Result<Loaded, String> {
         .join(format!("lanes.{}", std::env::consts::DLL_EXTENSION));
     // Tuned for this CPU where the compiler can; plainly where it can't (`-march` is
     // not every compiler's flag for it).
-    run(cc, &c, &lib, NATIVE_FLAGS)
-        .or_else(|_| run(cc, &c, &lib, &["-march=native"]))
-        .or_else(|_| run(cc, &c, &lib, &[]))?;
+    let mut tries = vec![NATIVE_FLAGS, &["-march=native"][..], &[]];
+    tries.dedup();
+    let mut built = Err(String::new());
+    for flags in tries {
+        built = run(cc, &c, &lib, flags);
+        if built.is_ok() {
+            break;
+        }
+    }
+    built?;
     // SAFETY: the library is ours, just built from C that has no initialisers; loading
     // runs nothing else.
     let library = unsafe { libloading::Library::new(&lib) }

@@ -6,8 +6,8 @@
 //! reads and writes memory; a compiled loop keeps a lane's whole program in vector
 //! registers. GeNN builds its CPU backend the same way, with the system's C++ compiler.
 //! Where there is no compiler (or [`COMPILER_VARIABLE`] is `off`), or the program has a
-//! loop or calls a native other than a lane sum or a draw, nothing is compiled and the caller keeps
-//! the interpreter: the spikes are the same either way.
+//! loop or calls a native other than a lane sum or a draw, nothing is compiled and the
+//! caller keeps the interpreter: the spikes are the same either way.
 //!
 //! Every result agrees bit for bit with the interpreter's, except which NaN comes out
 //! of an operation given two NaNs with different payloads (or a signalling NaN), which
@@ -101,11 +101,19 @@ pub struct DrawKey {
     pub first: u32,
 }
 
+// The C reads the key as five words, `draws[0..5]`, in this order.
+const _: () = assert!(
+    std::mem::size_of::<DrawKey>() == 20
+        && std::mem::offset_of!(DrawKey, entry) == 8
+        && std::mem::offset_of!(DrawKey, timestep) == 12
+        && std::mem::offset_of!(DrawKey, first) == 16
+);
+
 /// Why a program runs through the interpreter.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NotCompiled {
     /// The program has something the compiled path leaves to the interpreter (a loop,
-    /// a native other than a lane sum).
+    /// a native other than a lane sum or a draw).
     Program(String),
     /// No compiler ran, or it failed, or its library did not load.
     Compiler(String),

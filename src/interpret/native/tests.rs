@@ -150,8 +150,9 @@ impl crate::interpret::Natives for Draws {
     }
 }
 
-/// Draws in every lane, in some lanes only, then in every lane again: the lanes that
-/// took the branch are further along.
+/// Draws in every lane, in some lanes only (twice in those), in none (a branch no lane
+/// takes), then in every lane again: the lanes that took the first branch are one draw
+/// further along.
 const DRAWS: &str = r#"
 fn rand_uniform() -> f32 { return 0.0; }
 fn rand_normal() -> f32 { return 0.0; }
@@ -159,9 +160,12 @@ fn rand_exponential() -> f32 { return 0.0; }
 fn f(v: ptr<function, f32>, x: f32) -> u32 {
     let a = rand_uniform();
     if (x > 0.5) {
-        *v = rand_normal() + a;
+        *v = rand_normal() + rand_uniform() + a;
     } else {
         *v = rand_exponential();
+    }
+    if (x > 2.0) {
+        *v = rand_normal();
     }
     let c = rand_uniform();
     *v += c * rand_normal();

@@ -415,5 +415,5 @@ fn ternary(op: Tern, a: &str, b: &str, c: &str) -> String {
     }
 }
 
-/// The C twins of `math.rs`, one for one.
+/// The C twins of `math.rs` and of the draws (`model::random`), one for one.
 pub(super) const PRELUDE: &str = include_str!("prelude.c");

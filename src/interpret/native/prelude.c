@@ -1,4 +1,5 @@
-/* The lane arithmetic of kenyon's interpreter (src/interpret/math.rs), one for one. */
+/* The lane arithmetic of kenyon's interpreter (src/interpret/math.rs) and its draws
+   (src/model/random.rs), one for one. */
 #include <math.h>
 #include <stdint.h>
 #include <string.h>

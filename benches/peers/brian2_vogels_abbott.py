@@ -30,6 +30,8 @@ with at least two intervals, population sd / mean, as kenyon::networks::activity
 `loop_s`, Brian's own timing of the simulation loop (device._last_run_time), per run.
 `--rerun N` runs an already compiled project N times more and reports only `loop_s`
 (what `benches/peers/time_vogels_abbott.sh` alternates with kenyon's runs).
+`--neurons N` scales COBA with a fixed in-degree of 80, as `kenyon bench --network coba
+--neurons N`.
 """
 import argparse, time
 
@@ -47,10 +49,20 @@ ap.add_argument("--runs", type=int, default=1)
 ap.add_argument("--builddir", default="/tmp/brian2-nets/build")
 ap.add_argument("--rerun", type=int, default=0,
                 help="run the compiled project this many times, timing only")
+ap.add_argument("--neurons", type=int, default=0,
+                help="COBA only: scaled to this many neurons with a fixed in-degree of "
+                     "80 (64 excitatory, 16 inhibitory presynaptic neurons drawn with "
+                     "replacement), as kenyon::networks::coba_scaled and `kenyon bench "
+                     "--network coba --neurons N`")
 a = ap.parse_args()
+if a.neurons and a.network != "coba":
+    ap.error("--neurons scales COBA only")
 
-N_EXC, N_INH = 3200, 800
-directory = f"{a.builddir}/{a.network}_t{a.threads}_s{a.seed}_{a.seconds:g}s"
+N = a.neurons or 4000
+N_EXC = N * 4 // 5
+N_INH = N - N_EXC
+scaled = f"_n{a.neurons}" if a.neurons else ""
+directory = f"{a.builddir}/{a.network}{scaled}_t{a.threads}_s{a.seed}_{a.seconds:g}s"
 if a.rerun:
     rerun(directory, a, a.network)
 set_device("cpp_standalone", directory=directory, build_on_run=False)
@@ -85,14 +97,20 @@ else:  # R. Brette's COBA.py; conductances in units of the leak conductance (10 
     dge/dt = -ge*(1./taue) : 1
     dgi/dt = -gi*(1./taui) : 1
     """
-    P = NeuronGroup(4000, eqs, threshold="v>Vt", reset="v = Vr", refractory=5 * ms,
+    P = NeuronGroup(N, eqs, threshold="v>Vt", reset="v = Vr", refractory=5 * ms,
                     method="euler")
     we = 6. / 10.  # excitatory synaptic weight (relative to the leak)
     wi = 67. / 10.  # inhibitory synaptic weight
     Ce = Synapses(P, P, on_pre="ge += we")
     Ci = Synapses(P, P, on_pre="gi += wi")
-    Ce.connect("i<3200", p=0.02)
-    Ci.connect("i>=3200", p=0.02)
+    if a.neurons:  # fixed in-degree: the Brian 2 paper's scaling (Stimberg et al. 2019)
+        rng = np.random.default_rng(None if a.seed == "random" else int(a.seed))
+        post = np.arange(N)
+        Ce.connect(i=rng.integers(0, N_EXC, size=64 * N), j=np.repeat(post, 64))
+        Ci.connect(i=rng.integers(N_EXC, N, size=16 * N), j=np.repeat(post, 16))
+    else:
+        Ce.connect("i<3200", p=0.02)
+        Ci.connect("i>=3200", p=0.02)
     P.v = "(randn()*5-65)*mV"  # (randn*5-5) mV relative to El
     P.ge = "randn()*1.5+4"
     P.gi = "randn()*12+20"

@@ -1,0 +1,35 @@
+#!/bin/sh
+# Times COBA scaled with a fixed in-degree of 80 (`kenyon bench --network coba --neurons
+# N`, Brian2's `brian2_vogels_abbott.py --network coba --neurons N`) per biological
+# second: kenyon's CPU backend and Brian2's C++ standalone mode, each on one thread and
+# on every core, alternating in each round so that both see the same machine. Prints one
+# line per measurement: round, neurons, simulator, seconds per biological second
+# (kenyon: the median of 3 runs; Brian2: the median of 3 runs of its loop timer). Each
+# size runs SECONDS of model time (0.5 s up to 32 000 neurons, 0.1 s above). Compile
+# Brian2's projects once first, for each size N and thread count T:
+#   $PY brian2_vogels_abbott.py --network coba --neurons N --seconds S --threads T --seed 1
+# Usage: time_coba_scaled.sh ROUNDS N...   (PY: Brian2's python, KENYON: the kenyon binary)
+set -eu
+ROUNDS=${1:-3}
+shift
+PY=${PY:-/tmp/brian2-nets/venv/bin/python}
+KENYON=${KENYON:-target/release/kenyon}
+HERE=$(dirname "$0")
+CORES=$(nproc)
+median3() { sort -g | sed -n 2p; }
+for round in $(seq 1 "$ROUNDS"); do
+  for n in "$@"; do
+    seconds=0.5
+    [ "$n" -gt 32000 ] && seconds=0.1
+    for t in 1 "$CORES"; do
+      k=$("$KENYON" bench --network coba --neurons "$n" --seconds "$seconds" --threads "$t" \
+          --backend cpu --repeat 3 | awk '/^cpu/ {print $(NF-4)}')
+      echo "$round $n kenyon-cpu-${t}thread $k"
+      b=$("$PY" "$HERE/brian2_vogels_abbott.py" --network coba --neurons "$n" \
+          --seconds "$seconds" --threads "$t" --seed 1 --rerun 3 |
+          sed 's/.*"loop_s": \([0-9.e-]*\).*/\1/' | median3)
+      b=$(echo "$b $seconds" | awk '{printf "%.4f", $1 / $2}')
+      echo "$round $n brian2-${t}thread $b"
+    done
+  done
+done

@@ -401,7 +401,7 @@ impl Simulator for CpuSimulation {
 
     fn read_weights(&mut self, group: SynapseGroupId) -> Result<Vec<f32>, SimError> {
         let g = group_index(&self.net, group)?;
-        if self.net.synapse_groups[g].code.is_some() {
+        if crate::sim::weights_in_code_var(&self.net, g)? {
             return self.read_synapse_var(group, "g");
         }
         let weights = self.synapses[g]

@@ -304,16 +304,10 @@ impl Simulator for GpuSimulation {
 
     fn read_weights(&mut self, group: SynapseGroupId) -> Result<Vec<f32>, SimError> {
         let g = group_index(&self.net, group)?;
-        let s = &self.net.synapse_groups[g];
-        if s.code.is_some() {
+        if crate::sim::weights_in_code_var(&self.net, g)? {
             return self.read_synapse_var(group, "g");
         }
-        if s.synapse_g.is_none() {
-            return Err(SimError::NoSynapseWeights {
-                group: s.name.clone(),
-            });
-        }
-        let n = s.connectivity.len() as u64;
+        let n = self.net.synapse_groups[g].connectivity.len() as u64;
         self.read_f32(BufferId::Weights(g), n)
     }
 

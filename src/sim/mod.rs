@@ -26,7 +26,7 @@ pub(crate) use checks::{
 };
 pub(crate) use clock::{StepClock, time_of};
 pub(crate) use pending::{Readback, SimulationId};
-pub(crate) use synapse_writes::{check_synapse_bits, check_weights};
+pub(crate) use synapse_writes::{check_synapse_bits, check_weights, weights_in_code_var};
 
 use crate::model::{BuiltNetwork, CurrentSourceId, PopulationId, SynapseGroupId};
 

@@ -1,6 +1,7 @@
 //! Checking per-synapse values before a backend writes them (GeNN's push of weights,
 //! Brian2's assignment to `S.w`): the count, finiteness, and that the group's fixed-point
-//! input still sums them as it sums the values it was built with.
+//! input still sums them as it sums the values it was built with; and where a group's
+//! weights live, for reading them back.
 
 use super::SimError;
 use crate::model::{AccumulatorWidth, BuiltNetwork, BuiltSynapseGroup};
@@ -14,17 +15,27 @@ pub(crate) fn check_weights(
     g: usize,
     values: &[f32],
 ) -> Result<Option<Vec<u32>>, SimError> {
-    let s = &net.synapse_groups[g];
-    if s.code.is_some() {
+    if weights_in_code_var(net, g)? {
         return Ok(Some(values.iter().map(|x| x.to_bits()).collect()));
-    }
-    if s.synapse_g.is_none() {
-        return Err(SimError::NoSynapseWeights {
-            group: s.name.clone(),
-        });
     }
     check_synapse_values(net, g, "g", values)?;
     Ok(None)
+}
+
+/// Where group `g`'s per-synapse weights live, for `read_weights` and `write_weights` on
+/// both backends: in a code model's synapse variable `g` (`true`) or in the built-in
+/// model's weights (`false`); an error for a group with one constant weight.
+pub(crate) fn weights_in_code_var(net: &BuiltNetwork, g: usize) -> Result<bool, SimError> {
+    let s = &net.synapse_groups[g];
+    if s.code.is_some() {
+        Ok(true)
+    } else if s.synapse_g.is_some() {
+        Ok(false)
+    } else {
+        Err(SimError::NoSynapseWeights {
+            group: s.name.clone(),
+        })
+    }
 }
 
 /// Checks `values` for f32 synapse variable `var` of group `g`: the weights `g` of a

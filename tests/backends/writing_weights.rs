@@ -146,6 +146,8 @@ fn weights_the_fixed_point_input_cannot_sum_as_built_are_refused() {
     common::on_every_backend(&constant.build(5).unwrap(), config(), |sim| {
         let err = sim.write_weights(constant_syn, &weights(1)).unwrap_err();
         assert!(matches!(err, SimError::NoSynapseWeights { .. }), "{err:?}");
+        let err = sim.read_weights(constant_syn).unwrap_err();
+        assert!(matches!(err, SimError::NoSynapseWeights { .. }), "{err:?}");
     });
 }
 

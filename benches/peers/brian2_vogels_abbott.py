@@ -57,6 +57,10 @@ ap.add_argument("--neurons", type=int, default=0,
 a = ap.parse_args()
 if a.neurons and a.network != "coba":
     ap.error("--neurons scales COBA only")
+if a.neurons and a.seed == "random":
+    # The scaled network's synapses are drawn here, in Python, and fixed into the
+    # project: every run would have the same ones.
+    ap.error("--neurons draws its synapses once: give an integer --seed")
 
 N = a.neurons or 4000
 N_EXC = N * 4 // 5

@@ -25,7 +25,7 @@ fn brunel_spikes_identically_on_every_backend_and_thread_count() {
         ..SimConfig::DEFAULT
     };
     let mut interpreted = CpuSimulation::new(&built, config).unwrap();
-    if std::env::var("CI").as_deref() == Ok("true") {
+    if common::compiler_required() {
         for (population, why) in interpreted.code_compiled() {
             assert!(why.is_none(), "{population} is interpreted: {why:?}");
         }

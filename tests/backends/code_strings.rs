@@ -35,7 +35,7 @@ fn responses(sim: &mut dyn Simulator, mb: &MushroomBody, images: usize) -> Vec<S
 /// compiler must be), and through the interpreter.
 fn cpu_both_ways(built: &BuiltNetwork) -> [CpuSimulation; 2] {
     let compiled = CpuSimulation::new(built, SimConfig::default()).unwrap();
-    if std::env::var("CI").as_deref() == Ok("true") {
+    if common::compiler_required() {
         for (population, why) in compiled.code_compiled() {
             assert!(why.is_none(), "{population} is interpreted: {why:?}");
         }

@@ -9,8 +9,20 @@ use kenyon::{BuiltNetwork, CpuSimulation, SimConfig, Simulator};
 
 /// True where GPU tests must run: CI (CI=true) or KENYON_REQUIRE_GPU=1.
 pub fn gpu_required() -> bool {
-    let set = |k: &str| std::env::var(k).is_ok_and(|v| !v.is_empty() && v != "0" && v != "false");
     set("CI") || set("KENYON_REQUIRE_GPU")
+}
+
+/// Whether code strings must compile to machine code here: in CI (any value of `CI`
+/// but empty, `0` and `false`, as [`gpu_required`] reads it), where a C compiler is
+/// installed; elsewhere a machine without one runs the interpreter.
+pub fn compiler_required() -> bool {
+    set("CI")
+}
+
+/// Whether environment variable `k` is set to something other than empty, `0` or
+/// `false`.
+fn set(k: &str) -> bool {
+    std::env::var(k).is_ok_and(|v| !v.is_empty() && v != "0" && v != "false")
 }
 
 /// Runs `check` on a fresh CPU simulation of `built` and, where there is a GPU adapter

@@ -340,7 +340,7 @@ unsafe fn update<P: PackSpikes, const N: usize>(
         };
         match compiled {
             Some(compiled) => {
-                let key = natives.draw_key();
+                let key = natives.key;
                 compiled.run(args, lanes, out, &mut [&mut natives.isyn[..lanes]], &key)
             }
             None => code
@@ -484,13 +484,12 @@ unsafe fn store_words<P: PackSpikes, const N: usize>(
 /// The native functions of code strings on the CPU: draws keyed on the population, the
 /// neuron, the batch entry, the timestep and the draw's number within the timestep.
 struct CodeNatives<'a, const N: usize> {
-    key: [u32; 2],
+    /// What the draws are keyed on, the compiled code's and these natives' alike: the
+    /// population's key, the entry, the timestep and the chunk's first neuron (the
+    /// others follow).
+    key: DrawKey,
     /// The model's extra global parameters, natives after [`NativeFn::ALL`].
     extra_global_params: &'a [(String, Vec<f32>)],
-    entry: u32,
-    timestep: u32,
-    /// The id of the chunk's first neuron (the others follow).
-    first: u32,
     /// Draws each lane has made in this timestep.
     draws: &'a mut [u32; N],
     /// Whether some lane has drawn since `draws` was cleared.
@@ -524,11 +523,13 @@ impl<'a, const N: usize> CodeNatives<'a, N> {
             target.fill(0);
         }
         CodeNatives {
-            key: code.key,
+            key: DrawKey {
+                key: code.key,
+                entry: at.entry as u32,
+                timestep: at.timestep as u32,
+                first: 0,
+            },
             extra_global_params: &code.extra_global_params,
-            entry: at.entry as u32,
-            timestep: at.timestep as u32,
-            first: 0,
             draws: first_lanes(draws),
             drawn,
             isyn: first_lanes(isyn),
@@ -545,23 +546,12 @@ impl<'a, const N: usize> CodeNatives<'a, N> {
 
     /// Starts a chunk of neurons from id `first`: none has drawn yet.
     fn begin(&mut self, first: u32) {
-        self.first = first;
+        self.key.first = first;
         if std::mem::take(self.drawn) {
             self.draws.fill(0);
         }
         for (input, &start) in self.inputs.iter_mut().zip(&self.input_starts) {
             input.fill(start);
-        }
-    }
-
-    /// What the compiled code's draws are keyed on in this chunk: the same as
-    /// [`Natives::call`]'s.
-    fn draw_key(&self) -> DrawKey {
-        DrawKey {
-            key: self.key,
-            entry: self.entry,
-            timestep: self.timestep,
-            first: self.first,
         }
     }
 
@@ -632,11 +622,12 @@ impl<const N: usize> Natives for CodeNatives<'_, N> {
             draw => {
                 *self.drawn = true;
                 let active = active.iter().enumerate().filter(|(_, on)| **on != 0);
+                let k = self.key;
                 for (lane, _) in active {
-                    let id = self.first.wrapping_add(lane as u32);
-                    let counter = [id, self.entry, self.timestep, self.draws[lane]];
+                    let id = k.first.wrapping_add(lane as u32);
+                    let counter = [id, k.entry, k.timestep, self.draws[lane]];
                     self.draws[lane] = self.draws[lane].wrapping_add(1);
-                    let block = philox4x32_10(counter, self.key);
+                    let block = philox4x32_10(counter, k.key);
                     out[lane] = draw.draw(block).unwrap_or(0.0).to_bits();
                 }
             }

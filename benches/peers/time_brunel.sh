@@ -8,17 +8,13 @@
 # Usage: time_brunel.sh ROUNDS   (PY: Brian2's python, KENYON: the kenyon binary)
 set -eu
 ROUNDS=${1:-3}
-PY=${PY:-/tmp/brian2-nets/venv/bin/python}
-KENYON=${KENYON:-target/release/kenyon}
 HERE=$(dirname "$0")
-median3() { sort -g | sed -n 2p; }
-CORES=$(nproc)
+. "$HERE/timing.sh"
 for round in $(seq 1 "$ROUNDS"); do
   for t in 1 "$CORES"; do
-    k=$("$KENYON" bench --network brunel --backend cpu --threads "$t" --repeat 3 | awk '/^cpu/ {print $(NF-4)}')
+    k=$("$KENYON" bench --network brunel --backend cpu --threads "$t" --repeat 3 | kenyon_seconds)
     echo "$round $(date -u +%H:%M) kenyon-cpu-${t}thread $k"
-    b=$("$PY" "$HERE/brian2_brunel.py" --threads "$t" --seed 1 --rerun 3 |
-        sed 's/.*"loop_s": \([0-9.e-]*\).*/\1/' | median3)
+    b=$("$PY" "$HERE/brian2_brunel.py" --threads "$t" --seed 1 --rerun 3 | brian2_median_loop)
     echo "$round $(date -u +%H:%M) brian2-${t}thread $b"
   done
 done

@@ -18,11 +18,8 @@ if [ $# -lt 2 ]; then
 fi
 ROUNDS=$1
 shift
-PY=${PY:-/tmp/brian2-nets/venv/bin/python}
-KENYON=${KENYON:-target/release/kenyon}
 HERE=$(dirname "$0")
-CORES=$(nproc)
-median3() { sort -g | sed -n 2p; }
+. "$HERE/timing.sh"
 for round in $(seq 1 "$ROUNDS"); do
   for n in "$@"; do
     seconds=0.5
@@ -30,13 +27,12 @@ for round in $(seq 1 "$ROUNDS"); do
     for t in 1 "$CORES"; do
       line=$("$KENYON" bench --network coba --neurons "$n" --seconds "$seconds" \
           --threads "$t" --backend cpu --repeat 3 | grep '^cpu' || true)
-      k=$(echo "$line" | awk '{print $(NF-4)}')
+      k=$(echo "$line" | kenyon_seconds)
       threads=$(echo "$line" | sed -n 's/^cpu (\([^)]*\)).*/\1/p')
       [ -n "$k" ] || { echo "kenyon bench failed at $n neurons" >&2; exit 1; }
       echo "$round $n kenyon-cpu-${t}thread $k ($threads)"
       b=$("$PY" "$HERE/brian2_vogels_abbott.py" --network coba --neurons "$n" \
-          --seconds "$seconds" --threads "$t" --seed 1 --rerun 3 |
-          sed 's/.*"loop_s": \([0-9.e-]*\).*/\1/' | median3)
+          --seconds "$seconds" --threads "$t" --seed 1 --rerun 3 | brian2_median_loop)
       [ -n "$b" ] || { echo "Brian2's project for $n neurons did not run" >&2; exit 1; }
       b=$(echo "$b $seconds" | awk '{printf "%.4f", $1 / $2}')
       echo "$round $n brian2-${t}thread $b"

@@ -9,18 +9,15 @@
 # Usage: time_vogels_abbott.sh ROUNDS   (PY: Brian2's python, KENYON: the kenyon binary)
 set -eu
 ROUNDS=${1:-5}
-PY=${PY:-/tmp/brian2-nets/venv/bin/python}
-KENYON=${KENYON:-target/release/kenyon}
 HERE=$(dirname "$0")
-CORES=$(nproc)
-median3() { sort -g | sed -n 2p; }
+. "$HERE/timing.sh"
 for round in $(seq 1 "$ROUNDS"); do
   for net in coba cuba; do
-    k=$("$KENYON" bench --network "$net" --backend cpu --repeat 3 | awk '/^cpu/ {print $(NF-4)}')
+    k=$("$KENYON" bench --network "$net" --backend cpu --repeat 3 | kenyon_seconds)
     echo "$round $net kenyon-cpu $k"
     for t in 1 "$CORES"; do
-      b=$("$PY" "$HERE/brian2_vogels_abbott.py" --network "$net" --threads "$t" --seed 1 --rerun 3 |
-          sed 's/.*"loop_s": \([0-9.e-]*\).*/\1/' | median3)
+      b=$("$PY" "$HERE/brian2_vogels_abbott.py" --network "$net" --threads "$t" --seed 1 \
+          --rerun 3 | brian2_median_loop)
       echo "$round $net brian2-${t}thread $b"
     done
   done

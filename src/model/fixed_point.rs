@@ -198,12 +198,13 @@ fn largest_exponent(magnitude: f64, headroom: f64) -> i32 {
     exponent
 }
 
-/// A 32-bit fixed-point input sum as f32, the way `shaders/shared/fixed_point.wgsl`
-/// converts it: both halves convert exactly, so the result is one correctly rounded add
-/// on every device (the nearest f32, ties to even).
+/// A 32-bit fixed-point input sum as the nearest f32, ties to even (Rust's conversion,
+/// one instruction). `fixed_to_f32` in `shaders/shared/fixed_point.wgsl` gets the same
+/// f32 in two exact halves and one correctly rounded add, because WGSL leaves the
+/// rounding of a plain conversion to the device.
 #[inline]
 pub fn fixed_to_f32(acc: i32) -> f32 {
-    (acc >> 12) as f32 * 4096.0 + (acc & 4095) as f32
+    acc as f32
 }
 
 /// A 64-bit fixed-point input sum as the nearest f32, ties to even (Rust's conversion),
@@ -288,9 +289,14 @@ mod tests {
         }
     }
 
+    /// `fixed_to_f32` of `shaders/shared/fixed_point.wgsl`, one lane.
+    fn wgsl_fixed_to_f32(acc: i32) -> f32 {
+        (acc >> 12) as f32 * 4096.0 + (acc & 4095) as f32
+    }
+
     #[test]
-    fn fixed_to_f32_rounds_to_nearest_like_a_plain_conversion() {
-        for acc in [
+    fn fixed_to_f32_is_the_shaders_two_halves_and_a_plain_conversion() {
+        let edges = [
             0,
             1,
             -1,
@@ -303,8 +309,29 @@ mod tests {
             i32::MAX,
             i32::MIN,
             16_777_217,
+            -16_777_219,
             1_073_741_823,
-        ] {
+        ];
+        // Ties at every scale above 2^24, and random words.
+        let ties = (25..31).flat_map(|k| {
+            [
+                (1i32 << k) + (1 << (k - 24)),
+                -(1i32 << k) - (3 << (k - 25)),
+            ]
+        });
+        let mut state = 0x9e37_79b9_u32;
+        let random = std::iter::repeat_with(move || {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            state as i32
+        });
+        for acc in edges.into_iter().chain(ties).chain(random.take(100_000)) {
+            assert_eq!(
+                fixed_to_f32(acc).to_bits(),
+                wgsl_fixed_to_f32(acc).to_bits(),
+                "{acc}"
+            );
             assert_eq!(fixed_to_f32(acc), acc as f32, "{acc}");
             assert_eq!(wide_fixed_to_f32(i64::from(acc)), acc as f32, "{acc}");
         }

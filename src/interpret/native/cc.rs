@@ -15,12 +15,18 @@ pub const COMPILER_VARIABLE: &str = "KENYON_CC";
 /// Flags every build gets. `-ffp-contract=off` keeps products and sums unfused, as the
 /// interpreter and the GPU's guard do; `-fno-fast-math`, so every operation rounds as
 /// written even with a compiler whose default is fast math. `-fno-math-errno` lets
-/// `sqrtf` be the instruction, which rounds correctly.
-const FLAGS: [&str; 7] = [
+/// `sqrtf` be the instruction, which rounds correctly. `-fno-trapping-math` lets the
+/// compiler compute both sides of a `sel` for every lane and blend them, as the
+/// interpreter does: without it, a CPU without masked vector operations (AVX2, SSE,
+/// NEON) gets a scalar loop with branches, about 4x slower (`docs/performance.md`).
+/// It changes no result: floating-point exceptions are never unmasked or read, NaNs are
+/// still honoured, and nothing is reassociated.
+const FLAGS: [&str; 8] = [
     "-O3",
     "-ffp-contract=off",
     "-fno-fast-math",
     "-fno-math-errno",
+    "-fno-trapping-math",
     "-fPIC",
     "-shared",
     "-w",

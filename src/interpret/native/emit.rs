@@ -123,7 +123,7 @@ fn declare(
                 let sum = match wide {
                     false => format!(
                         "int32_t acc = (int32_t)a{k}[i]; a{k}[i] = 0u; \
-                         float sum = (float)(acc >> 12) * 4096.0f + (float)(acc & 4095);"
+                         float sum = (float)acc;"
                     ),
                     true => format!(
                         "uint64_t w = (uint64_t)a{k}[2 * i] | ((uint64_t)a{k}[2 * i + 1] << 32); \

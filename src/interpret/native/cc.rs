@@ -17,8 +17,8 @@ pub const COMPILER_VARIABLE: &str = "KENYON_CC";
 /// written even with a compiler whose default is fast math. `-fno-math-errno` lets
 /// `sqrtf` be the instruction, which rounds correctly. `-fno-trapping-math` lets the
 /// compiler compute both sides of a `sel` for every lane and blend them, as the
-/// interpreter does: without it, a CPU without masked vector operations (AVX2, SSE,
-/// NEON) gets a scalar loop with branches, about 4x slower (`docs/performance.md`).
+/// interpreter does: without it, a CPU without masked vector operations (AVX2, SSE)
+/// gets a scalar loop with branches, 2-4x slower (`docs/performance.md`).
 /// It changes no result: floating-point exceptions are never unmasked or read, NaNs are
 /// still honoured, and nothing is reassociated.
 const FLAGS: [&str; 8] = [

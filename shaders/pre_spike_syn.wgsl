@@ -1,6 +1,7 @@
 // A weight-update model's synapse code on presynaptic spikes (twin: the CPU's synapse
-// update of code groups): every spike of the previous timestep runs the group's
-// kenyon_pre_spike_syn for each synapse of its CSR row, with the synapse's variables, its
+// update of code groups): every spike of the timestep 1 + AXONAL_DELAY back (the previous
+// one without a delay) runs the group's kenyon_pre_spike_syn for each synapse of its CSR
+// row, with the synapse's variables, its
 // neurons' variables and latest spike times; addToPost adds to the target's accumulator
 // in fixed point, so sums don't depend on the order the atomics land in. Work is shared
 // as in propagate_spikes.wgsl (SynapseUpdatePlan): every synapse of a timestep's spikes
@@ -21,6 +22,8 @@ override ACC_STRIDE: u32;
 override BATCH: u32;
 // Length of the presynaptic population's ring of spike words.
 override SPIKE_SLOTS: u32;
+// The group's axonal delay in timesteps (less than SPIKE_SLOTS - 1).
+override AXONAL_DELAY: u32;
 
 {{add_to_post}}
 
@@ -40,7 +43,7 @@ fn main(
     @builtin(local_invocation_index) lid: u32,
 ) {
     let entry = wid.y;
-    let previous = (previous_ring_slot(0u) * BATCH + entry) * WORDS_PRE;
+    let previous = (earlier_ring_slot(0u, 1u + AXONAL_DELAY) * BATCH + entry) * WORDS_PRE;
     let stamp = stamp_index(entry, 0u);
     if SHARE_ROWS {
         for (var w = wid.x; w < WORDS_PRE; w += nwg.x) {

@@ -120,18 +120,29 @@ impl Network {
             });
         }
         let delayed = steps > 0;
-        match &s.weight_update {
-            WeightUpdateModel::StdpSymmetric(_) | WeightUpdateModel::Code(_) if delayed => {
-                Err(invalid(
-                    "synaptic delays are supported for static pulse synapses \
-                     (StaticPulseConstantWeight, StaticPulse); this group's weight update \
-                     model learns or is written as code strings: remove the delay, or \
-                     use a static pulse"
-                        .to_owned(),
-                ))
-            }
-            _ => Ok(()),
+        let learns = match &s.weight_update {
+            WeightUpdateModel::StdpSymmetric(_) => true,
+            WeightUpdateModel::Code(code) => code.model.is_plastic(),
+            _ => false,
+        };
+        if delayed && learns {
+            return Err(invalid(
+                "synaptic delays are supported for synapses that don't learn (static \
+                 pulse, and code strings whose model is not plastic); this group's weight \
+                 update model learns: remove the delay"
+                    .to_owned(),
+            ));
         }
+        let code = matches!(s.weight_update, WeightUpdateModel::Code(_));
+        if code && delay.per_synapse.is_some() {
+            return Err(invalid(
+                "a weight update model written as code strings takes an axonal delay, \
+                 one for the whole group (SynapticDelay::axonal); per-synapse delays are \
+                 for static pulse synapses"
+                    .to_owned(),
+            ));
+        }
+        Ok(())
     }
 
     /// Checks an explicit synapse list against the populations it connects.

@@ -6,6 +6,8 @@
 
 use crate::common;
 use kenyon::model::CurrentSourceModel;
+use kenyon::model::code::{CodeWeightUpdate, VarInit};
+use kenyon::model::library;
 use kenyon::model::{
     Connectivity, CurrentSourceId, LifParams, MAX_DELAY_STEPS, ModelError, Network, NeuronModel,
     PerSynapseDelays, PopulationId, PostsynapticModel, SynapseGroup, SynapseGroupId, SynapticDelay,
@@ -26,6 +28,16 @@ const ONCE: LifParams = LifParams {
 /// timesteps. `inSyn` decays so slowly that it stays nonzero from the
 /// arrival to the end of any test.
 fn fan_out(axonal: u32, delays: &[u32]) -> (BuiltNetwork, SynapseGroupId) {
+    let static_pulse = WeightUpdateModel::StaticPulseConstantWeight { g: 0.5 };
+    fan_out_through(static_pulse, axonal, delays)
+}
+
+/// [`fan_out`] through synapses of `weight_update`.
+fn fan_out_through(
+    weight_update: WeightUpdateModel,
+    axonal: u32,
+    delays: &[u32],
+) -> (BuiltNetwork, SynapseGroupId) {
     let mut net = Network::new(0.1);
     let pre = net.add_neuron_population("pre", 1, NeuronModel::Lif(ONCE));
     let n = delays.len() as u32;
@@ -34,7 +46,7 @@ fn fan_out(axonal: u32, delays: &[u32]) -> (BuiltNetwork, SynapseGroupId) {
         name: "pre_post".into(),
         pre,
         post,
-        weight_update: WeightUpdateModel::StaticPulseConstantWeight { g: 0.5 },
+        weight_update,
         postsynaptic: PostsynapticModel::ExpCurr { tau: 1e6 },
         connectivity: Connectivity::FromList {
             pre: vec![0; delays.len()],
@@ -92,6 +104,23 @@ fn an_axonal_delay_delivers_exactly_that_many_timesteps_later() {
     }
 }
 
+/// GeNN's StaticPulse written as code strings (`library::static_pulse`), every weight
+/// `g`: a weight update model that doesn't learn.
+fn code_static_pulse(g: f64) -> WeightUpdateModel {
+    let model = CodeWeightUpdate::new(library::static_pulse()).init("g", VarInit::Constant(g));
+    WeightUpdateModel::Code(model)
+}
+
+#[test]
+fn an_axonal_delay_on_code_string_synapses_delivers_exactly_that_many_timesteps_later() {
+    for d in [0, 1, 2, 150, MAX_DELAY_STEPS] {
+        let (built, group) = fan_out_through(code_static_pulse(0.5), d, &[0]);
+        common::on_every_backend(&built, SimConfig::default(), |sim| {
+            assert_arrivals(sim, group, &[d]);
+        });
+    }
+}
+
 #[test]
 fn per_synapse_delays_deliver_each_synapse_its_own_timesteps_later() {
     // Listed out of order, with a repeat and a gap, from 0 to the longest allowed.
@@ -134,6 +163,13 @@ fn a_reset_drops_the_spikes_still_on_their_way() {
 /// neuron driven by its own constant current. `e` has 8192 neurons, so two CPU threads
 /// each take a slice of it.
 fn recurrent_network() -> (BuiltNetwork, [CurrentSourceId; 2], [PopulationId; 2]) {
+    recurrent_network_through(WeightUpdateModel::StaticPulseConstantWeight { g: 0.02 })
+}
+
+/// [`recurrent_network`] with its `e -> e` synapses (axonal delay 15) of `e_to_e`.
+fn recurrent_network_through(
+    e_to_e: WeightUpdateModel,
+) -> (BuiltNetwork, [CurrentSourceId; 2], [PopulationId; 2]) {
     let mut net = Network::new(0.1);
     let lif = NeuronModel::Lif(LifParams::TUTORIAL);
     let e = net.add_neuron_population("e", 8192, lif.clone());
@@ -150,7 +186,7 @@ fn recurrent_network() -> (BuiltNetwork, [CurrentSourceId; 2], [PopulationId; 2]
         (
             e,
             e,
-            constant(0.02),
+            e_to_e,
             Connectivity::FixedProbabilityNoAutapse { p: 0.005 },
         ),
         (
@@ -285,6 +321,37 @@ fn a_recurrent_network_with_delays_spikes_alike_on_every_backend_batch_and_threa
 }
 
 #[test]
+fn delayed_code_string_synapses_spike_as_the_static_pulse_on_every_backend_batch_and_thread_count()
+{
+    let (built, drives, _) = recurrent_network();
+    let mut sim = CpuSimulation::new(&built, config(1, 1)).unwrap();
+    let want = run_recurrent(&mut sim, drives, &[1]);
+    // The e -> e group written as code strings, with the same weight and delay.
+    let (code, drives, _) = recurrent_network_through(code_static_pulse(0.02));
+    let got = |sim: &mut dyn Simulator, entries: &[u32]| {
+        let mut got = run_recurrent(sim, drives, entries);
+        // Entry 1 of the batch, as a recording of one entry.
+        for p in got.populations.iter_mut().flatten() {
+            *p = vec![p.swap_remove(entries.iter().position(|&e| e == 1).unwrap())];
+        }
+        got
+    };
+    common::on_every_backend(&code, config(1, 1), |sim| {
+        let what = sim.description();
+        common::assert_same_spikes(&want, &got(sim, &[1]), &what);
+    });
+    let mut batch = CpuSimulation::new(&code, config(3, 2)).unwrap();
+    common::assert_same_spikes(&want, &got(&mut batch, &[0, 1, 2]), "cpu, batch 3");
+    let mut two = CpuSimulation::new(&code, config(1, 2)).unwrap();
+    common::assert_same_spikes(&want, &got(&mut two, &[1]), "cpu, two threads");
+    #[cfg(feature = "gpu")]
+    if let Some(ctx) = common::gpu::context() {
+        let mut gpu = kenyon::GpuSimulation::new(ctx, &code, config(3, 0)).unwrap();
+        common::assert_same_spikes(&want, &got(&mut gpu, &[0, 1, 2]), "gpu, batch 3");
+    }
+}
+
+#[test]
 fn a_feed_forward_network_with_delays_runs_in_blocks_with_the_cpus_spikes() {
     // input -> hidden -> output: blocks of 20 timesteps on the GPU, each group's spikes
     // read from up to 60 timesteps back.
@@ -407,11 +474,25 @@ fn delays_a_network_cant_have_are_refused_with_the_reason() {
     };
     let err = build(constant(), dense(), backwards).unwrap_err();
     assert!(err.to_string().contains("from 5 to 4"), "{err}");
-    // Learning synapses aren't delayed (yet); with no delay they build as ever.
+    // Learning synapses aren't delayed; with no delay they build as ever.
     let stdp = || WeightUpdateModel::StdpSymmetric(kenyon::tutorial::KC_MBON_STDP);
     let err = build(stdp(), dense(), SynapticDelay::axonal(1)).unwrap_err();
     assert!(err.to_string().contains("static pulse"), "{err}");
     build(stdp(), dense(), SynapticDelay::default()).unwrap();
+    // Code strings: an axonal delay where the model doesn't learn; not where it does,
+    // nor per synapse.
+    build(code_static_pulse(0.1), dense(), SynapticDelay::axonal(3)).unwrap();
+    let params = kenyon::tutorial::KC_MBON_STDP;
+    let code_stdp = || WeightUpdateModel::Code(library::stdp_symmetric_from(&params));
+    let err = build(code_stdp(), dense(), SynapticDelay::axonal(1)).unwrap_err();
+    assert!(err.to_string().contains("learns"), "{err}");
+    build(code_stdp(), dense(), SynapticDelay::default()).unwrap();
+    let per_synapse = SynapticDelay {
+        axonal_steps: 1,
+        per_synapse: Some(PerSynapseDelays::Uniform { min: 0, max: 2 }),
+    };
+    let err = build(code_static_pulse(0.1), dense(), per_synapse).unwrap_err();
+    assert!(err.to_string().contains("SynapticDelay::axonal"), "{err}");
     // A handle of another network is refused.
     let mut other = Network::new(0.1);
     let p = other.add_neuron_population("p", 1, NeuronModel::Lif(LifParams::TUTORIAL));

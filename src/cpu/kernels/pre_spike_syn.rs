@@ -7,7 +7,8 @@ use super::for_each_spike;
 use super::synapse_lanes::{AddToPost, Lanes, SynapseCode};
 use crate::model::SparseConnectivity;
 
-/// Every presynaptic spike of the previous timestep (`pre_spike_words`, one batch entry)
+/// Every presynaptic spike that reaches the synapses now (`pre_spike_words`, one batch
+/// entry: the previous timestep's, or further back by the group's axonal delay)
 /// runs the model's `pre_spike_syn_code` for each of its synapses whose target lies in
 /// the accumulator slice `out`; `addToPost` adds to the target's sum there.
 pub(crate) fn pre_spike_syn(

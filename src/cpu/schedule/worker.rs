@@ -291,7 +291,10 @@ impl Worker<'_> {
                 scale: &group.weight,
                 overflow: &shared.add_to_post_overflow[g],
             };
-            let pre_spikes = shared.previous_spike_words(group.pre, timestep, entry);
+            // Validation leaves code groups an axonal delay only: one class.
+            let back = 1 + group.delays.min_steps;
+            let pre_spikes =
+                shared.spike_words(group.pre, shared.slot(group.pre, timestep, back), entry);
             pre_spike_syn(&at, &group.connectivity, pre_spikes, &mut out);
             if let Some(columns) = shared.columns[g] {
                 let post_spikes = shared.previous_spike_words(group.post, timestep, entry);

@@ -218,6 +218,8 @@ pub(crate) fn pre_spike_syn(
                 "WORDS_PRE",
                 f64::from(words_per_step(net.populations[s.pre].size) as u32),
             ),
+            // Validation leaves code groups an axonal delay only: one class.
+            ("AXONAL_DELAY", f64::from(s.delays.min_steps)),
         ]),
         bindings: bindings(&[
             ("params", BufferId::StepParams),

@@ -4,9 +4,11 @@
 // network is feed-forward (docs/architecture.md): each kernel then covers all of the
 // block's timesteps in one dispatch.
 struct StepParams {
-    // Slot of the block's first timestep in the ring of spike words: timesteps since the
-    // last reset, modulo the ring's length (see spike_ring.wgsl).
-    ring_slot: u32,
+    // The block's first timestep since the last reset, its low and high words (each
+    // kernel takes it modulo the length of the ring of spike words it reads: see
+    // spike_ring.wgsl).
+    timestep_lo: u32,
+    timestep_hi: u32,
     // Row of the recording buffer the block's first timestep's spikes go to.
     record_slot: u32,
     // Time of the block's first timestep and of the one before it [ms], as the CPU

@@ -11,9 +11,11 @@ use crate::sim::time_of;
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
 struct StepParams {
-    /// The block's first timestep since the last reset, modulo the spike rings' length
-    /// (see `shaders/shared/spike_ring.wgsl`).
-    ring_slot: u32,
+    /// The block's first timestep since the last reset, its low and high words: each
+    /// kernel takes it modulo the length of the spike ring it reads (see
+    /// `shaders/shared/spike_ring.wgsl`).
+    timestep_lo: u32,
+    timestep_hi: u32,
     /// Recording row of the block's first timestep.
     record_slot: u32,
     /// Time of the block's first timestep.
@@ -65,7 +67,6 @@ impl GpuSimulation {
         let block = self.shape.block_steps;
         let blocks = steps.div_ceil(block);
         let stride = self.step_stride as usize;
-        let spike_slots = u64::from(self.shape.spike_slots);
         let dt = self.net.dt;
         let params = &mut self.step_params_host;
         params.clear();
@@ -74,7 +75,8 @@ impl GpuSimulation {
             let first = k * block;
             let timestep = self.clock.timestep + u64::from(first);
             let p = StepParams {
-                ring_slot: (timestep % spike_slots) as u32,
+                timestep_lo: timestep as u32,
+                timestep_hi: (timestep >> 32) as u32,
                 record_slot: self.clock.recorded_steps + first,
                 time: time_of(timestep, dt),
                 previous_time: time_of(timestep.saturating_sub(1), dt),

@@ -216,19 +216,14 @@ impl BuiltNetwork {
     /// before it that the synapse update reads without a delay, and as many again as the
     /// longest delay of the synapse groups leaving it.
     pub fn spike_slots(&self, p: usize) -> u32 {
-        let longest = self
-            .synapse_groups
-            .iter()
-            .filter(|s| s.pre == p)
-            .map(|s| s.delays.max_steps())
-            .max();
-        2 + longest.unwrap_or(0)
+        2 + self.longest_delay_from(p)
     }
 
-    /// The longest delay of any synapse, in timesteps.
-    pub fn max_delay_steps(&self) -> u32 {
-        let longest = self.synapse_groups.iter().map(|s| s.delays.max_steps());
-        longest.max().unwrap_or(0)
+    /// The longest delay of the synapse groups leaving population `p`, in timesteps
+    /// (0 without any).
+    pub fn longest_delay_from(&self, p: usize) -> u32 {
+        let leaving = self.synapse_groups.iter().filter(|s| s.pre == p);
+        leaving.map(|s| s.delays.max_steps()).max().unwrap_or(0)
     }
 
     /// The populations in an order where every synapse group's presynaptic population

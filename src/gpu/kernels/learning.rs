@@ -23,7 +23,7 @@ pub(crate) fn spike_times(
     Ok(KernelSpec {
         label: format!("spike_times[{}]", pop.name),
         source: shaders::finish(shaders::SPIKE_TIMES, &[])?,
-        constants: constants([("WORDS", words), ("SPIKE_SLOTS", shape.spike_slots)]),
+        constants: constants([("WORDS", words), ("SPIKE_SLOTS", shape.spike_slots(net, p))]),
         bindings: bindings(&[
             ("params", BufferId::StepParams),
             ("spikes", BufferId::Spikes(p)),
@@ -47,12 +47,13 @@ pub(crate) fn stdp(
     let s = &net.synapse_groups[g];
     let words = |p: usize| words_per_step(net.populations[p].size) as u32;
     let (words_pre, words_post) = (words(s.pre), words(s.post));
-    let rule_constants = || {
+    // Each kernel reads one population's ring: learn_pre the presynaptic one's.
+    let rule_constants = |p: usize| {
         let mut c = constants(rule.wgsl_constants());
-        c.extend(constants([("SPIKE_SLOTS", shape.spike_slots)]));
+        c.extend(constants([("SPIKE_SLOTS", shape.spike_slots(net, p))]));
         c
     };
-    let mut pre_constants = rule_constants();
+    let mut pre_constants = rule_constants(s.pre);
     pre_constants.extend(constants([("WORDS_PRE", words_pre)]));
     let learn_pre = KernelSpec {
         label: format!("learn_pre[{}]", s.name),
@@ -69,7 +70,7 @@ pub(crate) fn stdp(
         workgroups: words_pre.div_ceil(LEARNING_WORKGROUP),
         threads: LEARNING_WORKGROUP,
     };
-    let mut post_constants = rule_constants();
+    let mut post_constants = rule_constants(s.post);
     post_constants.extend(constants([("WORDS_POST", words_post)]));
     let learn_post = KernelSpec {
         label: format!("learn_post[{}]", s.name),

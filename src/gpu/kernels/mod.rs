@@ -12,6 +12,7 @@ pub(crate) mod synapse_code;
 
 use super::plan::BufferId;
 use super::shaders::reflect::Reflection;
+use crate::model::BuiltNetwork;
 
 /// What every kernel of a simulation shares.
 #[derive(Clone, Copy, Debug)]
@@ -20,9 +21,18 @@ pub(crate) struct Shape {
     pub batch: u32,
     /// Timesteps per block (see `plan::blocks`).
     pub block_steps: u32,
-    /// Slots of every population's ring of spike words: a block's timesteps, the one
-    /// before them, and one per timestep of the network's longest synaptic delay.
-    pub spike_slots: u32,
+}
+
+// `shaders/shared/spike_ring.wgsl` multiplies two slot numbers in a u32.
+const _: () = assert!(super::plan::MAX_BLOCK_STEPS + 1 + crate::model::MAX_DELAY_STEPS <= 1 << 16);
+
+impl Shape {
+    /// Slots of population `p`'s ring of spike words: a block's timesteps, the one
+    /// before them, and one per timestep of the longest delay of the synapse groups
+    /// leaving it.
+    pub fn spike_slots(self, net: &BuiltNetwork, p: usize) -> u32 {
+        self.block_steps + 1 + net.longest_delay_from(p)
+    }
 }
 
 /// `(name, value)` pairs as a kernel's constants.

@@ -72,7 +72,7 @@ pub(crate) fn spec(
             ("BATCH", shape.batch),
             ("ACC_STRIDE", padded(pop.size)),
             ("INVOCATIONS_PER_WORD", strategy.invocations_per_word()),
-            ("SPIKE_SLOTS", shape.spike_slots),
+            ("SPIKE_SLOTS", shape.spike_slots(net, p)),
         ]),
         bindings: bindings(&[("params", BufferId::StepParams)]),
         workgroups,

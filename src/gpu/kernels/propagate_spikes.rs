@@ -214,7 +214,7 @@ pub(crate) fn spec(
                 f64::from(padded(net.populations[s.post].size)),
             ),
             ("BATCH", f64::from(shape.batch)),
-            ("SPIKE_SLOTS", f64::from(shape.spike_slots)),
+            ("SPIKE_SLOTS", f64::from(shape.spike_slots(net, s.pre))),
             ("MIN_DELAY", f64::from(s.delays.min_steps)),
             ("DELAY_CLASSES", f64::from(s.delays.classes)),
         ]),

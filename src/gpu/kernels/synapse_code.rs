@@ -161,7 +161,6 @@ fn piece_constants(
         ("MAX_ADD", f64::from(max_add)),
         ("ACC_STRIDE", f64::from(padded(post))),
         ("BATCH", f64::from(shape.batch)),
-        ("SPIKE_SLOTS", f64::from(shape.spike_slots)),
     ]);
     let layout = AccumulatorLayout::new(post, shape.batch, shape.block_steps);
     consts.extend(constants(layout.wgsl_constants()));
@@ -220,6 +219,7 @@ pub(crate) fn pre_spike_syn(
             ),
             // Validation leaves code groups an axonal delay only: one class.
             ("AXONAL_DELAY", f64::from(s.delays.min_steps)),
+            ("SPIKE_SLOTS", f64::from(shape.spike_slots(net, s.pre))),
         ]),
         bindings: bindings(&[
             ("params", BufferId::StepParams),
@@ -259,7 +259,10 @@ pub(crate) fn post_spike_syn(
     let kernel = KernelSpec {
         label: format!("post_spike_syn[{}]", s.name),
         source: String::new(),
-        constants: constants([("WORDS_POST", words_post)]),
+        constants: constants([
+            ("WORDS_POST", words_post),
+            ("SPIKE_SLOTS", shape.spike_slots(net, s.post)),
+        ]),
         bindings: bindings(&[
             ("params", BufferId::StepParams),
             ("post_spikes", BufferId::Spikes(s.post)),

@@ -68,14 +68,14 @@ impl Device<'_> {
         let steps = u64::from(config.recording_steps);
         let mut per_entry = Vec::new();
         let mut recording_total = 0;
-        // The longest ring any block length gives (see `Shape::spike_slots`).
-        let spike_slots = u64::from(MAX_BLOCK_STEPS + 1 + net.max_delay_steps());
-        for pop in &net.populations {
+        for (p, pop) in net.populations.iter().enumerate() {
+            // The longest ring any block length gives (see `Shape::spike_slots`).
+            let spike_slots = u64::from(MAX_BLOCK_STEPS + 1 + net.longest_delay_from(p));
             let words = words_per_step(pop.size) as u64 * 4;
             per_entry.push((
                 format!(
                     "the spike words of population '{}' kept for {spike_slots} timesteps \
-                     (its block and the longest synaptic delay, bytes)",
+                     (its block and the longest synaptic delay leaving it, bytes)",
                     pop.name
                 ),
                 words * spike_slots,

@@ -8,7 +8,7 @@ mod buffers;
 mod limits;
 mod synapse_code;
 
-pub(crate) use blocks::{AccumulatorLayout, pad_entries, padded, unpad_entries};
+pub(crate) use blocks::{AccumulatorLayout, MAX_BLOCK_STEPS, pad_entries, padded, unpad_entries};
 pub(crate) use buffers::{BufferId, BufferSpec};
 pub(crate) use limits::Device;
 
@@ -62,7 +62,6 @@ impl<'n> GpuPlan<'n> {
         let shape = Shape {
             batch: config.batch_size,
             block_steps,
-            spike_slots: block_steps + 1 + net.max_delay_steps(),
         };
         let mut plan = GpuPlan {
             shape,
@@ -144,7 +143,7 @@ impl<'n> GpuPlan<'n> {
         } else {
             self.builtin_state_buffers(pop, p, buffers)?;
         }
-        let ring = u64::from(self.shape.spike_slots) * batch * words * 4;
+        let ring = u64::from(self.shape.spike_slots(net, p)) * batch * words * 4;
         buffers.add(
             BufferId::Spikes(p),
             format!("{name}.spikes"),
@@ -473,6 +472,82 @@ mod tests {
                 .sum();
             let expected = scaled_coba_gpu_bytes([3200, 800], [64, 16], 1000);
             assert_eq!(storage, expected, "{device_type:?}");
+        }
+    }
+
+    #[test]
+    fn each_spike_ring_holds_the_longest_delay_leaving_its_population() {
+        use crate::model::{
+            Connectivity, LifParams, Network, NeuronModel, PostsynapticModel, SynapseGroup,
+            SynapticDelay, WeightUpdateModel,
+        };
+        let mut net = Network::new(0.1);
+        let lif = NeuronModel::Lif(LifParams::TUTORIAL);
+        let [a, b, c] =
+            ["a", "b", "c"].map(|name| net.add_neuron_population(name, 100, lif.clone()));
+        // a -> b waits 100 timesteps, a -> c 7, b -> c none; nothing leaves c.
+        for (pre, post, delay) in [(a, b, 100), (a, c, 7), (b, c, 0)] {
+            let g = net.add_synapse_group(SynapseGroup {
+                name: format!("{}_{}", pre.index(), post.index()),
+                pre,
+                post,
+                weight_update: WeightUpdateModel::StaticPulseConstantWeight { g: 0.1 },
+                postsynaptic: PostsynapticModel::DeltaCurr,
+                connectivity: Connectivity::OneToOne,
+            });
+            net.set_synaptic_delay(g, SynapticDelay::axonal(delay))
+                .unwrap();
+        }
+        let net = net.build(1).unwrap();
+        let limits = wgpu::Limits::default();
+        let adapter = AdapterSummary {
+            name: "test".into(),
+            backend: wgpu::Backend::Vulkan,
+            device_type: wgpu::DeviceType::Cpu,
+        };
+        let device = Device {
+            limits: &limits,
+            adapter: &adapter,
+        };
+        let config = SimConfig {
+            batch_size: 3,
+            ..SimConfig::DEFAULT
+        };
+        let plan = GpuPlan::new(&net, config, device, GpuTuning::for_adapter(&adapter)).unwrap();
+        let ring_bytes = |p: usize| {
+            let ring = plan.buffers.iter().find(|b| b.id == BufferId::Spikes(p));
+            ring.unwrap().bytes
+        };
+        // 100 neurons: 4 words per timestep and entry.
+        let slots = |longest: u64| u64::from(plan.shape.block_steps) + 1 + longest;
+        assert_eq!(ring_bytes(0), slots(100) * 3 * 4 * 4);
+        assert_eq!(ring_bytes(1), slots(0) * 3 * 4 * 4);
+        assert_eq!(ring_bytes(2), slots(0) * 3 * 4 * 4);
+    }
+
+    /// `block_ring_slot` of `shaders/shared/spike_ring.wgsl`, operation for operation in
+    /// u32 (wrapping, as WGSL's arithmetic is).
+    fn wgsl_block_ring_slot(lo: u32, hi: u32, slots: u32) -> u32 {
+        let high_word = (0xffff_ffffu32 % slots).wrapping_add(1) % slots;
+        let high = (hi % slots).wrapping_mul(high_word);
+        high.wrapping_add(lo % slots) % slots
+    }
+
+    #[test]
+    fn the_shaders_ring_slot_is_the_timestep_modulo_the_ring_past_every_word() {
+        let longest = MAX_BLOCK_STEPS + 1 + crate::model::MAX_DELAY_STEPS;
+        for slots in (1..=40).chain([255, 256, 4095, 4096, longest - 1, longest]) {
+            let edges = [0u64, 1, 1 << 31, (1 << 32) - 1, 1 << 32, (1 << 32) + 1];
+            let far = [(1 << 40) + 12_345, (7 << 32) + 99, u64::MAX - 1, u64::MAX];
+            for timestep in edges.into_iter().chain(far) {
+                let (lo, hi) = (timestep as u32, (timestep >> 32) as u32);
+                let want = (timestep % u64::from(slots)) as u32;
+                assert_eq!(
+                    wgsl_block_ring_slot(lo, hi, slots),
+                    want,
+                    "{timestep} % {slots}"
+                );
+            }
         }
     }
 }

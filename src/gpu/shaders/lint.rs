@@ -248,7 +248,6 @@ mod tests {
                                 let shape = Shape {
                                     batch: 2,
                                     block_steps,
-                                    spike_slots: block_steps + 1,
                                 };
                                 check(&neuron_update::spec(&net, 1, shape, strategy, 1).unwrap());
                             }
@@ -265,7 +264,6 @@ mod tests {
         let shape = Shape {
             batch: 1,
             block_steps: 1,
-            spike_slots: 2,
         };
         for threads in [16, 64] {
             for strategy in [

@@ -312,11 +312,12 @@ mod tests {
             -16_777_219,
             1_073_741_823,
         ];
-        // Ties at every scale above 2^24, and random words.
+        // Ties at every scale above 2^24, to the even f32 below and above in magnitude,
+        // and random words.
         let ties = (25..31).flat_map(|k| {
             [
                 (1i32 << k) + (1 << (k - 24)),
-                -(1i32 << k) - (3 << (k - 25)),
+                -(1i32 << k) - (3 << (k - 24)),
             ]
         });
         let mut state = 0x9e37_79b9_u32;

@@ -133,11 +133,13 @@ impl Network {
                     .to_owned(),
             ));
         }
+        // Per-synapse delays that differ would reorder the rows under the synapse
+        // variables; all alike, they are one axonal delay.
         let code = matches!(s.weight_update, WeightUpdateModel::Code(_));
-        if code && delay.per_synapse.is_some() {
+        if code && delay.classes() > 1 {
             return Err(invalid(
-                "a weight update model written as code strings takes an axonal delay, \
-                 one for the whole group (SynapticDelay::axonal); per-synapse delays are \
+                "a weight update model written as code strings takes one delay for the \
+                 whole group (SynapticDelay::axonal); per-synapse delays that differ are \
                  for static pulse synapses"
                     .to_owned(),
             ));

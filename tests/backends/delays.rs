@@ -119,6 +119,24 @@ fn an_axonal_delay_on_code_string_synapses_delivers_exactly_that_many_timesteps_
             assert_arrivals(sim, group, &[d]);
         });
     }
+    // The code runs in the arrival timestep, 1 + 5, and sees its time.
+    let model = kenyon::model::code::WeightUpdateModelDef {
+        name: "AddTime".into(),
+        pre_spike_syn_code: "addToPost(t);".into(),
+        ..Default::default()
+    };
+    let model = CodeWeightUpdate::new(std::sync::Arc::new(model)).max_add_to_post(10.0);
+    let (built, group) = fan_out_through(WeightUpdateModel::Code(model), 5, &[0]);
+    common::on_every_backend(&built, SimConfig::default(), |sim| {
+        sim.step_time(7).unwrap();
+        let in_syn = sim.read_in_syn(group).unwrap()[0];
+        // inSyn = 0.6 ms, decayed once by exp(-0.1 / 1e6).
+        assert!(
+            (in_syn - 0.6).abs() < 1e-5,
+            "{}: {in_syn}",
+            sim.description()
+        );
+    });
 }
 
 #[test]
@@ -323,31 +341,33 @@ fn a_recurrent_network_with_delays_spikes_alike_on_every_backend_batch_and_threa
 #[test]
 fn delayed_code_string_synapses_spike_as_the_static_pulse_on_every_backend_batch_and_thread_count()
 {
+    // The built-in network's spikes: three entries, and entry 1 alone.
     let (built, drives, _) = recurrent_network();
+    let mut sim = CpuSimulation::new(&built, config(3, 1)).unwrap();
+    let want = run_recurrent(&mut sim, drives, &[0, 1, 2]);
     let mut sim = CpuSimulation::new(&built, config(1, 1)).unwrap();
-    let want = run_recurrent(&mut sim, drives, &[1]);
+    let want_alone = run_recurrent(&mut sim, drives, &[1]);
     // The e -> e group written as code strings, with the same weight and delay.
-    let (code, drives, _) = recurrent_network_through(code_static_pulse(0.02));
-    let got = |sim: &mut dyn Simulator, entries: &[u32]| {
-        let mut got = run_recurrent(sim, drives, entries);
-        // Entry 1 of the batch, as a recording of one entry.
-        for p in got.populations.iter_mut().flatten() {
-            *p = vec![p.swap_remove(entries.iter().position(|&e| e == 1).unwrap())];
-        }
-        got
-    };
-    common::on_every_backend(&code, config(1, 1), |sim| {
-        let what = sim.description();
-        common::assert_same_spikes(&want, &got(sim, &[1]), &what);
-    });
+    let (code, code_drives, _) = recurrent_network_through(code_static_pulse(0.02));
     let mut batch = CpuSimulation::new(&code, config(3, 2)).unwrap();
-    common::assert_same_spikes(&want, &got(&mut batch, &[0, 1, 2]), "cpu, batch 3");
+    let got = run_recurrent(&mut batch, code_drives, &[0, 1, 2]);
+    let spikes = common::assert_same_spikes(&want, &got, "cpu, batch 3");
+    assert!(
+        spikes > 10_000,
+        "too quiet to show anything: {spikes} spikes"
+    );
+    common::on_every_backend(&code, config(1, 1), |sim| {
+        let got = run_recurrent(sim, code_drives, &[1]);
+        common::assert_same_spikes(&want_alone, &got, &sim.description());
+    });
     let mut two = CpuSimulation::new(&code, config(1, 2)).unwrap();
-    common::assert_same_spikes(&want, &got(&mut two, &[1]), "cpu, two threads");
+    let got = run_recurrent(&mut two, code_drives, &[1]);
+    common::assert_same_spikes(&want_alone, &got, "cpu, two threads");
     #[cfg(feature = "gpu")]
     if let Some(ctx) = common::gpu::context() {
         let mut gpu = kenyon::GpuSimulation::new(ctx, &code, config(3, 0)).unwrap();
-        common::assert_same_spikes(&want, &got(&mut gpu, &[0, 1, 2]), "gpu, batch 3");
+        let got = run_recurrent(&mut gpu, code_drives, &[0, 1, 2]);
+        common::assert_same_spikes(&want, &got, "gpu, batch 3");
     }
 }
 
@@ -493,6 +513,8 @@ fn delays_a_network_cant_have_are_refused_with_the_reason() {
     };
     let err = build(code_static_pulse(0.1), dense(), per_synapse).unwrap_err();
     assert!(err.to_string().contains("SynapticDelay::axonal"), "{err}");
+    // Listed per synapse but all alike, they are one delay.
+    build(code_static_pulse(0.1), dense(), values(vec![4; 12])).unwrap();
     // A handle of another network is refused.
     let mut other = Network::new(0.1);
     let p = other.add_neuron_population("p", 1, NeuronModel::Lif(LifParams::TUTORIAL));

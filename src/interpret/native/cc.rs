@@ -19,8 +19,11 @@ pub const COMPILER_VARIABLE: &str = "KENYON_CC";
 /// compiler compute both sides of a `sel` for every lane and blend them, as the
 /// interpreter does: without it, a CPU without masked vector operations (AVX2, SSE)
 /// gets a scalar loop with branches, 2-4x slower (`docs/performance.md`).
-/// It changes no result: floating-point exceptions are never unmasked or read, NaNs are
-/// still honoured, and nothing is reassociated.
+/// Floating-point exceptions are never unmasked or read, NaNs are still honoured and
+/// nothing is reassociated, so no number changes; the compiler may now fold an invalid
+/// operation on constants (`0.0 / 0.0` in a code string) to a NaN of another sign than
+/// the CPU's at run time, which the docs leave open as they leave which NaN an
+/// operation on two NaNs returns.
 const FLAGS: [&str; 8] = [
     "-O3",
     "-ffp-contract=off",

@@ -11,7 +11,8 @@ use super::{DerivedParam, ParamValues, Var, VarInit};
 /// A weight-update model written as code strings.
 ///
 /// - `pre_spike_syn_code` runs for every synapse of a presynaptic neuron that spiked in
-///   the previous timestep, in the synapse update; `addToPost(x)` adds `x` to the
+///   the previous timestep (or `1 + d` timesteps back, with an axonal delay of `d`: see
+///   `Network::set_synaptic_delay`), in the synapse update; `addToPost(x)` adds `x` to the
 ///   target's input (its postsynaptic model's `inSyn`), in this code string only.
 /// - `post_spike_syn_code` runs for every synapse into a postsynaptic neuron that spiked
 ///   in the previous timestep, after the presynaptic spikes' code.

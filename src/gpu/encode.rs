@@ -119,8 +119,8 @@ impl GpuSimulation {
 
     /// Records one timestep of a network that is not feed-forward (one-step blocks).
     fn record_timestep(&self, pass: &mut wgpu::ComputePass<'_>, offset: &[u32]) {
-        // Synapse update first: it reads the previous step's spikes, which the neuron
-        // update of this step then overwrites in the other slot.
+        // Synapse update first: it reads earlier timesteps' spikes, whose slots the
+        // neuron update of this timestep doesn't write.
         for t in self
             .populations
             .iter()

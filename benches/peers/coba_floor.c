@@ -7,8 +7,9 @@
 
    The state is float32; each timestep's input is summed as integers in fixed point
    (order-independent, as kenyon's), converted once, as kenyon does. The neuron loop
-   vectorises (16 lanes with AVX-512); the spikes are collected from their flags eight at
-   a time; each spike adds its weight along its row of targets (CSR).
+   vectorises (8 lanes: GCC's 256-bit vectors, as built below); the spikes are
+   collected from their flags eight at a time; each spike adds its weight along its row
+   of targets (CSR).
 
    It is a reference point for what kenyon's CPU backend could reach on a machine, not
    a simulator: its synapses and initial state are its own draw (xorshift), so its

@@ -18,12 +18,11 @@ pub const COMPILER_VARIABLE: &str = "KENYON_CC";
 /// `sqrtf` be the instruction, which rounds correctly. `-fno-trapping-math` lets the
 /// compiler compute both sides of a `sel` for every lane and blend them, as the
 /// interpreter does: without it, a CPU without masked vector operations (AVX2, SSE)
-/// gets a scalar loop with branches, 2-4x slower (`docs/performance.md`).
+/// gets a scalar loop with branches, 1.9-4.2x slower (`docs/performance.md`).
 /// Floating-point exceptions are never unmasked or read, NaNs are still honoured and
 /// nothing is reassociated, so no number changes; the compiler may now fold an invalid
 /// operation on constants (`0.0 / 0.0` in a code string) to a NaN of another sign than
-/// the CPU's at run time, which the docs leave open as they leave which NaN an
-/// operation on two NaNs returns.
+/// the CPU's at run time, within the exception the module documents for NaNs.
 const FLAGS: [&str; 8] = [
     "-O3",
     "-ffp-contract=off",

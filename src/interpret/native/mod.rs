@@ -9,10 +9,12 @@
 //! loop or calls a native other than a lane sum or a draw, nothing is compiled and the
 //! caller keeps the interpreter: the spikes are the same either way.
 //!
-//! Every result agrees bit for bit with the interpreter's, except which NaN comes out
-//! of an operation given two NaNs with different payloads (or a signalling NaN), which
-//! each compiler leaves to the order it puts the operands in: a NaN either way. (A GPU
-//! leaves NaN payloads to its driver too.)
+//! Every result agrees bit for bit with the interpreter's, except a NaN's sign and
+//! payload: which NaN comes out of an operation given two NaNs with different payloads
+//! (or a signalling NaN), which each compiler leaves to the order it puts the operands
+//! in, and the sign of a NaN the C compiler computes itself (folding `0.0 / 0.0` of
+//! constants, or `x * -1.0` rewritten as `-x`): a NaN either way. (A GPU leaves NaN
+//! payloads to its driver too.)
 //!
 //! `emit.rs` writes the C (one C statement per instruction, the operations of `math.rs`
 //! in `prelude.c`), `cc.rs` builds and loads it. Functions whose precision WGSL leaves

@@ -77,7 +77,19 @@ impl Shared<'_> {
 
     /// The spike words of population `p` of the timestep before `timestep`, in `entry`.
     fn previous_spike_words(&self, p: usize, timestep: u64, entry: usize) -> &[AtomicU32] {
-        self.spike_words(p, self.slot(p, timestep, 1), entry)
+        self.earlier_spike_words(p, timestep, 1, entry)
+    }
+
+    /// The spike words of population `p` of the timestep `back` timesteps before
+    /// `timestep`, in `entry`: those that reach synapses of delay `back - 1` now.
+    fn earlier_spike_words(
+        &self,
+        p: usize,
+        timestep: u64,
+        back: u32,
+        entry: usize,
+    ) -> &[AtomicU32] {
+        self.spike_words(p, self.slot(p, timestep, back), entry)
     }
 }
 
@@ -241,8 +253,7 @@ impl Worker<'_> {
             // Delay min_steps + class: the spikes of 1 + that many timesteps back.
             let spikes_of_class = |class: u32| {
                 let back = 1 + group.delays.min_steps + class;
-                let slot = shared.slot(group.pre, timestep, back);
-                shared.spike_words(group.pre, slot, slice.entry)
+                shared.earlier_spike_words(group.pre, timestep, back, slice.entry)
             };
             let synapses = (&group.connectivity, &group.delays);
             let sums = (&mut input.in_syn_acc, &mut *input.stamps);
@@ -293,8 +304,7 @@ impl Worker<'_> {
             };
             // Validation leaves code groups an axonal delay only: one class.
             let back = 1 + group.delays.min_steps;
-            let pre_spikes =
-                shared.spike_words(group.pre, shared.slot(group.pre, timestep, back), entry);
+            let pre_spikes = shared.earlier_spike_words(group.pre, timestep, back, entry);
             pre_spike_syn(&at, &group.connectivity, pre_spikes, &mut out);
             if let Some(columns) = shared.columns[g] {
                 let post_spikes = shared.previous_spike_words(group.post, timestep, entry);

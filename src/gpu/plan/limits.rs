@@ -1,6 +1,7 @@
 //! The adapter's limits, and the checks every buffer and dispatch of a plan passes.
 
 use super::blocks::{MAX_BLOCK_STEPS, accumulator_slot_bytes, padded};
+use crate::gpu::kernels::Shape;
 use crate::gpu::{AdapterSummary, GpuError};
 use crate::model::BuiltNetwork;
 use crate::sim::{SimConfig, words_per_step};
@@ -69,8 +70,12 @@ impl Device<'_> {
         let mut per_entry = Vec::new();
         let mut recording_total = 0;
         for (p, pop) in net.populations.iter().enumerate() {
-            // The longest ring any block length gives (see `Shape::spike_slots`).
-            let spike_slots = u64::from(MAX_BLOCK_STEPS + 1 + net.longest_delay_from(p));
+            // The longest ring any block length gives.
+            let longest_block = Shape {
+                batch: config.batch_size,
+                block_steps: MAX_BLOCK_STEPS,
+            };
+            let spike_slots = u64::from(longest_block.spike_slots(net, p));
             let words = words_per_step(pop.size) as u64 * 4;
             per_entry.push((
                 format!(

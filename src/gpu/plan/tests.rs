@@ -4,6 +4,25 @@ use super::*;
 use crate::gpu::context::AdapterSummary;
 use buffers::BufferId;
 
+/// The plan of `net` on a made-up adapter of type `device_type` with `limits`.
+fn plan_on<'n>(
+    net: &'n BuiltNetwork,
+    config: SimConfig,
+    limits: &wgpu::Limits,
+    device_type: wgpu::DeviceType,
+) -> GpuPlan<'n> {
+    let adapter = AdapterSummary {
+        name: format!("{device_type:?}"),
+        backend: wgpu::Backend::Vulkan,
+        device_type,
+    };
+    let device = Device {
+        limits,
+        adapter: &adapter,
+    };
+    GpuPlan::new(net, config, device, GpuTuning::for_adapter(&adapter)).unwrap()
+}
+
 /// The GPU's bytes of `networks::coba_scaled` at batch size 1, as docs/performance.md
 /// ("Scaling") writes them out: per population of n neurons, 4 variables and their
 /// initial values (32 n) and 2 + R words per 32 neurons (spike ring and recording);
@@ -32,26 +51,16 @@ fn scaled_coba_buffers_follow_the_layout_formula() {
         max_storage_buffers_per_shader_stage: 32,
         ..wgpu::Limits::default()
     };
+    let net = crate::networks::coba_scaled(4000, 80)
+        .network
+        .build(1)
+        .unwrap();
+    let config = SimConfig {
+        recording_steps: crate::networks::RECORDING_CHUNK,
+        ..SimConfig::DEFAULT
+    };
     for device_type in [wgpu::DeviceType::Cpu, wgpu::DeviceType::DiscreteGpu] {
-        let adapter = AdapterSummary {
-            name: format!("{device_type:?}"),
-            backend: wgpu::Backend::Vulkan,
-            device_type,
-        };
-        let device = Device {
-            limits: &limits,
-            adapter: &adapter,
-        };
-        let net = crate::networks::coba_scaled(4000, 80)
-            .network
-            .build(1)
-            .unwrap();
-        let config = SimConfig {
-            recording_steps: crate::networks::RECORDING_CHUNK,
-            ..SimConfig::DEFAULT
-        };
-        let tuning = GpuTuning::for_adapter(&adapter);
-        let plan = GpuPlan::new(&net, config, device, tuning).unwrap();
+        let plan = plan_on(&net, config, &limits, device_type);
         let storage: u64 = plan
             .buffers
             .iter()
@@ -86,21 +95,12 @@ fn each_spike_ring_holds_the_longest_delay_leaving_its_population() {
             .unwrap();
     }
     let net = net.build(1).unwrap();
-    let limits = wgpu::Limits::default();
-    let adapter = AdapterSummary {
-        name: "test".into(),
-        backend: wgpu::Backend::Vulkan,
-        device_type: wgpu::DeviceType::Cpu,
-    };
-    let device = Device {
-        limits: &limits,
-        adapter: &adapter,
-    };
     let config = SimConfig {
         batch_size: 3,
         ..SimConfig::DEFAULT
     };
-    let plan = GpuPlan::new(&net, config, device, GpuTuning::for_adapter(&adapter)).unwrap();
+    let limits = wgpu::Limits::default();
+    let plan = plan_on(&net, config, &limits, wgpu::DeviceType::Cpu);
     let ring_bytes = |p: usize| {
         let ring = plan.buffers.iter().find(|b| b.id == BufferId::Spikes(p));
         ring.unwrap().bytes
@@ -154,17 +154,12 @@ fn every_kernel_is_given_the_length_of_the_one_ring_it_reads_or_writes() {
         max_storage_buffers_per_shader_stage: 16,
         ..wgpu::Limits::default()
     };
-    let adapter = AdapterSummary {
-        name: "test".into(),
-        backend: wgpu::Backend::Vulkan,
-        device_type: wgpu::DeviceType::DiscreteGpu,
-    };
-    let device = Device {
-        limits: &limits,
-        adapter: &adapter,
-    };
-    let config = SimConfig::DEFAULT;
-    let plan = GpuPlan::new(&net, config, device, GpuTuning::for_adapter(&adapter)).unwrap();
+    let plan = plan_on(
+        &net,
+        SimConfig::DEFAULT,
+        &limits,
+        wgpu::DeviceType::DiscreteGpu,
+    );
     let mut kernels: Vec<&KernelSpec> = Vec::new();
     for p in &plan.populations {
         kernels.push(&p.update);

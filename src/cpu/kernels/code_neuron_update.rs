@@ -233,7 +233,10 @@ pub(crate) fn compile_step_function(
     let mut kinds = vec![Lanes; code.vars.len()];
     for &(wide, inv_scale) in sums {
         let inv_scale = inv_scale.to_bits();
-        kinds.extend([Lanes, ParamKind::FixedPoint { wide, inv_scale }]);
+        // `inSyn` starts at 0.0 and only the neuron update writes it: a model that sets
+        // it to 0.0 every timestep (GeNN's `inSyn = 0;`) leaves it to the constant.
+        let in_syn = ParamKind::Steady { start: 0 };
+        kinds.extend([in_syn, ParamKind::FixedPoint { wide, inv_scale }]);
     }
     kinds.extend([Uniform, Lanes, Uniform]);
     let natives: Vec<LaneNative> = NativeFn::ALL

@@ -48,7 +48,10 @@ pub(super) fn emit(
             ParamKind::FixedPoint { .. } if param.pointer => {
                 return Err("a pointer parameter is not fixed-point sums".into());
             }
-            ParamKind::Lanes | ParamKind::FixedPoint { .. } => {
+            ParamKind::Steady { .. } if !param.pointer => {
+                return Err("a value parameter is not steady state".into());
+            }
+            ParamKind::Lanes | ParamKind::FixedPoint { .. } | ParamKind::Steady { .. } => {
                 params.push(format!("u32 *restrict a{k}"));
                 call.push(format!("args[{k}]"));
             }
@@ -68,9 +71,10 @@ pub(super) fn emit(
     let _ = writeln!(c, "static void lanes({}) {{", params.join(", "));
     c.push_str("  (void)fns; (void)result; (void)draws;\n");
     c.push_str("  for (size_t i = 0; i < (size_t)n; i++) {\n");
-    declare(&mut c, program, kinds, natives, sums);
+    let steady = steady_params(program, kinds);
+    declare(&mut c, program, (kinds, &steady), natives, sums);
     c.push_str(&body);
-    finish(&mut c, program, natives, sums);
+    finish(&mut c, program, &steady, natives, sums);
     c.push_str("  }\n}\n");
     c.push_str(
         "void kenyon_lanes(u32 n, u32 *const *args, u32 *restrict result, \
@@ -92,12 +96,60 @@ pub(super) fn sum_count(natives: &[LaneNative]) -> usize {
         .unwrap_or(0)
 }
 
+/// Per parameter, whether it is [`ParamKind::Steady`] state that every path of the
+/// program sets to its start (so it holds the start at every run: neither loaded nor
+/// stored).
+fn steady_params(program: &Program, kinds: &[ParamKind]) -> Vec<bool> {
+    program
+        .params
+        .iter()
+        .zip(kinds)
+        .map(|(param, kind)| match *kind {
+            ParamKind::Steady { start } => final_constant(program, param.reg) == Some(start),
+            _ => false,
+        })
+        .collect()
+}
+
+/// The bits register `reg` holds at the end of every lane's run, where the program
+/// leaves one constant there whatever its parameters, natives and branches: a constant
+/// copied, filled or stored under the entry mask. An instruction a forward jump can skip
+/// (between the jump and its target, which the interpreter skips where no lane takes
+/// it) keeps a register known only when it writes the value already there.
+fn final_constant(program: &Program, reg: Reg) -> Option<u32> {
+    let mut known: Vec<Option<u32>> = vec![None; program.registers];
+    let value_of = |known: &[Option<u32>], r: Reg| known.get(r as usize).copied().flatten();
+    for &(r, value) in &program.constants {
+        known[r as usize] = Some(value);
+    }
+    let mut skippable_until = 0;
+    for (pc, instr) in program.code.iter().enumerate() {
+        if let Some(target) = instr.target() {
+            skippable_until = skippable_until.max(target);
+        }
+        let Some(dst) = instr.writes() else { continue };
+        let before = value_of(&known, dst);
+        let value = match *instr {
+            Instr::Copy(_, src) => value_of(&known, src),
+            Instr::Fill(_, value) => Some(value),
+            Instr::Store { src, mask, .. } if mask == program.entry => value_of(&known, src),
+            Instr::Store { src, .. } => before.filter(|&d| value_of(&known, src) == Some(d)),
+            _ => None,
+        };
+        known[dst as usize] = match pc < skippable_until {
+            true => value.filter(|&v| before == Some(v)),
+            false => value,
+        };
+    }
+    value_of(&known, reg)
+}
+
 /// Every register's value at the start of a lane: constants, the entry mask, the
-/// parameters, and the sums.
+/// parameters (steady state at its start), and the sums.
 fn declare(
     c: &mut String,
     program: &Program,
-    kinds: &[ParamKind],
+    (kinds, steady): (&[ParamKind], &[bool]),
     natives: &[LaneNative],
     sums: LaneSums,
 ) {
@@ -114,7 +166,10 @@ fn declare(
             ParamKind::Uniform if param.read => {
                 let _ = writeln!(c, "    r{reg} = u{k};");
             }
-            ParamKind::Lanes if param.read || param.pointer => {
+            &ParamKind::Steady { start } if steady[k] => {
+                let _ = writeln!(c, "    r{reg} = {start}u;");
+            }
+            ParamKind::Lanes | ParamKind::Steady { .. } if param.read || param.pointer => {
                 let _ = writeln!(c, "    r{reg} = a{k}[i];");
             }
             // Converted as `fixed_to_f32` / `wide_fixed_to_f32` do, then scaled; cleared
@@ -148,10 +203,16 @@ fn declare(
     }
 }
 
-/// Writes back the pointer parameters, the sums and the result.
-fn finish(c: &mut String, program: &Program, natives: &[LaneNative], sums: LaneSums) {
+/// Writes back the pointer parameters (but steady state), the sums and the result.
+fn finish(
+    c: &mut String,
+    program: &Program,
+    steady: &[bool],
+    natives: &[LaneNative],
+    sums: LaneSums,
+) {
     for (k, param) in program.params.iter().enumerate() {
-        if param.pointer {
+        if param.pointer && !steady[k] {
             let _ = writeln!(c, "    a{k}[i] = r{};", param.reg);
         }
     }

@@ -39,6 +39,16 @@ pub enum ParamKind {
     Uniform,
     /// [`Arg::Lanes`] or [`Arg::Pointer`]: a value per lane.
     Lanes,
+    /// [`Arg::Pointer`] to per-lane state that only this program writes and that starts
+    /// at `start` (bits) in every lane: at each run it holds what the run before stored.
+    /// Where every path of the program stores `start` into it (a postsynaptic model's
+    /// `inSyn = 0.0;`), it therefore holds `start` at every run, and the compiled code
+    /// takes the constant instead of loading it and stores nothing back; otherwise it is
+    /// passed as [`ParamKind::Lanes`] is.
+    Steady {
+        /// The bits every lane starts at.
+        start: u32,
+    },
     /// [`Arg::Pointer`] to per-lane fixed-point sums (`i32`, or `i64` as two words per
     /// lane, low first, when `wide`), for an `f32` value parameter: its value is the sum
     /// as the nearest f32 (`model::fixed_to_f32` / `wide_fixed_to_f32`) times
@@ -285,7 +295,9 @@ impl NativeLanes {
                 (Arg::Pointer(v), ParamKind::FixedPoint { wide, .. }) => {
                     v[..if *wide { 2 * lanes } else { lanes }].as_mut_ptr()
                 }
-                (Arg::Pointer(v), ParamKind::Lanes) => v[..lanes].as_mut_ptr(),
+                (Arg::Pointer(v), ParamKind::Lanes | ParamKind::Steady { .. }) => {
+                    v[..lanes].as_mut_ptr()
+                }
                 _ => panic!("an argument of another kind than compiled for"),
             };
         }

@@ -514,3 +514,81 @@ fn fixed_point_sums_are_converted_scaled_and_cleared_as_the_neuron_update_does()
         }
     }
 }
+
+/// `inSyn`-like state `s` and a value `x`: `s` takes `x` in, and is set to 0.0 on every
+/// path, on some, or to 2.0.
+const STEADY: [(&str, &str); 3] = [
+    (
+        "cleared",
+        "fn f(s: ptr<function, f32>, x: f32) -> f32 { let v = *s + x; *s = 0.0; return v * 3.0; }",
+    ),
+    (
+        "sometimes",
+        "fn f(s: ptr<function, f32>, x: f32) -> f32 { let v = *s + x; *s = v; if (x > 0.5) { *s = 0.0; } return v; }",
+    ),
+    (
+        "set to two",
+        "fn f(s: ptr<function, f32>, x: f32) -> f32 { let v = *s + x; *s = 2.0; return v; }",
+    ),
+];
+
+#[test]
+fn steady_state_set_to_its_start_on_every_path_is_neither_loaded_nor_stored() {
+    let n = 200;
+    let x: Vec<u32> = words(n, 12)
+        .into_iter()
+        .map(|w| (w as f32 / u32::MAX as f32).to_bits())
+        .collect();
+    for (what, source) in STEADY {
+        let prog = program(source, "f", &[]);
+        let kinds = [ParamKind::Steady { start: 0 }, ParamKind::Lanes];
+        let compiled = match NativeLanes::compile(&prog, &kinds, &[], LaneSums::Given) {
+            Ok(compiled) => compiled,
+            Err(NotCompiled::Compiler(_)) if !compiler_required() => return,
+            Err(why) => panic!("{what} compiles: {why}"),
+        };
+        let run = |s: &mut Vec<u32>, compiled: Option<&NativeLanes>| {
+            let mut out = vec![0; n];
+            let mut args = [Arg::Pointer(s), Arg::Lanes(&x)];
+            match compiled {
+                Some(c) => c.run(&mut args, n, Some(&mut out), &mut [], &DrawKey::default()),
+                None => prog.run(
+                    &mut args,
+                    n,
+                    Some(&mut out),
+                    &mut NoNatives,
+                    &mut Scratch::new(),
+                ),
+            }
+            out
+        };
+        // Three runs from the start, as the state is kept between timesteps: the
+        // interpreter's results and state, whatever was left out.
+        let (mut s, mut want_s) = (vec![0; n], vec![0; n]);
+        for step in 0..3 {
+            let got = run(&mut s, Some(&compiled));
+            assert_eq!(got, run(&mut want_s, None), "{what}, run {step}");
+            assert_eq!(s, want_s, "{what}, run {step}");
+        }
+        // State that is not at its start shows what the compiled code did with it: left
+        // alone where every path clears it, read and written otherwise.
+        let stray = vec![7.0f32.to_bits(); n];
+        let (mut s, mut want_s) = (stray.clone(), stray.clone());
+        let (got, want) = (run(&mut s, Some(&compiled)), run(&mut want_s, None));
+        match what {
+            "cleared" => {
+                assert_eq!(s, stray, "{what}: neither stored nor loaded");
+                assert_eq!(got, run(&mut vec![0; n], None), "{what}: 0.0 taken as s");
+            }
+            _ => assert_eq!((got, s), (want, want_s), "{what}: loaded and stored"),
+        }
+    }
+}
+
+#[test]
+fn only_a_pointer_is_steady_state() {
+    let prog = program("fn f(x: f32) -> f32 { return x; }", "f", &[]);
+    let kinds = [ParamKind::Steady { start: 0 }];
+    let refusal = NativeLanes::compile(&prog, &kinds, &[], LaneSums::Given).expect_err("a value");
+    assert!(matches!(refusal, NotCompiled::Program(ref why) if why.contains("steady")));
+}

@@ -1,5 +1,5 @@
 //! `kenyon bench --network coba|cuba` times a benchmark network per biological second,
-//! at batch size 1 only.
+//! at batch size 1 only, and refuses the options of the tutorial network's timing.
 
 use crate::common::{run_kenyon, text};
 
@@ -32,6 +32,16 @@ fn bench_times_each_benchmark_network_per_biological_second() {
             !o.status.success() && err.contains("batch size 1 only"),
             "{err}"
         );
+        // Too little model time, too much, and none at all are refused with the range.
+        for seconds in ["0.00001", "1e30", "NaN"] {
+            let o = run_kenyon(dir.path(), &[&args[..], &["--seconds", seconds]].concat());
+            let (_, err) = text(&o);
+            assert!(!o.status.success(), "{seconds}: {err}");
+            assert!(
+                err.contains("from one timestep (0.0001 s) to 429497 s"),
+                "{err}"
+            );
+        }
     }
 }
 
@@ -60,4 +70,25 @@ fn bench_scales_coba_to_a_number_of_neurons() {
     );
     let (_, err) = text(&o);
     assert!(!o.status.success() && err.contains("--neurons"), "{err}");
+}
+
+#[test]
+fn bench_refuses_an_option_its_network_would_ignore() {
+    let dir = tempfile::tempdir().unwrap();
+    for (args, names) in [
+        (&["bench", "--seconds", "0.1"][..], "--seconds"),
+        (
+            &["bench", "--network", "mushroom-body", "--seconds", "2"][..],
+            "--seconds",
+        ),
+        (
+            &["bench", "--network", "cuba", "--images", "8"][..],
+            "--images",
+        ),
+    ] {
+        let o = run_kenyon(dir.path(), args);
+        let (out, err) = text(&o);
+        assert!(!o.status.success(), "{args:?}: {out}");
+        assert!(err.contains(names) && out.is_empty(), "{args:?}: {err}");
+    }
 }

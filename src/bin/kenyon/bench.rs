@@ -17,18 +17,19 @@ pub(crate) struct BenchArgs {
     /// benchmark network (Brette et al. 2007, Brunel 2000) per biological second (batch size 1).
     #[arg(long, value_enum, default_value_t = BenchNetwork::MushroomBody)]
     pub network: BenchNetwork,
-    /// Model time of each timed run of --network coba|cuba|brunel, in seconds.
-    #[arg(long, default_value_t = 1.0)]
-    pub seconds: f64,
+    /// Model time of each timed run of --network coba|cuba|brunel, in seconds
+    /// [default: 1].
+    #[arg(long)]
+    seconds: Option<f64>,
     /// --network coba only: COBA scaled to this many neurons, each receiving exactly 80
     /// synapses (`networks::coba_scaled`, fixed in-degree) instead of the published 4000
     /// with probability 0.02.
     #[arg(long, value_parser = clap::value_parser!(u32).range(5..))]
     pub neurons: Option<u32>,
     /// Images timed per backend and batch size (after one warm-up batch); rounded up to
-    /// at least two whole batches (the tutorial network).
-    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..))]
-    images: u32,
+    /// at least two whole batches (--network mushroom-body) [default: 64].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    images: Option<u32>,
     /// Timed runs per row; the row shows the median.
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
     pub repeat: u32,
@@ -92,9 +93,35 @@ enum NeuronUpdateArg {
     PerQuad,
 }
 
+impl BenchArgs {
+    /// Model time of each timed run of a benchmark network, in seconds.
+    pub fn seconds(&self) -> f64 {
+        self.seconds.unwrap_or(1.0)
+    }
+
+    /// Images timed per backend and batch size of the tutorial network.
+    fn images(&self) -> u32 {
+        self.images.unwrap_or(64)
+    }
+}
+
 pub(crate) fn bench(args: &BenchArgs) -> Result<()> {
     if args.neurons.is_some() && args.network != BenchNetwork::Coba {
         anyhow::bail!("--neurons: only --network coba is scaled");
+    }
+    // An option the chosen network would ignore is a mistake worth saying.
+    match args.network {
+        BenchNetwork::MushroomBody if args.seconds.is_some() => anyhow::bail!(
+            "--seconds: the tutorial network is timed per image (--images), not per \
+             biological second; give --network coba, cuba or brunel"
+        ),
+        BenchNetwork::Coba | BenchNetwork::Cuba | BenchNetwork::Brunel if args.images.is_some() => {
+            anyhow::bail!(
+                "--images: only the tutorial network (--network mushroom-body) is timed \
+                 per image; the benchmark networks take --seconds"
+            )
+        }
+        _ => {}
     }
     let network = match args.network {
         BenchNetwork::MushroomBody => None,
@@ -141,7 +168,7 @@ pub(crate) fn bench(args: &BenchArgs) -> Result<()> {
                 source: args.source.clone(),
             };
             let (mb, mut sim, description) = load(args, &network)?;
-            let images = bench_images(args.images, batch);
+            let images = bench_images(args.images(), batch);
             let secs = time(
                 sim.as_mut(),
                 &mb,
@@ -174,7 +201,7 @@ fn bench_currents(args: &BenchArgs) -> Result<Vec<Vec<f32>>> {
     let (most, needs_most) = args
         .batch
         .iter()
-        .map(|&batch| (bench_images(args.images, batch), batch))
+        .map(|&batch| (bench_images(args.images(), batch), batch))
         .max()
         .unwrap_or((0, 1));
     if data.images.len() < most {

@@ -20,11 +20,13 @@ pub(crate) fn bench(args: &BenchArgs, net: &BenchmarkNetwork) -> Result<()> {
             net.name.to_lowercase()
         );
     }
-    let steps = args.seconds * 1000.0 / networks::DT;
+    let steps = args.seconds() * 1000.0 / networks::DT;
     if !(steps >= 1.0 && steps <= f64::from(u32::MAX)) {
+        let most = f64::from(u32::MAX) * networks::DT / 1000.0;
         bail!(
-            "--seconds {}: give at least 0.0001 s of model time",
-            args.seconds
+            "--seconds {}: give from one timestep ({} s) to {most:.0} s of model time",
+            args.seconds(),
+            networks::DT / 1000.0
         );
     }
     let steps = steps.round() as u32;

@@ -105,11 +105,12 @@ impl BenchArgs {
     }
 }
 
-pub(crate) fn bench(args: &BenchArgs) -> Result<()> {
+/// Refuses options the chosen network has no use for: a mistake worth saying rather than
+/// a run that silently ignores it.
+fn check_options(args: &BenchArgs) -> Result<()> {
     if args.neurons.is_some() && args.network != BenchNetwork::Coba {
         anyhow::bail!("--neurons: only --network coba is scaled");
     }
-    // An option the chosen network would ignore is a mistake worth saying.
     match args.network {
         BenchNetwork::MushroomBody if args.seconds.is_some() => anyhow::bail!(
             "--seconds: the tutorial network is timed per image (--images), not per \
@@ -123,6 +124,11 @@ pub(crate) fn bench(args: &BenchArgs) -> Result<()> {
         }
         _ => {}
     }
+    Ok(())
+}
+
+pub(crate) fn bench(args: &BenchArgs) -> Result<()> {
+    check_options(args)?;
     let network = match args.network {
         BenchNetwork::MushroomBody => None,
         BenchNetwork::Coba => Some(match args.neurons {

@@ -810,3 +810,58 @@ fn a_postsynaptic_model_can_inject_into_an_additional_input_variable_on_every_ba
     let e = wrong.build(1).unwrap_err().to_string();
     assert!(e.contains("IsynGaba") && e.contains("IsynInh"), "{e}");
 }
+
+#[test]
+fn delta_curr_as_code_injects_each_spike_once_compiled_interpreted_and_on_every_backend() {
+    use kenyon::model::code::{CodeNeuron, NeuronModelDef, Var};
+    use std::sync::Arc;
+    // Its code ends every timestep with `inSyn = 0.0`, so the compiled step takes `inSyn`
+    // as that constant instead of loading and storing it (`ParamKind::Steady`): V counts
+    // each spike's weight once, in the timestep after the spike, and `inSyn` reads 0.
+    let model = Arc::new(NeuronModelDef {
+        name: "Sum".into(),
+        vars: vec![Var::f32("V")],
+        sim_code: "V += Isyn;".into(),
+        ..NeuronModelDef::default()
+    });
+    let mut net = Network::new(0.1);
+    let times = vec![0.0, 0.3, 0.35, 1.0];
+    let source = library::spike_source_array_from(&[times]);
+    let pre = net.add_neuron_population("pre", 1, NeuronModel::Code(source));
+    let neuron = CodeNeuron::new(model).init("V", VarInit::Constant(0.0));
+    let post = net.add_neuron_population("post", 3, NeuronModel::Code(neuron));
+    let group = net.add_synapse_group(kenyon::SynapseGroup {
+        name: "delta".into(),
+        pre,
+        post,
+        weight_update: kenyon::WeightUpdateModel::StaticPulseConstantWeight { g: 1.5 },
+        postsynaptic: kenyon::PostsynapticModel::Code(kenyon::model::code::CodePostsynaptic::new(
+            library::delta_curr(),
+        )),
+        connectivity: kenyon::Connectivity::Dense,
+    });
+    let built = net.build(1).unwrap();
+    // Spikes in timesteps 0, 3, 4 (0.35 ms rounds up) and 10, each arriving one later:
+    // V after each of the first 12 timesteps.
+    let arrivals = [1, 4, 5, 11];
+    let want: Vec<f32> = (0..12)
+        .map(|k| 1.5 * arrivals.iter().filter(|&&a| a <= k).count() as f32)
+        .collect();
+    let mut check = |sim: &mut dyn kenyon::Simulator| {
+        for (k, &v) in want.iter().enumerate() {
+            sim.step_time(1).unwrap();
+            let what = format!("{}, timestep {k}", sim.description());
+            assert_eq!(sim.read_var(post, "V").unwrap(), [v; 3], "{what}");
+            assert_eq!(sim.read_in_syn(group).unwrap(), [0.0; 3], "{what}");
+        }
+    };
+    common::on_every_backend(&built, SimConfig::DEFAULT, &mut check);
+    // The summing neurons compiled (on CI, where a C compiler must be), then interpreted.
+    let mut interpreted = kenyon::CpuSimulation::new(&built, SimConfig::DEFAULT).unwrap();
+    if common::compiler_required() {
+        let mut compiled = interpreted.code_compiled();
+        assert!(compiled.any(|(name, why)| name == "post" && why.is_none()));
+    }
+    interpreted.interpret_code_strings();
+    check(&mut interpreted);
+}

@@ -41,10 +41,11 @@ pub enum ParamKind {
     Lanes,
     /// [`Arg::Pointer`] to per-lane state that only this program writes and that starts
     /// at `start` (bits) in every lane: at each run it holds what the run before stored.
-    /// Where every path of the program stores `start` into it (a postsynaptic model's
-    /// `inSyn = 0.0;`), it therefore holds `start` at every run, and the compiled code
-    /// takes the constant instead of loading it and stores nothing back; otherwise it is
-    /// passed as [`ParamKind::Lanes`] is.
+    /// Where the program provably leaves `start` there whatever path a lane takes (a
+    /// constant copied, filled or stored under the entry mask, as a postsynaptic model's
+    /// `inSyn = 0.0;` outside any branch is), it therefore holds `start` at every run,
+    /// and the compiled code takes the constant instead of loading it and stores nothing
+    /// back; otherwise it is passed as [`ParamKind::Lanes`] is.
     Steady {
         /// The bits every lane starts at.
         start: u32,

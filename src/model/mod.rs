@@ -24,7 +24,6 @@ pub mod neuron;
 pub mod random;
 mod state_recording;
 mod stdp;
-mod twins;
 mod validate;
 mod weight_update;
 

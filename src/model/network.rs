@@ -337,11 +337,6 @@ impl Network {
     pub fn build(&self, seed: u64) -> Result<BuiltNetwork, ModelError> {
         self.validate()?;
         self.check_connectivity_fits()?;
-        // Built-in postsynaptic models into code neurons as their code twins, where the
-        // twins pass the same checks (they always should: kept as they are otherwise).
-        match super::twins::with_postsynaptic_twins(self) {
-            Some(twins) if twins.validate().is_ok() => BuiltNetwork::new(&twins, seed),
-            _ => BuiltNetwork::new(self, seed),
-        }
+        BuiltNetwork::new(self, seed)
     }
 }

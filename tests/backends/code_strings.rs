@@ -144,3 +144,60 @@ fn tutorial_part_4_training_from_code_strings_learns_the_built_in_weights_on_eve
         runs[cpu_code].1
     );
 }
+
+#[test]
+fn a_code_lif_fed_by_built_in_exp_curr_spikes_as_the_built_in_lif_on_every_backend() {
+    use kenyon::model::{Connectivity, LifParams, Network, NeuronModel, library};
+    use kenyon::{PostsynapticModel, SynapseGroup, WeightUpdateModel};
+    // The same network twice: 100 LIF neurons, built-in and as the library's code
+    // strings, driven by 200 spike sources through built-in ExpCurr synapses (CUBA's
+    // kind of population). Into the code neurons the synapses' input is gathered before
+    // the compiled step; the spikes and V are the built-in neurons'.
+    let times: Vec<Vec<f32>> = (0..200)
+        .map(|i| {
+            (0..10)
+                .map(|k| ((i * 7) % 50) as f32 * 0.1 + k as f32 * 5.0)
+                .collect()
+        })
+        .collect();
+    let network = |code: bool| {
+        let mut net = Network::new(0.1);
+        let source = library::spike_source_array_from(&times);
+        let pre = net.add_neuron_population("pre", 200, NeuronModel::Code(source));
+        let model = match code {
+            true => NeuronModel::Code(library::lif_from(&LifParams::TUTORIAL)),
+            false => NeuronModel::Lif(LifParams::TUTORIAL),
+        };
+        let post = net.add_neuron_population("post", 100, model);
+        net.add_synapse_group(SynapseGroup {
+            name: "drive".into(),
+            pre,
+            post,
+            weight_update: WeightUpdateModel::StaticPulseConstantWeight { g: 0.005 },
+            postsynaptic: PostsynapticModel::ExpCurr { tau: 5.0 },
+            connectivity: Connectivity::FixedProbability { p: 0.2 },
+        });
+        net.set_spike_recording(post, true).unwrap();
+        (net.build(7).unwrap(), post)
+    };
+    let mut runs = Vec::new();
+    for code in [false, true] {
+        let (built, post) = network(code);
+        let config = SimConfig {
+            recording_steps: 500,
+            ..SimConfig::default()
+        };
+        common::on_every_backend(&built, config, |sim| {
+            sim.step_time(500).unwrap();
+            let recording = sim.take_recording().unwrap();
+            let spikes = recording.get(post).unwrap()[0].decode();
+            let v = sim.read_var_bits(post, "V").unwrap();
+            runs.push(((spikes, v), sim.description()));
+        });
+    }
+    let (want, _) = &runs[0];
+    assert!(want.0.0.len() > 100, "{} spikes", want.0.0.len());
+    for (got, backend) in &runs {
+        assert_eq!(got, want, "{backend}");
+    }
+}

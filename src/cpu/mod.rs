@@ -16,7 +16,9 @@ mod state;
 
 use std::sync::atomic::AtomicU64;
 
-use crate::interpret::native::{NativeLanes, NotCompiled};
+use crate::interpret::native::{
+    ExpCurrInput, LaneSums, MAX_EXP_CURR_INPUTS, NativeLanes, NotCompiled,
+};
 use crate::model::{
     AccumulatorWidth, BuiltNetwork, CurrentSourceId, PopulationId, PopulationModel, SynapseGroupId,
 };
@@ -462,12 +464,7 @@ fn compile_step_functions(
         .enumerate()
         .map(|(p, pop)| match &pop.model {
             PopulationModel::Code(code) => {
-                // Input the neuron update sums for the step function: a group whose
-                // postsynaptic model is built in, or a built-in current source.
-                let built_in_inputs = net
-                    .incoming(p)
-                    .any(|(g, _)| !code.postsynaptic_groups.contains(&g))
-                    || net.sources_of(p).any(|(_, c)| !c.code);
+                let built_in_inputs = built_in_inputs(net, p);
                 let sums: Vec<(bool, f32)> = code
                     .postsynaptic_groups
                     .iter()
@@ -484,6 +481,30 @@ fn compile_step_functions(
             PopulationModel::Builtin(_) => (None, None),
         })
         .unzip()
+}
+
+/// How code population `p`'s step function takes the input that is not its own code:
+/// none (every incoming group's postsynaptic model and every current source is code),
+/// only built-in postsynaptic models, which it takes itself, or built-in current sources
+/// too (or more groups than it can take), which the neuron update sums for it.
+fn built_in_inputs(net: &BuiltNetwork, p: usize) -> LaneSums {
+    let exp_curr: Vec<ExpCurrInput> = net
+        .incoming(p)
+        .filter(|(_, group)| !group.code_postsynaptic)
+        .map(|(_, group)| ExpCurrInput {
+            init: group.postsynaptic.init.to_bits(),
+            exp_decay: group.postsynaptic.exp_decay.to_bits(),
+            wide: group.weight.width == AccumulatorWidth::Bits64,
+            inv_scale: group.weight.inv_scale.to_bits(),
+        })
+        .collect();
+    if net.sources_of(p).any(|(_, c)| !c.code) || exp_curr.len() > MAX_EXP_CURR_INPUTS {
+        LaneSums::Given
+    } else if exp_curr.is_empty() {
+        LaneSums::FromZero
+    } else {
+        LaneSums::FromExpCurr(exp_curr)
+    }
 }
 
 #[cfg(test)]

@@ -146,13 +146,15 @@ fn tutorial_part_4_training_from_code_strings_learns_the_built_in_weights_on_eve
 }
 
 #[test]
-fn a_code_lif_fed_by_built_in_exp_curr_spikes_as_the_built_in_lif_on_every_backend() {
+fn code_lifs_take_built_in_exp_curr_as_built_in_lifs_compiled_interpreted_and_on_every_backend() {
     use kenyon::model::{Connectivity, LifParams, Network, NeuronModel, library};
     use kenyon::{PostsynapticModel, SynapseGroup, WeightUpdateModel};
     // The same network twice: 100 LIF neurons, built-in and as the library's code
-    // strings, driven by 200 spike sources through built-in ExpCurr synapses (CUBA's
-    // kind of population). Into the code neurons the synapses' input is gathered before
-    // the compiled step; the spikes and V are the built-in neurons'.
+    // strings, driven by 200 spike sources through two built-in ExpCurr groups (CUBA's
+    // kind of population): excitatory with one weight (32-bit sums), inhibitory with a
+    // weight per synapse (64-bit sums). The compiled code neurons take both groups'
+    // input themselves, in order (`LaneSums::FromExpCurr`), the interpreted ones have it
+    // gathered first: the spikes, V and each group's inSyn are the built-in neurons'.
     let times: Vec<Vec<f32>> = (0..200)
         .map(|i| {
             (0..10)
@@ -169,34 +171,57 @@ fn a_code_lif_fed_by_built_in_exp_curr_spikes_as_the_built_in_lif_on_every_backe
             false => NeuronModel::Lif(LifParams::TUTORIAL),
         };
         let post = net.add_neuron_population("post", 100, model);
-        net.add_synapse_group(SynapseGroup {
-            name: "drive".into(),
+        let group = |name: &str, weight_update, tau, connectivity| SynapseGroup {
+            name: name.into(),
             pre,
             post,
-            weight_update: WeightUpdateModel::StaticPulseConstantWeight { g: 0.005 },
-            postsynaptic: PostsynapticModel::ExpCurr { tau: 5.0 },
-            connectivity: Connectivity::FixedProbability { p: 0.2 },
-        });
+            weight_update,
+            postsynaptic: PostsynapticModel::ExpCurr { tau },
+            connectivity,
+        };
+        let g = WeightUpdateModel::StaticPulseConstantWeight { g: 0.005 };
+        let p = Connectivity::FixedProbability { p: 0.2 };
+        let exc = net.add_synapse_group(group("exc", g, 5.0, p));
+        let inh_g = (0..200 * 100).map(|k| -0.00005 * (k % 7) as f32).collect();
+        let inh_weights = WeightUpdateModel::StaticPulse { g: inh_g };
+        let inh = net.add_synapse_group(group("inh", inh_weights, 10.0, Connectivity::Dense));
         net.set_spike_recording(post, true).unwrap();
-        (net.build(7).unwrap(), post)
+        (net.build(7).unwrap(), post, [exc, inh])
+    };
+    let config = SimConfig {
+        recording_steps: 500,
+        ..SimConfig::default()
     };
     let mut runs = Vec::new();
+    let mut run = |sim: &mut dyn Simulator, (post, groups): (_, [_; 2])| {
+        sim.step_time(500).unwrap();
+        let recording = sim.take_recording().unwrap();
+        let spikes = recording.get(post).unwrap()[0].decode();
+        let v = sim.read_var_bits(post, "V").unwrap();
+        let in_syn = groups.map(|g| sim.read_in_syn(g).unwrap());
+        let in_syn = in_syn.map(|s| s.iter().map(|x| x.to_bits()).collect::<Vec<_>>());
+        runs.push(((spikes, v, in_syn), sim.description()));
+    };
     for code in [false, true] {
-        let (built, post) = network(code);
-        let config = SimConfig {
-            recording_steps: 500,
-            ..SimConfig::default()
-        };
-        common::on_every_backend(&built, config, |sim| {
-            sim.step_time(500).unwrap();
-            let recording = sim.take_recording().unwrap();
-            let spikes = recording.get(post).unwrap()[0].decode();
-            let v = sim.read_var_bits(post, "V").unwrap();
-            runs.push(((spikes, v), sim.description()));
-        });
+        let (built, post, groups) = network(code);
+        common::on_every_backend(&built, config, |sim| run(sim, (post, groups)));
+        if code {
+            let mut interpreted = CpuSimulation::new(&built, config).unwrap();
+            if common::compiler_required() {
+                let mut compiled = interpreted.code_compiled();
+                assert!(compiled.any(|(name, why)| name == "post" && why.is_none()));
+            }
+            interpreted.interpret_code_strings();
+            run(&mut interpreted, (post, groups));
+        }
     }
     let (want, _) = &runs[0];
     assert!(want.0.0.len() > 100, "{} spikes", want.0.0.len());
+    let inhibited = want.2[1].iter().any(|&s| f32::from_bits(s) < 0.0);
+    assert!(
+        inhibited,
+        "the inhibitory group's inSyn is below zero somewhere"
+    );
     for (got, backend) in &runs {
         assert_eq!(got, want, "{backend}");
     }

@@ -1,21 +1,26 @@
 //! The neuron update of a population whose model is written as code strings: the twin of
-//! `shaders/neuron_update.wgsl` with the model's step function spliced in. Inputs are
-//! gathered word by word exactly as for the built-in models; the step function runs as
-//! machine code over chunks of `COMPILED_LANES` neurons where it was compiled
-//! (`interpret::native`), else through the interpreter over chunks of [`MAX_LANES`].
+//! `shaders/neuron_update.wgsl` with the model's step function spliced in. The step
+//! function runs as machine code over chunks of `COMPILED_LANES` neurons where it was
+//! compiled (`interpret::native`), else through the interpreter over chunks of
+//! [`MAX_LANES`]. Built-in inputs are gathered word by word exactly as for the built-in
+//! models, except where the compiled code takes them itself, with the same arithmetic
+//! (`LaneSums::FromExpCurr`).
+
+mod natives;
 
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use super::neuron_update::{NeuronInputs, gather_isyn, take_input, word_mask};
+use natives::{CodeNatives, NativesMemory};
+
+use super::neuron_update::{ExpCurrSlice, NeuronInputs, gather_isyn, take_input, word_mask};
 use super::pack::{self, PackSpikes};
 use super::propagate_spikes::SumsMut;
 use crate::interpret::native::{
-    Distribution, DrawKey, LaneNative, LaneSums, NativeLanes, NotCompiled, ParamKind,
+    Distribution, LaneNative, LaneSums, MAX_EXP_CURR_INPUTS, NativeLanes, NotCompiled, ParamKind,
 };
-use crate::interpret::{Arg, MAX_LANES, Natives, Scratch};
+use crate::interpret::{Arg, MAX_LANES, Scratch};
 use crate::model::code::{CompiledNeuron, NativeFn};
-use crate::model::random::philox4x32_10;
 
 /// Where a slice of a population is in the simulation.
 pub(crate) struct CodeSlice {
@@ -60,18 +65,6 @@ struct LaneBuffers {
     ids: LaneWords<COMPILED_LANES>,
     spiked: LaneWords<COMPILED_LANES>,
     natives: NativesMemory,
-}
-
-/// The lane buffers of [`CodeNatives`]: `isyn` is filled or unread, and `draws` and
-/// `target` are cleared whenever `drawn` or `targeted` says they may be non-zero.
-struct NativesMemory {
-    isyn: LaneWords<COMPILED_LANES>,
-    draws: [u32; COMPILED_LANES],
-    target: [u32; COMPILED_LANES],
-    /// Whether some lane may have drawn since `draws` was cleared.
-    drawn: bool,
-    /// Whether some lane may have a `target` other than 0.
-    targeted: bool,
 }
 
 impl LaneBuffers {
@@ -176,10 +169,7 @@ unsafe fn update_chunks<P: PackSpikes>(
     words: (&[AtomicU32], Option<&[AtomicU32]>),
     scratch: &mut ThreadScratch,
 ) {
-    // Compiled for no built-in input, the code can't take one (never the case: the
-    // inputs are the network's): the interpreter then.
-    let built_in = IsynFrom::of(inputs, None) == IsynFrom::BuiltIn;
-    let compiled = code.1.filter(|c| !built_in || !c.sums_from_zero());
+    let compiled = code.1.filter(|c| IsynFrom::fits(inputs, c));
     let code = (code.0, compiled);
     // SAFETY: passed on from the caller.
     unsafe {
@@ -221,12 +211,14 @@ impl<const N: usize> std::ops::DerefMut for LaneWords<N> {
 /// `CodeNatives` draws them. Additional input variables and extra global parameters stay
 /// with the interpreter.
 ///
-/// With no built-in input (`built_in_inputs` false: every incoming group's postsynaptic
-/// model and every current source is code), `Isyn` starts at 0.0 inside the compiled
-/// code, and is neither filled nor read back.
+/// `built_in_inputs` says where `Isyn` starts: filled in before each run and read back
+/// (`LaneSums::Given`), at 0.0 inside the compiled code where every input is code
+/// (`FromZero`), or at the built-in postsynaptic models' current, which the compiled code
+/// takes from their sums itself (`FromExpCurr`); in the last two nothing is filled or
+/// read back.
 pub(crate) fn compile_step_function(
     code: &CompiledNeuron,
-    built_in_inputs: bool,
+    built_in_inputs: LaneSums,
     sums: &[(bool, f32)],
 ) -> Result<NativeLanes, NotCompiled> {
     use ParamKind::{Lanes, Uniform};
@@ -255,11 +247,7 @@ pub(crate) fn compile_step_function(
                 .map(|_| LaneNative::Unsupported),
         )
         .collect();
-    let sums = match built_in_inputs {
-        true => LaneSums::Given,
-        false => LaneSums::FromZero,
-    };
-    NativeLanes::compile(&code.program, &kinds, &natives, sums)
+    NativeLanes::compile(&code.program, &kinds, &natives, built_in_inputs)
 }
 
 /// A step function's arguments live on the stack when there are at most this many.
@@ -304,47 +292,37 @@ unsafe fn update<P: PackSpikes, const N: usize>(
             }
         }
         natives.begin(first);
-        let pointers = vars
-            .iter_mut()
-            .map(|v| Arg::Pointer(&mut v[start..start + lanes]));
-        let psm_inputs = &psm_inputs;
-        let in_syn = inputs
-            .exp_curr
-            .iter_mut()
-            .filter(|i| i.code)
-            .enumerate()
-            .flat_map(|(k, i)| {
-                let in_syn: &mut [u32] =
-                    bytemuck::cast_slice_mut(&mut i.in_syn[start..start + lanes]);
-                let input = match psm_inputs.get(k) {
-                    Some(input) => Arg::Lanes(&input[..lanes]),
-                    None => take_sums(&mut i.in_syn_acc, i.stamps, start, lanes),
-                };
-                [Arg::Pointer(in_syn), input]
-            });
         let rest = [
             Arg::Uniform(t),
             Arg::Lanes(&ids[..lanes]),
             Arg::Uniform(at.entry as u32),
         ];
-        let out = Some(&mut spiked[..lanes]);
-        let given = pointers.chain(in_syn).chain(rest);
         // Unused places hold uniforms; only the first `count` are passed.
         let mut stack = [const { Arg::Uniform(0) }; STACK_ARGS];
         let mut heap = Vec::new();
-        let args = if count <= STACK_ARGS {
-            for (arg, given) in stack.iter_mut().zip(given) {
-                *arg = given;
+        let args = match count <= STACK_ARGS {
+            true => &mut stack[..count],
+            false => {
+                heap.resize_with(count, || Arg::Uniform(0));
+                &mut heap[..]
             }
-            &mut stack[..count]
-        } else {
-            heap.extend(given);
-            &mut heap[..]
         };
+        let mut built_in: [&mut [u32]; 2 * MAX_EXP_CURR_INPUTS] =
+            std::array::from_fn(|_| &mut [][..]);
+        let taken = isyn_from == IsynFrom::CompiledExpCurr;
+        let given = (&mut built_in[..], taken);
+        let chunk = (start, lanes);
+        let taken = chunk_args(vars, inputs.exp_curr, &psm_inputs, chunk, rest, args, given);
+        let out = Some(&mut spiked[..lanes]);
         match compiled {
             Some(compiled) => {
                 let key = natives.key;
-                compiled.run(args, lanes, out, &mut [&mut natives.isyn[..lanes]], &key)
+                match isyn_from {
+                    IsynFrom::CompiledExpCurr => {
+                        compiled.run(args, lanes, out, &mut built_in[..taken], &key)
+                    }
+                    _ => compiled.run(args, lanes, out, &mut [&mut natives.isyn[..lanes]], &key),
+                }
             }
             None => code
                 .program
@@ -353,6 +331,51 @@ unsafe fn update<P: PackSpikes, const N: usize>(
         // SAFETY: passed on from the caller.
         unsafe { store_words::<P, N>(spiked, start, lanes, words) };
     }
+}
+
+/// One chunk's arguments into `args`, in the step function's order: its variables, each
+/// code postsynaptic group's `inSyn` and input, then `rest` (`t`, the ids, the entry).
+/// Where the compiled code takes the built-in inputs itself (`built_in.1`), each
+/// built-in group's `inSyn` and fixed-point sums go into `built_in.0`, in order; returns
+/// how many slices went there.
+fn chunk_args<'a, const N: usize>(
+    vars: &'a mut [&mut [u32]],
+    inputs: &'a mut [ExpCurrSlice<'_>],
+    psm_inputs: &'a [LaneWords<N>],
+    (start, lanes): (usize, usize),
+    rest: [Arg<'a>; 3],
+    args: &mut [Arg<'a>],
+    (built_in, take_built_in): (&mut [&'a mut [u32]], bool),
+) -> usize {
+    let mut args = args.iter_mut();
+    let mut put = |arg| {
+        if let Some(slot) = args.next() {
+            *slot = arg;
+        }
+    };
+    for v in vars.iter_mut() {
+        put(Arg::Pointer(&mut v[start..start + lanes]));
+    }
+    let (mut k, mut taken) = (0, 0);
+    for i in inputs.iter_mut() {
+        let in_syn: &mut [u32] = bytemuck::cast_slice_mut(&mut i.in_syn[start..start + lanes]);
+        if i.code {
+            put(Arg::Pointer(in_syn));
+            put(match psm_inputs.get(k) {
+                Some(input) => Arg::Lanes(&input[..lanes]),
+                None => Arg::Pointer(take_sums(&mut i.in_syn_acc, i.stamps, start, lanes)),
+            });
+            k += 1;
+        } else if take_built_in && taken + 2 <= built_in.len() {
+            built_in[taken] = in_syn;
+            built_in[taken + 1] = take_sums(&mut i.in_syn_acc, i.stamps, start, lanes);
+            taken += 2;
+        }
+    }
+    for arg in rest {
+        put(arg);
+    }
+    taken
 }
 
 /// Where `Isyn` starts each timestep, decided once per slice.
@@ -364,19 +387,40 @@ enum IsynFrom {
     Zero,
     /// 0.0 inside the compiled code (`LaneSums::FromZero`): nothing to fill.
     CompiledCode,
+    /// The built-in inputs, taken inside the compiled code (`LaneSums::FromExpCurr`):
+    /// nothing to gather.
+    CompiledExpCurr,
 }
 
 impl IsynFrom {
-    /// For a slice with `inputs`, run by `compiled` code or the interpreter.
+    /// For a slice run by `compiled` code (that [`IsynFrom::fits`] its inputs) or the
+    /// interpreter.
     fn of(inputs: &NeuronInputs<'_, '_>, compiled: Option<&NativeLanes>) -> IsynFrom {
-        if !inputs.magnitudes.is_empty() || inputs.exp_curr.iter().any(|i| !i.code) {
-            IsynFrom::BuiltIn
-        } else if compiled.is_some_and(NativeLanes::sums_from_zero) {
-            IsynFrom::CompiledCode
-        } else {
-            IsynFrom::Zero
+        match compiled {
+            Some(c) if c.exp_curr_inputs().is_some() => IsynFrom::CompiledExpCurr,
+            Some(c) if c.sums_from_zero() => IsynFrom::CompiledCode,
+            _ if has_built_in(inputs) => IsynFrom::BuiltIn,
+            _ => IsynFrom::Zero,
         }
     }
+
+    /// Whether `compiled` was compiled for a slice with `inputs` (always so: both are
+    /// the network's; else the interpreter runs the slice).
+    fn fits(inputs: &NeuronInputs<'_, '_>, compiled: &NativeLanes) -> bool {
+        match compiled.exp_curr_inputs() {
+            Some(taken) => {
+                let built_in = inputs.exp_curr.iter().filter(|i| !i.code).count();
+                inputs.magnitudes.is_empty() && built_in == taken.len()
+            }
+            None => !compiled.sums_from_zero() || !has_built_in(inputs),
+        }
+    }
+}
+
+/// Whether a slice has input the neuron update gathers: an incoming group whose
+/// postsynaptic model is built in, or a built-in current source.
+fn has_built_in(inputs: &NeuronInputs<'_, '_>) -> bool {
+    !inputs.magnitudes.is_empty() || inputs.exp_curr.iter().any(|i| !i.code)
 }
 
 /// The built-in inputs of neurons `start..` (up to `N` of the slice's `n`)
@@ -390,8 +434,11 @@ fn gather<const N: usize>(
     (start, n): (usize, usize),
     isyn_from: IsynFrom,
 ) {
-    if isyn_from == IsynFrom::CompiledCode {
-        // Nothing to gather: the compiled code starts `Isyn` at zero and reads every
+    if matches!(
+        isyn_from,
+        IsynFrom::CompiledCode | IsynFrom::CompiledExpCurr
+    ) {
+        // Nothing to gather: the compiled code starts `Isyn` itself and reads every
         // group's sums itself.
         debug_assert!(psm_inputs.is_empty());
         return;
@@ -435,23 +482,19 @@ fn gather<const N: usize>(
     }
 }
 
-/// The fixed-point sums of neurons `start..start + lanes` of a group, for compiled code
-/// that converts and clears them itself (`ParamKind::FixedPoint`); their words' stamps
-/// cleared, as taking them does.
+/// The fixed-point sums of neurons `start..start + lanes` of a group (as words), for
+/// compiled code that converts and clears them itself (`ParamKind::FixedPoint`,
+/// `LaneSums::FromExpCurr`); their words' stamps cleared, as taking them does.
 fn take_sums<'a>(
     sums: &'a mut SumsMut<'_>,
     stamps: &mut [u8],
     start: usize,
     lanes: usize,
-) -> Arg<'a> {
+) -> &'a mut [u32] {
     stamps[start / 32..(start + lanes).div_ceil(32)].fill(0);
     match sums {
-        SumsMut::Narrow(sums) => {
-            Arg::Pointer(bytemuck::cast_slice_mut(&mut sums[start..start + lanes]))
-        }
-        SumsMut::Wide(sums) => {
-            Arg::Pointer(bytemuck::cast_slice_mut(&mut sums[start..start + lanes]))
-        }
+        SumsMut::Narrow(sums) => bytemuck::cast_slice_mut(&mut sums[start..start + lanes]),
+        SumsMut::Wide(sums) => bytemuck::cast_slice_mut(&mut sums[start..start + lanes]),
     }
 }
 
@@ -480,160 +523,6 @@ unsafe fn store_words<P: PackSpikes, const N: usize>(
         spike_words[w].store(bits, Ordering::Relaxed);
         if let Some(r) = record_words {
             r[w].store(bits, Ordering::Relaxed);
-        }
-    }
-}
-
-/// The native functions of code strings on the CPU: draws keyed on the population, the
-/// neuron, the batch entry, the timestep and the draw's number within the timestep.
-struct CodeNatives<'a, const N: usize> {
-    /// What the draws are keyed on, the compiled code's and these natives' alike: the
-    /// population's key, the entry, the timestep and the chunk's first neuron (the
-    /// others follow).
-    key: DrawKey,
-    /// The model's extra global parameters, natives after [`NativeFn::ALL`].
-    extra_global_params: &'a [(String, Vec<f32>)],
-    /// Draws each lane has made in this timestep.
-    draws: &'a mut [u32; N],
-    /// Whether some lane has drawn since `draws` was cleared.
-    drawn: &'a mut bool,
-    /// Each lane's input `Isyn` (f32 bits): its built-in inputs, then what code
-    /// postsynaptic models inject.
-    isyn: &'a mut [u32; N],
-    /// The model's additional input variables' starting values (f32 bits).
-    input_starts: Vec<u32>,
-    /// Each lane's additional input variables (f32 bits), `[variable][lane]`.
-    inputs: Vec<[u32; N]>,
-    /// Where each lane's `injectCurrent` adds: 0 for `Isyn`, `k + 1` for input `k`.
-    target: &'a mut [u32; N],
-    /// Whether some lane's `target` may not be 0.
-    targeted: &'a mut bool,
-}
-
-impl<'a, const N: usize> CodeNatives<'a, N> {
-    /// The natives of one call, on a worker's lane buffers: `target` starts at 0 in
-    /// every lane, and `draws` is cleared by [`CodeNatives::begin`].
-    fn new(code: &'a CompiledNeuron, at: &CodeSlice, memory: &'a mut NativesMemory) -> Self {
-        let NativesMemory {
-            isyn,
-            draws,
-            target,
-            drawn,
-            targeted,
-        } = memory;
-        let target = first_lanes::<N>(target);
-        if std::mem::take(targeted) {
-            target.fill(0);
-        }
-        CodeNatives {
-            key: DrawKey {
-                key: code.key,
-                entry: at.entry as u32,
-                timestep: at.timestep as u32,
-                first: 0,
-            },
-            extra_global_params: &code.extra_global_params,
-            draws: first_lanes(draws),
-            drawn,
-            isyn: first_lanes(isyn),
-            input_starts: code
-                .additional_inputs
-                .iter()
-                .map(|(_, x)| x.to_bits())
-                .collect(),
-            inputs: vec![[0; N]; code.additional_inputs.len()],
-            target,
-            targeted,
-        }
-    }
-
-    /// Starts a chunk of neurons from id `first`: none has drawn yet.
-    fn begin(&mut self, first: u32) {
-        self.key.first = first;
-        if std::mem::take(self.drawn) {
-            self.draws.fill(0);
-        }
-        for (input, &start) in self.inputs.iter_mut().zip(&self.input_starts) {
-            input.fill(start);
-        }
-    }
-
-    /// `injectCurrent(x)` where some lane may add to an additional input variable.
-    fn inject_into_targets(&mut self, x: &[u32], active: &[u32]) {
-        for (lane, _) in active.iter().enumerate().filter(|(_, on)| **on != 0) {
-            let sum = match self.target[lane] {
-                0 => &mut self.isyn[lane],
-                k => match self.inputs.get_mut(k as usize - 1) {
-                    Some(input) => &mut input[lane],
-                    None => continue,
-                },
-            };
-            *sum = (f32::from_bits(*sum) + f32::from_bits(x[lane])).to_bits();
-        }
-    }
-}
-
-impl<const N: usize> Natives for CodeNatives<'_, N> {
-    fn call(&mut self, index: usize, args: &[&[u32]], active: &[u32], out: &mut [u32]) {
-        let Some(&native) = NativeFn::ALL.get(index) else {
-            // An extra global parameter: its value at the index, 0 past its end.
-            let values = self
-                .extra_global_params
-                .get(index - NativeFn::ALL.len())
-                .map_or(&[][..], |(_, v)| &v[..]);
-            let Some(at) = args.first() else { return };
-            for (lane, _) in active.iter().enumerate().filter(|(_, on)| **on != 0) {
-                out[lane] = values.get(at[lane] as usize).map_or(0, |x| x.to_bits());
-            }
-            return;
-        };
-        match native {
-            // Every lane computed and the inactive ones left as they were, branch-free,
-            // so the loops vectorise: these run for every neuron in every timestep.
-            NativeFn::InjectCurrent if !self.inputs.is_empty() => {
-                let Some(x) = args.first() else { return };
-                self.inject_into_targets(x, active);
-            }
-            NativeFn::InjectTarget => {
-                let Some(k) = args.first() else { return };
-                *self.targeted = true;
-                for ((target, &k), &on) in self.target.iter_mut().zip(*k).zip(active) {
-                    if on != 0 {
-                        *target = k;
-                    }
-                }
-            }
-            NativeFn::Input => {
-                let Some(k) = args.first() else { return };
-                for (lane, _) in active.iter().enumerate().filter(|(_, on)| **on != 0) {
-                    out[lane] = self.inputs.get(k[lane] as usize).map_or(0, |i| i[lane]);
-                }
-            }
-            NativeFn::InjectCurrent => {
-                let Some(x) = args.first() else { return };
-                let lanes = active.len();
-                for ((isyn, &x), &on) in self.isyn[..lanes].iter_mut().zip(*x).zip(active) {
-                    let sum = (f32::from_bits(*isyn) + f32::from_bits(x)).to_bits();
-                    let keep = on.wrapping_sub(1);
-                    *isyn = (sum & !keep) | (*isyn & keep);
-                }
-            }
-            NativeFn::Isyn => {
-                let lanes = active.len();
-                out[..lanes].copy_from_slice(&self.isyn[..lanes]);
-            }
-            draw => {
-                *self.drawn = true;
-                let active = active.iter().enumerate().filter(|(_, on)| **on != 0);
-                let k = self.key;
-                for (lane, _) in active {
-                    let id = k.first.wrapping_add(lane as u32);
-                    let counter = [id, k.entry, k.timestep, self.draws[lane]];
-                    self.draws[lane] = self.draws[lane].wrapping_add(1);
-                    let block = philox4x32_10(counter, k.key);
-                    out[lane] = draw.draw(block).unwrap_or(0.0).to_bits();
-                }
-            }
         }
     }
 }

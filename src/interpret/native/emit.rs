@@ -12,7 +12,7 @@
 use std::fmt::Write;
 
 use super::super::program::{Bin, Instr, Program, Reg, Tern, Un};
-use super::{Distribution, LaneNative, LaneSums, ParamKind};
+use super::{Distribution, ExpCurrInput, LaneNative, LaneSums, ParamKind};
 
 /// Why a program was not turned into C.
 pub(super) type Refusal = String;
@@ -22,7 +22,7 @@ pub(super) fn emit(
     program: &Program,
     kinds: &[ParamKind],
     natives: &[LaneNative],
-    sums: LaneSums,
+    sums: &LaneSums,
 ) -> Result<String, Refusal> {
     if kinds.len() != program.params.len() {
         return Err("one kind per parameter".into());
@@ -57,10 +57,20 @@ pub(super) fn emit(
             }
         }
     }
-    if sums == LaneSums::Given {
-        for k in 0..sum_count(natives) {
-            params.push(format!("u32 *restrict s{k}"));
-            call.push(format!("sums[{k}]"));
+    match sums {
+        LaneSums::Given => {
+            for k in 0..sum_count(natives) {
+                params.push(format!("u32 *restrict s{k}"));
+                call.push(format!("sums[{k}]"));
+            }
+        }
+        LaneSums::FromZero => {}
+        LaneSums::FromExpCurr(inputs) => {
+            for g in 0..inputs.len() {
+                params.push(format!("u32 *restrict e{g}"));
+                params.push(format!("u32 *restrict x{g}"));
+                call.extend([format!("sums[{}]", 2 * g), format!("sums[{}]", 2 * g + 1)]);
+            }
         }
     }
     params.push("const kfns *fns".to_owned());
@@ -151,7 +161,7 @@ fn declare(
     program: &Program,
     (kinds, steady): (&[ParamKind], &[bool]),
     natives: &[LaneNative],
-    sums: LaneSums,
+    sums: &LaneSums,
 ) {
     for r in 0..program.registers {
         let _ = writeln!(c, "    u32 r{r} = 0;");
@@ -175,16 +185,7 @@ fn declare(
             // Converted as `fixed_to_f32` / `wide_fixed_to_f32` do, then scaled; cleared
             // whether read or not.
             &ParamKind::FixedPoint { wide, inv_scale } => {
-                let sum = match wide {
-                    false => format!(
-                        "int32_t acc = (int32_t)a{k}[i]; a{k}[i] = 0u; \
-                         float sum = (float)acc;"
-                    ),
-                    true => format!(
-                        "uint64_t w = (uint64_t)a{k}[2 * i] | ((uint64_t)a{k}[2 * i + 1] << 32); \
-                         a{k}[2 * i] = 0u; a{k}[2 * i + 1] = 0u; float sum = (float)(int64_t)w;"
-                    ),
-                };
+                let sum = take_fixed_point(&format!("a{k}"), wide);
                 let _ = writeln!(c, "    {{ {sum} r{reg} = U(sum * F({inv_scale}u)); }}");
             }
             _ => {}
@@ -194,13 +195,53 @@ fn declare(
     if natives.iter().any(|n| matches!(n, LaneNative::Draw(_))) {
         c.push_str("    u32 drawn = 0u; const u32 id = draws[4] + (u32)i;\n");
     }
+    if let LaneSums::FromExpCurr(inputs) = sums {
+        exp_curr_inputs(c, inputs);
+    }
     for k in 0..sum_count(natives) {
         match sums {
             LaneSums::Given => writeln!(c, "    u32 sum{k} = s{k}[i];"),
-            LaneSums::FromZero => writeln!(c, "    u32 sum{k} = 0u;"),
+            LaneSums::FromExpCurr(_) if k == 0 => writeln!(c, "    u32 sum0 = U(isyn);"),
+            LaneSums::FromZero | LaneSums::FromExpCurr(_) => writeln!(c, "    u32 sum{k} = 0u;"),
         }
         .unwrap_or(());
     }
+}
+
+/// C that takes the fixed-point sums of `array` (cleared) into `float sum`, converted as
+/// `fixed_to_f32` / `wide_fixed_to_f32` do.
+fn take_fixed_point(array: &str, wide: bool) -> String {
+    match wide {
+        false => {
+            format!("int32_t acc = (int32_t){array}[i]; {array}[i] = 0u; float sum = (float)acc;")
+        }
+        true => format!(
+            "uint64_t w = (uint64_t){array}[2 * i] | ((uint64_t){array}[2 * i + 1] << 32); \
+             {array}[2 * i] = 0u; {array}[2 * i + 1] = 0u; float sum = (float)(int64_t)w;"
+        ),
+    }
+}
+
+/// `float isyn`: 0.0 plus each built-in input's current, in order, as the CPU's built-in
+/// update sums them (`ExpCurr::update_lanes` after `take_input`; an unstamped word's
+/// input there is 0.0, what converting its zero sum gives here), each `inSyn` updated.
+fn exp_curr_inputs(c: &mut String, inputs: &[ExpCurrInput]) {
+    c.push_str("    float isyn = 0.0f;\n");
+    for (g, input) in inputs.iter().enumerate() {
+        let ExpCurrInput {
+            init,
+            exp_decay,
+            wide,
+            inv_scale,
+        } = *input;
+        let sum = take_fixed_point(&format!("x{g}"), wide);
+        let _ = writeln!(
+            c,
+            "    {{ {sum} float joined = F(e{g}[i]) + sum * F({inv_scale}u); \
+             isyn = isyn + F({init}u) * joined; e{g}[i] = U(joined * F({exp_decay}u)); }}"
+        );
+    }
+    c.push_str("    (void)isyn;\n");
 }
 
 /// Writes back the pointer parameters (but steady state), the sums and the result.
@@ -209,7 +250,7 @@ fn finish(
     program: &Program,
     steady: &[bool],
     natives: &[LaneNative],
-    sums: LaneSums,
+    sums: &LaneSums,
 ) {
     for (k, param) in program.params.iter().enumerate() {
         if param.pointer && !steady[k] {
@@ -217,7 +258,7 @@ fn finish(
         }
     }
     for k in 0..sum_count(natives) {
-        if sums == LaneSums::Given {
+        if *sums == LaneSums::Given {
             let _ = writeln!(c, "    s{k}[i] = sum{k};");
         }
     }

@@ -63,13 +63,34 @@ pub enum ParamKind {
 }
 
 /// Where the lane sums of [`LaneNative::ReadSum`] and [`LaneNative::AddToSum`] live.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LaneSums {
     /// In the caller's slices, read before and written after.
     Given,
     /// In the compiled code only, starting at `0.0` in every lane: nothing to fill,
     /// read or write back (the caller has no starting value and wants none back).
     FromZero,
+    /// In the compiled code only: lane sum 0 starts at `0.0` plus the current of each
+    /// of these built-in exponential postsynaptic inputs in turn, and the other sums at
+    /// `0.0`. The caller passes two slices per input, in order, as its lane sums: its
+    /// `inSyn` (f32 bits, updated) and its fixed-point sums (taken and cleared).
+    FromExpCurr(Vec<ExpCurrInput>),
+}
+
+/// A built-in exponential postsynaptic input that [`LaneSums::FromExpCurr`] takes:
+/// `inSyn += sum * inv_scale; Isyn += init * inSyn; inSyn *= exp_decay`, where `sum` is
+/// this timestep's fixed-point sum as [`ParamKind::FixedPoint`] converts it, each
+/// operation rounded as the CPU's built-in update rounds it (`model::exp_curr`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExpCurrInput {
+    /// `init`, f32 bits.
+    pub init: u32,
+    /// `expDecay`, f32 bits.
+    pub exp_decay: u32,
+    /// Whether the sums are 64-bit (two words per lane, low first).
+    pub wide: bool,
+    /// The sums' scale's inverse, f32 bits.
+    pub inv_scale: u32,
 }
 
 /// What a native function of the program does, where the compiled code can do it itself.
@@ -187,6 +208,9 @@ type LanesFn = unsafe extern "C" fn(
 /// Arguments (and lane sums) a run passes without allocating.
 const STACK_ARGS: usize = 32;
 
+/// The most built-in inputs [`LaneSums::FromExpCurr`] takes (two lane sum slices each).
+pub const MAX_EXP_CURR_INPUTS: usize = STACK_ARGS / 2;
+
 /// A program compiled to machine code.
 #[derive(Clone)]
 pub struct NativeLanes {
@@ -196,8 +220,10 @@ pub struct NativeLanes {
     kinds: Vec<ParamKind>,
     /// Which parameters are `ptr`s: the C writes their lanes back.
     pointers: Vec<bool>,
-    sums: usize,
-    from_zero: bool,
+    /// Words per lane of each lane sum slice the caller passes (none for sums that
+    /// start at zero).
+    sum_words: Vec<usize>,
+    sums: LaneSums,
     returns: bool,
 }
 
@@ -219,8 +245,20 @@ impl NativeLanes {
         natives: &[LaneNative],
         sums: LaneSums,
     ) -> Result<NativeLanes, NotCompiled> {
+        let sum_words = match &sums {
+            LaneSums::Given => vec![1; emit::sum_count(natives)],
+            LaneSums::FromZero => Vec::new(),
+            LaneSums::FromExpCurr(inputs) => {
+                let words = |i: &ExpCurrInput| [1, if i.wide { 2 } else { 1 }];
+                inputs.iter().flat_map(words).collect()
+            }
+        };
+        if sum_words.len() > STACK_ARGS {
+            let why = format!("more than {MAX_EXP_CURR_INPUTS} built-in inputs to take");
+            return Err(NotCompiled::Program(why));
+        }
         let source =
-            emit::emit(&program.program, kinds, natives, sums).map_err(NotCompiled::Program)?;
+            emit::emit(&program.program, kinds, natives, &sums).map_err(NotCompiled::Program)?;
         let loaded = cc::build(&source).map_err(NotCompiled::Compiler)?;
         // SAFETY: the symbol is the function `emit` wrote, with this signature.
         let function = unsafe { loaded.library.get::<LanesFn>(b"kenyon_lanes\0") }
@@ -231,23 +269,30 @@ impl NativeLanes {
             function,
             kinds: kinds.to_vec(),
             pointers: program.program.params.iter().map(|p| p.pointer).collect(),
-            sums: match sums {
-                LaneSums::Given => emit::sum_count(natives),
-                LaneSums::FromZero => 0,
-            },
-            from_zero: sums == LaneSums::FromZero,
+            sum_words,
+            sums,
             returns: program.program.result.is_some(),
         })
     }
 
     /// Whether the lane sums start at zero in the compiled code ([`LaneSums::FromZero`]).
     pub fn sums_from_zero(&self) -> bool {
-        self.from_zero
+        self.sums == LaneSums::FromZero
     }
 
-    /// Runs the program over lanes `0..lanes`, as [`LaneProgram::run`] does, with lane
-    /// sum `k` in `sums[k]` (read and written) and draws keyed on `draws`. Unlike the
-    /// interpreter, any number of lanes at once.
+    /// The built-in inputs the compiled code takes itself ([`LaneSums::FromExpCurr`]).
+    pub fn exp_curr_inputs(&self) -> Option<&[ExpCurrInput]> {
+        match &self.sums {
+            LaneSums::FromExpCurr(inputs) => Some(inputs),
+            LaneSums::Given | LaneSums::FromZero => None,
+        }
+    }
+
+    /// Runs the program over lanes `0..lanes`, as [`LaneProgram::run`] does, with the
+    /// lane sums' slices in `sums` as compiled for ([`LaneSums`]: lane sum `k` in
+    /// `sums[k]`, read and written; none; or each built-in input's `inSyn` and
+    /// fixed-point sums) and draws keyed on `draws`. Unlike the interpreter, any number
+    /// of lanes at once.
     ///
     /// # Panics
     ///
@@ -263,7 +308,7 @@ impl NativeLanes {
         draws: &DrawKey,
     ) {
         assert_eq!(args.len(), self.kinds.len(), "one argument per parameter");
-        assert!(sums.len() >= self.sums, "a slice per lane sum");
+        assert!(sums.len() >= self.sum_words.len(), "a slice per lane sum");
         // On the stack for the usual few parameters: this runs for every chunk of
         // neurons in every timestep.
         let mut uniforms = [0u32; STACK_ARGS];
@@ -302,10 +347,11 @@ impl NativeLanes {
                 _ => panic!("an argument of another kind than compiled for"),
             };
         }
+        // (At most `STACK_ARGS`, checked when compiled.)
         let mut sum_ptrs = [std::ptr::null_mut(); STACK_ARGS];
-        assert!(sums.len() <= STACK_ARGS, "at most {STACK_ARGS} lane sums");
-        for (ptr, sum) in sum_ptrs.iter_mut().zip(sums.iter_mut()) {
-            *ptr = sum[..lanes].as_mut_ptr();
+        let given = sum_ptrs.iter_mut().zip(sums.iter_mut());
+        for ((ptr, sum), words) in given.zip(&self.sum_words) {
+            *ptr = sum[..words * lanes].as_mut_ptr();
         }
         let mut ignored = Vec::new();
         let out = match result {

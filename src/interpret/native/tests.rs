@@ -1,6 +1,8 @@
 //! The compiled lanes against the interpreter (every operation's case goes through both:
 //! see `run_values` in the interpreter's tests), and what is left to the interpreter.
 
+mod exp_curr;
+
 use super::*;
 use crate::interpret::tests::{program, words};
 use crate::interpret::{MAX_LANES, NoNatives, Scratch};

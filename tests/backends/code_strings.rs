@@ -154,7 +154,8 @@ fn code_lifs_take_built_in_exp_curr_as_built_in_lifs_compiled_interpreted_and_on
     // kind of population): excitatory with one weight (32-bit sums), inhibitory with a
     // weight per synapse (64-bit sums). The compiled code neurons take both groups'
     // input themselves, in order (`LaneSums::FromExpCurr`), the interpreted ones have it
-    // gathered first: the spikes, V and each group's inSyn are the built-in neurons'.
+    // gathered first, and one run switches from compiled to interpreted halfway, spikes
+    // in flight: the spikes, V and each group's inSyn are the built-in neurons'.
     let times: Vec<Vec<f32>> = (0..200)
         .map(|i| {
             (0..10)
@@ -193,8 +194,8 @@ fn code_lifs_take_built_in_exp_curr_as_built_in_lifs_compiled_interpreted_and_on
         ..SimConfig::default()
     };
     let mut runs = Vec::new();
-    let mut run = |sim: &mut dyn Simulator, (post, groups): (_, [_; 2])| {
-        sim.step_time(500).unwrap();
+    let mut run = |sim: &mut dyn Simulator, steps, (post, groups): (_, [_; 2])| {
+        sim.step_time(steps).unwrap();
         let recording = sim.take_recording().unwrap();
         let spikes = recording.get(post).unwrap()[0].decode();
         let v = sim.read_var_bits(post, "V").unwrap();
@@ -204,15 +205,19 @@ fn code_lifs_take_built_in_exp_curr_as_built_in_lifs_compiled_interpreted_and_on
     };
     for code in [false, true] {
         let (built, post, groups) = network(code);
-        common::on_every_backend(&built, config, |sim| run(sim, (post, groups)));
+        common::on_every_backend(&built, config, |sim| run(sim, 500, (post, groups)));
         if code {
             let mut interpreted = CpuSimulation::new(&built, config).unwrap();
             if common::compiler_required() {
                 let mut compiled = interpreted.code_compiled();
                 assert!(compiled.any(|(name, why)| name == "post" && why.is_none()));
             }
+            let mut switched = CpuSimulation::new(&built, config).unwrap();
             interpreted.interpret_code_strings();
-            run(&mut interpreted, (post, groups));
+            run(&mut interpreted, 500, (post, groups));
+            switched.step_time(250).unwrap();
+            switched.interpret_code_strings();
+            run(&mut switched, 250, (post, groups));
         }
     }
     let (want, _) = &runs[0];

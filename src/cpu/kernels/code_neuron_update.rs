@@ -207,7 +207,8 @@ impl<const N: usize> std::ops::DerefMut for LaneWords<N> {
 /// `interpret::native`): its arguments as [`update`] passes them, each code
 /// postsynaptic group's input converted from its fixed-point sums (`sums`: whether they
 /// are 64-bit, and the group's `inv_scale`) by the compiled code itself, `Isyn` and
-/// `injectCurrent` as the one lane sum, `CodeNatives::isyn`, and the draws drawn as
+/// `injectCurrent` as the one lane sum (`CodeNatives::isyn` where it is given), and the
+/// draws drawn as
 /// `CodeNatives` draws them. Additional input variables and extra global parameters stay
 /// with the interpreter.
 ///

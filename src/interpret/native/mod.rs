@@ -254,7 +254,9 @@ impl NativeLanes {
             }
         };
         if sum_words.len() > STACK_ARGS {
-            let why = format!("more than {MAX_EXP_CURR_INPUTS} built-in inputs to take");
+            let why = format!(
+                "more than {STACK_ARGS} lane sum slices (at most {MAX_EXP_CURR_INPUTS} built-in inputs to take)"
+            );
             return Err(NotCompiled::Program(why));
         }
         let source =
@@ -297,8 +299,9 @@ impl NativeLanes {
     /// # Panics
     ///
     /// If the arguments don't match the kinds compiled for (a `ptr` parameter takes an
-    /// [`Arg::Pointer`]), or if a slice (or `result`) is shorter than `lanes`. Without a
-    /// `result` the return value is computed and dropped.
+    /// [`Arg::Pointer`]), if there are fewer lane sum slices than compiled for, or if a
+    /// slice (or `result`) is shorter than `lanes` (`2 * lanes` for 64-bit sums). Without
+    /// a `result` the return value is computed and dropped.
     pub fn run(
         &self,
         args: &mut [Arg<'_>],

@@ -65,7 +65,8 @@ fn built_in_update(
             lanes[..hi - lo].copy_from_slice(&values[lo..hi]);
             lanes
         };
-        let input = |converted: Vec<f32>| match converted.iter().all(|&x| x == 0.0) {
+        // A word whose sums are all zero is one the synapse update didn't stamp.
+        let input = |converted: Vec<f32>| match converted[lo..hi].iter().all(|&x| x == 0.0) {
             true => [0.0f32; 32],
             false => word(&converted),
         };

@@ -1,7 +1,8 @@
 // STDP on presynaptic spikes (twin: src/cpu/kernels/learn_pre.rs): every spike of the
-// previous timestep updates its row's weights against their targets' latest spike times
-// (the rule: src/model/stdp.wgsl). Each weight belongs to one row, so no two threads
-// touch it. Batch size 1; one thread per word of presynaptic spikes.
+// previous timestep (AXONAL_DELAY timesteps further back for a delayed group: those that
+// reach its synapses now) updates its row's weights against their targets' latest spike
+// times (the rule: src/model/stdp.wgsl). Each weight belongs to one row, so no two
+// threads touch it. Batch size 1; one thread per word of presynaptic spikes.
 
 {{shared/step_params}}
 {{shared/spike_ring}}
@@ -14,6 +15,7 @@
 @group(0) @binding({{binding}}) var<storage, read> last_spike_post: array<f32>;
 
 override WORDS_PRE: u32;
+override AXONAL_DELAY: u32;
 override SPIKE_SLOTS: u32;
 
 @compute @workgroup_size(64)
@@ -22,7 +24,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     if w >= WORDS_PRE {
         return;
     }
-    var bits = pre_spikes[previous_ring_slot(0u) * WORDS_PRE + w];
+    var bits = pre_spikes[earlier_ring_slot(0u, 1u + AXONAL_DELAY) * WORDS_PRE + w];
     while bits != 0u {
         let pre = w * 32u + countTrailingZeros(bits);
         bits &= bits - 1u;

@@ -317,6 +317,9 @@ impl Simulator for CpuSimulation {
         for state in &mut self.populations {
             state.clear_spikes();
         }
+        for state in &mut self.synapses {
+            state.clear_arrivals();
+        }
         self.reset_due = true;
         self.clock.reset();
         Ok(())

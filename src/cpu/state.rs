@@ -107,6 +107,10 @@ pub(crate) struct SynapseState {
     /// A code model's synapse variables (bits, `[variable][synapse]` in row order),
     /// shared by the batch; a reset leaves them, as it leaves `g`.
     pub vars: Vec<Vec<AtomicU32>>,
+    /// For a plastic group with a delay, its own `st_pre`: when each presynaptic
+    /// neuron's latest spike reached its synapses (see `BuiltSynapseGroup::learning_delay`;
+    /// f32 bits, [`NEVER_SPIKED`] since the last reset).
+    pub st_pre: Option<Vec<AtomicU32>>,
 }
 
 impl SynapseState {
@@ -131,6 +135,9 @@ impl SynapseState {
                     .map(|bits| bits.iter().map(|&b| AtomicU32::new(b)).collect())
                     .collect()
             }),
+            st_pre: group
+                .learning_delay()
+                .map(|_| never_spiked(group.connectivity.n_pre as usize)),
         }
     }
 
@@ -142,6 +149,13 @@ impl SynapseState {
             Sums::Wide(sums) => sums.fill(0),
         }
         self.stamps.fill(0);
+    }
+
+    /// No presynaptic spike arrived since the reset (with the populations' spikes).
+    pub fn clear_arrivals(&mut self) {
+        for st in self.st_pre.iter_mut().flatten() {
+            *st.get_mut() = NEVER_SPIKED.to_bits();
+        }
     }
 }
 
@@ -202,6 +216,10 @@ pub(crate) fn state_bytes(net: &BuiltNetwork, batch: u32, recording_steps: u32) 
                 .as_ref()
                 .map_or(0, |c| 8 * c.vars.len() as u128 * synapses);
             let columns = if s.is_plastic() { 8 * synapses } else { 0 };
+            // A delayed plastic group's own st_pre.
+            let st_pre = s
+                .learning_delay()
+                .map_or(0, |_| 4 * u128::from(s.connectivity.n_pre));
             // inSyn and its sums (at most 8 bytes each).
             12 * u128::from(post) * batch
                 + words(post) * batch
@@ -209,6 +227,7 @@ pub(crate) fn state_bytes(net: &BuiltNetwork, batch: u32, recording_steps: u32) 
                 + weights
                 + code_vars
                 + columns
+                + st_pre
         })
         .sum();
     let magnitudes: u128 = net

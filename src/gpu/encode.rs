@@ -125,6 +125,7 @@ impl GpuSimulation {
             .populations
             .iter()
             .filter_map(|p| p.spike_times.as_ref())
+            .chain(self.groups.iter().filter_map(|g| g.arrival_times.as_ref()))
         {
             t.record(pass, offset, 1, 1);
         }
@@ -186,6 +187,15 @@ impl GpuSimulation {
             if kernels.spike_times.is_some() {
                 let (never, last) = (BufferId::NeverSpiked(p), BufferId::LastSpike(p));
                 encoder.copy_buffer_to_buffer(buffers.get(never)?, 0, buffers.get(last)?, 0, None);
+            }
+        }
+        // A delayed plastic group's own st_pre, as long as its presynaptic population.
+        for (g, kernels) in self.groups.iter().enumerate() {
+            if kernels.arrival_times.is_some() {
+                let pre = self.net.synapse_groups[g].pre;
+                let (never, st_pre) = (BufferId::NeverSpiked(pre), BufferId::StPre(g));
+                let (never, st_pre) = (buffers.get(never)?, buffers.get(st_pre)?);
+                encoder.copy_buffer_to_buffer(never, 0, st_pre, 0, None);
             }
         }
         self.queued = Some(encoder);

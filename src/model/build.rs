@@ -93,6 +93,14 @@ impl BuiltSynapseGroup {
         self.stdp.is_some() || self.code.as_ref().is_some_and(|c| c.plastic)
     }
 
+    /// For plastic synapses with an axonal delay, that delay in timesteps: they learn
+    /// from presynaptic spikes as they arrive, as if their neurons had spiked that much
+    /// later, and keep the times of those arrivals as their own `st_pre` (validation
+    /// leaves a learning group one delay, and no presynaptic variables with it).
+    pub fn learning_delay(&self) -> Option<u32> {
+        (self.is_plastic() && self.delays.min_steps > 0).then_some(self.delays.min_steps)
+    }
+
     /// For plastic synapses, the synapses by postsynaptic neuron, which learning on
     /// postsynaptic spikes walks: computed from `connectivity` as it is, by the backend
     /// that loads the group.

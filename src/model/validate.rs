@@ -120,27 +120,32 @@ impl Network {
             });
         }
         let delayed = steps > 0;
-        let learns = match &s.weight_update {
-            WeightUpdateModel::StdpSymmetric(_) => true,
-            WeightUpdateModel::Code(code) => code.model.is_plastic(),
-            _ => false,
+        let (learns, pre_vars) = match &s.weight_update {
+            WeightUpdateModel::StdpSymmetric(_) => (true, false),
+            WeightUpdateModel::Code(code) => {
+                (code.model.is_plastic(), !code.model.pre_vars.is_empty())
+            }
+            _ => (false, false),
         };
-        if delayed && learns {
-            return Err(invalid(
-                "synaptic delays are supported for synapses that don't learn (static \
-                 pulse, and code strings whose model is not plastic); this group's weight \
-                 update model learns: remove the delay"
-                    .to_owned(),
-            ));
-        }
         // Per-synapse delays that differ would reorder the rows under the synapse
-        // variables; all alike, they are one axonal delay.
+        // variables and the learned weights; all alike, they are one axonal delay.
         let code = matches!(s.weight_update, WeightUpdateModel::Code(_));
-        if code && delay.classes() > 1 {
+        if (code || learns) && delay.classes() > 1 {
+            return Err(invalid(format!(
+                "a {} takes one delay for the whole group (SynapticDelay::axonal); \
+                 per-synapse delays that differ are for static pulse synapses",
+                if learns {
+                    "learning synapse group"
+                } else {
+                    "weight update model written as code strings"
+                }
+            )));
+        }
+        if delayed && pre_vars {
             return Err(invalid(
-                "a weight update model written as code strings takes one delay for the \
-                 whole group (SynapticDelay::axonal); per-synapse delays that differ are \
-                 for static pulse synapses"
+                "this weight update model has presynaptic variables, which its presynaptic \
+                 neurons update when they spike, not when their spikes reach delayed \
+                 synapses: remove the delay, or keep presynaptic times in st_pre instead"
                     .to_owned(),
             ));
         }

@@ -494,25 +494,44 @@ fn delays_a_network_cant_have_are_refused_with_the_reason() {
     };
     let err = build(constant(), dense(), backwards).unwrap_err();
     assert!(err.to_string().contains("from 5 to 4"), "{err}");
-    // Learning synapses aren't delayed; with no delay they build as ever.
+    // Learning synapses take an axonal delay, not per-synapse delays that differ.
     let stdp = || WeightUpdateModel::StdpSymmetric(kenyon::tutorial::KC_MBON_STDP);
-    let err = build(stdp(), dense(), SynapticDelay::axonal(1)).unwrap_err();
-    assert!(err.to_string().contains("static pulse"), "{err}");
-    build(stdp(), dense(), SynapticDelay::default()).unwrap();
-    // Code strings: an axonal delay where the model doesn't learn; not where it does,
-    // nor per synapse.
-    build(code_static_pulse(0.1), dense(), SynapticDelay::axonal(3)).unwrap();
-    let params = kenyon::tutorial::KC_MBON_STDP;
-    let code_stdp = || WeightUpdateModel::Code(library::stdp_symmetric_from(&params));
-    let err = build(code_stdp(), dense(), SynapticDelay::axonal(1)).unwrap_err();
-    assert!(err.to_string().contains("learns"), "{err}");
-    build(code_stdp(), dense(), SynapticDelay::default()).unwrap();
-    let per_synapse = SynapticDelay {
+    build(stdp(), dense(), SynapticDelay::axonal(1)).unwrap();
+    let per_synapse = || SynapticDelay {
         axonal_steps: 1,
         per_synapse: Some(PerSynapseDelays::Uniform { min: 0, max: 2 }),
     };
-    let err = build(code_static_pulse(0.1), dense(), per_synapse).unwrap_err();
+    let err = build(stdp(), dense(), per_synapse()).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("learning synapse group takes one delay"),
+        "{err}"
+    );
+    // Code strings: an axonal delay, learning or not, but not per synapse, nor where
+    // presynaptic variables would be updated before the spikes arrive.
+    build(code_static_pulse(0.1), dense(), SynapticDelay::axonal(3)).unwrap();
+    let params = kenyon::tutorial::KC_MBON_STDP;
+    let code_stdp = || WeightUpdateModel::Code(library::stdp_symmetric_from(&params));
+    build(code_stdp(), dense(), SynapticDelay::axonal(1)).unwrap();
+    let err = build(code_stdp(), dense(), per_synapse()).unwrap_err();
     assert!(err.to_string().contains("SynapticDelay::axonal"), "{err}");
+    let err = build(code_static_pulse(0.1), dense(), per_synapse()).unwrap_err();
+    assert!(err.to_string().contains("SynapticDelay::axonal"), "{err}");
+    let additive = CodeWeightUpdate::new(library::stdp_additive())
+        .param("tauPlus", 20.0)
+        .param("tauMinus", 20.0)
+        .param("Aplus", 0.01)
+        .param("Aminus", 0.012)
+        .param("wMin", 0.0)
+        .param("wMax", 1.0)
+        .init("g", VarInit::Constant(0.5))
+        .pre_init("preTrace", VarInit::Constant(0.0))
+        .post_init("postTrace", VarInit::Constant(0.0))
+        .max_add_to_post(1.0);
+    let additive = || WeightUpdateModel::Code(additive.clone());
+    let err = build(additive(), dense(), SynapticDelay::axonal(2)).unwrap_err();
+    assert!(err.to_string().contains("presynaptic variables"), "{err}");
+    build(additive(), dense(), SynapticDelay::default()).unwrap();
     // Listed per synapse but all alike, they are one delay.
     build(code_static_pulse(0.1), dense(), values(vec![4; 12])).unwrap();
     // A handle of another network is refused.

@@ -13,6 +13,7 @@ mod blocks_of_timesteps;
 mod brunel_network;
 mod careless_use;
 mod code_strings;
+mod delayed_learning;
 mod delays;
 #[cfg(feature = "gpu")]
 mod every_neuron_model;

@@ -5,8 +5,9 @@ use std::sync::atomic::AtomicU32;
 use super::{for_each_spike, load_f32, store_f32};
 use crate::model::{SparseConnectivity, StdpConstants};
 
-/// Every presynaptic spike of the previous timestep (`pre_spike_words`) updates its row's
-/// weights `g` against their targets' latest spike times `st_post`, in the synapse update
+/// Every presynaptic spike of the previous timestep (`pre_spike_words`; of `1 + d`
+/// timesteps back for a group of delay `d`) updates its row's weights `g` against their
+/// targets' latest spike times `st_post`, in the synapse update
 /// of the timestep at time `t` (see [`StdpParams`](crate::model::StdpParams)). Runs before
 /// [`learn_post`](super::learn_post). Batch size 1.
 pub(crate) fn learn_pre(

@@ -110,6 +110,7 @@ struct SynapsePieces<'a> {
     g: Vec<Option<&'a [AtomicU32]>>,
     columns: Vec<Option<&'a Columns>>,
     vars: Vec<&'a [Vec<AtomicU32>]>,
+    st_pre: Vec<Option<&'a [AtomicU32]>>,
 }
 
 impl<'a> SynapsePieces<'a> {
@@ -121,6 +122,7 @@ impl<'a> SynapsePieces<'a> {
             g: Vec::new(),
             columns: Vec::new(),
             vars: Vec::new(),
+            st_pre: Vec::new(),
         };
         for (state, group) in synapses.iter_mut().zip(&net.synapse_groups) {
             let n = net.populations[group.post].size as usize;
@@ -138,6 +140,7 @@ impl<'a> SynapsePieces<'a> {
             pieces.g.push(state.g.as_deref());
             pieces.columns.push(state.columns.as_ref());
             pieces.vars.push(&state.vars[..]);
+            pieces.st_pre.push(state.st_pre.as_deref());
         }
         pieces
     }
@@ -289,6 +292,7 @@ pub(super) fn split(
         synapse_g: synapse_pieces.g,
         columns: synapse_pieces.columns,
         last_spike: population_pieces.last_spike,
+        delayed_st_pre: synapse_pieces.st_pre,
         synapse_vars: synapse_pieces.vars,
         side_vars: (0..net.synapse_groups.len())
             .map(|g| net.synapse_side_vars(g))

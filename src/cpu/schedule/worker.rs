@@ -48,6 +48,8 @@ pub(super) struct Shared<'a> {
     pub columns: Vec<Option<&'a Columns>>,
     /// Per population, the time of each neuron's latest spike, where tracked.
     pub last_spike: Vec<Option<&'a [AtomicU32]>>,
+    /// Per plastic synapse group with a delay, its own `st_pre` (`SynapseState::st_pre`).
+    pub delayed_st_pre: Vec<Option<&'a [AtomicU32]>>,
     /// Per synapse group written as code strings, its synapse variables.
     pub synapse_vars: Vec<&'a [Vec<AtomicU32>]>,
     /// Per synapse group, where its pre- and postsynaptic variables are among its
@@ -73,6 +75,13 @@ impl Shared<'_> {
         let words = words_per_step(self.net.populations[p].size);
         let at = (slot * self.batch + entry) * words;
         &self.spikes[p][at..at + words]
+    }
+
+    /// Group `g`'s `st_pre`, where tracked: its own for a delayed plastic group (the
+    /// arrivals of its presynaptic spikes), else its presynaptic population's.
+    fn st_pre(&self, g: usize) -> Option<&[AtomicU32]> {
+        let pre = self.net.synapse_groups[g].pre;
+        self.delayed_st_pre[g].or(self.last_spike[pre])
     }
 
     /// The spike words of population `p` of the timestep before `timestep`, in `entry`.
@@ -171,6 +180,14 @@ impl Worker<'_> {
             for (p, st) in shared.last_spike.iter().enumerate() {
                 if let Some(st) = st {
                     spike_times(shared.previous_spike_words(p, timestep, 0), st, t_previous);
+                }
+            }
+            // A delayed plastic group's presynaptic spikes, as they reach its synapses.
+            for (g, group) in shared.net.synapse_groups.iter().enumerate() {
+                if let (Some(st), Some(delay)) = (shared.delayed_st_pre[g], group.learning_delay())
+                {
+                    let arriving = shared.earlier_spike_words(group.pre, timestep, 1 + delay, 0);
+                    spike_times(arriving, st, t_previous);
                 }
             }
         }
@@ -287,7 +304,7 @@ impl Worker<'_> {
                 post_vars: whole_vars(&self.populations[group.post], entry, post_vars),
                 // Tracked for a plastic group on either population: read by plastic
                 // groups only, whatever else the populations are connected to.
-                st_pre: shared.last_spike[group.pre].filter(|_| code.plastic),
+                st_pre: shared.st_pre(g).filter(|_| code.plastic),
                 st_post: shared.last_spike[group.post].filter(|_| code.plastic),
                 t,
             };
@@ -375,12 +392,11 @@ fn learn(shared: &Shared<'_>, g: usize, group: &BuiltSynapseGroup, timestep: u64
     else {
         return;
     };
-    let (Some(st_pre), Some(st_post)) =
-        (shared.last_spike[group.pre], shared.last_spike[group.post])
-    else {
+    let (Some(st_pre), Some(st_post)) = (shared.st_pre(g), shared.last_spike[group.post]) else {
         return;
     };
-    let pre_spikes = shared.previous_spike_words(group.pre, timestep, 0);
+    let back = 1 + group.learning_delay().unwrap_or(0);
+    let pre_spikes = shared.earlier_spike_words(group.pre, timestep, back, 0);
     learn_pre(rule, &group.connectivity, weights, t, pre_spikes, st_post);
     let post_spikes = shared.previous_spike_words(group.post, timestep, 0);
     learn_post(rule, columns, weights, t, post_spikes, st_pre);

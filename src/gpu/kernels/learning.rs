@@ -18,16 +18,44 @@ pub(crate) fn spike_times(
     p: usize,
     shape: Shape,
 ) -> Result<KernelSpec, TemplateError> {
-    let pop = &net.populations[p];
-    let words = words_per_step(pop.size) as u32;
+    let label = format!("spike_times[{}]", net.populations[p].name);
+    spike_times_into(net, (p, 0), (label, BufferId::LastSpike(p)), shape)
+}
+
+/// The kernel recording when the presynaptic spikes of delayed plastic group `g` last
+/// arrived at its synapses: its own `st_pre`.
+pub(crate) fn arrival_times(
+    net: &BuiltNetwork,
+    g: usize,
+    delay: u32,
+    shape: Shape,
+) -> Result<KernelSpec, TemplateError> {
+    let s = &net.synapse_groups[g];
+    let label = format!("arrival_times[{}]", s.name);
+    spike_times_into(net, (s.pre, delay), (label, BufferId::StPre(g)), shape)
+}
+
+/// The spike-time kernel labelled `label` writing `into`: the spikes of population `p`
+/// `1 + delay` timesteps back set their neurons' times to the previous timestep's.
+fn spike_times_into(
+    net: &BuiltNetwork,
+    (p, delay): (usize, u32),
+    (label, into): (String, BufferId),
+    shape: Shape,
+) -> Result<KernelSpec, TemplateError> {
+    let words = words_per_step(net.populations[p].size) as u32;
     Ok(KernelSpec {
-        label: format!("spike_times[{}]", pop.name),
+        label,
         source: shaders::finish(shaders::SPIKE_TIMES, &[])?,
-        constants: constants([("WORDS", words), ("SPIKE_SLOTS", shape.spike_slots(net, p))]),
+        constants: constants([
+            ("WORDS", words),
+            ("AXONAL_DELAY", delay),
+            ("SPIKE_SLOTS", shape.spike_slots(net, p)),
+        ]),
         bindings: bindings(&[
             ("params", BufferId::StepParams),
             ("spikes", BufferId::Spikes(p)),
-            ("last_spike", BufferId::LastSpike(p)),
+            ("last_spike", into),
         ]),
         workgroups: words.div_ceil(LEARNING_WORKGROUP),
         threads: LEARNING_WORKGROUP,
@@ -54,7 +82,11 @@ pub(crate) fn stdp(
         c
     };
     let mut pre_constants = rule_constants(s.pre);
-    pre_constants.extend(constants([("WORDS_PRE", words_pre)]));
+    let delay = s.learning_delay().unwrap_or(0);
+    pre_constants.extend(constants([
+        ("WORDS_PRE", words_pre),
+        ("AXONAL_DELAY", delay),
+    ]));
     let learn_pre = KernelSpec {
         label: format!("learn_pre[{}]", s.name),
         source: shaders::finish(shaders::LEARN_PRE, &[("stdp", StdpConstants::WGSL)])?,
@@ -83,7 +115,13 @@ pub(crate) fn stdp(
             ("column_synapses", BufferId::ColumnSynapses(g)),
             ("pre_of", BufferId::PreOf(g)),
             ("g", BufferId::Weights(g)),
-            ("last_spike_pre", BufferId::LastSpike(s.pre)),
+            (
+                "last_spike_pre",
+                match s.learning_delay() {
+                    Some(_) => BufferId::StPre(g),
+                    None => BufferId::LastSpike(s.pre),
+                },
+            ),
         ]),
         workgroups: longest
             .div_ceil(LEARNING_WORKGROUP)

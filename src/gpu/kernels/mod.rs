@@ -143,6 +143,10 @@ pub(crate) struct GroupKernels<K> {
     /// A weight-update model written as code strings: its synapse code on presynaptic
     /// spikes, then on postsynaptic ones, where it has any.
     pub synapse_code: (Option<K>, Option<K>),
+    /// For a delayed plastic group: the kernel recording when its presynaptic spikes
+    /// arrive (its own `st_pre`), run with the populations' spike times, before any
+    /// learning.
+    pub arrival_times: Option<K>,
     /// Whether the synapse update runs (plastic groups in training need not drive).
     pub drives_post: bool,
 }
@@ -173,6 +177,7 @@ impl<K> GroupKernels<K> {
                 self.synapse_code.0.map(&mut f).transpose()?,
                 self.synapse_code.1.map(&mut f).transpose()?,
             ),
+            arrival_times: self.arrival_times.map(&mut f).transpose()?,
             drives_post: self.drives_post,
         })
     }

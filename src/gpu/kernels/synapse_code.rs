@@ -123,7 +123,11 @@ fn piece(
             args += &format!("{name}[entry * {stride}u + {side}], ");
         }
     }
-    wgsl += &spike_times(s.is_plastic(), s.pre, s.post, &mut binds);
+    let st_pre = match s.learning_delay() {
+        Some(_) => BufferId::StPre(g),
+        None => BufferId::LastSpike(s.pre),
+    };
+    wgsl += &spike_times(s.is_plastic(), st_pre, s.post, &mut binds);
     wgsl += &format!(
         "
 // Runs the synapse function for synapse j (row order) of neuron `pre` onto `post`.
@@ -293,10 +297,11 @@ pub(crate) fn post_loop_iterations(words_post: u32, longest: u32, workgroups: u3
 }
 
 /// The latest spike times of the neurons: a plastic group's populations track them
-/// (spike_times.wgsl); a static group's never spiked, as far as its code can tell.
+/// (spike_times.wgsl; `st_pre`, a delayed group's own arrivals); a static group's never
+/// spiked, as far as its code can tell.
 fn spike_times(
     plastic: bool,
-    pre: usize,
+    st_pre: BufferId,
     post: usize,
     binds: &mut Vec<(String, BufferId)>,
 ) -> String {
@@ -307,7 +312,7 @@ fn spike_times(
              fn kenyon_st_post(i: u32) -> f32 {{\n    return bitcast<f32>({never}u);\n}}\n"
         );
     }
-    binds.push(("last_spike_pre".to_owned(), BufferId::LastSpike(pre)));
+    binds.push(("last_spike_pre".to_owned(), st_pre));
     binds.push(("last_spike_post".to_owned(), BufferId::LastSpike(post)));
     "@group(0) @binding({{binding}}) var<storage, read> last_spike_pre: array<f32>;
 @group(0) @binding({{binding}}) var<storage, read> last_spike_post: array<f32>;

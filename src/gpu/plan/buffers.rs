@@ -35,8 +35,11 @@ pub(crate) enum BufferId {
     /// A population's latest spike times (for learning).
     LastSpike(usize),
     /// [`NEVER_SPIKED`](crate::model::NEVER_SPIKED) for every neuron, copied over
-    /// `LastSpike` on reset.
+    /// `LastSpike` on reset (and over `StPre`, as long as the presynaptic population).
     NeverSpiked(usize),
+    /// A delayed plastic group's own `st_pre`: when its presynaptic spikes last
+    /// arrived (`BuiltSynapseGroup::learning_delay`).
+    StPre(usize),
     /// A current source's per-neuron magnitudes.
     Magnitude(usize),
     /// A synapse group's `inSyn`.

@@ -357,12 +357,14 @@ fn plan_group<'n>(
             Init::F32(weights),
         )?;
     }
+    let arrival_times = plan_arrival_times(net, g, shape, buffers)?;
     if let Some(code) = &s.code {
         let synapse_code = synapse_code::plan_code_group(net, g, code, (shape, tuning), buffers)?;
         return Ok(GroupKernels {
             propagate: None,
             learning: None,
             synapse_code,
+            arrival_times,
             drives_post: s.drives_post,
         });
     }
@@ -398,8 +400,28 @@ fn plan_group<'n>(
         propagate: Some(propagate),
         learning,
         synapse_code: (None, None),
+        arrival_times,
         drives_post: s.drives_post,
     })
+}
+
+/// For delayed plastic group `g`, its own `st_pre` and the kernel that records it.
+fn plan_arrival_times<'n>(
+    net: &'n BuiltNetwork,
+    g: usize,
+    shape: Shape,
+    buffers: &mut BufferPlan<'n, '_>,
+) -> Result<Option<KernelSpec>, GpuError> {
+    let s = &net.synapse_groups[g];
+    let Some(delay) = s.learning_delay() else {
+        return Ok(None);
+    };
+    let bytes = u64::from(s.connectivity.n_pre) * 4;
+    let label = format!("{}.st_pre (arrival times)", s.name);
+    buffers.add(BufferId::StPre(g), label, bytes, Init::Repeat(NEVER_SPIKED))?;
+    let kernel = learning::arrival_times(net, g, delay, shape)
+        .map_err(|e| template_error(&format!("arrival_times[{}]", s.name), e))?;
+    Ok(Some(kernel))
 }
 
 /// A template mistake in kernel `kernel`: a bug in kenyon.

@@ -120,8 +120,8 @@ fn every_kernel_is_given_the_length_of_the_one_ring_it_reads_or_writes() {
         SynapticDelay, WeightUpdateModel, library,
     };
     // Rings of three lengths: a keeps 9 timesteps of delay, b 4, c 2. The plastic
-    // groups (STDP built in and as code strings) read a's and b's rings on either
-    // side, and the delayed code group c's.
+    // groups (STDP built in and as code strings, each delayed) read a's and b's rings
+    // on either side, and the delayed code group c's.
     let mut net = Network::new(0.1);
     let lif = NeuronModel::Lif(LifParams::TUTORIAL);
     let [a, b, c] = ["a", "b", "c"].map(|name| net.add_neuron_population(name, 50, lif.clone()));
@@ -131,8 +131,8 @@ fn every_kernel_is_given_the_length_of_the_one_ring_it_reads_or_writes() {
         CodeWeightUpdate::new(library::static_pulse()).init("g", VarInit::Constant(0.1));
     let constant = WeightUpdateModel::StaticPulseConstantWeight { g: 0.1 };
     let groups = [
-        (a, b, stdp, 0),
-        (b, a, WeightUpdateModel::Code(code_stdp), 0),
+        (a, b, stdp, 3),
+        (b, a, WeightUpdateModel::Code(code_stdp), 2),
         (a, c, constant.clone(), 9),
         (b, c, constant, 4),
         (c, a, WeightUpdateModel::Code(code_static), 2),
@@ -167,6 +167,7 @@ fn every_kernel_is_given_the_length_of_the_one_ring_it_reads_or_writes() {
     }
     for g in &plan.groups {
         kernels.extend(&g.propagate);
+        kernels.extend(&g.arrival_times);
         kernels.extend(g.learning.iter().flat_map(|(pre, post)| [pre, post]));
         kernels.extend(g.synapse_code.0.iter().chain(&g.synapse_code.1));
     }
@@ -193,6 +194,7 @@ fn every_kernel_is_given_the_length_of_the_one_ring_it_reads_or_writes() {
         }
     }
     let stages = [
+        "arrival_times",
         "learn_post",
         "learn_pre",
         "neuron_update",

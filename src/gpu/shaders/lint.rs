@@ -139,6 +139,7 @@ mod tests {
                     kernels.propagate.iter().for_each(check);
                     kernels.synapse_code.0.iter().for_each(check);
                     kernels.synapse_code.1.iter().for_each(check);
+                    kernels.arrival_times.iter().for_each(check);
                     if let Some((pre, post)) = &kernels.learning {
                         check(pre);
                         check(post);
@@ -188,6 +189,29 @@ mod tests {
         };
         check_every_kernel(&network(true));
         check_every_kernel(&network(false));
+        // Delayed plastic groups, built in and as code strings, and their arrival times.
+        let mut net = Network::new(0.1);
+        let lif = NeuronModel::Lif(crate::model::LifParams::TUTORIAL);
+        let [pre, post] =
+            ["pre", "post"].map(|name| net.add_neuron_population(name, 40, lif.clone()));
+        let params = crate::tutorial::KC_MBON_STDP;
+        let models = [
+            WeightUpdateModel::StdpSymmetric(params),
+            WeightUpdateModel::Code(library::stdp_symmetric_from(&params)),
+        ];
+        for (i, weight_update) in models.into_iter().enumerate() {
+            let g = net.add_synapse_group(SynapseGroup {
+                name: format!("syn{i}"),
+                pre,
+                post,
+                weight_update,
+                postsynaptic: PostsynapticModel::DeltaCurr,
+                connectivity: Connectivity::Dense,
+            });
+            let delay = crate::model::SynapticDelay::axonal(3 + i as u32);
+            net.set_synaptic_delay(g, delay).unwrap();
+        }
+        check_every_kernel(&net.build(1).unwrap());
     }
 
     /// A population of `model` with `groups` incoming synapse groups (ExpCurr and

@@ -193,9 +193,10 @@ impl GpuSimulation {
         for (g, kernels) in self.groups.iter().enumerate() {
             if kernels.arrival_times.is_some() {
                 let pre = self.net.synapse_groups[g].pre;
+                let bytes = u64::from(self.net.populations[pre].size) * 4;
                 let (never, st_pre) = (BufferId::NeverSpiked(pre), BufferId::StPre(g));
                 let (never, st_pre) = (buffers.get(never)?, buffers.get(st_pre)?);
-                encoder.copy_buffer_to_buffer(never, 0, st_pre, 0, None);
+                encoder.copy_buffer_to_buffer(never, 0, st_pre, 0, bytes);
             }
         }
         self.queued = Some(encoder);

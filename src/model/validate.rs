@@ -145,7 +145,8 @@ impl Network {
             return Err(invalid(
                 "this weight update model has presynaptic variables, which its presynaptic \
                  neurons update when they spike, not when their spikes reach delayed \
-                 synapses: remove the delay, or keep presynaptic times in st_pre instead"
+                 synapses: remove the delay, or drop the presynaptic variables and use \
+                 st_pre, the time the latest spike arrived"
                     .to_owned(),
             ));
         }

@@ -1,6 +1,7 @@
 //! Learning synapses with an axonal delay of `d` timesteps learn exactly as undelayed
-//! ones whose presynaptic neurons spike `d` timesteps later: the built-in STDP and its
-//! code-string twin, on every backend, across a reset that drops the spikes in flight.
+//! ones whose presynaptic neurons spike `d` timesteps later, and leave an undelayed group
+//! from the same neurons learning as alone: the built-in STDP and its code-string twin,
+//! on every backend, across a reset that drops the spikes in flight.
 
 use kenyon::model::library;
 use kenyon::model::{
@@ -44,13 +45,14 @@ fn pre_times(shift_ms: f32) -> Vec<Vec<f32>> {
 }
 
 /// Three presynaptic spike sources into two postsynaptic ones (whose spikes don't depend
-/// on their input), all to all through `weight_update`, delayed `delay` timesteps; the
-/// presynaptic spikes come `shift` timesteps after [`pre_times`].
+/// on their input), all to all through two groups of `weight_update`: the first delayed
+/// `delay` timesteps, the second not. The presynaptic spikes come `shift` timesteps
+/// after [`pre_times`].
 fn network(
     weight_update: WeightUpdateModel,
     delay: u32,
     shift: u32,
-) -> (BuiltNetwork, SynapseGroupId) {
+) -> (BuiltNetwork, [SynapseGroupId; 2]) {
     let mut net = Network::new(DT);
     let shift_ms = (f64::from(shift) * DT) as f32;
     let source = |times: &[Vec<f32>]| NeuronModel::Code(library::spike_source_array_from(times));
@@ -60,25 +62,29 @@ fn network(
         vec![4.05, 9.05, 21.05, 22.45],
     ];
     let post = net.add_neuron_population("post", 2, source(&post_times));
-    let group = net.add_synapse_group(SynapseGroup {
-        name: "pre_post".into(),
-        pre,
-        post,
-        weight_update,
-        postsynaptic: PostsynapticModel::ExpCurr { tau: 5.0 },
-        connectivity: Connectivity::Dense,
+    let groups = [("delayed", delay), ("undelayed", 0)].map(|(name, delay)| {
+        let group = net.add_synapse_group(SynapseGroup {
+            name: name.into(),
+            pre,
+            post,
+            weight_update: weight_update.clone(),
+            postsynaptic: PostsynapticModel::ExpCurr { tau: 5.0 },
+            connectivity: Connectivity::Dense,
+        });
+        net.set_synaptic_delay(group, SynapticDelay::axonal(delay))
+            .unwrap();
+        group
     });
-    net.set_synaptic_delay(group, SynapticDelay::axonal(delay))
-        .unwrap();
-    (net.build(0).unwrap(), group)
+    (net.build(0).unwrap(), groups)
 }
 
-/// The weights after [`BEFORE_RESET`] timesteps, a reset, and [`AFTER_RESET`] more.
-fn learned(sim: &mut dyn Simulator, group: SynapseGroupId) -> Vec<f32> {
+/// Each group's weights after [`BEFORE_RESET`] timesteps, a reset, and [`AFTER_RESET`]
+/// more.
+fn learned(sim: &mut dyn Simulator, groups: [SynapseGroupId; 2]) -> [Vec<f32>; 2] {
     sim.step_time(BEFORE_RESET).unwrap();
     sim.reset().unwrap();
     sim.step_time(AFTER_RESET).unwrap();
-    sim.read_weights(group).unwrap()
+    groups.map(|g| sim.read_weights(g).unwrap())
 }
 
 fn config() -> SimConfig {
@@ -89,25 +95,34 @@ fn config() -> SimConfig {
     }
 }
 
-/// The weights learned by `weight_update` delayed [`DELAY`] timesteps, undelayed with
-/// the presynaptic spikes that much later, and undelayed and unshifted, on one backend.
+/// Both groups' weights learned with `weight_update`, the first group delayed [`DELAY`]
+/// timesteps; undelayed with the presynaptic spikes that much later; and undelayed and
+/// unshifted: on one backend.
 fn three_ways(
     weight_update: &WeightUpdateModel,
-    mut run: impl FnMut(&BuiltNetwork, SynapseGroupId) -> Vec<f32>,
-) -> [Vec<f32>; 3] {
+    mut run: impl FnMut(&BuiltNetwork, [SynapseGroupId; 2]) -> [Vec<f32>; 2],
+) -> [[Vec<f32>; 2]; 3] {
     [(DELAY, 0), (0, DELAY), (0, 0)].map(|(delay, shift)| {
-        let (built, group) = network(weight_update.clone(), delay, shift);
-        run(&built, group)
+        let (built, groups) = network(weight_update.clone(), delay, shift);
+        run(&built, groups)
     })
 }
 
-fn assert_delay_is_a_shift([delayed, shifted, undelayed]: &[Vec<f32>; 3], what: &str) {
+fn assert_delay_is_a_shift(runs: &[[Vec<f32>; 2]; 3], what: &str) {
+    let [[delayed, beside], [shifted, _], [undelayed, alone]] = runs;
     let bits = |w: &[f32]| w.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
     assert_eq!(
         bits(delayed),
         bits(shifted),
         "{what}: delayed against shifted"
     );
+    // An undelayed group from the same neurons learns as if the delayed one weren't there.
+    assert_eq!(
+        bits(beside),
+        bits(alone),
+        "{what}: undelayed beside delayed against alone"
+    );
+    assert_eq!(bits(undelayed), bits(alone), "{what}: two undelayed groups");
     // The delay changes what is learned: the test would notice a delay left out.
     assert_ne!(
         bits(delayed),
@@ -126,9 +141,9 @@ fn assert_delay_is_a_shift([delayed, shifted, undelayed]: &[Vec<f32>; 3], what: 
 fn a_delayed_learning_group_learns_as_if_its_presynaptic_neurons_spiked_later_on_every_backend() {
     let built_in = WeightUpdateModel::StdpSymmetric(RULE);
     let twin = WeightUpdateModel::Code(library::stdp_symmetric_from(&RULE));
-    let cpu = |built: &BuiltNetwork, group| {
+    let cpu = |built: &BuiltNetwork, groups| {
         let mut sim = kenyon::CpuSimulation::new(built, config()).unwrap();
-        learned(&mut sim, group)
+        learned(&mut sim, groups)
     };
     let built_in_cpu = three_ways(&built_in, cpu);
     assert_delay_is_a_shift(&built_in_cpu, "built-in STDP, cpu");
@@ -141,10 +156,10 @@ fn a_delayed_learning_group_learns_as_if_its_presynaptic_neurons_spiked_later_on
     );
     #[cfg(feature = "gpu")]
     if crate::common::gpu_available() {
-        let gpu = |built: &BuiltNetwork, group| {
+        let gpu = |built: &BuiltNetwork, groups| {
             let ctx = crate::common::gpu::context().unwrap();
             let mut sim = kenyon::GpuSimulation::new(ctx, built, config()).unwrap();
-            learned(&mut sim, group)
+            learned(&mut sim, groups)
         };
         for (model, on_cpu, what) in [
             (&built_in, &built_in_cpu, "built-in STDP"),
@@ -153,7 +168,7 @@ fn a_delayed_learning_group_learns_as_if_its_presynaptic_neurons_spiked_later_on
             let on_gpu = three_ways(model, gpu);
             assert_delay_is_a_shift(&on_gpu, &format!("{what}, gpu"));
             // The GPU's exp may differ from the CPU's in the last bit.
-            let worst = crate::common::largest_difference(&on_gpu[0], &on_cpu[0]);
+            let worst = crate::common::largest_difference(&on_gpu[0][0], &on_cpu[0][0]);
             assert!(worst < 1e-6, "{what}: gpu against cpu, {worst}");
         }
     }

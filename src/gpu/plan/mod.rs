@@ -416,7 +416,7 @@ fn plan_arrival_times<'n>(
     let Some(delay) = s.learning_delay() else {
         return Ok(None);
     };
-    let bytes = u64::from(s.connectivity.n_pre) * 4;
+    let bytes = u64::from(net.populations[s.pre].size) * 4;
     let label = format!("{}.st_pre (arrival times)", s.name);
     buffers.add(BufferId::StPre(g), label, bytes, Init::Repeat(NEVER_SPIKED))?;
     let kernel = learning::arrival_times(net, g, delay, shape)

@@ -20,8 +20,9 @@ use super::{DerivedParam, ParamValues, Var, VarInit};
 /// Both see the parameters, derived parameters and `dt`, the synapse's variables (`vars`,
 /// one per synapse, shared by a batch), its presynaptic neuron's `pre_vars` and
 /// postsynaptic neuron's `post_vars` (read-only), `t`, `id_pre`, `id_post`, and
-/// `st_pre` / `st_post`, the time of the latest spike of either neuron (`-3.4e38` if
-/// none since the last reset, and always in a group that isn't plastic), and
+/// `st_pre` / `st_post`, the time of the latest spike of either neuron (in a delayed
+/// group, `st_pre` is of the latest spike to arrive; `-3.4e38` if none since the last
+/// reset, and always in a group that isn't plastic), and
 /// `product(a, b)`.
 ///
 /// - `pre_dynamics_code` / `post_dynamics_code` run every timestep for every pre- /

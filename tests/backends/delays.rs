@@ -517,17 +517,7 @@ fn delays_a_network_cant_have_are_refused_with_the_reason() {
     assert!(err.to_string().contains("SynapticDelay::axonal"), "{err}");
     let err = build(code_static_pulse(0.1), dense(), per_synapse()).unwrap_err();
     assert!(err.to_string().contains("SynapticDelay::axonal"), "{err}");
-    let additive = CodeWeightUpdate::new(library::stdp_additive())
-        .param("tauPlus", 20.0)
-        .param("tauMinus", 20.0)
-        .param("Aplus", 0.01)
-        .param("Aminus", 0.012)
-        .param("wMin", 0.0)
-        .param("wMax", 1.0)
-        .init("g", VarInit::Constant(0.5))
-        .pre_init("preTrace", VarInit::Constant(0.0))
-        .post_init("postTrace", VarInit::Constant(0.0))
-        .max_add_to_post(1.0);
+    let additive = crate::weight_update_code_gpu::additive(VarInit::Constant(0.5));
     let additive = || WeightUpdateModel::Code(additive.clone());
     let err = build(additive(), dense(), SynapticDelay::axonal(2)).unwrap_err();
     assert!(err.to_string().contains("presynaptic variables"), "{err}");

@@ -114,7 +114,8 @@ fn static_pulse_code_gives_the_same_spikes_on_the_cpu_and_the_gpu() {
     assert!(got.1 == want.1, "inSyn differs");
 }
 
-fn additive(g: VarInit) -> CodeWeightUpdate {
+/// The library's additive STDP with its guide's parameters, weights starting as `g`.
+pub(crate) fn additive(g: VarInit) -> CodeWeightUpdate {
     CodeWeightUpdate::new(library::stdp_additive())
         .param("tauPlus", 20.0)
         .param("tauMinus", 20.0)

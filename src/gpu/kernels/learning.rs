@@ -35,6 +35,16 @@ pub(crate) fn arrival_times(
     spike_times_into(net, (s.pre, delay), (label, BufferId::StPre(g)), shape)
 }
 
+/// The `st_pre` plastic group `g`'s learning and synapse code read: its own arrival times
+/// where it is delayed, else its presynaptic population's latest spike times.
+pub(crate) fn st_pre(net: &BuiltNetwork, g: usize) -> BufferId {
+    let s = &net.synapse_groups[g];
+    match s.learning_delay() {
+        Some(_) => BufferId::StPre(g),
+        None => BufferId::LastSpike(s.pre),
+    }
+}
+
 /// The spike-time kernel labelled `label` writing `into`: the spikes of population `p`
 /// `1 + delay` timesteps back set their neurons' times to the previous timestep's.
 fn spike_times_into(
@@ -115,13 +125,7 @@ pub(crate) fn stdp(
             ("column_synapses", BufferId::ColumnSynapses(g)),
             ("pre_of", BufferId::PreOf(g)),
             ("g", BufferId::Weights(g)),
-            (
-                "last_spike_pre",
-                match s.learning_delay() {
-                    Some(_) => BufferId::StPre(g),
-                    None => BufferId::LastSpike(s.pre),
-                },
-            ),
+            ("last_spike_pre", st_pre(net, g)),
         ]),
         workgroups: longest
             .div_ceil(LEARNING_WORKGROUP)

@@ -123,10 +123,7 @@ fn piece(
             args += &format!("{name}[entry * {stride}u + {side}], ");
         }
     }
-    let st_pre = match s.learning_delay() {
-        Some(_) => BufferId::StPre(g),
-        None => BufferId::LastSpike(s.pre),
-    };
+    let st_pre = super::learning::st_pre(net, g);
     wgsl += &spike_times(s.is_plastic(), st_pre, s.post, &mut binds);
     wgsl += &format!(
         "
